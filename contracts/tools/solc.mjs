@@ -12,9 +12,7 @@ const args = process.argv.slice(2);
 
 if (args.includes("--version")) {
   // forge parses the native format: "Version: 0.8.x+commit.hash.platform".
-  process.stdout.write(
-    `solc, the solidity compiler commandline interface\nVersion: ${solc.version()}\n`,
-  );
+  process.stdout.write(`solc, the solidity compiler commandline interface\nVersion: ${solc.version()}\n`);
   process.exit(0);
 }
 

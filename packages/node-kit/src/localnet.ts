@@ -1,0 +1,85 @@
+// The embedded OCX network: a local anvil with the contracts deployed and accounts funded.
+import { type Deployment, type DeployParameters, deployOcx, ocxTokenAbi } from "@ocx/sdk";
+import {
+  type Account,
+  type Chain,
+  createPublicClient,
+  createWalletClient,
+  defineChain,
+  type Hex,
+  http,
+  type PublicClient,
+  parseEther,
+  type Transport,
+  type WalletClient,
+} from "viem";
+import { privateKeyToAccount } from "viem/accounts";
+import { ANVIL_KEYS, type Anvil, type AnvilOptions, startAnvil } from "./anvil.js";
+
+/** A running local network. Account 0 deployed and administers it; accounts 1–9 hold OCX. */
+export interface Localnet {
+  anvil: Anvil;
+  chain: Chain;
+  deployment: Deployment;
+  publicClient: PublicClient;
+  /** A wallet client for anvil account `index` (0–9). */
+  wallet(index: number): WalletClient<Transport, Chain, Account>;
+  /** The private key of anvil account `index`. */
+  key(index: number): Hex;
+  stop(): Promise<void>;
+}
+
+export interface LocalnetOptions extends AnvilOptions {
+  deploy?: DeployParameters;
+  /** OCX sent to each of accounts 1–9. Default: 100,000 OCX. */
+  fundEach?: bigint;
+}
+
+/** The viem chain of a local anvil at `rpcUrl`. */
+export function localChain(rpcUrl: string, chainId = 31337): Chain {
+  return defineChain({
+    id: chainId,
+    name: "OCX local",
+    nativeCurrency: { name: "Ether", symbol: "ETH", decimals: 18 },
+    rpcUrls: { default: { http: [rpcUrl] } },
+  });
+}
+
+/**
+ * Starts anvil, deploys the OCX contracts from account 0 and funds accounts 1–9 with OCX.
+ * @example
+ * const net = await startLocalnet();
+ * console.log(net.deployment.marketplace);
+ * await net.stop();
+ */
+export async function startLocalnet(options: LocalnetOptions = {}): Promise<Localnet> {
+  const anvil = await startAnvil(options);
+  try {
+    const chain = localChain(anvil.rpcUrl, anvil.chainId);
+    const publicClient = createPublicClient({ chain, transport: http(anvil.rpcUrl), pollingInterval: 50 });
+    const wallet = (index: number) =>
+      createWalletClient({ chain, transport: http(anvil.rpcUrl), account: privateKeyToAccount(key(index)) });
+    const key = (index: number): Hex => {
+      const k = ANVIL_KEYS[index];
+      if (!k) throw new Error(`anvil has accounts 0–9, not ${index}`);
+      return k;
+    };
+    const deployment = await deployOcx({ walletClient: wallet(0), publicClient }, options.deploy);
+    const amount = options.fundEach ?? parseEther("100000");
+    const admin = wallet(0);
+    let hash: Hex | undefined;
+    for (let i = 1; i < ANVIL_KEYS.length; i++) {
+      hash = await admin.writeContract({
+        address: deployment.token,
+        abi: ocxTokenAbi,
+        functionName: "transfer",
+        args: [wallet(i).account.address, amount],
+      });
+    }
+    if (hash) await publicClient.waitForTransactionReceipt({ hash });
+    return { anvil, chain, deployment, publicClient, wallet, key, stop: () => anvil.stop() };
+  } catch (error) {
+    await anvil.stop();
+    throw error;
+  }
+}

@@ -1,0 +1,72 @@
+// Where the OCX contracts live on a chain: `deployments/<chainId>.json`, written by the deployer.
+import { mkdir, readFile, writeFile } from "node:fs/promises";
+import path from "node:path";
+import { type Address, isAddress } from "viem";
+
+/** The addresses of one OCX deployment and the block to read its events from. */
+export interface Deployment {
+  chainId: number;
+  /** First block that holds OCX events; indexers and nodes start reading here. */
+  startBlock: number;
+  token: Address;
+  registry: Address;
+  marketplace: Address;
+  deployer: Address;
+}
+
+/** Thrown when a deployments file is missing or malformed. */
+export class DeploymentError extends Error {
+  override name = "DeploymentError";
+}
+
+/** The path of the deployments file for `chainId` under `dir`. */
+export function deploymentPath(chainId: number, dir = "deployments"): string {
+  return path.join(dir, `${chainId}.json`);
+}
+
+/**
+ * Reads `deployments/<chainId>.json` and checks its fields.
+ * @example
+ * const deployment = await loadDeployment(31337);
+ * deployment.marketplace; // "0x…"
+ */
+export async function loadDeployment(chainId: number, dir = "deployments"): Promise<Deployment> {
+  const file = deploymentPath(chainId, dir);
+  let text: string;
+  try {
+    text = await readFile(file, "utf8");
+  } catch {
+    throw new DeploymentError(
+      `no OCX deployment for chain ${chainId}: ${file} does not exist. Deploy first (\`npm run devnet\` for a local chain).`,
+    );
+  }
+  return parseDeployment(JSON.parse(text), file);
+}
+
+/** Checks a parsed deployments document; `source` names it in errors. */
+export function parseDeployment(value: unknown, source = "deployment"): Deployment {
+  const d = value as Partial<Record<keyof Deployment, unknown>>;
+  for (const key of ["token", "registry", "marketplace", "deployer"] as const) {
+    if (typeof d[key] !== "string" || !isAddress(d[key] as string)) {
+      throw new DeploymentError(`${source}: "${key}" must be an address, got ${JSON.stringify(d[key])}`);
+    }
+  }
+  for (const key of ["chainId", "startBlock"] as const) {
+    if (!Number.isSafeInteger(d[key]) || (d[key] as number) < 0) {
+      throw new DeploymentError(`${source}: "${key}" must be a non-negative integer, got ${JSON.stringify(d[key])}`);
+    }
+  }
+  return d as Deployment;
+}
+
+/**
+ * Writes `deployments/<chainId>.json` and returns its path.
+ * @example
+ * await writeDeployment(deployment); // "deployments/31337.json"
+ */
+export async function writeDeployment(deployment: Deployment, dir = "deployments"): Promise<string> {
+  const file = deploymentPath(deployment.chainId, dir);
+  await mkdir(dir, { recursive: true });
+  await writeFile(file, `${JSON.stringify(deployment, null, 2)}\n`);
+  return file;
+}
