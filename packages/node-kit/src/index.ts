@@ -1,3 +1,8 @@
 // @ocx/node-kit: what every OCX daemon and tool shares.
 export * from "./anvil.js";
 export * from "./localnet.js";
+export * from "./logger.js";
+export * from "./metrics.js";
+export * from "./shutdown.js";
+export * from "./store.js";
+export * from "./txsender.js";
