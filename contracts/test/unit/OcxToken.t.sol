@@ -202,9 +202,7 @@ contract OcxTokenTest is Test {
         uint256 otherKey = 0xBADBAD;
         uint256 deadline = block.timestamp + 1 hours;
         (uint8 v, bytes32 r, bytes32 s) = vm.sign(otherKey, _permitDigest(owner, bob, 1 ether, 0, deadline));
-        vm.expectRevert(
-            abi.encodeWithSelector(ERC20Permit.ERC2612InvalidSigner.selector, vm.addr(otherKey), owner)
-        );
+        vm.expectRevert(abi.encodeWithSelector(ERC20Permit.ERC2612InvalidSigner.selector, vm.addr(otherKey), owner));
         token.permit(owner, bob, 1 ether, deadline, v, r, s);
         assertEq(token.allowance(owner, bob), 0);
     }

@@ -721,9 +721,7 @@ contract ProviderRegistryTest is Deployers {
         vm.prank(address(market));
         registry.increaseCommitment(provider, 5);
         bytes32 role = registry.MARKET_ROLE();
-        vm.expectRevert(
-            abi.encodeWithSelector(IAccessControl.AccessControlUnauthorizedAccount.selector, slasher, role)
-        );
+        vm.expectRevert(abi.encodeWithSelector(IAccessControl.AccessControlUnauthorizedAccount.selector, slasher, role));
         vm.prank(slasher);
         registry.decreaseCommitment(provider, 5);
         assertEq(registry.getProvider(provider).committedGpus, 5);
@@ -858,13 +856,9 @@ contract ProviderRegistryTest is Deployers {
 
     function test_setParameters_revertsForNonAdmin() public {
         bytes32 role = registry.PARAMETER_ADMIN_ROLE();
-        vm.expectRevert(
-            abi.encodeWithSelector(IAccessControl.AccessControlUnauthorizedAccount.selector, slasher, role)
-        );
+        vm.expectRevert(abi.encodeWithSelector(IAccessControl.AccessControlUnauthorizedAccount.selector, slasher, role));
         vm.prank(slasher);
-        registry.setParameters(
-            IProviderRegistry.Parameters({minStakePerGpu: 1, unbondingDelay: 1, slashSink: slasher})
-        );
+        registry.setParameters(IProviderRegistry.Parameters({minStakePerGpu: 1, unbondingDelay: 1, slashSink: slasher}));
         assertEq(registry.parameters().minStakePerGpu, MIN_STAKE_PER_GPU);
         assertEq(registry.parameters().slashSink, address(0));
     }
