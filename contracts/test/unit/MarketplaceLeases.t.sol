@@ -896,7 +896,9 @@ contract MarketplaceLeasesTest is Deployers {
 
     function test_setParameters_revertsOnFeeAboveMax() public {
         vm.expectRevert(
-            abi.encodeWithSelector(IMarketplace.MarketplaceParameterOutOfBounds.selector, bytes32("feeBps"), 1_001, 0, 1_000)
+            abi.encodeWithSelector(
+                IMarketplace.MarketplaceParameterOutOfBounds.selector, bytes32("feeBps"), 1_001, 0, 1_000
+            )
         );
         vm.prank(admin);
         market.setParameters(_params(1_001, ACK_WINDOW, MAX_BIDDING_WINDOW, address(0)));
@@ -1040,7 +1042,9 @@ contract MarketplaceLeasesTest is Deployers {
 
     function test_constructor_revertsOnOutOfBoundsParameters() public {
         vm.expectRevert(
-            abi.encodeWithSelector(IMarketplace.MarketplaceParameterOutOfBounds.selector, bytes32("feeBps"), 2_000, 0, 1_000)
+            abi.encodeWithSelector(
+                IMarketplace.MarketplaceParameterOutOfBounds.selector, bytes32("feeBps"), 2_000, 0, 1_000
+            )
         );
         new Marketplace(
             IOcxToken(address(token)),

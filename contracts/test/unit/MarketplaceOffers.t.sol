@@ -477,7 +477,9 @@ contract MarketplaceOffersTest is Deployers {
         uint256 offerId = _postOffer(provider);
         uint128 deposit = uint128(PRICE * 600);
         vm.expectEmit(true, true, true, true, address(market));
-        emit IMarketplace.LeaseCreated(1, buyer, provider, offerId, 0, PRICE, deposit, MANIFEST, block.timestamp + ACK_WINDOW);
+        emit IMarketplace.LeaseCreated(
+            1, buyer, provider, offerId, 0, PRICE, deposit, MANIFEST, block.timestamp + ACK_WINDOW
+        );
         _takeOffer(offerId, deposit);
     }
 

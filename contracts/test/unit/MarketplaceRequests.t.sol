@@ -104,9 +104,7 @@ contract MarketplaceRequestsTest is Deployers {
         uint256 latest = block.timestamp + MAX_BIDDING_WINDOW;
         uint40 tooEarly = uint40(earliest - 1);
         vm.expectRevert(
-            abi.encodeWithSelector(
-                IMarketplace.MarketplaceInvalidBiddingDeadline.selector, tooEarly, earliest, latest
-            )
+            abi.encodeWithSelector(IMarketplace.MarketplaceInvalidBiddingDeadline.selector, tooEarly, earliest, latest)
         );
         vm.prank(buyer);
         market.postRequest(_h100(1), MAX_PRICE, DEPOSIT, tooEarly, MANIFEST);
@@ -148,11 +146,12 @@ contract MarketplaceRequestsTest is Deployers {
     function test_postRequest_latestFollowsMaxBiddingWindowParameter() public {
         vm.prank(admin);
         market.setParameters(
-            IMarketplace.Parameters({feeBps: FEE_BPS, ackWindow: ACK_WINDOW, maxBiddingWindow: 2 days, feeSink: address(0)})
+            IMarketplace.Parameters({
+                feeBps: FEE_BPS, ackWindow: ACK_WINDOW, maxBiddingWindow: 2 days, feeSink: address(0)
+            })
         );
         vm.prank(buyer);
-        uint256 requestId =
-            market.postRequest(_h100(1), MAX_PRICE, DEPOSIT, uint40(block.timestamp + 2 days), MANIFEST);
+        uint256 requestId = market.postRequest(_h100(1), MAX_PRICE, DEPOSIT, uint40(block.timestamp + 2 days), MANIFEST);
         assertEq(market.getRequest(requestId).biddingDeadline, block.timestamp + 2 days);
     }
 
@@ -381,9 +380,7 @@ contract MarketplaceRequestsTest is Deployers {
         _registerAndStake(provider3, 50 ether);
         uint256 requestId = _postRequest();
         vm.expectRevert(
-            abi.encodeWithSelector(
-                IProviderRegistry.RegistryInsufficientStake.selector, provider3, 50 ether, 100 ether
-            )
+            abi.encodeWithSelector(IProviderRegistry.RegistryInsufficientStake.selector, provider3, 50 ether, 100 ether)
         );
         _bid(provider3, requestId, PRICE);
     }
@@ -418,7 +415,9 @@ contract MarketplaceRequestsTest is Deployers {
         uint256 marketBefore = token.balanceOf(address(market));
 
         vm.expectEmit(true, true, true, true, address(market));
-        emit IMarketplace.LeaseCreated(1, buyer, provider, 0, requestId, PRICE, DEPOSIT, MANIFEST, block.timestamp + ACK_WINDOW);
+        emit IMarketplace.LeaseCreated(
+            1, buyer, provider, 0, requestId, PRICE, DEPOSIT, MANIFEST, block.timestamp + ACK_WINDOW
+        );
         vm.expectEmit(true, true, true, true, address(market));
         emit IMarketplace.RequestClosed(requestId, provider, PRICE, 1);
         vm.prank(buyer);
