@@ -1,0 +1,81 @@
+// The contract between the lease runner and the executors (bwrap, process, docker) that run a
+// job's command. Workloads outlive the node process: everything needed to find one again after a
+// crash is in the record {pid, cgroup, spec} the node stores.
+
+/** Resource limits of one workload; a limit left out is not set. */
+export type WorkloadLimits = {
+  /** Memory (RAM, and swap where the host has it) in MiB; above it the kernel OOM-kills the job. */
+  memoryMiB?: number;
+  /** Most processes and threads the job may have at once. */
+  pids?: number;
+  /** CPU time as thousandths of a core: 1500 = one and a half cores. */
+  cpuMillicores?: number;
+};
+
+/** What to run for one lease, and where. */
+export type WorkloadSpec = {
+  /** The lease this workload belongs to; names its cgroup (`ocx/<leaseId>`) and docker container. Letters, digits, `.`, `_`, `-`. */
+  leaseId: string;
+  /** Host folder of the job, with its inputs already in it; the only place the job can write. Seen as /job inside a sandbox. */
+  jobDir: string;
+  /** argv to run; the caller turns a string command into ["sh", "-c", cmd]. */
+  command: string[];
+  /** Environment of the job, and nothing else (plus PATH, HOME and the GPU variables the executor sets). */
+  env: Record<string, string>;
+  /** Whether the job may use the network. */
+  network: boolean;
+  limits: WorkloadLimits;
+  /** GPU indexes or UUIDs to expose; [] = none. */
+  gpus: string[];
+  /** Container image (docker executor only). */
+  image?: string;
+  /** Host file the job's stdout is appended to. Keep it outside jobDir so the job cannot rewrite its own log. */
+  stdoutPath: string;
+  /** Host file the job's stderr is appended to. */
+  stderrPath: string;
+  /** Host file the wrapper writes the exit status to (JSON, atomically). Keep it outside jobDir so the job cannot forge it. */
+  exitPath: string;
+};
+
+/** How a workload ended. */
+export type WorkloadExit = {
+  /** Exit status; 128 + n when ended by signal n (the shell's convention); -1 when nothing recorded it. */
+  exitCode: number;
+  /** The signal that ended it, e.g. "SIGKILL", when it ended by signal. */
+  signal?: string;
+  /** The kernel OOM-killed a process of this workload (its cgroup counted an oom_kill). */
+  oomKilled: boolean;
+  /** "oom": killed for its memory limit; "killed": stopped by the node or ended by a signal; "exited": it exited by itself. */
+  reason: "exited" | "killed" | "oom";
+};
+
+/** A workload that runs, or has run. */
+export type RunningWorkload = {
+  /** Process id of the wrapper that waits for the job and records its exit; store it to re-attach. */
+  pid: number;
+  /** The workload's cgroup name ("ocx/<leaseId>") relative to each controller's root, when one was made; store it to re-attach. */
+  cgroup?: string;
+  /** What could not be applied (limits the host cannot enforce); the job runs anyway. */
+  warnings: string[];
+  /** Resolves when the workload has ended and its cgroup is removed. */
+  wait(): Promise<WorkloadExit>;
+  /** Ends it: SIGTERM to every process of the job, SIGKILL after graceMs (default 10 s). */
+  stop(graceMs?: number): Promise<WorkloadExit>;
+};
+
+/** What the node stores for each started workload, to find it again after a restart. */
+export type WorkloadRecord = { pid: number; cgroup?: string; spec: WorkloadSpec };
+
+/** The result of {@link Executor.check}. */
+export type ExecutorCheck = { ok: true } | { ok: false; reason: string };
+
+/** A way of running workloads. */
+export type Executor = {
+  name: "bwrap" | "process" | "docker";
+  /** Whether this executor can run workloads on this host, and why not. Missing cgroup limits do not fail it. */
+  check(): Promise<ExecutorCheck>;
+  /** Starts the workload; resolves once it runs. */
+  start(spec: WorkloadSpec): Promise<RunningWorkload>;
+  /** Re-attaches to a workload started by a previous node process; null when it is gone and left no exit status. */
+  attach(record: WorkloadRecord): Promise<RunningWorkload | null>;
+};
