@@ -3,4 +3,6 @@ export * from "./deploy.js";
 export * from "./deployment.js";
 export * from "./errors.js";
 export * from "./generated/abis.js";
+export * from "./manifest/index.js";
+export * from "./signing/index.js";
 export * from "./units.js";

@@ -1,0 +1,31 @@
+// The OCX job manifest: schema, YAML parsing, canonical form and hash, inputs, Akash SDL import.
+export {
+  canonicalManifest,
+  canonicalManifestHash,
+  canonicalManifestSchema,
+  manifestHash,
+  parseCanonicalManifest,
+} from "./canonical.js";
+export { formatPath, ManifestError, type ManifestIssue } from "./errors.js";
+export { manifestDefaults, manifestLimits, reservedEnvNames, restartPolicies } from "./limits.js";
+export { manifestFromDocument, type ParseManifestOptions, parseManifest } from "./parse.js";
+export {
+  formatDuration,
+  formatSize,
+  parseCpu,
+  parseDuration,
+  parseOcxAmount,
+  parseSize,
+  QuantityError,
+} from "./quantities.js";
+export { resolveInputs, sha256File } from "./resolveInputs.js";
+export { manifestSchema } from "./schema.js";
+export {
+  AKASH_BLOCK_SECONDS,
+  type FromAkashSdlOptions,
+  fromAkashSdl,
+  SDL_OCX_DENOM,
+  SdlError,
+  type SdlIssue,
+} from "./sdl.js";
+export type { Manifest, ManifestInput, ManifestResources, RestartPolicy } from "./types.js";
