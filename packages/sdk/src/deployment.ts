@@ -60,6 +60,28 @@ export function parseDeployment(value: unknown, source = "deployment"): Deployme
 }
 
 /**
+ * Reads a deployments file by path.
+ * @example
+ * const deployment = await loadDeploymentFile("deployments/31337.json");
+ */
+export async function loadDeploymentFile(file: string): Promise<Deployment> {
+  let text: string;
+  try {
+    text = await readFile(file, "utf8");
+  } catch {
+    throw new DeploymentError(
+      `cannot read ${file}: deploy first (\`npm run devnet\` for a local chain) or fix the path`,
+    );
+  }
+  try {
+    return parseDeployment(JSON.parse(text), file);
+  } catch (error) {
+    if (error instanceof DeploymentError) throw error;
+    throw new DeploymentError(`${file} is not valid JSON: ${(error as Error).message}`);
+  }
+}
+
+/**
  * Writes `deployments/<chainId>.json` and returns its path.
  * @example
  * await writeDeployment(deployment); // "deployments/31337.json"

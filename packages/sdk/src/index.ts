@@ -4,5 +4,6 @@ export * from "./deployment.js";
 export * from "./errors.js";
 export * from "./generated/abis.js";
 export * from "./manifest/index.js";
+export * from "./provider/client.js";
 export * from "./signing/index.js";
 export * from "./units.js";

@@ -1,0 +1,84 @@
+// Follows the marketplace's events from a durable cursor, so a restarted node misses none and
+// handles each block range once (handlers must be idempotent: a crash mid-range replays it).
+import type { Logger } from "@ocx/node-kit";
+import { marketplaceAbi } from "@ocx/sdk";
+import type { Address, GetContractEventsReturnType, PublicClient } from "viem";
+import type { ProviderStore } from "../leases/store.js";
+
+export type MarketplaceEvent = GetContractEventsReturnType<typeof marketplaceAbi, undefined, true>[number];
+
+export interface EventFollower {
+  /** Reads every new block once; resolves when caught up. */
+  poll(): Promise<void>;
+  start(): void;
+  stop(): Promise<void>;
+  /** The last block fully handled. */
+  readonly cursor: bigint;
+}
+
+const CURSOR_KEY = "marketplace_cursor";
+const MAX_RANGE = 2_000n;
+
+/**
+ * Calls `handle` for every marketplace event, in chain order, from `startBlock` on.
+ * @example
+ * const events = followEvents({ publicClient, marketplace, store, startBlock, log, handle: async (e) => … });
+ * events.start();
+ */
+export function followEvents(options: {
+  publicClient: PublicClient;
+  marketplace: Address;
+  store: ProviderStore;
+  startBlock: bigint;
+  pollIntervalMs: number;
+  log: Logger;
+  handle: (event: MarketplaceEvent) => Promise<void>;
+}): EventFollower {
+  const { publicClient, marketplace, store, log } = options;
+  let cursor = BigInt(store.getMeta(CURSOR_KEY) ?? (options.startBlock - 1n).toString());
+  let timer: NodeJS.Timeout | undefined;
+  let running: Promise<void> | undefined;
+  let stopped = false;
+
+  const poll = async () => {
+    const head = await publicClient.getBlockNumber({ cacheTime: 0 });
+    while (cursor < head && !stopped) {
+      const toBlock = cursor + MAX_RANGE < head ? cursor + MAX_RANGE : head;
+      const events = await publicClient.getContractEvents({
+        address: marketplace,
+        abi: marketplaceAbi,
+        fromBlock: cursor + 1n,
+        toBlock,
+        strict: true,
+      });
+      for (const event of events) await options.handle(event);
+      cursor = toBlock;
+      store.setMeta(CURSOR_KEY, cursor.toString());
+    }
+  };
+
+  const loop = async () => {
+    if (stopped) return;
+    running = poll().catch((error: unknown) =>
+      log.warn("reading chain events failed; will retry", { error: (error as Error).message }),
+    );
+    await running;
+    if (!stopped) timer = setTimeout(loop, options.pollIntervalMs);
+  };
+
+  return {
+    poll: () => {
+      running = poll();
+      return running;
+    },
+    start: () => void loop(),
+    async stop() {
+      stopped = true;
+      if (timer) clearTimeout(timer);
+      await running?.catch(() => {});
+    },
+    get cursor() {
+      return cursor;
+    },
+  };
+}

@@ -1,0 +1,163 @@
+// The provider's configuration file (YAML): what it sells, at what price, and how it runs jobs.
+// Every field is documented in docs/provider.md.
+import { readFile } from "node:fs/promises";
+import path from "node:path";
+import { parseEther } from "viem";
+import { parse as parseYaml } from "yaml";
+import { z } from "zod";
+
+const decimalOcx = z
+  .string()
+  .regex(/^\d+(\.\d{1,18})?$/, 'a decimal amount of OCX such as "2.5"')
+  .transform((v) => parseEther(v));
+const label = z.string().regex(/^[\x20-\x7e]{1,31}$/, "at most 31 printable ASCII characters");
+
+const offerSchema = z
+  .object({
+    /** GPUs per lease; 0 sells CPU compute. */
+    gpus: z.number().int().min(0).max(64).default(1),
+    /** GPU model id to sell (e.g. "nvidia-h100-80gb"); default: the machine's most common model. */
+    gpuModel: z.string().optional(),
+    /** Price per GPU-hour (per core-hour for CPU offers), in OCX. */
+    pricePerGpuHour: decimalOcx,
+    /** How many leases of this bundle run at once. Default: as many as the free GPUs allow. */
+    maxLeases: z.number().int().min(1).max(65535).optional(),
+    minDuration: z.number().int().min(0).default(60),
+    maxDuration: z
+      .number()
+      .int()
+      .min(1)
+      .default(24 * 3600),
+    /** CPU cores, memory and disk per lease. */
+    cpu: z.number().positive().default(2),
+    memoryMiB: z.number().int().positive().default(4096),
+    diskMiB: z.number().int().positive().default(10240),
+  })
+  .strict();
+
+const pricingSchema = z.discriminatedUnion("type", [
+  z
+    .object({
+      type: z.literal("fixed"),
+      pricePerGpuHour: decimalOcx,
+      /** Adds this fraction of the price per unit of utilization (0.5 → +50 % when full). */
+      utilizationMarkup: z.number().min(0).max(10).default(0),
+    })
+    .strict(),
+  z
+    .object({
+      type: z.literal("script"),
+      /** Executable given the request as JSON on stdin; prints a price per GPU-hour in OCX, or "skip". */
+      command: z.string().min(1),
+      timeoutMs: z.number().int().positive().default(2000),
+    })
+    .strict(),
+]);
+
+export const configSchema = z
+  .object({
+    chain: z
+      .object({
+        rpcUrl: z.string().url().default("http://127.0.0.1:8545"),
+        /** Path of deployments/<chainId>.json. */
+        deployment: z.string().default("deployments/31337.json"),
+        /** Seconds between polls for new events. */
+        pollIntervalMs: z.number().int().min(50).default(500),
+      })
+      .strict()
+      .default({ rpcUrl: "http://127.0.0.1:8545", deployment: "deployments/31337.json", pollIntervalMs: 500 }),
+    /** The provider's key: a keystore file (decrypted with OCX_PASSWORD) or an environment variable. */
+    wallet: z
+      .object({
+        privateKeyEnv: z.string().default("OCX_PROVIDER_KEY"),
+        keystore: z.string().optional(),
+      })
+      .strict()
+      .default({ privateKeyEnv: "OCX_PROVIDER_KEY" }),
+    api: z
+      .object({
+        listen: z.string().default("127.0.0.1:8443"),
+        /** The URL buyers reach this node at; registered on-chain. */
+        publicUrl: z.string().url().optional(),
+        maxUploadMiB: z.number().int().positive().default(512),
+        /** Seconds a signed request stays valid. */
+        maxSignatureAgeSeconds: z.number().int().positive().default(60),
+      })
+      .strict()
+      .default({ listen: "127.0.0.1:8443", maxUploadMiB: 512, maxSignatureAgeSeconds: 60 }),
+    region: label.default("local"),
+    /** OCX to keep staked; the node tops up to this on start. */
+    stake: decimalOcx.default(parseEther("0")),
+    stateDir: z.string().default(".ocx/provider"),
+    executor: z.enum(["bwrap", "process", "docker"]).default("bwrap"),
+    /** Must be true to use the unsandboxed `process` executor. */
+    allowUnsandboxed: z.boolean().default(false),
+    gpus: z
+      .object({
+        /** GPU indexes or UUIDs never to offer. */
+        exclude: z.array(z.union([z.string(), z.number().int()])).default([]),
+        /** A card above this utilization (percent) is busy and not offered. */
+        busyUtilizationPct: z.number().min(0).max(100).default(10),
+      })
+      .strict()
+      .default({ exclude: [], busyUtilizationPct: 10 }),
+    offers: z.array(offerSchema).default([]),
+    bidding: z
+      .object({ enabled: z.boolean().default(false), pricing: pricingSchema.optional() })
+      .strict()
+      .default({ enabled: false }),
+    /** Seconds between withdrawals of earnings. */
+    withdrawIntervalSeconds: z.number().int().min(10).default(3600),
+  })
+  .strict();
+
+export type ProviderConfig = z.infer<typeof configSchema>;
+export type OfferConfig = z.infer<typeof offerSchema>;
+export type PricingConfig = z.infer<typeof pricingSchema>;
+
+/** A config file that does not parse or validate; lists every problem with its field path. */
+export class ConfigError extends Error {
+  override name = "ConfigError";
+}
+
+/**
+ * Parses and validates a provider config. Relative paths are resolved against `baseDir`.
+ * @example
+ * const config = parseConfig(await readFile("provider.yaml", "utf8"), { source: "provider.yaml" });
+ */
+export function parseConfig(text: string, options: { source?: string; baseDir?: string } = {}): ProviderConfig {
+  const source = options.source ?? "config";
+  let raw: unknown;
+  try {
+    raw = parseYaml(text) ?? {};
+  } catch (error) {
+    throw new ConfigError(`${source}: not valid YAML: ${(error as Error).message}`);
+  }
+  const result = configSchema.safeParse(raw);
+  if (!result.success) {
+    const lines = result.error.issues.map((issue) => `  ${issue.path.join(".") || "(top level)"}: ${issue.message}`);
+    throw new ConfigError(`${source} has ${lines.length} problem(s):\n${lines.join("\n")}`);
+  }
+  const config = result.data;
+  if (config.executor === "process" && !config.allowUnsandboxed) {
+    throw new ConfigError(
+      `${source}: executor "process" runs buyers' code without a sandbox; set allowUnsandboxed: true to accept that`,
+    );
+  }
+  const base = options.baseDir ?? process.cwd();
+  config.stateDir = path.resolve(base, config.stateDir);
+  config.chain.deployment = path.resolve(base, config.chain.deployment);
+  if (config.wallet.keystore) config.wallet.keystore = path.resolve(base, config.wallet.keystore);
+  return config;
+}
+
+/** Reads and parses a config file. */
+export async function loadConfig(file: string): Promise<ProviderConfig> {
+  let text: string;
+  try {
+    text = await readFile(file, "utf8");
+  } catch {
+    throw new ConfigError(`cannot read ${file}: create one with \`ocx provider init\``);
+  }
+  return parseConfig(text, { source: file, baseDir: path.dirname(path.resolve(file)) });
+}
