@@ -1,0 +1,5 @@
+// @ocx/provider: the provider node, for embedding (tests, `ocx devnet`) and for the `ocx-provider` process.
+export { ConfigError, loadConfig, type ProviderConfig, parseConfig } from "./config.js";
+export { describeHardware, type Hardware } from "./hardware.js";
+export { providerKey } from "./key.js";
+export { type ProviderNode, startProvider, VERSION } from "./service.js";
