@@ -115,7 +115,9 @@ contract MarketplaceMoneyFuzzTest is Deployers {
         assertEq(market.earningsOf(provider), m.paid - m.fees, "provider credited the exact rest");
         assertLe(m.paid, m.deposited, "never pays beyond deposit + top-ups");
         assertEq(
-            token.balanceOf(address(market)), market.earningsOf(provider) + market.pendingFees(), "market holds the rest"
+            token.balanceOf(address(market)),
+            market.earningsOf(provider) + market.pendingFees(),
+            "market holds the rest"
         );
         IMarketplace.Lease memory l = market.getLease(m.leaseId);
         assertTrue(l.state == IMarketplace.LeaseState.Closed, "closed");
