@@ -249,7 +249,7 @@ contract Marketplace is IMarketplace, AccessControl, ReentrancyGuardTransient {
         if (block.timestamp > l.ackDeadline) revert MarketplaceAckDeadlinePassed(leaseId, l.ackDeadline);
         l.state = LeaseState.Active;
         l.settledAt = uint40(block.timestamp);
-        emit LeaseAcknowledged(leaseId, msg.sender, block.timestamp);
+        emit LeaseAcknowledged(leaseId, block.timestamp);
     }
 
     /// @inheritdoc IMarketplace
@@ -262,7 +262,7 @@ contract Marketplace is IMarketplace, AccessControl, ReentrancyGuardTransient {
             uint256 noShows = ++_noShows[l.provider];
             emit ProviderNoShow(leaseId, l.provider, noShows);
         }
-        _close(leaseId, l, CloseReason.Cancelled);
+        _close(leaseId, l, CloseReason.Cancelled, l.escrow);
     }
 
     /// @inheritdoc IMarketplace
@@ -296,7 +296,9 @@ contract Marketplace is IMarketplace, AccessControl, ReentrancyGuardTransient {
         Lease storage l = _lease(leaseId);
         if (msg.sender != l.buyer) revert MarketplaceNotLeaseBuyer(leaseId, msg.sender);
         if (l.state != LeaseState.Active) revert MarketplaceLeaseWrongState(leaseId, l.state);
-        if (!_settle(leaseId, l)) _close(leaseId, l, CloseReason.ClosedByBuyer);
+        (uint256 owed, uint256 escrowLeft) = _accrued(l);
+        _credit(leaseId, l, owed, escrowLeft);
+        _close(leaseId, l, escrowLeft == 0 ? CloseReason.Exhausted : CloseReason.ClosedByBuyer, escrowLeft);
     }
 
     /// @inheritdoc IMarketplace
@@ -305,9 +307,9 @@ contract Marketplace is IMarketplace, AccessControl, ReentrancyGuardTransient {
         if (msg.sender != l.provider) revert MarketplaceNotLeaseProvider(leaseId, msg.sender);
         if (l.state != LeaseState.Active) revert MarketplaceLeaseWrongState(leaseId, l.state);
         (uint256 owed, uint256 escrowLeft) = _accrued(l);
-        _pay(leaseId, l, owed, escrowLeft);
+        _credit(leaseId, l, owed, escrowLeft);
         emit LeaseCompleted(leaseId, resultHash, exitCode);
-        _close(leaseId, l, CloseReason.Completed);
+        _close(leaseId, l, CloseReason.Completed, escrowLeft);
     }
 
     /// @inheritdoc IMarketplace
@@ -405,19 +407,19 @@ contract Marketplace is IMarketplace, AccessControl, ReentrancyGuardTransient {
         bytes32 manifestHash
     ) private returns (uint256 leaseId) {
         leaseId = ++_leaseCount;
-        // Timestamps fit uint40 until the year 36812; ids fit uint64 (one per transaction).
+        // Timestamps fit uint40 until the year 36812; offer ids fit uint48 (one per transaction).
         uint40 ackDeadline = uint40(block.timestamp + _parameters.ackWindow);
         _leases[leaseId] = Lease({
-            buyer: buyer,
+            provider: provider,
             state: LeaseState.Pending,
             ackDeadline: ackDeadline,
             settledAt: 0,
-            provider: provider,
-            offerId: uint64(offerId),
+            buyer: buyer,
+            offerId: uint48(offerId),
+            feeBps: _parameters.feeBps,
             maxDuration: maxDuration,
             pricePerSecond: price,
-            escrow: deposit,
-            manifestHash: manifestHash
+            escrow: deposit
         });
         emit LeaseCreated(leaseId, buyer, provider, offerId, requestId, price, deposit, manifestHash, ackDeadline);
     }
@@ -432,30 +434,30 @@ contract Marketplace is IMarketplace, AccessControl, ReentrancyGuardTransient {
     /// @dev Settles an active lease up to now; closes it when the escrow ran out. Returns true if it closed.
     function _settle(uint256 leaseId, Lease storage l) private returns (bool exhausted) {
         (uint256 owed, uint256 escrowLeft) = _accrued(l);
-        _pay(leaseId, l, owed, escrowLeft);
+        _credit(leaseId, l, owed, escrowLeft);
         if (escrowLeft == 0) {
-            _close(leaseId, l, CloseReason.Exhausted);
+            _close(leaseId, l, CloseReason.Exhausted, 0);
             return true;
         }
+        l.settledAt = uint40(block.timestamp);
+        l.escrow = uint128(escrowLeft); // escrowLeft <= escrow, a uint128
     }
 
-    /// @dev The one path by which escrow becomes earnings and fees.
-    function _pay(uint256 leaseId, Lease storage l, uint256 owed, uint256 escrowLeft) private {
-        l.settledAt = uint40(block.timestamp);
+    /// @dev The one path by which escrow becomes earnings and fees. The caller writes the lease
+    /// (each of its slots once: settling and closing in one call costs no extra writes).
+    function _credit(uint256 leaseId, Lease storage l, uint256 owed, uint256 escrowLeft) private {
         if (owed == 0) return;
-        l.escrow = uint128(escrowLeft); // escrowLeft <= escrow, a uint128
-
-        (uint256 fee, uint256 toProvider) = Settlement.split(owed, _parameters.feeBps);
+        (uint256 fee, uint256 toProvider) = Settlement.split(owed, l.feeBps);
         _earnings[l.provider] += toProvider;
         _pendingFees += fee;
-        emit LeaseSettled(leaseId, owed, fee, escrowLeft, block.timestamp);
+        emit LeaseSettled(leaseId, owed, fee, escrowLeft);
     }
 
-    /// @dev Closes a lease for good: refunds what is left in escrow and frees the offer's capacity.
-    function _close(uint256 leaseId, Lease storage l, CloseReason reason) private {
-        uint256 refund = l.escrow;
-        l.escrow = 0;
+    /// @dev Closes a lease for good: refunds `refund` (all that is left in escrow) and frees the offer's capacity.
+    function _close(uint256 leaseId, Lease storage l, CloseReason reason, uint256 refund) private {
         l.state = LeaseState.Closed;
+        l.settledAt = uint40(block.timestamp);
+        l.escrow = 0;
         uint256 offerId = l.offerId;
         // Cannot underflow: every lease of an offer incremented activeLeases once when it was created.
         if (offerId != 0) {

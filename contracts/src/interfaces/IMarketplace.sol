@@ -8,7 +8,8 @@ pragma solidity ^0.8.28;
 /// - A lease accrues `pricePerSecond` for every second after its acknowledgement, capped by its escrow.
 /// - Settlement is lazy: whoever touches a lease settles it up to that second.
 /// - The protocol fee is `paid * feeBps / 10_000`, rounded down (in the provider's favour); the
-///   provider is credited the exact rest, so no unit is ever created or lost.
+///   provider is credited the exact rest, so no unit is ever created or lost. A lease keeps the
+///   fee that was in force when it was created: changing the parameter affects new leases only.
 /// - Provider earnings and protocol fees are held by the marketplace until `withdraw` and
 ///   `flushFees`; the token balance of the marketplace always equals live escrows plus
 ///   unwithdrawn earnings plus unflushed fees.
@@ -60,18 +61,23 @@ interface IMarketplace {
         Exhausted // its escrow ran out
     }
 
-    /// @notice A lease between a buyer and a provider.
+    /// @notice A lease between a buyer and a provider, in three storage slots.
+    /// @dev The job manifest's hash is recorded in the LeaseCreated event rather than in storage: the
+    /// provider and the buyer read it from there, and leaving it out saves 22,100 gas per lease.
     struct Lease {
-        address buyer;
+        // slot 0: what acknowledging and settling read
+        address provider;
         LeaseState state;
         uint40 ackDeadline; // the provider must acknowledge before this time
         uint40 settledAt; // payment has been settled up to this time (set on acknowledgement)
-        address provider;
-        uint64 offerId; // the taken offer, or 0 when the lease came from a request
+        // slot 1
+        address buyer;
+        uint48 offerId; // the taken offer, or 0 when the lease came from a request
+        uint16 feeBps; // the protocol fee, fixed when the lease was created
         uint32 maxDuration; // seconds the lease may be funded ahead, at most (unbounded for requests)
+        // slot 2
         uint128 pricePerSecond;
         uint128 escrow; // deposit not yet paid out
-        bytes32 manifestHash; // canonical hash of the job manifest
     }
 
     enum RequestState {
@@ -133,9 +139,10 @@ interface IMarketplace {
         uint256 ackDeadline
     );
     /// @notice The provider acknowledged a lease; payment accrues from `startedAt`.
-    event LeaseAcknowledged(uint256 indexed leaseId, address indexed provider, uint256 startedAt);
-    /// @notice A lease was settled up to `settledAt`: `paid` left the escrow, `fee` of it to the protocol.
-    event LeaseSettled(uint256 indexed leaseId, uint256 paid, uint256 fee, uint256 escrow, uint256 settledAt);
+    event LeaseAcknowledged(uint256 indexed leaseId, uint256 startedAt);
+    /// @notice A lease was settled up to the block's time: `paid` left the escrow, `fee` of it to the
+    /// protocol, and `escrow` is left.
+    event LeaseSettled(uint256 indexed leaseId, uint256 paid, uint256 fee, uint256 escrow);
     /// @notice `from` added `amount` to a lease's escrow.
     event LeaseToppedUp(uint256 indexed leaseId, address indexed from, uint256 amount, uint256 escrow);
     /// @notice The provider completed a lease with its result.

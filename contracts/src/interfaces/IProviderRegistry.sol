@@ -13,12 +13,13 @@ interface IProviderRegistry {
         bytes32 region; // short ASCII region code, left-aligned (e.g. "eu-west")
         bytes32 metadataHash; // hash of the provider's off-chain metadata document
         address apiSigner; // key that signs the provider's API answers
+        // One slot with everything `isActive` reads, so taking an offer checks the provider cheaply.
         uint128 stake; // bonded stake
-        uint128 unbonding; // stake waiting out the unbonding delay
-        uint64 unbondingReadyAt; // when `unbonding` can be withdrawn
         uint32 committedGpus; // GPU units committed to offers, set by the marketplace
         bool registered;
         bool jailed;
+        uint64 unbondingReadyAt; // when `unbonding` can be withdrawn
+        uint128 unbonding; // stake waiting out the unbonding delay
     }
 
     /// @notice Protocol parameters of the registry.

@@ -85,7 +85,7 @@ contract MarketplaceLeasesTest is Deployers {
         (, uint256 leaseId) = _pendingLease(DEPOSIT);
         vm.warp(block.timestamp + 30);
         vm.expectEmit(true, true, true, true, address(market));
-        emit IMarketplace.LeaseAcknowledged(leaseId, provider, block.timestamp);
+        emit IMarketplace.LeaseAcknowledged(leaseId, block.timestamp);
         vm.prank(provider);
         market.acknowledge(leaseId);
         IMarketplace.Lease memory l = market.getLease(leaseId);
@@ -269,7 +269,7 @@ contract MarketplaceLeasesTest is Deployers {
         assertEq(paid, 864_199);
         assertEq(fee, 21_604);
         vm.expectEmit(true, true, true, true, address(market));
-        emit IMarketplace.LeaseSettled(leaseId, paid, fee, deposit - paid, block.timestamp);
+        emit IMarketplace.LeaseSettled(leaseId, paid, fee, deposit - paid);
         vm.prank(stranger); // anyone may settle
         market.settle(leaseId);
         assertEq(market.earningsOf(provider), paid - fee);
@@ -314,7 +314,7 @@ contract MarketplaceLeasesTest is Deployers {
         assertEq(owed, deposit);
         assertEq(left, 0);
         vm.expectEmit(true, true, true, true, address(market));
-        emit IMarketplace.LeaseSettled(leaseId, deposit, _fee(deposit), 0, block.timestamp);
+        emit IMarketplace.LeaseSettled(leaseId, deposit, _fee(deposit), 0);
         vm.expectEmit(true, true, true, true, address(market));
         emit IMarketplace.LeaseClosed(leaseId, IMarketplace.CloseReason.Exhausted, 0);
         market.settle(leaseId);
@@ -365,16 +365,18 @@ contract MarketplaceLeasesTest is Deployers {
         market.settle(42);
     }
 
-    function test_settle_usesFeeInForceAtSettlement() public {
+    function test_settle_keepsTheFeeFixedAtCreation() public {
         (uint256 leaseId,) = _oddLease(1000, 0);
         vm.warp(block.timestamp + 10);
         market.settle(leaseId);
         vm.prank(admin);
         market.setParameters(_params(1_000, ACK_WINDOW, MAX_BIDDING_WINDOW, address(0)));
+        assertEq(market.getLease(leaseId).feeBps, FEE_BPS);
         vm.warp(block.timestamp + 10);
         market.settle(leaseId);
         uint256 paid = uint256(ODD_PRICE) * 10;
-        assertEq(market.pendingFees(), _fee(paid) + paid * 1_000 / 10_000);
+        // Both settlements at the fee in force when the lease was created.
+        assertEq(market.pendingFees(), 2 * _fee(paid));
         assertEq(market.earningsOf(provider), 2 * paid - market.pendingFees());
     }
 
@@ -523,7 +525,7 @@ contract MarketplaceLeasesTest is Deployers {
         uint256 buyerBefore = token.balanceOf(buyer);
         uint256 refund = DEPOSIT - PRICE * 250;
         vm.expectEmit(true, true, true, true, address(market));
-        emit IMarketplace.LeaseSettled(leaseId, PRICE * 250, _fee(PRICE * 250), refund, block.timestamp);
+        emit IMarketplace.LeaseSettled(leaseId, PRICE * 250, _fee(PRICE * 250), refund);
         vm.expectEmit(true, true, true, true, address(market));
         emit IMarketplace.LeaseClosed(leaseId, IMarketplace.CloseReason.ClosedByBuyer, refund);
         vm.prank(buyer);
@@ -608,7 +610,7 @@ contract MarketplaceLeasesTest is Deployers {
         uint256 paid = PRICE * 333;
         bytes32 result = keccak256("result");
         vm.expectEmit(true, true, true, true, address(market));
-        emit IMarketplace.LeaseSettled(leaseId, paid, _fee(paid), DEPOSIT - paid, block.timestamp);
+        emit IMarketplace.LeaseSettled(leaseId, paid, _fee(paid), DEPOSIT - paid);
         vm.expectEmit(true, true, true, true, address(market));
         emit IMarketplace.LeaseCompleted(leaseId, result, -9);
         vm.expectEmit(true, true, true, true, address(market));

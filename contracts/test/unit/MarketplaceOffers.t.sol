@@ -467,7 +467,6 @@ contract MarketplaceOffersTest is Deployers {
         assertEq(l.maxDuration, 30 days);
         assertEq(l.pricePerSecond, PRICE);
         assertEq(l.escrow, deposit);
-        assertEq(l.manifestHash, manifest);
         assertEq(market.getOffer(offerId).activeLeases, 1);
         (, uint256 leases,) = market.counts();
         assertEq(leases, 1);

@@ -433,7 +433,6 @@ contract MarketplaceRequestsTest is Deployers {
         assertEq(l.maxDuration, type(uint32).max);
         assertEq(l.pricePerSecond, PRICE);
         assertEq(l.escrow, DEPOSIT);
-        assertEq(l.manifestHash, MANIFEST);
         assertEq(l.ackDeadline, block.timestamp + ACK_WINDOW);
         IMarketplace.Request memory r = market.getRequest(requestId);
         assertEq(uint256(r.state), uint256(IMarketplace.RequestState.Closed));

@@ -59,7 +59,7 @@ contract MarketHandler {
     mapping(uint256 leaseId => uint256) public leaseAckAt;
 
     /// @notice Observations that contradict the money rules; the invariants require zero.
-    uint256 public feeMismatches; // a settlement whose fee is not paid * feeBps / 10000
+    uint256 public feeMismatches; // a settlement whose fee is not paid * the lease's feeBps / 10000
     uint256 public refundMismatches; // refund events that disagree with buyers' balance changes
     uint256 public transferMismatches; // withdraw / flush / stake moved other amounts than reported
     uint256 public lateRefundMismatches; // a cancelled lease not refunded in full
@@ -161,14 +161,14 @@ contract MarketHandler {
     /// @dev Books the marketplace's events of this step; returns the refunds they report.
     function _consumeLogs() private returns (uint256 refunds) {
         Vm.Log[] memory logs = vm.getRecordedLogs();
-        uint256 feeBps = market.parameters().feeBps;
         for (uint256 i; i < logs.length; ++i) {
             Vm.Log memory log = logs[i];
             if (log.emitter != address(market) || log.topics.length == 0) continue;
             bytes32 sig = log.topics[0];
             if (sig == IMarketplace.LeaseSettled.selector) {
                 uint256 id = uint256(log.topics[1]);
-                (uint256 paid, uint256 fee,,) = abi.decode(log.data, (uint256, uint256, uint256, uint256));
+                (uint256 paid, uint256 fee,) = abi.decode(log.data, (uint256, uint256, uint256));
+                uint256 feeBps = market.getLease(id).feeBps; // fixed when the lease was created
                 leasePaid[id] += paid;
                 leaseFees[id] += fee;
                 ghostPaid += paid;
