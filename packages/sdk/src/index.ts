@@ -1,4 +1,5 @@
 // @ocx/sdk: typed access to the OCX contracts.
+export * from "./actions/index.js";
 export * from "./deploy.js";
 export * from "./deployment.js";
 export * from "./errors.js";
