@@ -3,3 +3,7 @@ export { ConfigError, loadConfig, type ProviderConfig, parseConfig } from "./con
 export { describeHardware, type Hardware } from "./hardware.js";
 export { providerKey } from "./key.js";
 export { type ProviderNode, startProvider, VERSION } from "./service.js";
+export { createBwrapExecutor } from "./workload/bwrap.js";
+export { createDockerExecutor } from "./workload/docker.js";
+export { createProcessExecutor } from "./workload/process.js";
+export type { Executor, RunningWorkload, WorkloadExit, WorkloadSpec } from "./workload/types.js";
