@@ -8,3 +8,4 @@ export * from "./manifest/index.js";
 export * from "./provider/client.js";
 export * from "./signing/index.js";
 export * from "./units.js";
+export * from "./wallet/index.js";

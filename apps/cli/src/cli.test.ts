@@ -1,0 +1,191 @@
+// Runs the built `ocx` as a real process against a local chain: wallets, the faucet, balances,
+// the offers table, `market why`, and an unreachable RPC.
+import { execFile } from "node:child_process";
+import { existsSync } from "node:fs";
+import { mkdtemp, rm, stat, writeFile } from "node:fs/promises";
+import os from "node:os";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { type Localnet, startLocalnet } from "@ocx/node-kit";
+import { marketplaceAbi, ocxTokenAbi, providerRegistryAbi, toLabel, writeDeployment } from "@ocx/sdk";
+import { parseEther, zeroHash } from "viem";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+
+const BIN = fileURLToPath(new URL("../dist/bin.js", import.meta.url));
+
+let net: Localnet;
+let home: string;
+let deployments: string;
+
+interface Run {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+function ocx(args: string[], options: { rpcUrl?: string } = {}): Promise<Run> {
+  const global = ["--rpc-url", options.rpcUrl ?? net.anvil.rpcUrl, "--deployments", deployments];
+  return new Promise((resolve) => {
+    execFile(
+      process.execPath,
+      [BIN, ...global, ...args],
+      {
+        env: { ...process.env, OCX_HOME: home, OCX_PASSWORD: "test password", OCX_WALLET: "default" },
+        timeout: 30_000,
+      },
+      (error, stdout, stderr) => {
+        const code = error ? (typeof error.code === "number" ? error.code : 1) : 0;
+        resolve({ code, stdout, stderr });
+      },
+    );
+  });
+}
+
+const json = (run: Run) => {
+  expect(run.stderr, run.stderr).not.toMatch(/^ocx: /m);
+  return JSON.parse(run.stdout) as Record<string, unknown>;
+};
+
+beforeAll(async () => {
+  if (!existsSync(BIN)) throw new Error(`${BIN} is missing: run \`npx tsc -b\` before this test`);
+  home = await mkdtemp(path.join(os.tmpdir(), "ocx-home-"));
+  deployments = path.join(home, "deployments");
+  net = await startLocalnet();
+  await writeDeployment(net.deployment, deployments);
+});
+
+afterAll(async () => {
+  await net?.stop();
+  if (home) await rm(home, { recursive: true, force: true });
+});
+
+describe("ocx against a local chain", () => {
+  it("creates a wallet, funds it from the faucet and shows its balance", async () => {
+    const created = json(await ocx(["--wallet", "buyer", "wallet", "new", "--json"]));
+    const address = created.address as string;
+    expect(address).toMatch(/^0x[0-9a-fA-F]{40}$/);
+    expect((await stat(created.file as string)).mode & 0o777).toBe(0o600);
+    expect(JSON.stringify(created)).not.toMatch(/privateKey/i);
+
+    const listed = json(await ocx(["wallet", "list", "--json"]));
+    expect(listed.wallets).toEqual([expect.objectContaining({ name: "buyer", address: address.toLowerCase() })]);
+
+    const faucet = await ocx(["--wallet", "buyer", "faucet", "--amount", "1500"]);
+    expect(faucet.code, faucet.stderr).toBe(0);
+    expect(faucet.stdout).toContain("1500 OCX and 10 ETH");
+
+    const balance = json(await ocx(["--wallet", "buyer", "wallet", "balance", "--json"]));
+    expect(balance).toMatchObject({ ocx: "1500", eth: "10" });
+    expect((balance.address as string).toLowerCase()).toBe(address.toLowerCase());
+
+    const again = await ocx(["--wallet", "buyer", "wallet", "new"]);
+    expect(again.code).toBe(2);
+    expect(again.stderr).toContain('wallet "buyer" already exists');
+  });
+
+  it("lists offers: none, then the one a provider posts", async () => {
+    expect(json(await ocx(["market", "offers", "--json"]))).toEqual({ offers: [] });
+    expect((await ocx(["market", "offers"])).stdout).toContain("no offers match");
+
+    // Account 1 becomes a provider: register, stake, post a 40 GB A100 offer at 1.8 OCX per GPU-hour.
+    const provider = net.wallet(1);
+    const { publicClient, deployment } = net;
+    const send = async (hash: `0x${string}`) => {
+      const receipt = await publicClient.waitForTransactionReceipt({ hash });
+      expect(receipt.status).toBe("success");
+    };
+    await send(
+      await provider.writeContract({
+        address: deployment.registry,
+        abi: providerRegistryAbi,
+        functionName: "register",
+        args: ["http://127.0.0.1:9", toLabel("eu-west"), zeroHash, provider.account.address],
+      }),
+    );
+    await send(
+      await provider.writeContract({
+        address: deployment.token,
+        abi: ocxTokenAbi,
+        functionName: "approve",
+        args: [deployment.registry, parseEther("1000")],
+      }),
+    );
+    await send(
+      await provider.writeContract({
+        address: deployment.registry,
+        abi: providerRegistryAbi,
+        functionName: "stake",
+        args: [parseEther("1000")],
+      }),
+    );
+    await send(
+      await provider.writeContract({
+        address: deployment.marketplace,
+        abi: marketplaceAbi,
+        functionName: "postOffer",
+        args: [
+          {
+            gpuModel: toLabel("nvidia-a100-40gb"),
+            region: toLabel("eu-west"),
+            gpuCount: 2,
+            gpuVramMiB: 40960,
+            cpuMillicores: 16000,
+            memoryMiB: 131072,
+            diskMiB: 512000,
+          },
+          10n ** 15n, // 3.6 OCX per hour for 2 GPUs: 1.8 per GPU-hour
+          3,
+          60,
+          86400,
+        ],
+      }),
+    );
+
+    const { offers } = json(await ocx(["market", "offers", "--json"])) as { offers: Record<string, unknown>[] };
+    expect(offers).toHaveLength(1);
+    expect(offers[0]).toMatchObject({
+      offerId: "1",
+      gpuModel: "nvidia-a100-40gb",
+      gpuCount: 2,
+      region: "eu-west",
+      pricePerGpuHour: parseEther("1.8").toString(),
+      freeCapacity: 3,
+      state: "active",
+    });
+    const table = await ocx(["market", "offers", "--sort", "price"]);
+    expect(table.stdout).toMatch(/#1 .*nvidia-a100-40gb +2 +40 GiB +16 +128 GiB +eu-west +1\.8 +3\/3 +active/);
+    expect(json(await ocx(["market", "offers", "--json", "--gpu-model", "nvidia-h100-80gb"]))).toEqual({ offers: [] });
+  });
+
+  it("says which need excludes an offer", async () => {
+    const manifest = path.join(home, "job.yaml");
+    await writeFile(
+      manifest,
+      `version: 1
+name: big-model
+command: python train.py
+maxDuration: 2h
+resources:
+  gpu: { count: 1, minVram: 80Gi }
+  cpu: 4
+  memory: 32Gi
+`,
+    );
+    const why = await ocx(["market", "why", manifest]);
+    expect(why.code).toBe(6);
+    expect(why.stdout).toContain("#1 nvidia-a100-40gb: VRAM 40960 MiB < 81920 MiB required");
+    expect(why.stdout).toContain("no offer matches");
+
+    await writeFile(manifest, (await import("node:fs")).readFileSync(manifest, "utf8").replace("80Gi", "40Gi"));
+    const matches = json(await ocx(["market", "why", manifest, "--json"]));
+    expect(matches.matches).toEqual(["1"]);
+  });
+
+  it("fails with exit code 3 and a hint when the chain cannot be reached", async () => {
+    const run = await ocx(["market", "offers"], { rpcUrl: "http://127.0.0.1:1" });
+    expect(run.code).toBe(3);
+    expect(run.stderr).toMatch(/cannot reach the chain at http:\/\/127\.0\.0\.1:1/);
+    expect(run.stderr).toContain("ocx devnet");
+    expect(run.stdout).toBe("");
+  });
+});

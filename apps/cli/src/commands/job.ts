@@ -1,0 +1,513 @@
+// `ocx job`: rent compute for a job — submit a manifest (take an offer, hand the job to the
+// provider), follow it (status, logs), collect its results, and manage its lease (cancel, top-up).
+import { readFile } from "node:fs/promises";
+import path from "node:path";
+import {
+  canonicalManifest,
+  createProviderClient,
+  fromLabel,
+  type Manifest,
+  manifestHash,
+  marketplaceAbi,
+  ProviderApiError,
+  perSecondToPerHour,
+  resolveInputs,
+} from "@ocx/sdk";
+import { Command } from "commander";
+import { type Abi, type Address, parseEventLogs } from "viem";
+import {
+  actingAddress,
+  CLOSE_REASONS,
+  ensureAllowance,
+  LEASE_STATES,
+  type LeaseCreation,
+  type LeaseView,
+  listOffers,
+  parseId,
+  parseOcxArgument,
+  providerEndpoint,
+  readLease,
+  sendContract,
+} from "../chain.js";
+import { CliError, type Context, createContext, EXIT } from "../context.js";
+import { formatBytes, formatOcx, formatRelative, pricePerGpuHour, renderTable } from "../format.js";
+import { readJobFile } from "../jobfile.js";
+import { cheapestMatch, judgeOffers, type OfferView, offerMismatches } from "../match.js";
+import { extractTarGz } from "../tar.js";
+
+/** For reads that only need the lease's state and parties. */
+const NO_CREATION: LeaseCreation = { deposit: 0n, manifestHash: "0x" };
+
+interface SubmitOptions {
+  offer?: string;
+  deposit?: string;
+  hours?: string;
+  maxPrice?: string;
+  ackTimeout?: string;
+}
+
+/** How long a deposit funds the job: --deposit, --hours, or the manifest's maximum duration within the offer's bounds. */
+export function chooseDeposit(
+  offer: Pick<OfferView, "pricePerSecond" | "minDuration" | "maxDuration">,
+  manifest: Pick<Manifest, "maxDurationSeconds">,
+  options: { deposit?: bigint; hours?: number },
+): bigint {
+  if (options.deposit !== undefined) return options.deposit;
+  if (options.hours !== undefined) return offer.pricePerSecond * BigInt(Math.ceil(options.hours * 3600));
+  const seconds = Math.min(Math.max(manifest.maxDurationSeconds, offer.minDuration), offer.maxDuration);
+  return offer.pricePerSecond * BigInt(seconds);
+}
+
+async function providerClient(context: Context, provider: Address) {
+  return createProviderClient({
+    url: await providerEndpoint(context, provider),
+    account: await context.account(),
+    chainId: context.chain.id,
+    marketplace: context.deployment.marketplace,
+  });
+}
+
+/** Waits until the provider acknowledges the lease, or its deadline passes. */
+async function waitForAcknowledgement(context: Context, leaseId: bigint, ackDeadline: number): Promise<void> {
+  let lastProgress = 0;
+  for (;;) {
+    const lease = await readLease(context, leaseId, NO_CREATION);
+    if (lease.state === 2) return;
+    if (lease.state === 3) throw new CliError(`lease #${leaseId} closed before the provider acknowledged it`);
+    const now = Math.floor(Date.now() / 1000);
+    if (now > ackDeadline + 2) {
+      throw new CliError(
+        `the provider did not acknowledge lease #${leaseId} by its deadline; get a full refund with \`ocx job cancel ${leaseId}\``,
+        EXIT.provider,
+      );
+    }
+    if (now - lastProgress >= 10) {
+      context.progress(
+        `waiting for the provider to acknowledge lease #${leaseId} (deadline ${formatRelative(ackDeadline, now)})…`,
+      );
+      lastProgress = now;
+    }
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+  }
+}
+
+async function completedResultHash(context: Context, leaseId: bigint) {
+  const [log] = await context.publicClient.getContractEvents({
+    address: context.deployment.marketplace,
+    abi: marketplaceAbi,
+    eventName: "LeaseCompleted",
+    args: { leaseId },
+    fromBlock: BigInt(context.deployment.startBlock),
+  });
+  return log ? { resultHash: log.args.resultHash as `0x${string}`, exitCode: Number(log.args.exitCode) } : undefined;
+}
+
+function leaseJson(lease: LeaseView) {
+  return {
+    leaseId: lease.leaseId,
+    buyer: lease.buyer,
+    provider: lease.provider,
+    state: LEASE_STATES[lease.state] ?? String(lease.state),
+    offerId: lease.offerId,
+    pricePerSecond: lease.pricePerSecond,
+    pricePerHour: perSecondToPerHour(lease.pricePerSecond),
+    deposit: lease.deposit,
+    escrowLeft: lease.escrowLeft,
+    ackDeadline: lease.ackDeadline,
+    settledAt: lease.settledAt,
+    manifestHash: lease.manifestHash,
+  };
+}
+
+export function jobCommand(): Command {
+  const job = new Command("job").description("run a job on rented compute and manage its lease");
+
+  job
+    .command("submit")
+    .description("take the cheapest matching offer (or --offer) and hand the job to its provider")
+    .argument("<manifest>", "an OCX job manifest or an Akash SDL (YAML)")
+    .option("--offer <id>", "take this offer instead of the cheapest match")
+    .option("--deposit <ocx>", "escrow to deposit, in OCX")
+    .option("--hours <h>", "deposit enough for this many hours (default: the manifest's maxDuration)")
+    .option("--max-price <ocx>", "price limit in OCX per GPU-hour (replaces the manifest's)")
+    .addHelpText(
+      "after",
+      `
+Steps: resolve the inputs and hash the manifest, take the offer (deposit in escrow), wait for
+the provider's acknowledgement, upload the manifest and inputs, start. Prints the lease id.
+Exit codes: 2 bad manifest, 3 chain unreachable, 4 transaction refused, 5 provider refused,
+6 no matching offer.
+
+Examples:
+  $ ocx job submit job.yaml
+  $ ocx job submit deploy.sdl.yaml --max-price 2.5 --hours 3
+  $ ocx job submit job.yaml --offer 7 --deposit 50 --json
+`,
+    )
+    .action(async (file: string, options: SubmitOptions, command: Command) => {
+      if (options.deposit !== undefined && options.hours !== undefined) {
+        throw new CliError("give --deposit or --hours, not both", EXIT.usage);
+      }
+      const deposit = options.deposit === undefined ? undefined : parseOcxArgument(options.deposit, "--deposit");
+      const hours = options.hours === undefined ? undefined : Number(options.hours);
+      if (hours !== undefined && !(hours > 0)) {
+        throw new CliError(`--hours must be a positive number, got "${options.hours}"`, EXIT.usage);
+      }
+      const maxPricePerGpuHour =
+        options.maxPrice === undefined ? undefined : parseOcxArgument(options.maxPrice, "--max-price");
+      const offerId = options.offer === undefined ? undefined : parseId(options.offer, "--offer");
+      const { manifest: parsed, kind, baseDir } = await readJobFile(file, { maxPrice: options.maxPrice });
+      const context = await createContext(command);
+      context.progress(`read ${kind === "akash-sdl" ? "Akash SDL" : "manifest"} ${file}; hashing its inputs…`);
+      const manifest = await resolveInputs(parsed, baseDir);
+      const hash = manifestHash(manifest);
+      const limits = maxPricePerGpuHour === undefined ? {} : { maxPricePerGpuHour };
+
+      const offers = await listOffers(context);
+      let offer: OfferView | undefined;
+      if (offerId !== undefined) {
+        offer = offers.find((o) => o.offerId === offerId);
+        if (!offer) throw new CliError(`no offer #${offerId} on this marketplace`, EXIT.usage);
+        const why = offerMismatches(manifest, offer, limits);
+        if (why.length > 0) {
+          throw new CliError(
+            `offer #${offerId} does not fit the job: ${why.map((m) => m.message).join("; ")}`,
+            EXIT.noMatch,
+          );
+        }
+      } else {
+        offer = cheapestMatch(manifest, offers, limits);
+        if (!offer) {
+          const active = judgeOffers(
+            manifest,
+            offers.filter((o) => o.state === 1),
+            limits,
+          );
+          throw new CliError(
+            `no offer matches job "${manifest.name}" (${active.length} active offer(s)); see why with \`ocx market why ${file}\``,
+            EXIT.noMatch,
+          );
+        }
+      }
+      const amount = chooseDeposit(offer, manifest, {
+        ...(deposit === undefined ? {} : { deposit }),
+        ...(hours === undefined ? {} : { hours }),
+      });
+      const perGpuHour = pricePerGpuHour(offer.pricePerSecond, offer.resources.gpuCount);
+      context.progress(
+        `taking offer #${offer.offerId} (${fromLabel(offer.resources.gpuModel) || "cpu"}, ${formatOcx(perGpuHour)}/GPU-h) with ${formatOcx(amount)} in escrow…`,
+      );
+      await ensureAllowance(context, context.deployment.marketplace, amount);
+      // The offer's current price is the limit: a price raised after we read it makes the transaction fail, not cost more.
+      const taken = await sendContract(context, {
+        address: context.deployment.marketplace,
+        abi: marketplaceAbi as Abi,
+        functionName: "takeOffer",
+        args: [offer.offerId, offer.pricePerSecond, hash, amount],
+      });
+      const [created] = parseEventLogs({ abi: marketplaceAbi, eventName: "LeaseCreated", logs: taken.receipt.logs });
+      if (!created) throw new CliError(`takeOffer succeeded in ${taken.hash} but emitted no LeaseCreated event`);
+      const leaseId = created.args.leaseId;
+      context.progress(`lease #${leaseId} created (tx ${taken.hash})`);
+
+      await waitForAcknowledgement(context, leaseId, Number(created.args.ackDeadline));
+      context.progress(`lease #${leaseId} acknowledged by ${offer.provider}`);
+      const provider = await providerClient(context, offer.provider);
+      await provider.uploadManifest(leaseId, canonicalManifest(manifest));
+      const total = manifest.inputs.reduce((sum, input) => sum + (input.size ?? 0), 0);
+      let sent = 0;
+      for (const [index, input] of manifest.inputs.entries()) {
+        const source = path.resolve(baseDir, input.source ?? input.path);
+        const size = input.size ?? 0;
+        context.progress(
+          `uploading input ${index + 1}/${manifest.inputs.length} ${input.path} (${formatBytes(size)})${manifest.inputs.length > 1 ? `, ${Math.floor((sent / Math.max(total, 1)) * 100)}% of ${formatBytes(total)} sent` : ""}…`,
+        );
+        await provider.uploadInput(leaseId, input.path, await readFile(source));
+        sent += size;
+      }
+      const started = await provider.start(leaseId);
+      context.print(
+        `${leaseId}\nlease #${leaseId} is ${started.phase} on offer #${offer.offerId}; follow it with \`ocx job logs ${leaseId} -f\``,
+        {
+          leaseId,
+          offerId: offer.offerId,
+          provider: offer.provider,
+          pricePerGpuHour: perGpuHour,
+          deposit: amount,
+          manifestHash: hash,
+          transaction: taken.hash,
+          phase: started.phase,
+        },
+      );
+    });
+
+  job
+    .command("list")
+    .description("list the acting wallet's leases")
+    .addHelpText(
+      "after",
+      `
+Examples:
+  $ ocx job list
+  $ ocx --dev-account 2 job list --json
+`,
+    )
+    .action(async (_options: unknown, command: Command) => {
+      const context = await createContext(command);
+      const me = await actingAddress(context);
+      const logs = await context.publicClient.getContractEvents({
+        address: context.deployment.marketplace,
+        abi: marketplaceAbi,
+        eventName: "LeaseCreated",
+        args: { buyer: me },
+        fromBlock: BigInt(context.deployment.startBlock),
+      });
+      const leases = await Promise.all(
+        logs.map((log) =>
+          readLease(context, log.args.leaseId as bigint, {
+            deposit: log.args.deposit as bigint,
+            manifestHash: log.args.manifestHash as `0x${string}`,
+          }),
+        ),
+      );
+      const text =
+        leases.length === 0
+          ? `no leases for ${me}; start one with \`ocx job submit <manifest>\``
+          : renderTable(
+              [
+                { header: "LEASE", align: "right" },
+                "PROVIDER",
+                "STATE",
+                { header: "OCX/H", align: "right" },
+                { header: "DEPOSIT", align: "right" },
+                { header: "ESCROW LEFT", align: "right" },
+              ],
+              leases.map((l) => [
+                `#${l.leaseId}`,
+                `${l.provider.slice(0, 8)}…${l.provider.slice(-4)}`,
+                LEASE_STATES[l.state] ?? String(l.state),
+                formatOcx(perSecondToPerHour(l.pricePerSecond), { unit: false }),
+                formatOcx(l.deposit, { unit: false }),
+                formatOcx(l.escrowLeft, { unit: false }),
+              ]),
+            );
+      context.print(text, { buyer: me, leases: leases.map(leaseJson) });
+    });
+
+  job
+    .command("status")
+    .description("show a lease on the chain and what its provider says about the job")
+    .argument("<id>", "lease id")
+    .addHelpText(
+      "after",
+      `
+Examples:
+  $ ocx job status 12
+  $ ocx job status 12 --json | jq .provider.phase
+`,
+    )
+    .action(async (id: string, _options: unknown, command: Command) => {
+      const leaseId = parseId(id, "the lease id");
+      const context = await createContext(command);
+      const lease = await readLease(context, leaseId);
+      const completed = await completedResultHash(context, leaseId);
+      let providerStatus: Record<string, unknown> | { error: string };
+      try {
+        providerStatus = (await (await providerClient(context, lease.provider)).status(leaseId)) as unknown as Record<
+          string,
+          unknown
+        >;
+      } catch (error) {
+        if (error instanceof CliError && error.exitCode === EXIT.usage) throw error;
+        providerStatus = { error: (error as Error).message.split("\n")[0] ?? String(error) };
+      }
+      const state = LEASE_STATES[lease.state] ?? String(lease.state);
+      const lines = [
+        `lease #${leaseId}: ${state}`,
+        `  provider     ${lease.provider}`,
+        `  price        ${formatOcx(perSecondToPerHour(lease.pricePerSecond))}/h`,
+        `  deposit      ${formatOcx(lease.deposit)}`,
+        `  escrow left  ${formatOcx(lease.escrowLeft)}`,
+        ...(lease.state === 1 ? [`  ack due      ${formatRelative(lease.ackDeadline)}`] : []),
+        ...(completed ? [`  completed    exit code ${completed.exitCode}, result ${completed.resultHash}`] : []),
+        "error" in providerStatus
+          ? `  node         unreachable or refused: ${providerStatus.error}`
+          : `  node         ${String(providerStatus.phase)}${providerStatus.message ? ` — ${String(providerStatus.message)}` : ""}`,
+      ];
+      context.print(lines.join("\n"), { ...leaseJson(lease), completed: completed ?? null, provider: providerStatus });
+    });
+
+  job
+    .command("logs")
+    .description("print a job's output; with -f, follow it until the job ends")
+    .argument("<id>", "lease id")
+    .option("-f, --follow", "keep streaming until the job ends (resumes after a dropped connection)")
+    .option("--stderr", "the job's stderr instead of its stdout")
+    .addHelpText(
+      "after",
+      `
+With --json each chunk is one line: {"offset":…,"text":…}.
+
+Examples:
+  $ ocx job logs 12 -f
+  $ ocx job logs 12 --stderr > err.log
+`,
+    )
+    .action(async (id: string, options: { follow?: boolean; stderr?: boolean }, command: Command) => {
+      const leaseId = parseId(id, "the lease id");
+      const context = await createContext(command);
+      const lease = await readLease(context, leaseId, NO_CREATION);
+      const provider = await providerClient(context, lease.provider);
+      const stream = options.stderr ? "stderr" : "stdout";
+      // A reader that went away (`| head`) is not an error.
+      process.stdout.on("error", (error: NodeJS.ErrnoException) => {
+        if (error.code === "EPIPE") process.exit(EXIT.ok);
+        throw error;
+      });
+      let offset = 0;
+      let failures = 0;
+      for (;;) {
+        try {
+          for await (const chunk of provider.logs(leaseId, { stream, offset, follow: Boolean(options.follow) })) {
+            if (context.json) {
+              process.stdout.write(`${JSON.stringify({ offset, text: Buffer.from(chunk).toString("utf8") })}\n`);
+            } else process.stdout.write(chunk);
+            offset += chunk.byteLength;
+            failures = 0;
+          }
+          return;
+        } catch (error) {
+          if (error instanceof ProviderApiError || !options.follow || ++failures > 10) throw error;
+          context.progress(`connection dropped (${(error as Error).message}); resuming at byte ${offset}…`);
+          await new Promise((resolve) => setTimeout(resolve, Math.min(1000 * failures, 5000)));
+        }
+      }
+    });
+
+  job
+    .command("results")
+    .description("download a completed job's results, check them against the chain, and unpack them")
+    .argument("<id>", "lease id")
+    .option("-o, --output <dir>", "where to unpack (default: lease-<id>)")
+    .addHelpText(
+      "after",
+      `
+The archive's sha256 must equal the resultHash the provider committed on-chain in
+LeaseCompleted; entries that would land outside the folder are refused.
+
+Examples:
+  $ ocx job results 12
+  $ ocx job results 12 -o out/ --json
+`,
+    )
+    .action(async (id: string, options: { output?: string }, command: Command) => {
+      const leaseId = parseId(id, "the lease id");
+      const context = await createContext(command);
+      const lease = await readLease(context, leaseId, NO_CREATION);
+      const completed = await completedResultHash(context, leaseId);
+      if (!completed) {
+        throw new CliError(
+          `lease #${leaseId} has no results yet: it is ${LEASE_STATES[lease.state]} and its provider has not completed it; check \`ocx job status ${leaseId}\``,
+        );
+      }
+      const provider = await providerClient(context, lease.provider);
+      context.progress(`downloading the results of lease #${leaseId}…`);
+      const { bytes, sha256 } = await provider.results(leaseId);
+      if (sha256.toLowerCase() !== completed.resultHash.toLowerCase()) {
+        throw new CliError(
+          `the results of lease #${leaseId} do not match the chain: sha256 ${sha256}, but the provider committed ${completed.resultHash}`,
+          EXIT.provider,
+        );
+      }
+      const dir = options.output ?? `lease-${leaseId}`;
+      const unpacked = await extractTarGz(bytes, dir);
+      const relative = unpacked.files.map((f) => path.relative(process.cwd(), f));
+      context.print(
+        `${relative.length} file(s) in ${dir} (sha256 ${sha256} matches the chain; job exit code ${completed.exitCode})${unpacked.skipped.length ? `\nskipped links: ${unpacked.skipped.join(", ")}` : ""}`,
+        {
+          leaseId,
+          dir,
+          sha256,
+          exitCode: completed.exitCode,
+          bytes: bytes.byteLength,
+          files: relative,
+          skipped: unpacked.skipped,
+        },
+      );
+    });
+
+  job
+    .command("cancel")
+    .description("end a lease: cancel it before the provider acknowledges (full refund), close it after")
+    .argument("<id>", "lease id")
+    .addHelpText(
+      "after",
+      `
+Examples:
+  $ ocx job cancel 12
+  $ ocx job cancel 12 --json
+`,
+    )
+    .action(async (id: string, _options: unknown, command: Command) => {
+      const leaseId = parseId(id, "the lease id");
+      const context = await createContext(command);
+      const lease = await readLease(context, leaseId, NO_CREATION);
+      if (lease.state === 3) throw new CliError(`lease #${leaseId} is already closed`, EXIT.usage);
+      const functionName = lease.state === 1 ? "cancel" : "close";
+      const { hash, receipt } = await sendContract(context, {
+        address: context.deployment.marketplace,
+        abi: marketplaceAbi as Abi,
+        functionName,
+        args: [leaseId],
+      });
+      const [closed] = parseEventLogs({ abi: marketplaceAbi, eventName: "LeaseClosed", logs: receipt.logs });
+      const refund = closed?.args.refund ?? 0n;
+      const reason = closed ? CLOSE_REASONS[closed.args.reason] : undefined;
+      context.print(
+        `lease #${leaseId} ${functionName === "cancel" ? "cancelled" : "closed"}; ${formatOcx(refund)} refunded`,
+        {
+          leaseId,
+          action: functionName,
+          reason,
+          refund,
+          transaction: hash,
+        },
+      );
+    });
+
+  job
+    .command("topup")
+    .description("add OCX to a lease's escrow so the job keeps running")
+    .argument("<id>", "lease id")
+    .argument("<amount>", "OCX to add")
+    .addHelpText(
+      "after",
+      `
+Examples:
+  $ ocx job topup 12 25
+  $ ocx job topup 12 2.5 --json
+`,
+    )
+    .action(async (id: string, amountText: string, _options: unknown, command: Command) => {
+      const leaseId = parseId(id, "the lease id");
+      const amount = parseOcxArgument(amountText, "the amount");
+      const context = await createContext(command);
+      await ensureAllowance(context, context.deployment.marketplace, amount);
+      const { hash, receipt } = await sendContract(context, {
+        address: context.deployment.marketplace,
+        abi: marketplaceAbi as Abi,
+        functionName: "topUp",
+        args: [leaseId, amount],
+      });
+      const [event] = parseEventLogs({ abi: marketplaceAbi, eventName: "LeaseToppedUp", logs: receipt.logs });
+      const escrow = event?.args.escrow ?? 0n;
+      context.print(`added ${formatOcx(amount)} to lease #${leaseId}; escrow now ${formatOcx(escrow)}`, {
+        leaseId,
+        amount,
+        escrow,
+        transaction: hash,
+      });
+    });
+
+  return job;
+}

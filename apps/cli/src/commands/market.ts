@@ -1,0 +1,266 @@
+// `ocx market`: what is for sale (offers), what buyers ask for (requests), and why a job's
+// manifest matches no offer.
+import { fromLabel, marketplaceAbi } from "@ocx/sdk";
+import { Command } from "commander";
+import { listOffers, parseOcxArgument, REQUEST_STATES } from "../chain.js";
+import { CliError, createContext, EXIT } from "../context.js";
+import { formatCores, formatMiB, formatOcx, formatRelative, pricePerGpuHour, renderTable } from "../format.js";
+import { readJobFile } from "../jobfile.js";
+import { describeVerdict, judgeOffers, OFFER_STATES, type OfferView } from "../match.js";
+
+interface OffersOptions {
+  gpuModel?: string;
+  minGpus?: string;
+  region?: string;
+  sort: string;
+  all?: boolean;
+}
+
+/** An offer as --json prints it. */
+export function offerJson(offer: OfferView) {
+  const r = offer.resources;
+  return {
+    offerId: offer.offerId,
+    provider: offer.provider,
+    state: OFFER_STATES[offer.state] ?? String(offer.state),
+    gpuModel: fromLabel(r.gpuModel),
+    gpuCount: r.gpuCount,
+    gpuVramMiB: r.gpuVramMiB,
+    cpuMillicores: r.cpuMillicores,
+    memoryMiB: r.memoryMiB,
+    diskMiB: r.diskMiB,
+    region: fromLabel(r.region),
+    pricePerSecond: offer.pricePerSecond,
+    pricePerGpuHour: pricePerGpuHour(offer.pricePerSecond, r.gpuCount),
+    maxLeases: offer.maxLeases,
+    activeLeases: offer.activeLeases,
+    freeCapacity: Math.max(offer.maxLeases - offer.activeLeases, 0),
+    minDuration: offer.minDuration,
+    maxDuration: offer.maxDuration,
+  };
+}
+
+/** The offers table: one row per offer. */
+export function offersTable(offers: OfferView[]): string {
+  return renderTable(
+    [
+      { header: "OFFER", align: "right" },
+      "PROVIDER",
+      "MODEL",
+      { header: "GPUS", align: "right" },
+      { header: "VRAM", align: "right" },
+      { header: "CPU", align: "right" },
+      { header: "MEMORY", align: "right" },
+      "REGION",
+      { header: "OCX/GPU-H", align: "right" },
+      { header: "FREE", align: "right" },
+      "STATE",
+    ],
+    offers.map((o) => {
+      const j = offerJson(o);
+      return [
+        `#${o.offerId}`,
+        `${o.provider.slice(0, 8)}…${o.provider.slice(-4)}`,
+        j.gpuModel || "cpu",
+        String(j.gpuCount),
+        j.gpuCount > 0 ? formatMiB(j.gpuVramMiB) : "-",
+        formatCores(j.cpuMillicores),
+        formatMiB(j.memoryMiB),
+        j.region || "-",
+        formatOcx(j.pricePerGpuHour, { unit: false }),
+        `${j.freeCapacity}/${j.maxLeases}`,
+        j.state,
+      ];
+    }),
+  );
+}
+
+export function marketCommand(): Command {
+  const market = new Command("market").description("browse the market: offers, requests, and why a job finds no match");
+
+  market
+    .command("offers")
+    .description("list the providers' standing offers (active ones unless --all)")
+    .option("--gpu-model <model>", 'only this GPU model id (e.g. nvidia-h100-80gb; "cpu" for CPU offers)')
+    .option("--min-gpus <n>", "only bundles with at least this many GPUs")
+    .option("--region <region>", "only this region")
+    .option("--sort <key>", "order by: price (per GPU-hour) or id", "id")
+    .option("--all", "include paused and withdrawn offers")
+    .addHelpText(
+      "after",
+      `
+Prices are in OCX per GPU-hour (per hour for CPU offers). FREE is the leases the offer can
+still take (maxLeases − activeLeases).
+
+Examples:
+  $ ocx market offers --sort price
+  $ ocx market offers --gpu-model nvidia-h100-80gb --min-gpus 2 --region eu-west
+  $ ocx market offers --json | jq '.offers[0]'
+`,
+    )
+    .action(async (options: OffersOptions, command: Command) => {
+      if (options.sort !== "price" && options.sort !== "id") {
+        throw new CliError(`--sort must be "price" or "id", got "${options.sort}"`, EXIT.usage);
+      }
+      const minGpus = options.minGpus === undefined ? 0 : Number(options.minGpus);
+      if (!Number.isInteger(minGpus) || minGpus < 0) {
+        throw new CliError(`--min-gpus must be a whole number, got "${options.minGpus}"`, EXIT.usage);
+      }
+      const context = await createContext(command);
+      let offers = (await listOffers(context)).filter((o) => {
+        const model = fromLabel(o.resources.gpuModel) || "cpu";
+        if (!options.all && o.state !== 1) return false;
+        if (options.gpuModel !== undefined && model !== options.gpuModel) return false;
+        if (o.resources.gpuCount < minGpus) return false;
+        if (options.region !== undefined && fromLabel(o.resources.region) !== options.region) return false;
+        return true;
+      });
+      if (options.sort === "price") {
+        offers = offers.sort((a, b) => {
+          const pa = pricePerGpuHour(a.pricePerSecond, a.resources.gpuCount);
+          const pb = pricePerGpuHour(b.pricePerSecond, b.resources.gpuCount);
+          return pa < pb ? -1 : pa > pb ? 1 : Number(a.offerId - b.offerId);
+        });
+      }
+      context.print(offers.length === 0 ? "no offers match" : offersTable(offers), {
+        offers: offers.map(offerJson),
+      });
+    });
+
+  market
+    .command("requests")
+    .description("list open requests for bids (reverse auctions)")
+    .option("--all", "include closed and cancelled requests")
+    .addHelpText(
+      "after",
+      `
+Examples:
+  $ ocx market requests
+  $ ocx market requests --json
+`,
+    )
+    .action(async (options: { all?: boolean }, command: Command) => {
+      const context = await createContext(command);
+      const market = { address: context.deployment.marketplace, abi: marketplaceAbi } as const;
+      const fromBlock = BigInt(context.deployment.startBlock);
+      const [posted, bids] = await Promise.all([
+        context.publicClient.getContractEvents({ ...market, eventName: "RequestPosted", fromBlock }),
+        context.publicClient.getContractEvents({ ...market, eventName: "BidPlaced", fromBlock }),
+      ]);
+      const bidders = new Map<bigint, Set<string>>();
+      for (const log of bids) {
+        const id = log.args.requestId as bigint;
+        const set = bidders.get(id) ?? new Set<string>();
+        set.add(String(log.args.provider));
+        bidders.set(id, set);
+      }
+      const requests = await Promise.all(
+        posted.map(async (log) => {
+          const requestId = log.args.requestId as bigint;
+          const request = await context.publicClient.readContract({
+            ...market,
+            functionName: "getRequest",
+            args: [requestId],
+          });
+          const r = request.requirements;
+          return {
+            requestId,
+            buyer: request.buyer,
+            state: REQUEST_STATES[request.state] ?? String(request.state),
+            gpuModel: fromLabel(r.gpuModel),
+            gpuCount: r.gpuCount,
+            gpuVramMiB: r.gpuVramMiB,
+            cpuMillicores: r.cpuMillicores,
+            memoryMiB: r.memoryMiB,
+            diskMiB: r.diskMiB,
+            region: fromLabel(r.region),
+            maxPricePerSecond: request.maxPricePerSecond,
+            maxPricePerGpuHour: pricePerGpuHour(request.maxPricePerSecond, r.gpuCount),
+            deposit: request.deposit,
+            biddingDeadline: Number(request.biddingDeadline),
+            bids: bidders.get(requestId)?.size ?? 0,
+            bestBidder: request.bestPrice > 0n ? request.bestBidder : null,
+            bestPricePerGpuHour: request.bestPrice > 0n ? pricePerGpuHour(request.bestPrice, r.gpuCount) : null,
+          };
+        }),
+      );
+      const shown = requests.filter((r) => options.all || r.state === "open");
+      const text =
+        shown.length === 0
+          ? "no open requests"
+          : renderTable(
+              [
+                { header: "REQUEST", align: "right" },
+                "BUYER",
+                "NEEDS",
+                "REGION",
+                { header: "MAX OCX/GPU-H", align: "right" },
+                { header: "DEPOSIT", align: "right" },
+                "DEADLINE",
+                { header: "BIDS", align: "right" },
+                { header: "BEST OCX/GPU-H", align: "right" },
+                "STATE",
+              ],
+              shown.map((r) => [
+                `#${r.requestId}`,
+                `${r.buyer.slice(0, 8)}…${r.buyer.slice(-4)}`,
+                `${r.gpuCount}× ${r.gpuModel || "any"}${r.gpuVramMiB ? ` ≥${formatMiB(r.gpuVramMiB)}` : ""}, ${formatCores(r.cpuMillicores)} CPU, ${formatMiB(r.memoryMiB)}`,
+                r.region || "any",
+                formatOcx(r.maxPricePerGpuHour, { unit: false }),
+                formatOcx(r.deposit, { unit: false }),
+                formatRelative(r.biddingDeadline),
+                String(r.bids),
+                r.bestPricePerGpuHour === null ? "-" : formatOcx(r.bestPricePerGpuHour, { unit: false }),
+                r.state,
+              ]),
+            );
+      context.print(text, { requests: shown });
+    });
+
+  market
+    .command("why")
+    .description("say, for every active offer, which of a job's needs excludes it (or that it matches)")
+    .argument("<manifest>", "an OCX job manifest or an Akash SDL (YAML)")
+    .option("--max-price <ocx>", "price limit in OCX per GPU-hour (replaces the manifest's)")
+    .addHelpText(
+      "after",
+      `
+Exits with 0 when at least one offer matches, 6 when none does.
+
+Examples:
+  $ ocx market why job.yaml
+  #3 nvidia-a100-40gb: VRAM 40960 MiB < 81920 MiB required
+  #5 nvidia-h100-80gb: matches (2.5 OCX/GPU-h)
+  $ ocx market why deploy.sdl.yaml --max-price 3 --json
+`,
+    )
+    .action(async (file: string, options: { maxPrice?: string }, command: Command) => {
+      const maxPricePerGpuHour =
+        options.maxPrice === undefined ? undefined : parseOcxArgument(options.maxPrice, "--max-price");
+      const { manifest } = await readJobFile(file, { maxPrice: options.maxPrice });
+      const context = await createContext(command);
+      const offers = (await listOffers(context)).filter((o) => o.state === 1);
+      const verdicts = judgeOffers(manifest, offers, maxPricePerGpuHour === undefined ? {} : { maxPricePerGpuHour });
+      const matching = verdicts.filter((v) => v.matches);
+      const needs = manifest.resources;
+      const summary = `job "${manifest.name}" needs ${needs.gpu.count} GPU(s)${needs.gpu.models.length ? ` of ${needs.gpu.models.join("/")}` : ""}${needs.gpu.minVramMiB ? ` with ≥${needs.gpu.minVramMiB} MiB VRAM` : ""}, ${needs.cpuMillicores / 1000} CPU, ${formatMiB(needs.memoryMiB)} memory, ${formatMiB(needs.diskMiB)} disk${manifest.placement.regions.length ? ` in ${manifest.placement.regions.join("/")}` : ""}`;
+      const lines =
+        verdicts.length === 0 ? ["no active offers on the market"] : verdicts.map((v) => describeVerdict(v));
+      const verdictLine =
+        matching.length === 0
+          ? "no offer matches"
+          : `${matching.length} of ${verdicts.length} offer(s) match; the cheapest is #${matching[0]?.offer.offerId}`;
+      context.print([summary, ...lines, verdictLine].join("\n"), {
+        manifest: manifest.name,
+        matches: matching.map((v) => v.offer.offerId),
+        offers: verdicts.map((v) => ({
+          ...offerJson(v.offer),
+          matches: v.matches,
+          reasons: v.mismatches,
+        })),
+      });
+      if (matching.length === 0) process.exitCode = EXIT.noMatch;
+    });
+
+  return market;
+}
