@@ -6,6 +6,7 @@ import { faucetCommand } from "./commands/faucet.js";
 import { jobCommand } from "./commands/job.js";
 import { marketCommand } from "./commands/market.js";
 import { providerCommand } from "./commands/provider.js";
+import { runCommand } from "./commands/run.js";
 import { walletCommand } from "./commands/wallet.js";
 import { addGlobalOptions, describeFailure } from "./context.js";
 
@@ -22,6 +23,7 @@ program.addCommand(faucetCommand());
 program.addCommand(marketCommand());
 program.addCommand(jobCommand());
 program.addCommand(providerCommand());
+program.addCommand(runCommand());
 
 program.parseAsync(process.argv).catch((error: unknown) => {
   const { message, exitCode } = describeFailure(error);

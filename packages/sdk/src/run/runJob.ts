@@ -12,18 +12,23 @@ import {
   type Transport,
   type WalletClient,
 } from "viem";
+import { closeAuctionSync } from "../actions/marketplace/closeAuction.js";
+import { postRequestSync } from "../actions/marketplace/postRequest.js";
+import { takeOfferSync } from "../actions/marketplace/takeOffer.js";
+import { ensureAllowance } from "../actions/token/ensureAllowance.js";
 import type { Deployment } from "../deployment.js";
-import { decodeContractError } from "../errors.js";
 import { marketplaceAbi, ocxTokenAbi, providerRegistryAbi } from "../generated/abis.js";
 import { canonicalManifest, manifestHash } from "../manifest/canonical.js";
 import type { Manifest } from "../manifest/types.js";
 import { createProviderClient, ProviderApiError, type ProviderLeaseStatus } from "../provider/client.js";
+import { toLabel } from "../units.js";
 import { type OfferTerms, offerMismatches, offerPricePerGpuHour } from "./match.js";
 import { listOffers } from "./offers.js";
 
 /** What `runJob` reports as it goes, for progress displays and agents. */
 export type RunJobEvent =
   | { type: "offer"; offer: OfferTerms; pricePerGpuHour: bigint }
+  | { type: "request"; requestId: bigint; maxPricePerSecond: bigint; deadline: bigint }
   | { type: "lease"; leaseId: bigint; provider: `0x${string}`; deposit: bigint; endpoint: string }
   | { type: "uploaded"; files: number; bytes: number }
   | { type: "started" }
@@ -50,6 +55,13 @@ export interface RunJobParameters {
   /** Folder to write the verified `lease-<id>.tar.gz` into; default: none (the bytes are checked, not kept). */
   resultsDir?: string;
   onEvent?: (event: RunJobEvent) => void;
+  /**
+   * "offer": only take offers. "auto" (default): when no offer matches and the job has a price
+   * limit, post a request and take the lowest bid (a reverse auction).
+   */
+  market?: "offer" | "auto";
+  /** How long an auction takes bids, in seconds (at least 60). Default: 60. */
+  biddingSeconds?: number;
   /** How often to poll the provider while waiting, in ms. Default: 100. */
   pollMs?: number;
 }
@@ -94,60 +106,118 @@ export async function runJob(parameters: RunJobParameters): Promise<RunJobReturn
   const market = { address: deployment.marketplace, abi: marketplaceAbi } as const;
   const pollMs = parameters.pollMs ?? 100;
 
-  // 1. The offer: the cheapest that meets every need.
-  const offers = await listOffers(publicClient, deployment);
-  const options =
-    parameters.maxPricePerGpuHour !== undefined ? { maxPricePerGpuHour: parameters.maxPricePerGpuHour } : {};
-  let offer: OfferTerms | undefined;
-  if (parameters.offerId !== undefined) {
-    offer = offers.find((o) => o.offerId === parameters.offerId);
-    const why = offer ? offerMismatches(manifest, offer, options) : ["no such offer"];
-    if (!offer || why.length > 0) throw new NoMatchingOfferError([{ offerId: parameters.offerId, why }]);
-  } else {
-    const candidates = offers
-      .map((o) => ({ offer: o, why: offerMismatches(manifest, o, options) }))
-      .filter((c) => c.offer.state !== 3);
-    const matching = candidates.filter((c) => c.why.length === 0).map((c) => c.offer);
-    matching.sort((a, b) => (a.pricePerSecond < b.pricePerSecond ? -1 : a.pricePerSecond > b.pricePerSecond ? 1 : 0));
-    offer = matching[0];
-    if (!offer) throw new NoMatchingOfferError(candidates.map((c) => ({ offerId: c.offer.offerId, why: c.why })));
-  }
-  emit({ type: "offer", offer, pricePerGpuHour: offerPricePerGpuHour(offer) });
-
-  // 2. Escrow: the job's maximum duration at this price, within the offer's bounds.
-  const seconds = Math.max(Math.min(manifest.maxDurationSeconds, offer.maxDuration), offer.minDuration);
-  const deposit = parameters.deposit ?? offer.pricePerSecond * BigInt(seconds);
-  const allowance = await publicClient.readContract({
-    address: deployment.token,
-    abi: ocxTokenAbi,
-    functionName: "allowance",
-    args: [account.address, deployment.marketplace],
-  });
-  if (allowance < deposit) {
-    await send(publicClient, walletClient, {
-      address: deployment.token,
-      abi: ocxTokenAbi,
-      functionName: "approve",
-      args: [deployment.marketplace, maxUint256],
-    });
-  }
+  // 1. A lease: take the cheapest offer that meets every need, or run a reverse auction.
   const hash = manifestHash(manifest);
-  const receipt = await send(publicClient, walletClient, {
-    ...market,
-    functionName: "takeOffer",
-    args: [offer.offerId, offer.pricePerSecond, hash, deposit],
-  });
-  const [created] = parseEventLogs({ abi: marketplaceAbi, logs: receipt.logs, eventName: "LeaseCreated" });
-  if (!created) throw new Error(`takeOffer (${receipt.transactionHash}) emitted no LeaseCreated event`);
-  const leaseId = created.args.leaseId;
-  const provider = created.args.provider;
+  const leased =
+    (await takeCheapestOffer()) ??
+    (await auction()) ??
+    (() => {
+      throw new Error("unreachable");
+    })();
+  const { leaseId, provider, pricePerSecond, fromBlock } = leased;
+
+  async function takeCheapestOffer() {
+    const offers = await listOffers(publicClient, deployment);
+    const options =
+      parameters.maxPricePerGpuHour !== undefined ? { maxPricePerGpuHour: parameters.maxPricePerGpuHour } : {};
+    let offer: OfferTerms | undefined;
+    if (parameters.offerId !== undefined) {
+      offer = offers.find((o) => o.offerId === parameters.offerId);
+      const why = offer ? offerMismatches(manifest, offer, options) : ["no such offer"];
+      if (!offer || why.length > 0) throw new NoMatchingOfferError([{ offerId: parameters.offerId, why }]);
+    } else {
+      const candidates = offers
+        .map((o) => ({ offer: o, why: offerMismatches(manifest, o, options) }))
+        .filter((c) => c.offer.state !== 3);
+      const matching = candidates.filter((c) => c.why.length === 0).map((c) => c.offer);
+      matching.sort((a, b) => (a.pricePerSecond < b.pricePerSecond ? -1 : a.pricePerSecond > b.pricePerSecond ? 1 : 0));
+      offer = matching[0];
+      if (!offer) {
+        const error = new NoMatchingOfferError(candidates.map((c) => ({ offerId: c.offer.offerId, why: c.why })));
+        if (parameters.market === "offer" || maxPricePerGpuHour() === undefined) throw error;
+        return undefined; // on to the auction
+      }
+    }
+    emit({ type: "offer", offer, pricePerGpuHour: offerPricePerGpuHour(offer) });
+    // Escrow: the job's maximum duration at this price, within the offer's bounds.
+    const seconds = Math.max(Math.min(manifest.maxDurationSeconds, offer.maxDuration), offer.minDuration);
+    const deposit = parameters.deposit ?? offer.pricePerSecond * BigInt(seconds);
+    await ensureAllowance(walletClient, { deployment, spender: deployment.marketplace, amount: deposit });
+    const { receipt, event } = await takeOfferSync(walletClient, {
+      deployment,
+      offerId: offer.offerId,
+      maxPricePerSecond: offer.pricePerSecond,
+      manifestHash: hash,
+      deposit,
+    });
+    return {
+      leaseId: event.leaseId,
+      provider: event.provider,
+      pricePerSecond: offer.pricePerSecond,
+      deposit,
+      offerId: offer.offerId,
+      fromBlock: receipt.blockNumber,
+    };
+  }
+
+  /** Posts a request for bids and takes the lowest bid when bidding ends. */
+  async function auction() {
+    const limit = maxPricePerGpuHour() as bigint;
+    const gpus = BigInt(Math.max(manifest.resources.gpu.count, 1));
+    const maxPricePerSecond = (limit * gpus) / 3600n;
+    const deposit = parameters.deposit ?? maxPricePerSecond * BigInt(manifest.maxDurationSeconds);
+    await ensureAllowance(walletClient, { deployment, spender: deployment.marketplace, amount: deposit });
+    const now = (await publicClient.getBlock()).timestamp;
+    const window = BigInt(Math.max(parameters.biddingSeconds ?? 60, 60));
+    const requirements = {
+      gpuModel: toLabel(manifest.resources.gpu.models.length === 1 ? (manifest.resources.gpu.models[0] as string) : ""),
+      region: toLabel(manifest.placement.regions.length === 1 ? (manifest.placement.regions[0] as string) : ""),
+      gpuCount: manifest.resources.gpu.count,
+      gpuVramMiB: manifest.resources.gpu.minVramMiB,
+      cpuMillicores: manifest.resources.cpuMillicores,
+      memoryMiB: manifest.resources.memoryMiB,
+      diskMiB: manifest.resources.diskMiB,
+    };
+    const { receipt: posted, event: request } = await postRequestSync(walletClient, {
+      deployment,
+      requirements,
+      maxPricePerSecond,
+      deposit,
+      biddingDeadline: Number(now + window),
+      manifestHash: hash,
+    });
+    const requestId = request.requestId;
+    emit({ type: "request", requestId, maxPricePerSecond, deadline: now + window });
+    // Bidding is open until the deadline; the chain's clock decides when it is over.
+    for (;;) {
+      const block = await publicClient.getBlock();
+      if (block.timestamp >= now + window) break;
+      await sleep(Math.max(pollMs, 500));
+    }
+    const closed = await closeAuctionSync(walletClient, { deployment, requestId });
+    const [created] = parseEventLogs({ abi: marketplaceAbi, logs: closed.receipt.logs, eventName: "LeaseCreated" });
+    if (!created) throw new NoMatchingOfferError([]); // no provider bid: the deposit came back
+    return {
+      leaseId: created.args.leaseId,
+      provider: created.args.provider,
+      pricePerSecond: created.args.pricePerSecond,
+      deposit,
+      offerId: 0n,
+      fromBlock: posted.blockNumber,
+    };
+  }
+
+  function maxPricePerGpuHour() {
+    return parameters.maxPricePerGpuHour ?? manifest.maxPricePerGpuHour;
+  }
+
   const { endpoint } = await publicClient.readContract({
     address: deployment.registry,
     abi: providerRegistryAbi,
     functionName: "getProvider",
     args: [provider],
   });
-  emit({ type: "lease", leaseId, provider, deposit, endpoint });
+  emit({ type: "lease", leaseId, provider, deposit: leased.deposit, endpoint });
 
   // 3. Hand over the job: manifest, inputs, start (once the provider has acknowledged).
   const client = createProviderClient({
@@ -219,7 +289,7 @@ export async function runJob(parameters: RunJobParameters): Promise<RunJobReturn
   const events = await publicClient.getContractEvents({
     ...market,
     args: { leaseId } as never,
-    fromBlock: receipt.blockNumber,
+    fromBlock,
     strict: true,
   });
   let paid = 0n;
@@ -234,34 +304,14 @@ export async function runJob(parameters: RunJobParameters): Promise<RunJobReturn
   }
   return {
     leaseId,
-    offerId: offer.offerId,
+    offerId: leased.offerId,
     provider,
     status,
     exitCode: status.exitCode ?? -1,
     resultHash: status.resultHash,
     ...(resultsPath ? { resultsPath } : {}),
-    cost: { pricePerSecond: offer.pricePerSecond, seconds: paid / offer.pricePerSecond, paid, fee, refund },
+    cost: { pricePerSecond, seconds: paid / pricePerSecond, paid, fee, refund },
   };
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-/** Simulates (decoding a revert into a readable error), sends, and waits for a successful receipt. */
-async function send(
-  publicClient: PublicClient,
-  walletClient: WalletClient<Transport, Chain, Account>,
-  request: { address: `0x${string}`; abi: readonly unknown[]; functionName: string; args: readonly unknown[] },
-) {
-  try {
-    const { request: prepared } = await publicClient.simulateContract({
-      ...request,
-      account: walletClient.account,
-    } as never);
-    const hash = await walletClient.writeContract(prepared as never);
-    const receipt = await publicClient.waitForTransactionReceipt({ hash });
-    if (receipt.status !== "success") throw new Error(`${request.functionName} reverted in ${hash}`);
-    return receipt;
-  } catch (error) {
-    throw decodeContractError(error);
-  }
-}
