@@ -15,6 +15,7 @@ const rate = 0.05;
 const epochs = 200;
 console.log(`training on ${samples.length} samples for ${epochs} epochs`);
 for (let epoch = 1; epoch <= epochs; epoch++) {
+  await new Promise((resolve) => setTimeout(resolve, 10)); // a pause per epoch, as a real step would take
   let dw = 0;
   let db = 0;
   let loss = 0;

@@ -2,7 +2,7 @@
 // and accounts funded, a provider node selling this machine's compute, and a first job run through
 // the market — kept up until Ctrl-C.
 import { type ChildProcess, spawn } from "node:child_process";
-import { mkdir, rm, writeFile } from "node:fs/promises";
+import { mkdir, readFile, rm, writeFile } from "node:fs/promises";
 import { createRequire } from "node:module";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -11,6 +11,7 @@ import { parseManifest, resolveInputs, runJob, writeDeployment } from "@ocx/sdk"
 import { Command } from "commander";
 import { formatEther } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
+import { extractTarGz } from "../tar.js";
 
 const require = createRequire(import.meta.url);
 const DEMO = fileURLToPath(new URL("../../demo/train.mjs", import.meta.url));
@@ -47,8 +48,8 @@ Examples:
   $ ocx devnet                      # chain on http://127.0.0.1:8545, a provider, a first job
   $ ocx devnet --no-demo --port 9545
 Then, in another terminal:
-  $ ocx --dev-account 2 market offers
-  $ ocx --dev-account 2 run -- node -e 'console.log(6 * 7)'
+  $ npx ocx --dev-account 2 market offers
+  $ npx ocx --dev-account 2 run -- node -e 'console.log(6 * 7)'
 `,
     )
     .action(async (options: DevnetOptions, command: Command) => {
@@ -125,17 +126,19 @@ maxDuration: 2m
             },
           });
           const cost = run.cost;
+          const results = path.join(stateDir, "results", `lease-${run.leaseId}`);
+          if (run.resultsPath) await extractTarGz(await readFile(run.resultsPath), results);
           say(`  exit code ${run.exitCode} after ${((Date.now() - started) / 1000).toFixed(1)} s
-  cost ${formatEther(cost.paid)} OCX for ${cost.seconds} s (fee ${formatEther(cost.fee)} burned); refund ${formatEther(cost.refund)} OCX
-  results (sha256 ${run.resultHash}) in ${run.resultsPath}`);
-          summary.demo = { leaseId: run.leaseId, exitCode: run.exitCode, results: run.resultsPath, cost };
+  cost ${formatEther(cost.paid)} OCX for ${cost.seconds} s at ${formatEther(cost.pricePerSecond * 3600n)} OCX/h (fee ${formatEther(cost.fee)} OCX, burned); refund ${formatEther(cost.refund)} OCX
+  results (sha256 ${run.resultHash}, checked against the chain) in ${path.relative(process.cwd(), results)}/`);
+          summary.demo = { leaseId: run.leaseId, exitCode: run.exitCode, results, cost };
         }
         if (json)
           process.stdout.write(`${JSON.stringify(summary, (_, v) => (typeof v === "bigint" ? v.toString() : v))}\n`);
         say(`
 The network stays up. In another terminal, try:
-  ocx --dev-account 2 market offers
-  ocx --dev-account 2 run --output out -- sh -c 'mkdir -p out; uname -a | tee out/host.txt'
+  npx ocx --dev-account 2 market offers
+  npx ocx --dev-account 2 run --output out -- sh -c 'mkdir -p out; uname -a | tee out/host.txt'
 Press Ctrl-C to stop.`);
         await new Promise<void>((resolve) => {
           process.once("SIGINT", resolve);

@@ -1,10 +1,12 @@
 // `ocx run -- <command>`: runs a command on the market as if it ran here — live logs, the results
 // on disk, the cost, and the workload's own exit code.
+import { readFile } from "node:fs/promises";
 import path from "node:path";
 import { manifestFromDocument, NoMatchingOfferError, parseOcxAmount, resolveInputs, runJob } from "@ocx/sdk";
 import { Command } from "commander";
 import { formatEther } from "viem";
 import { CliError, createContext, EXIT } from "../context.js";
+import { extractTarGz } from "../tar.js";
 
 interface RunOptions {
   gpus: string;
@@ -124,14 +126,20 @@ Examples:
         if (error instanceof NoMatchingOfferError) throw new CliError(error.message, EXIT.noMatch);
         throw error;
       }
+      // runJob verified the archive against the lease's result hash; unpack it next to where it was saved.
+      let unpacked: string | undefined;
+      if (run.resultsPath) {
+        unpacked = path.resolve(options.results, `lease-${run.leaseId}`);
+        await extractTarGz(await readFile(run.resultsPath), unpacked);
+      }
       const cost = run.cost;
       context.print(
         [
           `exit code ${run.exitCode}${run.status.oomKilled ? " (killed for exceeding its memory limit)" : ""}`,
           `cost ${formatEther(cost.paid)} OCX for ${cost.seconds} s at ${formatEther(cost.pricePerSecond * 3600n)} OCX/h (fee ${formatEther(cost.fee)}); refund ${formatEther(cost.refund)} OCX`,
-          ...(run.resultsPath ? [`results in ${run.resultsPath}`] : []),
+          ...(unpacked ? [`results in ${path.relative(process.cwd(), unpacked) || "."}`] : []),
         ].join("\n"),
-        { leaseId: run.leaseId, exitCode: run.exitCode, resultHash: run.resultHash, results: run.resultsPath, cost },
+        { leaseId: run.leaseId, exitCode: run.exitCode, resultHash: run.resultHash, results: unpacked, cost },
       );
       process.exitCode = run.exitCode < 0 ? EXIT.failure : run.exitCode;
     });

@@ -212,11 +212,11 @@ describe("fromAkashSdl", () => {
     expect(messages[0]).toContain(message);
   });
 
-  it("refuses a price that needs GPUs to be per GPU-hour", () => {
+  it("reads a CPU-only job's price as per hour (one unit)", () => {
     const placement = "{ pricing: { p: { denom: uocx, amount: 100 } } }";
-    expect(refusal(minimal("    image: alpine\n    command: [sh]", undefined, placement))).toEqual([
-      "profiles.placement.dc.pricing.p: OCX limits the price per GPU-hour, so pricing needs gpu.units of at least 1",
-    ]);
+    const manifest = fromAkashSdl(minimal("    image: alpine\n    command: [sh]", undefined, placement));
+    // 100 uocx per block × 600 blocks an hour = 0.06 OCX per hour.
+    expect(manifest.maxPricePerGpuHour).toBe(60_000_000_000_000_000n);
   });
 
   it("refuses deployments that do not match the services, and bad durations", () => {

@@ -488,13 +488,9 @@ class SdlImporter {
       return;
     }
     const resources = document.resources as SdlRecord | undefined;
-    const gpus = (resources?.gpu as SdlRecord | undefined)?.count;
-    if (typeof gpus !== "number" || !Number.isInteger(gpus) || gpus < 1) {
-      this.refuse(pricePath, "OCX limits the price per GPU-hour, so pricing needs gpu.units of at least 1", {
-        withValue: false,
-      });
-      return;
-    }
+    // The limit is per GPU-hour; a CPU-only job's is per hour, as OCX prices CPU bundles (one unit).
+    const count = (resources?.gpu as SdlRecord | undefined)?.count;
+    const gpus = typeof count === "number" && Number.isInteger(count) && count > 0 ? count : 1;
     // uocx per block → wei per block → wei per hour (3600 / 6 blocks) → per GPU, rounded down.
     const weiPerBlock = parseUnits(amount, 12);
     const perGpuHour = (weiPerBlock * (3600n / AKASH_BLOCK_SECONDS)) / BigInt(gpus);

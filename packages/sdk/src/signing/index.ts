@@ -10,6 +10,7 @@ export {
 } from "./signRequest.js";
 export {
   OCX_LEASE_HEADER,
+  OCX_NONCE_HEADER,
   OCX_SIGNATURE_HEADER,
   OCX_TIMESTAMP_HEADER,
   type RequestHeaders,

@@ -1,11 +1,12 @@
 // Reads the signature headers of an incoming request, refusing malformed ones by name.
 import type { Hex } from "viem";
 import { RequestSignatureError } from "./signRequest.js";
-import { OCX_LEASE_HEADER, OCX_SIGNATURE_HEADER, OCX_TIMESTAMP_HEADER } from "./typedData.js";
+import { OCX_LEASE_HEADER, OCX_NONCE_HEADER, OCX_SIGNATURE_HEADER, OCX_TIMESTAMP_HEADER } from "./typedData.js";
 
 export interface ReadRequestHeadersReturnType {
   leaseId: bigint;
   timestamp: number;
+  nonce: Hex;
   signature: Hex;
 }
 
@@ -28,6 +29,7 @@ export function readRequestHeaders(headers: HeaderSource): ReadRequestHeadersRet
   const lease = header(headers, OCX_LEASE_HEADER);
   const time = header(headers, OCX_TIMESTAMP_HEADER);
   const signature = header(headers, OCX_SIGNATURE_HEADER);
+  const nonce = header(headers, OCX_NONCE_HEADER);
   if (lease === undefined || !/^(0|[1-9]\d{0,77})$/.test(lease) || BigInt(lease) >= 2n ** 256n) {
     throw new RequestSignatureError(`${OCX_LEASE_HEADER} must be a lease id in decimal, got ${JSON.stringify(lease)}`);
   }
@@ -41,5 +43,8 @@ export function readRequestHeaders(headers: HeaderSource): ReadRequestHeadersRet
       `${OCX_SIGNATURE_HEADER} must be a 65-byte signature in 0x-hex, got ${JSON.stringify(signature)}`,
     );
   }
-  return { leaseId: BigInt(lease), timestamp: Number(time), signature: signature as Hex };
+  if (nonce === undefined || !/^0x[0-9a-fA-F]{32}$/.test(nonce)) {
+    throw new RequestSignatureError(`${OCX_NONCE_HEADER} must be 16 bytes in 0x-hex, got ${JSON.stringify(nonce)}`);
+  }
+  return { leaseId: BigInt(lease), timestamp: Number(time), nonce: nonce as Hex, signature: signature as Hex };
 }

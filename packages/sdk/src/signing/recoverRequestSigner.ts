@@ -13,6 +13,7 @@ export interface RecoverRequestSignerParameters {
   /** `bodyHash(rawBody)` of the body as received. */
   bodyHash: Hex;
   timestamp: number;
+  nonce: `0x${string}`;
   signature: Hex;
 }
 
@@ -33,7 +34,7 @@ export async function recoverRequestSigner(parameters: RecoverRequestSignerParam
     domain: requestDomain(chainId, marketplace),
     types: requestTypes,
     primaryType: "Request",
-    message: { ...requestMessage(parameters.method, parameters.path, leaseId, timestamp), bodyHash },
+    message: { ...requestMessage(parameters.method, parameters.path, leaseId, timestamp, parameters.nonce), bodyHash },
     signature,
   });
 }

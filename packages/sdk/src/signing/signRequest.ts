@@ -1,8 +1,10 @@
 // A buyer signs each request to a provider with its wallet: method, path, lease, body, time.
+import { randomBytes } from "node:crypto";
 import type { Address, LocalAccount } from "viem";
 import { bodyHash } from "./bodyHash.js";
 import {
   OCX_LEASE_HEADER,
+  OCX_NONCE_HEADER,
   OCX_SIGNATURE_HEADER,
   OCX_TIMESTAMP_HEADER,
   type RequestHeaders,
@@ -30,12 +32,17 @@ export interface SignRequestParameters {
   body?: Uint8Array | string;
   /** Unix seconds; defaults to now. */
   timestamp?: number;
+  /** 16 bytes, 0x-hex; defaults to random. The provider refuses a (signature, nonce) it has seen. */
+  nonce?: `0x${string}`;
 }
 
 export type SignRequestReturnType = RequestHeaders;
 
 /** @internal Checks the parts of a request that both signer and verifier must agree on. */
-export function requestMessage(method: string, path: string, leaseId: bigint, timestamp: number) {
+export function requestMessage(method: string, path: string, leaseId: bigint, timestamp: number, nonce: `0x${string}`) {
+  if (!/^0x[0-9a-fA-F]{32}$/.test(nonce)) {
+    throw new RequestSignatureError(`nonce must be 16 bytes in 0x-hex, got ${JSON.stringify(nonce)}`);
+  }
   if (!/^[A-Za-z]+$/.test(method)) {
     throw new RequestSignatureError(`method must be an HTTP method like "GET", got ${JSON.stringify(method)}`);
   }
@@ -50,7 +57,7 @@ export function requestMessage(method: string, path: string, leaseId: bigint, ti
   if (!Number.isSafeInteger(timestamp) || timestamp < 0) {
     throw new RequestSignatureError(`timestamp must be whole unix seconds, got ${timestamp}`);
   }
-  return { method: method.toUpperCase(), path, leaseId, timestamp: BigInt(timestamp) };
+  return { method: method.toUpperCase(), path, leaseId, timestamp: BigInt(timestamp), nonce };
 }
 
 /**
@@ -71,7 +78,8 @@ export function requestMessage(method: string, path: string, leaseId: bigint, ti
 export async function signRequest(parameters: SignRequestParameters): Promise<SignRequestReturnType> {
   const { account, chainId, marketplace, leaseId, body } = parameters;
   const timestamp = parameters.timestamp ?? Math.floor(Date.now() / 1000);
-  const message = requestMessage(parameters.method, parameters.path, leaseId, timestamp);
+  const nonce = parameters.nonce ?? (`0x${randomBytes(16).toString("hex")}` as const);
+  const message = requestMessage(parameters.method, parameters.path, leaseId, timestamp, nonce);
   const signature = await account.signTypedData({
     domain: requestDomain(chainId, marketplace),
     types: requestTypes,
@@ -81,6 +89,7 @@ export async function signRequest(parameters: SignRequestParameters): Promise<Si
   return {
     [OCX_LEASE_HEADER]: leaseId.toString(),
     [OCX_TIMESTAMP_HEADER]: timestamp.toString(),
+    [OCX_NONCE_HEADER]: nonce,
     [OCX_SIGNATURE_HEADER]: signature,
   };
 }

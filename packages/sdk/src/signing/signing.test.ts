@@ -5,7 +5,7 @@ import { bodyHash } from "./bodyHash.js";
 import { readRequestHeaders } from "./readRequestHeaders.js";
 import { recoverRequestSigner } from "./recoverRequestSigner.js";
 import { RequestSignatureError, signRequest } from "./signRequest.js";
-import { OCX_LEASE_HEADER, OCX_SIGNATURE_HEADER, OCX_TIMESTAMP_HEADER } from "./typedData.js";
+import { OCX_LEASE_HEADER, OCX_NONCE_HEADER, OCX_SIGNATURE_HEADER, OCX_TIMESTAMP_HEADER } from "./typedData.js";
 import { StaleSignatureError, verifyFreshness } from "./verifyFreshness.js";
 
 // anvil's first two well-known development keys.
@@ -21,6 +21,7 @@ const request = {
   leaseId: 7n,
   body,
   timestamp: 1_700_000_000,
+  nonce: "0x000102030405060708090a0b0c0d0e0f" as Hex,
 };
 
 describe("bodyHash", () => {
@@ -50,7 +51,8 @@ describe("signRequest and recoverRequestSigner", () => {
     expect(headers[OCX_LEASE_HEADER]).toBe("7");
     expect(headers[OCX_TIMESTAMP_HEADER]).toBe("1700000000");
     expect(headers[OCX_SIGNATURE_HEADER]).toMatch(/^0x[0-9a-f]{130}$/);
-    expect(Object.keys(headers).sort()).toEqual(["x-ocx-lease", "x-ocx-signature", "x-ocx-timestamp"]);
+    expect(headers[OCX_NONCE_HEADER]).toBe(request.nonce);
+    expect(Object.keys(headers).sort()).toEqual(["x-ocx-lease", "x-ocx-nonce", "x-ocx-signature", "x-ocx-timestamp"]);
   });
 
   it("round-trips to the buyer's address, whatever the method's case", async () => {
@@ -66,6 +68,7 @@ describe("signRequest and recoverRequestSigner", () => {
     ["empty body", { body: "" }],
     ["lease", { leaseId: 8n }],
     ["timestamp", { timestamp: 1_700_000_001 }],
+    ["nonce", { nonce: "0x0f0e0d0c0b0a09080706050403020100" as Hex }],
     ["chain", { chainId: 1 }],
     ["marketplace", { marketplace: "0x0000000000000000000000000000000000000001" as Address }],
   ])("recovers another address when the %s is tampered with", async (_, changes) => {
@@ -81,12 +84,14 @@ describe("signRequest and recoverRequestSigner", () => {
   it("signs the current time by default and bodyless requests", async () => {
     const before = Math.floor(Date.now() / 1000);
     const { body: _, ...get } = { ...request, method: "GET", path: "/leases/7/logs?offset=10" };
-    const headers = await signRequest({ account: buyer, ...get, timestamp: undefined });
+    const headers = await signRequest({ account: buyer, ...get, timestamp: undefined, nonce: undefined });
     const timestamp = Number(headers[OCX_TIMESTAMP_HEADER]);
+    expect(headers[OCX_NONCE_HEADER]).toMatch(/^0x[0-9a-f]{32}$/);
     expect(timestamp).toBeGreaterThanOrEqual(before);
     const signer = await recoverRequestSigner({
       ...get,
       timestamp,
+      nonce: headers[OCX_NONCE_HEADER],
       bodyHash: bodyHash(),
       signature: headers[OCX_SIGNATURE_HEADER],
     });
@@ -110,7 +115,12 @@ describe("signRequest and recoverRequestSigner", () => {
 describe("readRequestHeaders", () => {
   it("reads the signed headers from fetch Headers or a Node header object", async () => {
     const headers = await signRequest({ account: buyer, ...request });
-    const expected = { leaseId: 7n, timestamp: 1_700_000_000, signature: headers[OCX_SIGNATURE_HEADER] };
+    const expected = {
+      leaseId: 7n,
+      timestamp: 1_700_000_000,
+      nonce: request.nonce,
+      signature: headers[OCX_SIGNATURE_HEADER],
+    };
     expect(readRequestHeaders(new Headers(headers))).toEqual(expected);
     expect(readRequestHeaders({ ...headers, "X-OCX-Lease": undefined })).toEqual(expected);
   });

@@ -6,6 +6,8 @@ import type { Address, TypedDataDomain } from "viem";
 export const OCX_LEASE_HEADER = "x-ocx-lease";
 /** Header with the signing time, in unix seconds. */
 export const OCX_TIMESTAMP_HEADER = "x-ocx-timestamp";
+/** Header with the request's nonce: 16 random bytes, 0x-hex, so that no two requests share a signature. */
+export const OCX_NONCE_HEADER = "x-ocx-nonce";
 /** Header with the EIP-712 signature, 0x-hex. */
 export const OCX_SIGNATURE_HEADER = "x-ocx-signature";
 
@@ -13,6 +15,7 @@ export const OCX_SIGNATURE_HEADER = "x-ocx-signature";
 export interface RequestHeaders {
   [OCX_LEASE_HEADER]: string;
   [OCX_TIMESTAMP_HEADER]: string;
+  [OCX_NONCE_HEADER]: `0x${string}`;
   [OCX_SIGNATURE_HEADER]: `0x${string}`;
 }
 
@@ -24,6 +27,7 @@ export const requestTypes = {
     { name: "leaseId", type: "uint256" },
     { name: "bodyHash", type: "bytes32" },
     { name: "timestamp", type: "uint64" },
+    { name: "nonce", type: "bytes16" },
   ],
 } as const;
 

@@ -1,0 +1,249 @@
+// The README's flow as a user runs it, each part its own process: `ocx devnet` (anvil, the
+// contracts, a provider node process), then `ocx` commands against it.
+import { type ChildProcess, execFileSync, spawn } from "node:child_process";
+import { chmod, mkdtemp, readFile, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { freePort } from "@ocx/node-kit";
+import { marketplaceAbi, ocxTokenAbi } from "@ocx/sdk";
+import { createPublicClient, createWalletClient, http, keccak256, maxUint256, parseEventLogs, toHex } from "viem";
+import { privateKeyToAccount } from "viem/accounts";
+import { foundry } from "viem/chains";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+
+const CLI = path.resolve("apps/cli/dist/bin.js");
+const BUYER_KEY = "0x5de4111afa1a4b94908f83103eb1f1706367c2e68ca870fc3fb9a804cdab365a"; // anvil account 2
+const buyer = privateKeyToAccount(BUYER_KEY);
+
+let dir: string;
+let devnet: ChildProcess;
+let rpcUrl: string;
+let deployment: { marketplace: `0x${string}`; token: `0x${string}` };
+let stateDir: string;
+
+/** Runs `ocx <args>` as the buyer (anvil account 2) and returns its output, exit code and timings. */
+function ocx(args: string[], options: { cwd?: string } = {}) {
+  return new Promise<{ code: number | null; stdout: string; stderr: string; lines: { at: number; text: string }[] }>(
+    (resolve) => {
+      const started = Date.now();
+      const child = spawn(
+        process.execPath,
+        [CLI, "--rpc-url", rpcUrl, "--deployments", path.join(dir, "deployments"), "--dev-account", "2", ...args],
+        { cwd: options.cwd ?? dir, stdio: ["ignore", "pipe", "pipe"] },
+      );
+      let stdout = "";
+      let stderr = "";
+      const lines: { at: number; text: string }[] = [];
+      child.stdout?.on("data", (d: Buffer) => {
+        stdout += d;
+        for (const text of d.toString().split("\n")) if (text) lines.push({ at: Date.now() - started, text });
+      });
+      child.stderr?.on("data", (d: Buffer) => {
+        stderr += d;
+      });
+      child.once("exit", (code) => resolve({ code, stdout, stderr, lines }));
+    },
+  );
+}
+
+const client = () =>
+  createPublicClient({ chain: { ...foundry, rpcUrls: { default: { http: [rpcUrl] } } }, transport: http(rpcUrl) });
+const balance = () =>
+  client().readContract({
+    address: deployment.token,
+    abi: ocxTokenAbi,
+    functionName: "balanceOf",
+    args: [buyer.address],
+  });
+const leaseEvents = async (leaseId: bigint) =>
+  client()
+    .getContractEvents({ address: deployment.marketplace, abi: marketplaceAbi, fromBlock: 0n, strict: true })
+    .then((events) => events.filter((e) => (e.args as { leaseId?: bigint }).leaseId === leaseId));
+
+describe("the README's flow, process by process", () => {
+  beforeAll(async () => {
+    dir = await mkdtemp(path.join(tmpdir(), "ocx-e2e-"));
+    await chmod(dir, 0o711);
+    stateDir = path.join(dir, "devnet");
+    const port = await freePort();
+    devnet = spawn(
+      process.execPath,
+      [
+        CLI,
+        "--deployments",
+        path.join(dir, "deployments"),
+        "--json",
+        "devnet",
+        "--port",
+        String(port),
+        "--state-dir",
+        stateDir,
+        "--no-demo",
+      ],
+      { cwd: dir, stdio: ["ignore", "pipe", "pipe"] },
+    );
+    const summary = await new Promise<{ rpcUrl: string; marketplace: `0x${string}`; token: `0x${string}` }>(
+      (resolve, reject) => {
+        let out = "";
+        let err = "";
+        devnet.stdout?.on("data", (d) => {
+          out += d;
+          const line = out.split("\n").find((l) => l.startsWith("{"));
+          if (line) resolve(JSON.parse(line));
+        });
+        devnet.stderr?.on("data", (d) => {
+          err += d;
+        });
+        devnet.once("exit", (code) => reject(new Error(`ocx devnet exited with ${code}: ${err}`)));
+      },
+    );
+    rpcUrl = summary.rpcUrl;
+    deployment = summary;
+  });
+  afterAll(async () => {
+    if (devnet && devnet.exitCode === null) {
+      devnet.kill("SIGINT");
+      await new Promise((r) => devnet.once("exit", r));
+    }
+  });
+
+  it("ocx run: live logs, the output file, the workload's exit code, and an exact bill", async () => {
+    await writeFile(
+      path.join(dir, "job.sh"),
+      "echo first\nsleep 2\nmkdir -p out\necho 42 > out/answer.txt\necho last\n",
+    );
+    const before = await balance();
+    const run = await ocx([
+      "run",
+      "--input",
+      "job.sh",
+      "--output",
+      "out",
+      "--results",
+      "results",
+      "--",
+      "sh",
+      "job.sh",
+    ]);
+    expect(run.code, run.stderr).toBe(0);
+
+    // Logs arrive while the job runs: "first" well before "last".
+    const first = run.lines.find((l) => l.text === "first");
+    const last = run.lines.find((l) => l.text === "last");
+    expect(first && last && last.at - first.at).toBeGreaterThan(1500);
+
+    const leaseId = BigInt(/lease #(\d+)/.exec(run.stderr)?.[1] ?? "0");
+    expect(await readFile(path.join(dir, "results", `lease-${leaseId}`, "out", "answer.txt"), "utf8")).toBe("42\n");
+
+    // The buyer paid exactly rate × billed seconds, and got the rest of the deposit back.
+    const events = await leaseEvents(leaseId);
+    const created = events.find((e) => e.eventName === "LeaseCreated")?.args as {
+      pricePerSecond: bigint;
+      deposit: bigint;
+    };
+    const acked = events.find((e) => e.eventName === "LeaseAcknowledged")?.args as { startedAt: bigint };
+    const closedEvent = events.find((e) => e.eventName === "LeaseClosed");
+    const closedBlock = await client().getBlock({ blockNumber: closedEvent?.blockNumber as bigint });
+    const seconds = closedBlock.timestamp - acked.startedAt;
+    expect(seconds).toBeGreaterThanOrEqual(2n);
+    const paid = events
+      .filter((e) => e.eventName === "LeaseSettled")
+      .reduce((sum, e) => sum + (e.args as { paid: bigint }).paid, 0n);
+    expect(paid).toBe(created.pricePerSecond * seconds);
+    expect((closedEvent?.args as { refund: bigint }).refund).toBe(created.deposit - paid);
+    expect(await balance()).toBe(before - paid);
+  });
+
+  it("exits with the workload's own exit code", async () => {
+    const run = await ocx(["run", "--", "sh", "-c", "echo failing >&2; exit 7"]);
+    expect(run.code).toBe(7);
+    expect(run.stderr).toContain("failing");
+  });
+
+  it("a job cancelled before the provider acknowledges is refunded in full", async () => {
+    // Hold the provider still so the lease stays unacknowledged, as with a slow provider.
+    const pid = Number(
+      execFileSync("pgrep", ["-f", path.join(stateDir, "provider.yaml")])
+        .toString()
+        .trim()
+        .split("\n")[0],
+    );
+    process.kill(pid, "SIGSTOP");
+    try {
+      const wallet = createWalletClient({
+        account: buyer,
+        chain: { ...foundry, rpcUrls: { default: { http: [rpcUrl] } } },
+        transport: http(rpcUrl),
+      });
+      const approve = await wallet.writeContract({
+        address: deployment.token,
+        abi: ocxTokenAbi,
+        functionName: "approve",
+        args: [deployment.marketplace, maxUint256],
+      });
+      await client().waitForTransactionReceipt({ hash: approve });
+      const before = await balance();
+      const hash = await wallet.writeContract({
+        address: deployment.marketplace,
+        abi: marketplaceAbi,
+        functionName: "takeOffer",
+        args: [1n, 10n ** 18n, keccak256(toHex("never uploaded")), 10n ** 16n],
+      });
+      const receipt = await client().waitForTransactionReceipt({ hash });
+      const [lease] = parseEventLogs({ abi: marketplaceAbi, logs: receipt.logs, eventName: "LeaseCreated" });
+      const leaseId = lease?.args.leaseId as bigint;
+      expect(await balance()).toBe(before - 10n ** 16n);
+      const cancel = await ocx(["job", "cancel", String(leaseId)]);
+      expect(cancel.code, cancel.stderr).toBe(0);
+      expect(await balance()).toBe(before);
+      const closed = (await leaseEvents(leaseId)).find((e) => e.eventName === "LeaseClosed");
+      expect((closed?.args as { reason: number; refund: bigint }).refund).toBe(10n ** 16n);
+    } finally {
+      process.kill(pid, "SIGCONT");
+    }
+  });
+
+  it("an Akash SDL file runs through `ocx job submit`", async () => {
+    await writeFile(
+      path.join(dir, "deploy.yaml"),
+      `version: "2.0"
+services:
+  hello:
+    image: alpine:3.20
+    command: ["sh", "-c"]
+    args: ["mkdir -p out && echo from-sdl > out/sdl.txt && echo sdl job ran"]
+profiles:
+  compute:
+    hello:
+      resources:
+        cpu: { units: 0.5 }
+        memory: { size: 256Mi }
+        storage: { size: 512Mi }
+  placement:
+    local:
+      pricing:
+        hello: { denom: uocx, amount: 1000 }
+deployment:
+  hello:
+    local: { profile: hello, count: 1 }
+`,
+    );
+    const submit = await ocx(["--json", "job", "submit", "deploy.yaml", "--hours", "0.05"]);
+    expect(submit.code, submit.stderr).toBe(0);
+    const leaseId = JSON.parse(submit.stdout.trim().split("\n").at(-1) as string).leaseId as string;
+    const deadline = Date.now() + 30_000;
+    let status: { completed: { exitCode: number } | null } = { completed: null };
+    while (!status.completed && Date.now() < deadline) {
+      const s = await ocx(["--json", "job", "status", leaseId]);
+      status = JSON.parse(s.stdout);
+      if (!status.completed) await new Promise((r) => setTimeout(r, 200));
+    }
+    expect(status.completed?.exitCode).toBe(0);
+    // SDL has no outputs to collect; the results archive is verified against the chain all the same.
+    const results = await ocx(["job", "results", leaseId, "-o", "sdl-results"]);
+    expect(results.code, results.stderr).toBe(0);
+    expect(results.stdout).toContain("matches the chain");
+    const logs = await ocx(["job", "logs", leaseId]);
+    expect(logs.stdout).toContain("sdl job ran");
+  });
+});
