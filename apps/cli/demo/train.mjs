@@ -3,7 +3,11 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 
 let seed = 42;
-const random = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
+// A fixed-seed generator, so every run learns from the same samples.
+const random = () => {
+  seed = (seed * 1103515245 + 12345) % 2 ** 31;
+  return seed / 2 ** 31;
+};
 const samples = Array.from({ length: 256 }, () => {
   const x = random() * 4 - 2;
   return { x, y: 3 * x + 2 + (random() - 0.5) * 0.2 };

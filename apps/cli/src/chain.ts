@@ -1,9 +1,15 @@
-// What several commands read from and write to the chain: offers, requests and leases from
-// their events, token approvals, and transactions sent with their reverts decoded.
-import { decodeContractError, marketplaceAbi, ocxTokenAbi, parseOcxAmount, providerRegistryAbi } from "@ocx/sdk";
-import type { Abi, Address, Hash, TransactionReceipt } from "viem";
+// What several commands read from the chain (leases, provider endpoints, the chain's clock), how they
+// read ids and amounts from the command line, and the balance check before an approval.
+import {
+  ensureAllowance,
+  formatOcx,
+  getTokenBalance,
+  marketplaceAbi,
+  parseOcxAmount,
+  providerRegistryAbi,
+} from "@ocx/sdk";
+import { type Address, isAddress } from "viem";
 import { CliError, type Context, EXIT } from "./context.js";
-import type { OfferView } from "./match.js";
 import { walletAddress } from "./wallets.js";
 
 export const LEASE_STATES = ["none", "pending", "active", "closed"] as const;
@@ -29,82 +35,30 @@ export function parseId(value: string, what: string): bigint {
   return BigInt(value);
 }
 
-/**
- * Simulates a contract call, sends it and waits for its receipt. A revert comes back as an
- * `OcxContractError` naming the custom error (exit code 4).
- */
-export async function sendContract(
-  context: Context,
-  call: { address: Address; abi: Abi; functionName: string; args?: readonly unknown[] },
-): Promise<{ hash: Hash; receipt: TransactionReceipt; result: unknown }> {
-  const wallet = await context.walletClient();
-  try {
-    const { request, result } = await context.publicClient.simulateContract({
-      ...call,
-      account: wallet.account,
-      chain: context.chain,
-    } as never);
-    const hash = await wallet.writeContract(request as never);
-    const receipt = await context.publicClient.waitForTransactionReceipt({ hash });
-    if (receipt.status !== "success") {
-      throw new CliError(`${call.functionName} reverted in transaction ${hash}`, EXIT.rejected);
-    }
-    return { hash, receipt, result };
-  } catch (error) {
-    throw decodeContractError(error);
+/** Reads an address given on the command line. */
+export function parseAddress(value: string): Address {
+  if (!isAddress(value)) {
+    throw new CliError(`"${value}" is not an address (0x followed by 40 hex digits)`, EXIT.usage);
   }
+  return value;
 }
 
-/** Lets `spender` take `amount` of the acting account's OCX, if it may not already. */
-export async function ensureAllowance(context: Context, spender: Address, amount: bigint): Promise<void> {
-  const owner = (await context.account()).address;
-  const token = context.deployment.token;
-  const [allowance, balance] = await Promise.all([
-    context.publicClient.readContract({
-      address: token,
-      abi: ocxTokenAbi,
-      functionName: "allowance",
-      args: [owner, spender],
-    }),
-    context.publicClient.readContract({ address: token, abi: ocxTokenAbi, functionName: "balanceOf", args: [owner] }),
-  ]);
+/**
+ * Lets `spender` take `amount` of the acting account's OCX (the SDK's `ensureAllowance`), after checking that
+ * the account holds that much: a usage problem to fix with the faucet, not a transaction to send and see refused.
+ */
+export async function allowSpending(context: Context, spender: Address, amount: bigint): Promise<void> {
+  const wallet = await context.walletClient();
+  const owner = wallet.account.address;
+  const balance = await getTokenBalance(context.publicClient, { deployment: context.deployment, account: owner });
   if (balance < amount) {
     throw new CliError(
-      `${owner} holds ${balance} wei of OCX but ${amount} are needed; get OCX first (\`ocx faucet\` on a local chain)`,
+      `${owner} holds ${formatOcx(balance)} but ${formatOcx(amount)} are needed; get OCX first (\`ocx faucet\` on a local chain)`,
       EXIT.failure,
     );
   }
-  if (allowance >= amount) return;
-  context.progress(`approving ${spender} to spend the OCX…`);
-  await sendContract(context, {
-    address: token,
-    abi: ocxTokenAbi as Abi,
-    functionName: "approve",
-    args: [spender, amount],
-  });
-}
-
-/** Every offer posted on the marketplace (from its OfferPosted events), with its current terms. */
-export async function listOffers(context: Context): Promise<OfferView[]> {
-  const { publicClient, deployment } = context;
-  const logs = await publicClient.getContractEvents({
-    address: deployment.marketplace,
-    abi: marketplaceAbi,
-    eventName: "OfferPosted",
-    fromBlock: BigInt(deployment.startBlock),
-  });
-  const ids = [...new Set(logs.map((log) => log.args.offerId as bigint))].sort((a, b) => (a < b ? -1 : 1));
-  return Promise.all(
-    ids.map(async (offerId) => {
-      const offer = await publicClient.readContract({
-        address: deployment.marketplace,
-        abi: marketplaceAbi,
-        functionName: "getOffer",
-        args: [offerId],
-      });
-      return { ...offer, offerId } as OfferView;
-    }),
-  );
+  const { approved } = await ensureAllowance(wallet, { deployment: context.deployment, spender, amount });
+  if (approved) context.progress(`approved ${spender} to spend ${formatOcx(amount)}`);
 }
 
 /** A lease as the CLI shows it. */

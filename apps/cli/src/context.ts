@@ -1,7 +1,14 @@
 // What every `ocx` command shares: the global options, the chain and deployment they point at,
 // the wallet they act with, and how they report (plain text for people, --json for scripts).
 import { ANVIL_KEYS } from "@ocx/node-kit";
-import { type Deployment, DeploymentError, loadDeployment, OcxContractError, ProviderApiError } from "@ocx/sdk";
+import {
+  type Deployment,
+  DeploymentError,
+  loadDeployment,
+  OcxContractError,
+  OcxTransactionRevertedError,
+  ProviderApiError,
+} from "@ocx/sdk";
 import type { Command } from "commander";
 import {
   type Account,
@@ -58,8 +65,16 @@ export interface GlobalOptions {
 /** Adds the global options to the program. */
 export function addGlobalOptions(program: Command): Command {
   return program
-    .option("--rpc-url <url>", "the chain's JSON-RPC URL (env OCX_RPC_URL)", process.env.OCX_RPC_URL ?? "http://127.0.0.1:8545")
-    .option("--deployments <dir>", "folder holding <chainId>.json (env OCX_DEPLOYMENTS)", process.env.OCX_DEPLOYMENTS ?? "deployments")
+    .option(
+      "--rpc-url <url>",
+      "the chain's JSON-RPC URL (env OCX_RPC_URL)",
+      process.env.OCX_RPC_URL ?? "http://127.0.0.1:8545",
+    )
+    .option(
+      "--deployments <dir>",
+      "folder holding <chainId>.json (env OCX_DEPLOYMENTS)",
+      process.env.OCX_DEPLOYMENTS ?? "deployments",
+    )
     .option("--wallet <name>", "keystore wallet to act with (env OCX_WALLET)", process.env.OCX_WALLET ?? "default")
     .option("--dev-account <index>", "act as anvil's test account 0–9 (local chain 31337 only)")
     .option("--json", "print machine-readable JSON instead of text");
@@ -101,7 +116,11 @@ export async function createContext(command: Command): Promise<Context> {
     nativeCurrency: { name: "Ether", symbol: "ETH", decimals: 18 },
     rpcUrls: { default: { http: [options.rpcUrl] } },
   });
-  const publicClient = createPublicClient({ chain, transport: http(options.rpcUrl), pollingInterval: 100 }) as PublicClient;
+  const publicClient = createPublicClient({
+    chain,
+    transport: http(options.rpcUrl),
+    pollingInterval: 100,
+  }) as PublicClient;
   let account: LocalAccount | undefined;
   const json = Boolean(options.json);
   const context: Context = {
@@ -123,7 +142,13 @@ export async function createContext(command: Command): Promise<Context> {
       return account;
     },
     async walletClient() {
-      return createWalletClient({ chain, transport: http(options.rpcUrl), account: await context.account() });
+      // The SDK's `…Sync` actions wait for receipts through this client: poll as often as the public one.
+      return createWalletClient({
+        chain,
+        transport: http(options.rpcUrl),
+        account: await context.account(),
+        pollingInterval: 100,
+      });
     },
     print(text, data) {
       if (json) process.stdout.write(`${JSON.stringify(data ?? { message: text }, jsonReplacer)}\n`);
@@ -142,7 +167,10 @@ export const jsonReplacer = (_: string, value: unknown) => (typeof value === "bi
 /** The exit code and message for any error a command throws. */
 export function describeFailure(error: unknown): { message: string; exitCode: number } {
   if (error instanceof CliError) return { message: error.message, exitCode: error.exitCode };
-  if (error instanceof OcxContractError) return { message: error.message, exitCode: EXIT.rejected };
+  // Refused in simulation (a decoded custom error) or when mined: either way the chain said no.
+  if (error instanceof OcxContractError || error instanceof OcxTransactionRevertedError) {
+    return { message: error.message, exitCode: EXIT.rejected };
+  }
   if (error instanceof ProviderApiError) return { message: error.message, exitCode: EXIT.provider };
   if (error instanceof Error && /ManifestError|SdlError|ConfigError|QuantityError/.test(error.name)) {
     return { message: error.message, exitCode: EXIT.usage };

@@ -1,39 +1,5 @@
-// How `ocx` shows amounts and tables to people: OCX with trimmed decimals, prices per GPU-hour,
-// and plain aligned columns that survive copy-paste.
-import { perSecondToPerHour } from "@ocx/sdk";
-import { formatEther } from "viem";
-
-/**
- * An amount in wei as OCX, rounded down to at most `decimals` places, without trailing zeros.
- * @example
- * formatOcx(2_500_000_000_000_000_000n) // "2.5 OCX"
- */
-export function formatOcx(wei: bigint, options: { decimals?: number; unit?: boolean } = {}): string {
-  const decimals = options.decimals ?? 6;
-  const step = 10n ** BigInt(18 - decimals);
-  const sign = wei < 0n ? "-" : "";
-  const magnitude = wei < 0n ? -wei : wei;
-  // Show tiny non-zero amounts as "<0.000001" rather than a misleading 0.
-  const text =
-    magnitude > 0n && magnitude < step ? `<${formatEther(step)}` : `${sign}${formatEther((magnitude / step) * step)}`;
-  return options.unit === false ? text : `${text} OCX`;
-}
-
-/**
- * The price per GPU-hour of a bundle priced per second (per hour for a CPU-only bundle), exact.
- * @example
- * pricePerGpuHour(10n ** 15n, 2) // 1_800_000_000_000_000_000n (1.8 OCX per GPU-hour)
- */
-export function pricePerGpuHour(pricePerSecond: bigint, gpuCount: number): bigint {
-  return perSecondToPerHour(pricePerSecond) / BigInt(Math.max(gpuCount, 1));
-}
-
-/** MiB as the largest whole unit that reads well: "81920 MiB" → "80 GiB". */
-export function formatMiB(mib: number): string {
-  if (mib >= 1024 && mib % 1024 === 0) return `${mib / 1024} GiB`;
-  if (mib >= 1024) return `${(mib / 1024).toFixed(1)} GiB`;
-  return `${mib} MiB`;
-}
+// How `ocx` shows things to people: byte counts, cores, times relative to now, and plain aligned
+// columns that survive copy-paste. OCX amounts and prices are formatted by the SDK (`formatOcx`).
 
 /** A byte count for people: "812 B", "3.4 MiB". */
 export function formatBytes(bytes: number): string {

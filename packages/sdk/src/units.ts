@@ -1,5 +1,5 @@
 // Units and encodings shared by every OCX tool: prices, durations and short on-chain labels.
-import { type Hex, hexToString, stringToHex } from "viem";
+import { formatEther, type Hex, hexToString, stringToHex } from "viem";
 
 /** Seconds in an hour: on-chain prices are per second, people read them per hour. */
 export const SECONDS_PER_HOUR = 3600n;
@@ -21,6 +21,45 @@ export function perHourToPerSecond(perHour: bigint): bigint {
  */
 export function perSecondToPerHour(perSecond: bigint): bigint {
   return perSecond * SECONDS_PER_HOUR;
+}
+
+/**
+ * The price per GPU-hour of a bundle priced per second (per hour for a CPU-only bundle), exact.
+ * @example
+ * pricePerGpuHour(10n ** 15n, 2) // 1_800_000_000_000_000_000n (1.8 OCX per GPU-hour)
+ */
+export function pricePerGpuHour(pricePerSecond: bigint, gpuCount: number): bigint {
+  return perSecondToPerHour(pricePerSecond) / BigInt(Math.max(gpuCount, 1));
+}
+
+/**
+ * An amount in wei as OCX for people, rounded down to at most `decimals` places (default 6), without
+ * trailing zeros; `unit: false` leaves out " OCX".
+ * @example
+ * formatOcx(2_500_000_000_000_000_000n) // "2.5 OCX"
+ * formatOcx(1n) // "<0.000001 OCX"
+ */
+export function formatOcx(wei: bigint, options: { decimals?: number; unit?: boolean } = {}): string {
+  const decimals = options.decimals ?? 6;
+  const step = 10n ** BigInt(18 - decimals);
+  const sign = wei < 0n ? "-" : "";
+  const magnitude = wei < 0n ? -wei : wei;
+  // A tiny non-zero amount reads "<0.000001" rather than a misleading 0.
+  const text =
+    magnitude > 0n && magnitude < step ? `<${formatEther(step)}` : `${sign}${formatEther((magnitude / step) * step)}`;
+  return options.unit === false ? text : `${text} OCX`;
+}
+
+/**
+ * MiB for people, as the largest whole unit that reads well (`formatSize` writes the manifest's "80Gi" form).
+ * @example
+ * formatMiB(81920) // "80 GiB"
+ * formatMiB(1536) // "1.5 GiB"
+ */
+export function formatMiB(mib: number): string {
+  if (mib >= 1024 && mib % 1024 === 0) return `${mib / 1024} GiB`;
+  if (mib >= 1024) return `${(mib / 1024).toFixed(1)} GiB`;
+  return `${mib} MiB`;
 }
 
 /** Thrown when a label does not fit the 31 ASCII characters of a bytes32 label. */

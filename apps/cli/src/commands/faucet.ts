@@ -1,12 +1,11 @@
 // `ocx faucet`: free OCX and ETH on the local chain, from anvil's account 0 (the treasury).
 import { ANVIL_KEYS } from "@ocx/node-kit";
-import { ocxTokenAbi } from "@ocx/sdk";
+import { formatOcx, transferSync } from "@ocx/sdk";
 import { Command } from "commander";
-import { type Address, createWalletClient, http, isAddress, numberToHex, parseEther } from "viem";
+import { createWalletClient, http, numberToHex, parseEther } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
-import { actingAddress, parseOcxArgument } from "../chain.js";
+import { actingAddress, parseAddress, parseOcxArgument } from "../chain.js";
 import { CliError, createContext, EXIT } from "../context.js";
-import { formatOcx } from "../format.js";
 
 const ETH_GRANT = parseEther("10");
 
@@ -27,9 +26,7 @@ Examples:
 `,
     )
     .action(async (addressArg: string | undefined, options: { amount: string }, command: Command) => {
-      if (addressArg !== undefined && !isAddress(addressArg)) {
-        throw new CliError(`"${addressArg}" is not an address (0x followed by 40 hex digits)`, EXIT.usage);
-      }
+      const given = addressArg === undefined ? undefined : parseAddress(addressArg);
       const amount = parseOcxArgument(options.amount, "--amount");
       const context = await createContext(command);
       if (context.chain.id !== 31337) {
@@ -38,19 +35,14 @@ Examples:
           EXIT.usage,
         );
       }
-      const to = (addressArg ?? (await actingAddress(context))) as Address;
+      const to = given ?? (await actingAddress(context));
       const treasury = createWalletClient({
         chain: context.chain,
         transport: http(context.options.rpcUrl),
         account: privateKeyToAccount(ANVIL_KEYS[0]),
+        pollingInterval: 100,
       });
-      const hash = await treasury.writeContract({
-        address: context.deployment.token,
-        abi: ocxTokenAbi,
-        functionName: "transfer",
-        args: [to, amount],
-      });
-      await context.publicClient.waitForTransactionReceipt({ hash });
+      const { receipt } = await transferSync(treasury, { deployment: context.deployment, to, value: amount });
       const eth = (await context.publicClient.getBalance({ address: to })) + ETH_GRANT;
       await context.publicClient.request({
         method: "anvil_setBalance" as never,
@@ -60,7 +52,7 @@ Examples:
         address: to,
         ocx: amount,
         eth: ETH_GRANT,
-        transaction: hash,
+        transaction: receipt.transactionHash,
       });
     });
 }

@@ -3,36 +3,44 @@
 import { readFile } from "node:fs/promises";
 import path from "node:path";
 import {
+  cancelLeaseSync,
   canonicalManifest,
+  cheapestMatch,
+  closeLeaseSync,
   createProviderClient,
+  describeMismatches,
+  formatOcx,
   fromLabel,
+  listOffers,
   type Manifest,
   manifestHash,
   marketplaceAbi,
+  type OfferTerms,
+  offerMismatches,
+  offerPricePerGpuHour,
   ProviderApiError,
   perSecondToPerHour,
   resolveInputs,
+  takeOfferSync,
+  topUpLeaseSync,
 } from "@ocx/sdk";
 import { Command } from "commander";
-import { type Abi, type Address, parseEventLogs } from "viem";
+import type { Address } from "viem";
 import {
   actingAddress,
+  allowSpending,
   CLOSE_REASONS,
-  ensureAllowance,
   LEASE_STATES,
   type LeaseCreation,
   type LeaseView,
-  listOffers,
   parseId,
   parseOcxArgument,
   providerEndpoint,
   readLease,
-  sendContract,
 } from "../chain.js";
 import { CliError, type Context, createContext, EXIT } from "../context.js";
-import { formatBytes, formatOcx, formatRelative, pricePerGpuHour, renderTable } from "../format.js";
+import { formatBytes, formatRelative, renderTable } from "../format.js";
 import { readJobFile } from "../jobfile.js";
-import { cheapestMatch, judgeOffers, type OfferView, offerMismatches } from "../match.js";
 import { extractTarGz } from "../tar.js";
 
 /** For reads that only need the lease's state and parties. */
@@ -48,7 +56,7 @@ interface SubmitOptions {
 
 /** How long a deposit funds the job: --deposit, --hours, or the manifest's maximum duration within the offer's bounds. */
 export function chooseDeposit(
-  offer: Pick<OfferView, "pricePerSecond" | "minDuration" | "maxDuration">,
+  offer: Pick<OfferTerms, "pricePerSecond" | "minDuration" | "maxDuration">,
   manifest: Pick<Manifest, "maxDurationSeconds">,
   options: { deposit?: bigint; hours?: number },
 ): bigint {
@@ -163,28 +171,21 @@ Examples:
       const hash = manifestHash(manifest);
       const limits = maxPricePerGpuHour === undefined ? {} : { maxPricePerGpuHour };
 
-      const offers = await listOffers(context);
-      let offer: OfferView | undefined;
+      const offers = await listOffers(context.publicClient, context.deployment);
+      let offer: OfferTerms | undefined;
       if (offerId !== undefined) {
         offer = offers.find((o) => o.offerId === offerId);
         if (!offer) throw new CliError(`no offer #${offerId} on this marketplace`, EXIT.usage);
         const why = offerMismatches(manifest, offer, limits);
         if (why.length > 0) {
-          throw new CliError(
-            `offer #${offerId} does not fit the job: ${why.map((m) => m.message).join("; ")}`,
-            EXIT.noMatch,
-          );
+          throw new CliError(`offer #${offerId} does not fit the job: ${describeMismatches(why)}`, EXIT.noMatch);
         }
       } else {
         offer = cheapestMatch(manifest, offers, limits);
         if (!offer) {
-          const active = judgeOffers(
-            manifest,
-            offers.filter((o) => o.state === 1),
-            limits,
-          );
+          const active = offers.filter((o) => o.state === 1).length;
           throw new CliError(
-            `no offer matches job "${manifest.name}" (${active.length} active offer(s)); see why with \`ocx market why ${file}\``,
+            `no offer matches job "${manifest.name}" (${active} active offer(s)); see why with \`ocx market why ${file}\``,
             EXIT.noMatch,
           );
         }
@@ -193,24 +194,23 @@ Examples:
         ...(deposit === undefined ? {} : { deposit }),
         ...(hours === undefined ? {} : { hours }),
       });
-      const perGpuHour = pricePerGpuHour(offer.pricePerSecond, offer.resources.gpuCount);
+      const perGpuHour = offerPricePerGpuHour(offer);
       context.progress(
         `taking offer #${offer.offerId} (${fromLabel(offer.resources.gpuModel) || "cpu"}, ${formatOcx(perGpuHour)}/GPU-h) with ${formatOcx(amount)} in escrow…`,
       );
-      await ensureAllowance(context, context.deployment.marketplace, amount);
+      await allowSpending(context, context.deployment.marketplace, amount);
       // The offer's current price is the limit: a price raised after we read it makes the transaction fail, not cost more.
-      const taken = await sendContract(context, {
-        address: context.deployment.marketplace,
-        abi: marketplaceAbi as Abi,
-        functionName: "takeOffer",
-        args: [offer.offerId, offer.pricePerSecond, hash, amount],
+      const { receipt, event: created } = await takeOfferSync(await context.walletClient(), {
+        deployment: context.deployment,
+        offerId: offer.offerId,
+        maxPricePerSecond: offer.pricePerSecond,
+        manifestHash: hash,
+        deposit: amount,
       });
-      const [created] = parseEventLogs({ abi: marketplaceAbi, eventName: "LeaseCreated", logs: taken.receipt.logs });
-      if (!created) throw new CliError(`takeOffer succeeded in ${taken.hash} but emitted no LeaseCreated event`);
-      const leaseId = created.args.leaseId;
-      context.progress(`lease #${leaseId} created (tx ${taken.hash})`);
+      const leaseId = created.leaseId;
+      context.progress(`lease #${leaseId} created (tx ${receipt.transactionHash})`);
 
-      await waitForAcknowledgement(context, leaseId, Number(created.args.ackDeadline));
+      await waitForAcknowledgement(context, leaseId, Number(created.ackDeadline));
       context.progress(`lease #${leaseId} acknowledged by ${offer.provider}`);
       const provider = await providerClient(context, offer.provider);
       await provider.uploadManifest(leaseId, canonicalManifest(manifest));
@@ -235,7 +235,7 @@ Examples:
           pricePerGpuHour: perGpuHour,
           deposit: amount,
           manifestHash: hash,
-          transaction: taken.hash,
+          transaction: receipt.transactionHash,
           phase: started.phase,
         },
       );
@@ -453,16 +453,15 @@ Examples:
       const context = await createContext(command);
       const lease = await readLease(context, leaseId, NO_CREATION);
       if (lease.state === 3) throw new CliError(`lease #${leaseId} is already closed`, EXIT.usage);
+      // Before the provider acknowledges, cancel (a full refund); after, close (the unused escrow comes back).
       const functionName = lease.state === 1 ? "cancel" : "close";
-      const { hash, receipt } = await sendContract(context, {
-        address: context.deployment.marketplace,
-        abi: marketplaceAbi as Abi,
-        functionName,
-        args: [leaseId],
+      const end = functionName === "cancel" ? cancelLeaseSync : closeLeaseSync;
+      const { receipt, event: closed } = await end(await context.walletClient(), {
+        deployment: context.deployment,
+        leaseId,
       });
-      const [closed] = parseEventLogs({ abi: marketplaceAbi, eventName: "LeaseClosed", logs: receipt.logs });
-      const refund = closed?.args.refund ?? 0n;
-      const reason = closed ? CLOSE_REASONS[closed.args.reason] : undefined;
+      const refund = closed.refund;
+      const reason = CLOSE_REASONS[closed.reason];
       context.print(
         `lease #${leaseId} ${functionName === "cancel" ? "cancelled" : "closed"}; ${formatOcx(refund)} refunded`,
         {
@@ -470,7 +469,7 @@ Examples:
           action: functionName,
           reason,
           refund,
-          transaction: hash,
+          transaction: receipt.transactionHash,
         },
       );
     });
@@ -492,20 +491,18 @@ Examples:
       const leaseId = parseId(id, "the lease id");
       const amount = parseOcxArgument(amountText, "the amount");
       const context = await createContext(command);
-      await ensureAllowance(context, context.deployment.marketplace, amount);
-      const { hash, receipt } = await sendContract(context, {
-        address: context.deployment.marketplace,
-        abi: marketplaceAbi as Abi,
-        functionName: "topUp",
-        args: [leaseId, amount],
+      await allowSpending(context, context.deployment.marketplace, amount);
+      const { receipt, event } = await topUpLeaseSync(await context.walletClient(), {
+        deployment: context.deployment,
+        leaseId,
+        amount,
       });
-      const [event] = parseEventLogs({ abi: marketplaceAbi, eventName: "LeaseToppedUp", logs: receipt.logs });
-      const escrow = event?.args.escrow ?? 0n;
+      const escrow = event.escrow;
       context.print(`added ${formatOcx(amount)} to lease #${leaseId}; escrow now ${formatOcx(escrow)}`, {
         leaseId,
         amount,
         escrow,
-        transaction: hash,
+        transaction: receipt.transactionHash,
       });
     });
 

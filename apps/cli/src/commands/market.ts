@@ -1,12 +1,23 @@
 // `ocx market`: what is for sale (offers), what buyers ask for (requests), and why a job's
 // manifest matches no offer.
-import { fromLabel, marketplaceAbi } from "@ocx/sdk";
+import {
+  describeVerdict,
+  formatMiB,
+  formatOcx,
+  fromLabel,
+  judgeOffers,
+  listOffers,
+  marketplaceAbi,
+  OFFER_STATES,
+  type OfferTerms,
+  offerPricePerGpuHour,
+  pricePerGpuHour,
+} from "@ocx/sdk";
 import { Command } from "commander";
-import { listOffers, parseOcxArgument, REQUEST_STATES } from "../chain.js";
+import { parseOcxArgument, REQUEST_STATES } from "../chain.js";
 import { CliError, createContext, EXIT } from "../context.js";
-import { formatCores, formatMiB, formatOcx, formatRelative, pricePerGpuHour, renderTable } from "../format.js";
+import { formatCores, formatRelative, renderTable } from "../format.js";
 import { readJobFile } from "../jobfile.js";
-import { describeVerdict, judgeOffers, OFFER_STATES, type OfferView } from "../match.js";
 
 interface OffersOptions {
   gpuModel?: string;
@@ -16,13 +27,9 @@ interface OffersOptions {
   all?: boolean;
 }
 
-/** An offer as --json prints it. */
-export function offerJson(offer: OfferView) {
-  const r = offer.resources;
+/** A bundle of resources (an offer's, or a request's requirements) as --json prints it: labels decoded. */
+function resourcesJson(r: OfferTerms["resources"]) {
   return {
-    offerId: offer.offerId,
-    provider: offer.provider,
-    state: OFFER_STATES[offer.state] ?? String(offer.state),
     gpuModel: fromLabel(r.gpuModel),
     gpuCount: r.gpuCount,
     gpuVramMiB: r.gpuVramMiB,
@@ -30,8 +37,18 @@ export function offerJson(offer: OfferView) {
     memoryMiB: r.memoryMiB,
     diskMiB: r.diskMiB,
     region: fromLabel(r.region),
+  };
+}
+
+/** An offer as --json prints it. */
+export function offerJson(offer: OfferTerms) {
+  return {
+    offerId: offer.offerId,
+    provider: offer.provider,
+    state: OFFER_STATES[offer.state] ?? String(offer.state),
+    ...resourcesJson(offer.resources),
     pricePerSecond: offer.pricePerSecond,
-    pricePerGpuHour: pricePerGpuHour(offer.pricePerSecond, r.gpuCount),
+    pricePerGpuHour: offerPricePerGpuHour(offer),
     maxLeases: offer.maxLeases,
     activeLeases: offer.activeLeases,
     freeCapacity: Math.max(offer.maxLeases - offer.activeLeases, 0),
@@ -41,7 +58,7 @@ export function offerJson(offer: OfferView) {
 }
 
 /** The offers table: one row per offer. */
-export function offersTable(offers: OfferView[]): string {
+export function offersTable(offers: OfferTerms[]): string {
   return renderTable(
     [
       { header: "OFFER", align: "right" },
@@ -107,7 +124,7 @@ Examples:
         throw new CliError(`--min-gpus must be a whole number, got "${options.minGpus}"`, EXIT.usage);
       }
       const context = await createContext(command);
-      let offers = (await listOffers(context)).filter((o) => {
+      let offers = (await listOffers(context.publicClient, context.deployment)).filter((o) => {
         const model = fromLabel(o.resources.gpuModel) || "cpu";
         if (!options.all && o.state !== 1) return false;
         if (options.gpuModel !== undefined && model !== options.gpuModel) return false;
@@ -117,8 +134,8 @@ Examples:
       });
       if (options.sort === "price") {
         offers = offers.sort((a, b) => {
-          const pa = pricePerGpuHour(a.pricePerSecond, a.resources.gpuCount);
-          const pb = pricePerGpuHour(b.pricePerSecond, b.resources.gpuCount);
+          const pa = offerPricePerGpuHour(a);
+          const pb = offerPricePerGpuHour(b);
           return pa < pb ? -1 : pa > pb ? 1 : Number(a.offerId - b.offerId);
         });
       }
@@ -167,13 +184,7 @@ Examples:
             requestId,
             buyer: request.buyer,
             state: REQUEST_STATES[request.state] ?? String(request.state),
-            gpuModel: fromLabel(r.gpuModel),
-            gpuCount: r.gpuCount,
-            gpuVramMiB: r.gpuVramMiB,
-            cpuMillicores: r.cpuMillicores,
-            memoryMiB: r.memoryMiB,
-            diskMiB: r.diskMiB,
-            region: fromLabel(r.region),
+            ...resourcesJson(r),
             maxPricePerSecond: request.maxPricePerSecond,
             maxPricePerGpuHour: pricePerGpuHour(request.maxPricePerSecond, r.gpuCount),
             deposit: request.deposit,
@@ -239,7 +250,7 @@ Examples:
         options.maxPrice === undefined ? undefined : parseOcxArgument(options.maxPrice, "--max-price");
       const { manifest } = await readJobFile(file, { maxPrice: options.maxPrice });
       const context = await createContext(command);
-      const offers = (await listOffers(context)).filter((o) => o.state === 1);
+      const offers = (await listOffers(context.publicClient, context.deployment)).filter((o) => o.state === 1);
       const verdicts = judgeOffers(manifest, offers, maxPricePerGpuHour === undefined ? {} : { maxPricePerGpuHour });
       const matching = verdicts.filter((v) => v.matches);
       const needs = manifest.resources;

@@ -6,12 +6,21 @@ import { writeFile } from "node:fs/promises";
 import { createRequire } from "node:module";
 import os from "node:os";
 import path from "node:path";
-import { fromLabel, marketplaceAbi, providerRegistryAbi } from "@ocx/sdk";
+import {
+  formatOcx,
+  fromLabel,
+  marketplaceAbi,
+  providerRegistryAbi,
+  requestUnstakeSync,
+  stakeSync,
+  withdrawEarningsSync,
+  withdrawUnbondedSync,
+} from "@ocx/sdk";
 import { Command } from "commander";
-import { type Abi, type Address, formatEther, isAddress, parseEventLogs } from "viem";
-import { actingAddress, chainTime, ensureAllowance, parseOcxArgument, sendContract } from "../chain.js";
+import { formatEther } from "viem";
+import { actingAddress, allowSpending, chainTime, parseAddress, parseOcxArgument } from "../chain.js";
 import { CliError, createContext, EXIT, type GlobalOptions } from "../context.js";
-import { formatOcx, formatRelative } from "../format.js";
+import { formatRelative } from "../format.js";
 
 const require = createRequire(import.meta.url);
 
@@ -207,11 +216,9 @@ Examples:
 `,
     )
     .action(async (addressArg: string | undefined, _options: unknown, command: Command) => {
-      if (addressArg !== undefined && !isAddress(addressArg)) {
-        throw new CliError(`"${addressArg}" is not an address (0x followed by 40 hex digits)`, EXIT.usage);
-      }
+      const given = addressArg === undefined ? undefined : parseAddress(addressArg);
       const context = await createContext(command);
-      const address = (addressArg ?? (await actingAddress(context))) as Address;
+      const address = given ?? (await actingAddress(context));
       const registry = { address: context.deployment.registry, abi: providerRegistryAbi } as const;
       const record = await context.publicClient.readContract({
         ...registry,
@@ -300,16 +307,16 @@ Examples:
     .action(async (amountText: string, _options: unknown, command: Command) => {
       const amount = parseOcxArgument(amountText, "the amount");
       const context = await createContext(command);
-      await ensureAllowance(context, context.deployment.registry, amount);
-      const { hash, receipt } = await sendContract(context, {
-        address: context.deployment.registry,
-        abi: providerRegistryAbi as Abi,
-        functionName: "stake",
-        args: [amount],
+      await allowSpending(context, context.deployment.registry, amount);
+      const { receipt, event } = await stakeSync(await context.walletClient(), {
+        deployment: context.deployment,
+        amount,
       });
-      const [event] = parseEventLogs({ abi: providerRegistryAbi, eventName: "Staked", logs: receipt.logs });
-      const stake = event?.args.stake ?? 0n;
-      context.print(`staked ${formatOcx(amount)}; stake now ${formatOcx(stake)}`, { amount, stake, transaction: hash });
+      context.print(`staked ${formatOcx(amount)}; stake now ${formatOcx(event.stake)}`, {
+        amount,
+        stake: event.stake,
+        transaction: receipt.transactionHash,
+      });
     });
 
   provider
@@ -327,17 +334,14 @@ Examples:
     .action(async (amountText: string, _options: unknown, command: Command) => {
       const amount = parseOcxArgument(amountText, "the amount");
       const context = await createContext(command);
-      const { hash, receipt } = await sendContract(context, {
-        address: context.deployment.registry,
-        abi: providerRegistryAbi as Abi,
-        functionName: "requestUnstake",
-        args: [amount],
+      const { receipt, event } = await requestUnstakeSync(await context.walletClient(), {
+        deployment: context.deployment,
+        amount,
       });
-      const [event] = parseEventLogs({ abi: providerRegistryAbi, eventName: "UnstakeRequested", logs: receipt.logs });
-      const readyAt = Number(event?.args.readyAt ?? 0);
+      const readyAt = Number(event.readyAt);
       context.print(
-        `unbonding ${formatOcx(event?.args.unbonding ?? amount)}; withdraw it ${formatRelative(readyAt)} with \`ocx provider withdraw\``,
-        { amount, unbonding: event?.args.unbonding, readyAt, transaction: hash },
+        `unbonding ${formatOcx(event.unbonding)}; withdraw it ${formatRelative(readyAt)} with \`ocx provider withdraw\``,
+        { amount, unbonding: event.unbonding, readyAt, transaction: receipt.transactionHash },
       );
     });
 
@@ -387,26 +391,20 @@ Examples:
       let unbonded = 0n;
       const transactions: string[] = [];
       if (earnings > 0n || running.length > 0) {
-        const { hash, receipt } = await sendContract(context, {
-          ...market,
-          abi: marketplaceAbi as Abi,
-          functionName: "withdraw",
-          args: [running],
+        const { receipt, event } = await withdrawEarningsSync(await context.walletClient(), {
+          deployment: context.deployment,
+          leaseIds: running,
         });
-        transactions.push(hash);
-        const [event] = parseEventLogs({ abi: marketplaceAbi, eventName: "EarningsWithdrawn", logs: receipt.logs });
-        withdrawn = event?.args.amount ?? 0n;
+        transactions.push(receipt.transactionHash);
+        withdrawn = event.amount;
       }
       const readyAt = Number(record.unbondingReadyAt);
       if (record.unbonding > 0n && readyAt <= now) {
-        const { hash, receipt } = await sendContract(context, {
-          address: context.deployment.registry,
-          abi: providerRegistryAbi as Abi,
-          functionName: "withdrawUnbonded",
+        const { receipt, event } = await withdrawUnbondedSync(await context.walletClient(), {
+          deployment: context.deployment,
         });
-        transactions.push(hash);
-        const [event] = parseEventLogs({ abi: providerRegistryAbi, eventName: "Unstaked", logs: receipt.logs });
-        unbonded = event?.args.amount ?? 0n;
+        transactions.push(receipt.transactionHash);
+        unbonded = event.amount;
       }
       const pending =
         record.unbonding > 0n && readyAt > now

@@ -1,13 +1,13 @@
 // `ocx wallet`: encrypted keystores under $OCX_HOME/wallets — create, import, show, list, export.
 import { readFile } from "node:fs/promises";
 import { ANVIL_KEYS } from "@ocx/node-kit";
-import { encryptKeystore, ocxTokenAbi } from "@ocx/sdk";
+import { encryptKeystore, formatOcx, getTokenBalance } from "@ocx/sdk";
 import { Command } from "commander";
-import { formatEther, type Hex, isAddress } from "viem";
+import { formatEther, type Hex } from "viem";
 import { generatePrivateKey, privateKeyToAddress } from "viem/accounts";
-import { actingAddress } from "../chain.js";
+import { actingAddress, parseAddress } from "../chain.js";
 import { CliError, createContext, EXIT, type GlobalOptions, jsonReplacer } from "../context.js";
-import { formatOcx, renderTable } from "../format.js";
+import { renderTable } from "../format.js";
 import {
   askPassword,
   listWalletNames,
@@ -148,19 +148,12 @@ Examples:
 `,
     )
     .action(async (addressArg: string | undefined, _options: unknown, command: Command) => {
-      if (addressArg !== undefined && !isAddress(addressArg)) {
-        throw new CliError(`"${addressArg}" is not an address (0x followed by 40 hex digits)`, EXIT.usage);
-      }
+      const given = addressArg === undefined ? undefined : parseAddress(addressArg);
       const context = await createContext(command);
-      const address = addressArg ?? (await actingAddress(context));
+      const address = given ?? (await actingAddress(context));
       const [ocx, eth] = await Promise.all([
-        context.publicClient.readContract({
-          address: context.deployment.token,
-          abi: ocxTokenAbi,
-          functionName: "balanceOf",
-          args: [address as `0x${string}`],
-        }),
-        context.publicClient.getBalance({ address: address as `0x${string}` }),
+        getTokenBalance(context.publicClient, { deployment: context.deployment, account: address }),
+        context.publicClient.getBalance({ address }),
       ]);
       context.print(`${address}\n  OCX  ${formatOcx(ocx, { unit: false })}\n  ETH  ${formatEther(eth)}`, {
         address,

@@ -1,5 +1,19 @@
 // Running jobs: offer matching and the end-to-end runJob.
-export { type OfferTerms, offerMismatches, offerPricePerGpuHour } from "./match.js";
+export {
+  cheapestMatch,
+  describeMismatches,
+  describeVerdict,
+  type JobNeeds,
+  judgeOffers,
+  type MatchOptions,
+  type Mismatch,
+  type Need,
+  OFFER_STATES,
+  type OfferTerms,
+  type OfferVerdict,
+  offerMismatches,
+  offerPricePerGpuHour,
+} from "./match.js";
 export { listOffers } from "./offers.js";
 export {
   NoMatchingOfferError,

@@ -1,11 +1,13 @@
-// Does an offer meet a job's needs? The one place that answers it, for `runJob` and `ocx market why`.
+// Does an offer meet a job's needs? The one place that answers it, for `runJob`, `ocx market why` and
+// `ocx job submit`: each need the offer fails is named with what the offer has and what the job requires.
 import type { Manifest } from "../manifest/types.js";
-import { fromLabel, perSecondToPerHour } from "../units.js";
+import { formatMiB, formatOcx, fromLabel, pricePerGpuHour } from "../units.js";
 
 /** An offer as read from the chain (the fields matching needs). */
 export interface OfferTerms {
   offerId: bigint;
   provider: `0x${string}`;
+  /** 0 none, 1 active, 2 paused, 3 withdrawn (`OFFER_STATES`). */
   state: number;
   maxLeases: number;
   activeLeases: number;
@@ -23,48 +25,148 @@ export interface OfferTerms {
   };
 }
 
+/** The names of an offer's states, indexed by the contract's `OfferState`. */
+export const OFFER_STATES = ["none", "active", "paused", "withdrawn"] as const;
+
+/** What of a manifest matching reads. */
+export type JobNeeds = Pick<Manifest, "resources" | "placement" | "maxDurationSeconds" | "maxPricePerGpuHour">;
+
+/** Options of the matcher: `maxPricePerGpuHour` (wei) replaces the manifest's own limit when given. */
+export interface MatchOptions {
+  maxPricePerGpuHour?: bigint;
+}
+
+/** The job's needs that an offer can fail. */
+export type Need =
+  | "state"
+  | "capacity"
+  | "gpuCount"
+  | "gpuModel"
+  | "vram"
+  | "cpu"
+  | "memory"
+  | "disk"
+  | "region"
+  | "duration"
+  | "price";
+
+/** One need an offer fails, and a sentence saying how. */
+export interface Mismatch {
+  need: Need;
+  message: string;
+}
+
+/** The verdict on one offer. */
+export interface OfferVerdict {
+  offer: OfferTerms;
+  matches: boolean;
+  mismatches: Mismatch[];
+}
+
 /** The price per GPU-hour of an offer (per hour for a CPU offer), exact. */
 export function offerPricePerGpuHour(offer: Pick<OfferTerms, "pricePerSecond" | "resources">): bigint {
-  return perSecondToPerHour(offer.pricePerSecond) / BigInt(Math.max(offer.resources.gpuCount, 1));
+  return pricePerGpuHour(offer.pricePerSecond, offer.resources.gpuCount);
 }
 
 /**
- * Says which of the job's needs the offer fails, one sentence each; empty when it matches.
+ * Names each of the job's needs that the offer fails; empty when it matches.
  * @example
- * offerMismatches(manifest, offer) // ["VRAM 40960 MiB per GPU < 81920 MiB required"]
+ * offerMismatches(manifest, offer)
+ * // [{ need: "vram", message: "VRAM 40960 MiB < 81920 MiB required" }]
+ * offerMismatches(manifest, offer, { maxPricePerGpuHour: parseEther("4") }) // a limit of 4 OCX per GPU-hour
  */
-export function offerMismatches(
-  manifest: Manifest,
-  offer: OfferTerms,
-  options: { maxPricePerGpuHour?: bigint } = {},
-): string[] {
-  const why: string[] = [];
-  const r = offer.resources;
+export function offerMismatches(manifest: JobNeeds, offer: OfferTerms, options: MatchOptions = {}): Mismatch[] {
+  const why: Mismatch[] = [];
+  const add = (need: Need, message: string) => why.push({ need, message });
+  const has = offer.resources;
   const need = manifest.resources;
-  const model = fromLabel(r.gpuModel);
-  const region = fromLabel(r.region);
-  if (offer.state !== 1) why.push(offer.state === 2 ? "paused by its provider" : "withdrawn");
-  if (offer.activeLeases >= offer.maxLeases)
-    why.push(`full: ${offer.activeLeases} of ${offer.maxLeases} leases running`);
-  if (r.gpuCount < need.gpu.count) why.push(`${r.gpuCount} GPU(s) < ${need.gpu.count} required`);
+  const model = fromLabel(has.gpuModel);
+  const region = fromLabel(has.region);
+  if (offer.state !== 1) add("state", `offer is ${OFFER_STATES[offer.state] ?? `in state ${offer.state}`}`);
+  if (offer.activeLeases >= offer.maxLeases) {
+    add("capacity", `no free capacity: ${offer.activeLeases} of ${offer.maxLeases} leases running`);
+  }
+  if (has.gpuCount < need.gpu.count) add("gpuCount", `GPUs ${has.gpuCount} < ${need.gpu.count} required`);
   if (need.gpu.count > 0 && need.gpu.models.length > 0 && !need.gpu.models.includes(model)) {
-    why.push(`GPU model ${model || "none"} is not one of ${need.gpu.models.join(", ")}`);
+    add("gpuModel", `GPU model ${model || "none (CPU only)"} is not one of ${need.gpu.models.join(", ")}`);
   }
-  if (need.gpu.count > 0 && r.gpuVramMiB < need.gpu.minVramMiB) {
-    why.push(`VRAM ${r.gpuVramMiB} MiB per GPU < ${need.gpu.minVramMiB} MiB required`);
+  if (need.gpu.count > 0 && has.gpuVramMiB < need.gpu.minVramMiB) {
+    add("vram", `VRAM ${has.gpuVramMiB} MiB < ${need.gpu.minVramMiB} MiB required`);
   }
-  if (r.cpuMillicores < need.cpuMillicores)
-    why.push(`CPU ${r.cpuMillicores / 1000} cores < ${need.cpuMillicores / 1000} required`);
-  if (r.memoryMiB < need.memoryMiB) why.push(`memory ${r.memoryMiB} MiB < ${need.memoryMiB} MiB required`);
-  if (r.diskMiB < need.diskMiB) why.push(`disk ${r.diskMiB} MiB < ${need.diskMiB} MiB required`);
+  if (has.cpuMillicores < need.cpuMillicores) {
+    add("cpu", `CPU ${has.cpuMillicores / 1000} cores < ${need.cpuMillicores / 1000} cores required`);
+  }
+  if (has.memoryMiB < need.memoryMiB) {
+    add("memory", `memory ${formatMiB(has.memoryMiB)} < ${formatMiB(need.memoryMiB)} required`);
+  }
+  if (has.diskMiB < need.diskMiB) add("disk", `disk ${formatMiB(has.diskMiB)} < ${formatMiB(need.diskMiB)} required`);
   if (manifest.placement.regions.length > 0 && !manifest.placement.regions.includes(region)) {
-    why.push(`region ${region || "unset"} is not one of ${manifest.placement.regions.join(", ")}`);
+    add("region", `region ${region || "unset"} is not one of ${manifest.placement.regions.join(", ")}`);
   }
   if (manifest.maxDurationSeconds < offer.minDuration) {
-    why.push(`minimum lease ${offer.minDuration} s > the job's maximum duration ${manifest.maxDurationSeconds} s`);
+    add(
+      "duration",
+      `minimum lease ${offer.minDuration} s > the job's maximum duration ${manifest.maxDurationSeconds} s`,
+    );
   }
   const limit = options.maxPricePerGpuHour ?? manifest.maxPricePerGpuHour;
   const price = offerPricePerGpuHour(offer);
-  if (limit !== undefined && price > limit) why.push(`price ${price} wei per GPU-hour > the limit ${limit}`);
+  if (limit !== undefined && price > limit) {
+    add("price", `price ${formatOcx(price)}/GPU-h > ${formatOcx(limit)}/GPU-h limit`);
+  }
   return why;
 }
+
+/**
+ * Judges every offer against the job: matching offers first, cheapest first, then by offer id. Cheapest is the
+ * lowest price per second, what the buyer pays: ranking by price per GPU-hour would favour bundles with more GPUs
+ * than the job needs.
+ * @example
+ * const [best] = judgeOffers(manifest, await listOffers(publicClient, deployment));
+ * best?.matches ? best.offer.offerId : best?.mismatches.map((m) => m.message)
+ */
+export function judgeOffers(manifest: JobNeeds, offers: OfferTerms[], options: MatchOptions = {}): OfferVerdict[] {
+  return offers
+    .map((offer) => {
+      const mismatches = offerMismatches(manifest, offer, options);
+      return { offer, matches: mismatches.length === 0, mismatches };
+    })
+    .sort(
+      (a, b) =>
+        Number(b.matches) - Number(a.matches) ||
+        compareBigint(a.offer.pricePerSecond, b.offer.pricePerSecond) ||
+        compareBigint(a.offer.offerId, b.offer.offerId),
+    );
+}
+
+/**
+ * The cheapest offer that meets every need, or undefined.
+ * @example
+ * const offer = cheapestMatch(manifest, await listOffers(publicClient, deployment));
+ */
+export function cheapestMatch(
+  manifest: JobNeeds,
+  offers: OfferTerms[],
+  options: MatchOptions = {},
+): OfferTerms | undefined {
+  const best = judgeOffers(manifest, offers, options)[0];
+  return best?.matches ? best.offer : undefined;
+}
+
+/**
+ * One line per offer: `#3 nvidia-a100-40gb: VRAM 40960 MiB < 81920 MiB required`, or
+ * `#5 nvidia-h100-80gb: matches (2.5 OCX/GPU-h)`.
+ */
+export function describeVerdict(verdict: OfferVerdict): string {
+  const model = fromLabel(verdict.offer.resources.gpuModel) || "cpu";
+  const head = `#${verdict.offer.offerId} ${model}`;
+  if (verdict.matches) return `${head}: matches (${formatOcx(offerPricePerGpuHour(verdict.offer))}/GPU-h)`;
+  return `${head}: ${describeMismatches(verdict.mismatches)}`;
+}
+
+/** The mismatches as one sentence: `VRAM 40960 MiB < 81920 MiB required; region us-east is not one of eu-west`. */
+export function describeMismatches(mismatches: Mismatch[]): string {
+  return mismatches.map((m) => m.message).join("; ");
+}
+
+const compareBigint = (a: bigint, b: bigint) => (a < b ? -1 : a > b ? 1 : 0);

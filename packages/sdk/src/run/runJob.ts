@@ -6,7 +6,6 @@ import {
   type Account,
   type Chain,
   type LocalAccount,
-  maxUint256,
   type PublicClient,
   parseEventLogs,
   type Transport,
@@ -17,12 +16,12 @@ import { postRequestSync } from "../actions/marketplace/postRequest.js";
 import { takeOfferSync } from "../actions/marketplace/takeOffer.js";
 import { ensureAllowance } from "../actions/token/ensureAllowance.js";
 import type { Deployment } from "../deployment.js";
-import { marketplaceAbi, ocxTokenAbi, providerRegistryAbi } from "../generated/abis.js";
+import { marketplaceAbi, providerRegistryAbi } from "../generated/abis.js";
 import { canonicalManifest, manifestHash } from "../manifest/canonical.js";
 import type { Manifest } from "../manifest/types.js";
 import { createProviderClient, ProviderApiError, type ProviderLeaseStatus } from "../provider/client.js";
 import { toLabel } from "../units.js";
-import { type OfferTerms, offerMismatches, offerPricePerGpuHour } from "./match.js";
+import { cheapestMatch, type OfferTerms, offerMismatches, offerPricePerGpuHour } from "./match.js";
 import { listOffers } from "./offers.js";
 
 /** What `runJob` reports as it goes, for progress displays and agents. */
@@ -120,20 +119,17 @@ export async function runJob(parameters: RunJobParameters): Promise<RunJobReturn
     const offers = await listOffers(publicClient, deployment);
     const options =
       parameters.maxPricePerGpuHour !== undefined ? { maxPricePerGpuHour: parameters.maxPricePerGpuHour } : {};
+    const reasons = (o: OfferTerms) => offerMismatches(manifest, o, options).map((m) => m.message);
     let offer: OfferTerms | undefined;
     if (parameters.offerId !== undefined) {
       offer = offers.find((o) => o.offerId === parameters.offerId);
-      const why = offer ? offerMismatches(manifest, offer, options) : ["no such offer"];
+      const why = offer ? reasons(offer) : ["no such offer"];
       if (!offer || why.length > 0) throw new NoMatchingOfferError([{ offerId: parameters.offerId, why }]);
     } else {
-      const candidates = offers
-        .map((o) => ({ offer: o, why: offerMismatches(manifest, o, options) }))
-        .filter((c) => c.offer.state !== 3);
-      const matching = candidates.filter((c) => c.why.length === 0).map((c) => c.offer);
-      matching.sort((a, b) => (a.pricePerSecond < b.pricePerSecond ? -1 : a.pricePerSecond > b.pricePerSecond ? 1 : 0));
-      offer = matching[0];
+      const candidates = offers.filter((o) => o.state !== 3);
+      offer = cheapestMatch(manifest, candidates, options);
       if (!offer) {
-        const error = new NoMatchingOfferError(candidates.map((c) => ({ offerId: c.offer.offerId, why: c.why })));
+        const error = new NoMatchingOfferError(candidates.map((o) => ({ offerId: o.offerId, why: reasons(o) })));
         if (parameters.market === "offer" || maxPricePerGpuHour() === undefined) throw error;
         return undefined; // on to the auction
       }

@@ -1,12 +1,21 @@
-import { type Manifest, manifestFromDocument, toLabel } from "@ocx/sdk";
 import { parseEther } from "viem";
 import { describe, expect, it } from "vitest";
-import { cheapestMatch, describeVerdict, judgeOffers, type OfferView, offerMismatches } from "./match.js";
+import { manifestFromDocument } from "../manifest/index.js";
+import type { Manifest } from "../manifest/types.js";
+import { toLabel } from "../units.js";
+import {
+  cheapestMatch,
+  describeMismatches,
+  describeVerdict,
+  judgeOffers,
+  type OfferTerms,
+  offerMismatches,
+} from "./match.js";
 
 function offer(
   id: number,
-  overrides: Partial<OfferView["resources"]> & { price?: string; state?: number } = {},
-): OfferView {
+  overrides: Partial<OfferTerms["resources"]> & { price?: string; state?: number } = {},
+): OfferTerms {
   const { price = "2", state = 1, ...resources } = overrides;
   const gpuCount = resources.gpuCount ?? 1;
   return {
@@ -96,5 +105,18 @@ describe("judgeOffers", () => {
     ]);
     expect(cheapestMatch(job, offers)?.offerId).toBe(3n);
     expect(cheapestMatch(job, [offer(2, { gpuVramMiB: 1 })])).toBeUndefined();
+  });
+
+  it("ranks by what the buyer pays per second, not per GPU-hour", () => {
+    // Two GPUs at 2 OCX per GPU-hour cost 4 OCX an hour; one at 3 OCX costs 3.
+    const offers = [offer(1, { gpuCount: 2, price: "2" }), offer(2, { price: "3" })];
+    expect(cheapestMatch(job, offers)?.offerId).toBe(2n);
+  });
+
+  it("says why in one sentence, as runJob's NoMatchingOfferError does", () => {
+    const far = offer(9, { region: toLabel("us-east"), cpuMillicores: 2000 });
+    expect(describeMismatches(offerMismatches(job, far))).toBe(
+      "CPU 2 cores < 4 cores required; region us-east is not one of eu-west",
+    );
   });
 });
