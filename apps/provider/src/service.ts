@@ -152,7 +152,10 @@ export async function startProvider(
   }
 
   const desired = desiredOffers(config, hardware, log);
-  const units = desired.reduce((n, o) => n + BigInt(Math.max(o.resources.gpuCount, 1) * o.maxLeases), 0n);
+  // A bid must be covered by stake on top of what the offers commit (the registry checks
+  // committed + bid units): with bidding on, stake for every GPU (one unit on a CPU machine) as well.
+  const bidUnits = config.bidding.enabled ? BigInt(Math.max(hardware.gpus.length, 1)) : 0n;
+  const units = desired.reduce((n, o) => n + BigInt(Math.max(o.resources.gpuCount, 1) * o.maxLeases), 0n) + bidUnits;
   const params = await publicClient.readContract({ ...registry, functionName: "parameters" });
   const required = units * params.minStakePerGpu;
   const target = config.stake > required ? config.stake : required;

@@ -12,10 +12,12 @@ import {
   marketplaceAbi,
   ocxTokenAbi,
   parseManifest,
+  providerRegistryAbi,
   resolveInputs,
+  toLabel,
   writeDeployment,
 } from "@ocx/sdk";
-import { maxUint256, parseEventLogs } from "viem";
+import { createTestClient, http, keccak256, maxUint256, parseEventLogs, toHex } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
 import { type ProviderConfig, parseConfig } from "../src/config.js";
 import { type ProviderNode, startProvider } from "../src/service.js";
@@ -165,4 +167,123 @@ export function firstOfferId(market: Market): Promise<bigint> {
       if (!first) throw new Error("the provider posted no offer");
       return first.args.offerId;
     });
+}
+
+/** Polls `probe` until it returns something other than undefined/false, or fails after `timeoutMs` saying what it waited for. */
+export async function waitUntil<T>(
+  what: string,
+  probe: () => Promise<T | undefined | false> | T | undefined | false,
+  timeoutMs = 20_000,
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value !== undefined && value !== false) return value;
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+/** Moves anvil's clock forward by `seconds` and mines a block at the new time. */
+export async function advanceTime(net: Localnet, seconds: number): Promise<void> {
+  const test = createTestClient({ mode: "anvil", chain: net.chain, transport: http(net.anvil.rpcUrl) });
+  await test.increaseTime({ seconds });
+  await test.mine({ blocks: 1 });
+}
+
+/** The timestamp of the chain's latest block. */
+export async function chainTime(net: Localnet): Promise<number> {
+  return Number((await net.publicClient.getBlock({ blockTag: "latest" })).timestamp);
+}
+
+/** Every marketplace event of one lease, by name, with the block time of each. */
+export async function leaseEvents(market: Pick<Market, "net">, leaseId: bigint) {
+  const { publicClient, deployment } = market.net;
+  const logs = await publicClient.getContractEvents({
+    address: deployment.marketplace,
+    abi: marketplaceAbi,
+    fromBlock: 0n,
+    strict: true,
+  });
+  const mine = logs.filter((l) => (l.args as { leaseId?: bigint }).leaseId === leaseId);
+  const blockTime = async (blockNumber: bigint) => Number((await publicClient.getBlock({ blockNumber })).timestamp);
+  const settled = parseEventLogs({ abi: marketplaceAbi, logs: mine, eventName: "LeaseSettled" });
+  const closed = parseEventLogs({ abi: marketplaceAbi, logs: mine, eventName: "LeaseClosed" })[0];
+  return {
+    created: parseEventLogs({ abi: marketplaceAbi, logs: mine, eventName: "LeaseCreated" })[0],
+    acknowledged: parseEventLogs({ abi: marketplaceAbi, logs: mine, eventName: "LeaseAcknowledged" })[0],
+    completed: parseEventLogs({ abi: marketplaceAbi, logs: mine, eventName: "LeaseCompleted" })[0],
+    closed,
+    closedAt: closed ? await blockTime(closed.blockNumber) : undefined,
+    paid: settled.reduce((sum, e) => sum + e.args.paid, 0n),
+    fee: settled.reduce((sum, e) => sum + e.args.fee, 0n),
+  };
+}
+
+/** The lease as the contract holds it now. */
+export function chainLease(market: Pick<Market, "net">, leaseId: bigint) {
+  const { publicClient, deployment } = market.net;
+  return publicClient.readContract({
+    address: deployment.marketplace,
+    abi: marketplaceAbi,
+    functionName: "getLease",
+    args: [leaseId],
+  });
+}
+
+/** Registers anvil account `index` as a second provider and stakes enough for `units` GPU units. */
+export async function registerProvider(net: Localnet, index: number, units = 1n) {
+  const wallet = net.wallet(index);
+  const send = async (hash: `0x${string}`) => {
+    const receipt = await net.publicClient.waitForTransactionReceipt({ hash });
+    if (receipt.status !== "success") throw new Error(`transaction ${hash} reverted`);
+  };
+  const registry = { address: net.deployment.registry, abi: providerRegistryAbi } as const;
+  const address = wallet.account.address;
+  await send(
+    await wallet.writeContract({
+      ...registry,
+      functionName: "register",
+      args: ["http://127.0.0.1:1", toLabel("test"), keccak256(toHex("competitor")), address],
+    }),
+  );
+  const params = await net.publicClient.readContract({ ...registry, functionName: "parameters" });
+  await send(
+    await wallet.writeContract({
+      address: net.deployment.token,
+      abi: ocxTokenAbi,
+      functionName: "approve",
+      args: [net.deployment.registry, maxUint256],
+    }),
+  );
+  await send(await wallet.writeContract({ ...registry, functionName: "stake", args: [params.minStakePerGpu * units] }));
+  return { wallet, address, send };
+}
+
+/**
+ * A chain with the contracts and a provider config file for it, without a node: for tests that
+ * run the node in a child process. `yaml` is merged over the chain and API settings like startMarket's.
+ */
+export async function startChain(yaml: string, options: { ackWindow?: number } = {}) {
+  const net = await startLocalnet({ deploy: { ackWindow: options.ackWindow ?? 60 } });
+  const dir = await mkdtemp(path.join(tmpdir(), "ocx-provider-test-"));
+  await chmod(dir, 0o711);
+  const deploymentFile = await writeDeployment(net.deployment, dir);
+  const port = await freePort();
+  const configFile = path.join(dir, "provider.yaml");
+  const text = `chain: { rpcUrl: "${net.anvil.rpcUrl}", deployment: "${deploymentFile}", pollIntervalMs: 100 }
+api: { listen: "127.0.0.1:${port}" }
+stateDir: state
+region: test
+${yaml}
+`;
+  await writeFile(configFile, text);
+  return {
+    net,
+    dir,
+    deploymentFile,
+    configFile,
+    url: `http://127.0.0.1:${port}`,
+    config: parseConfig(text, { baseDir: dir }),
+  };
 }

@@ -23,11 +23,12 @@ export function problem(
   status: 400 | 401 | 403 | 404 | 409 | 413 | 500 | 503,
   error: string,
   details: Record<string, unknown> = {},
+  headers: Record<string, string> = {},
 ) {
   return new HTTPException(status, {
     res: new Response(JSON.stringify({ error, ...details }), {
       status,
-      headers: { "content-type": "application/json" },
+      headers: { "content-type": "application/json", ...headers },
     }),
   });
 }
@@ -79,6 +80,7 @@ export function leaseAuth(options: {
       leaseId: headers.leaseId,
       bodyHash: bodyHash(body),
       timestamp: headers.timestamp,
+      nonce: headers.nonce,
       signature: headers.signature,
     }).catch(() => undefined);
     if (!signer) throw problem(401, "the signature cannot be recovered; sign the request with the lease's buyer key");

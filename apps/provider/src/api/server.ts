@@ -64,9 +64,14 @@ export function createApi(options: ApiOptions) {
     bodyLimit({
       maxSize: options.maxUploadBytes,
       onError: () => {
-        throw problem(413, `the upload is larger than this provider's limit of ${options.maxUploadBytes} bytes`, {
-          limit: options.maxUploadBytes,
-        });
+        // The rest of the body is never read: close the connection, or a client that reuses it
+        // for its next request finds it broken ("other side closed").
+        throw problem(
+          413,
+          `the upload is larger than this provider's limit of ${options.maxUploadBytes} bytes`,
+          { limit: options.maxUploadBytes },
+          { connection: "close" },
+        );
       },
     }),
   );

@@ -177,7 +177,8 @@ export function createLeaseService(options: LeaseServiceOptions) {
     const key = id.toString();
     running.delete(key);
     const lease = store.getLease(id);
-    if (!lease || lease.phase !== "running") return; // stopped by us: exhaustion or the buyer's close
+    // Stopped by us (exhaustion or the buyer's close): `stop` ends the lease, not the watcher.
+    if (!lease || lease.phase !== "running" || stopping.has(key)) return;
     const why = exit.oomKilled
       ? "killed for exceeding its memory limit"
       : exit.signal
@@ -210,7 +211,9 @@ export function createLeaseService(options: LeaseServiceOptions) {
           functionName: "complete",
           args: [id, lease.resultHash as `0x${string}`, exitCode],
         });
-        set(id, "completed", `completed on-chain with exit code ${exitCode} and result ${lease.resultHash}`);
+        // Keep the why of an OOM kill in the final message: "exit code 137" alone does not say it.
+        const oom = lease.oomKilled ? " (its workload was killed for exceeding its memory limit)" : "";
+        set(id, "completed", `completed on-chain with exit code ${exitCode} and result ${lease.resultHash}${oom}`);
       } catch (error) {
         const onChain = await chainLease(id);
         if (onChain.state === CHAIN.Closed) {
@@ -227,21 +230,42 @@ export function createLeaseService(options: LeaseServiceOptions) {
     }
   };
 
-  /** Stops a lease's workload (if any) and frees its GPUs, keeping partial outputs for the buyer. */
+  /** Leases being stopped, so their exit watcher does not complete them, and a second stop waits for the first. */
+  const stopping = new Map<string, Promise<void>>();
+
+  /**
+   * Stops a lease's workload (if any) and frees its GPUs, keeping partial outputs for the buyer.
+   * The final phase is written last, once the outputs are packed: whoever sees the lease
+   * exhausted or closed can download its results straight away.
+   */
   const stop = async (id: bigint, phase: LeasePhase, message: string) => {
     const key = id.toString();
     const lease = store.getLease(id);
     if (!lease) return;
-    set(id, phase, message); // first, so the exit watcher does not complete the lease
-    const workload = running.get(key);
-    if (workload) {
-      running.delete(key);
-      const exit = await workload.stop(options.stopGraceMs ?? 5000);
-      store.updateLease(id, { exitCode: exit.exitCode, oomKilled: exit.oomKilled });
-      if (lease.manifest) await pack(store.getLease(id) as LeaseRecord).catch(() => {});
+    const earlier = stopping.get(key);
+    if (earlier) {
+      await earlier;
+      set(id, phase, message);
+      return;
     }
-    allocator.release(owner(id));
-    capacityChanged();
+    const stopped = (async () => {
+      const workload = running.get(key);
+      if (workload) {
+        running.delete(key);
+        const exit = await workload.stop(options.stopGraceMs ?? 5000);
+        store.updateLease(id, { exitCode: exit.exitCode, oomKilled: exit.oomKilled });
+        if (lease.manifest) await pack(store.getLease(id) as LeaseRecord).catch(() => {});
+      }
+      set(id, phase, message);
+      allocator.release(owner(id));
+      capacityChanged();
+    })();
+    stopping.set(key, stopped);
+    try {
+      await stopped;
+    } finally {
+      stopping.delete(key);
+    }
   };
 
   // ------------------------------------------------------------------ buyer's uploads
@@ -410,8 +434,28 @@ export function createLeaseService(options: LeaseServiceOptions) {
 
   // ------------------------------------------------------------------ escrow watch
 
+  /** The chain's time as its next block will see it: the later of this machine's clock and the last block's. */
+  const chainNow = async () => {
+    const head = await publicClient.getBlock({ blockTag: "latest" });
+    return Math.max(Math.floor(Date.now() / 1000), Number(head.timestamp));
+  };
+
+  /** Exhausted leases a settle has not closed yet (the next block's clock lagged ours); tried again every tick. */
+  const unsettled = new Set<string>();
+
+  const settleExhausted = async (id: bigint) => {
+    // A fresh key per attempt: the sender returns a mined key's old receipt instead of sending again.
+    await tx
+      .write(`settle:${id}:${Date.now()}`, { ...market, functionName: "settle", args: [id] })
+      .catch((error: Error) => leaseLog(id).warn("settling the exhausted lease failed", { error: error.message }));
+    const onChain = await chainLease(id);
+    if (onChain.state === CHAIN.Active) unsettled.add(id.toString());
+    else unsettled.delete(id.toString());
+  };
+
   /** Stops every lease whose escrow has run out. No compute is given past an empty escrow. */
   const tick = async () => {
+    let now: number | undefined;
     for (const lease of store.liveLeases()) {
       if (lease.phase === "pending") {
         await acknowledge(lease);
@@ -422,15 +466,19 @@ export function createLeaseService(options: LeaseServiceOptions) {
         continue;
       }
       if (lease.phase !== "running" && lease.phase !== "acknowledged") continue;
-      const [, escrowLeft] = await publicClient.readContract({ ...market, functionName: "accrued", args: [lease.id] });
-      if (escrowLeft > 0n) continue;
+      // The escrow pays up to settledAt + ceil(escrow / price). Computed here rather than read from
+      // `accrued`, which answers as of the last block: on a quiet chain (a devnet that mines only on
+      // transactions) that block can be minutes old, and the job would run on past its money.
+      const onChain = await chainLease(lease.id);
+      if (onChain.state !== CHAIN.Active) continue; // closed: its LeaseClosed event stops the workload
+      const fundedUntil =
+        onChain.settledAt + Number((onChain.escrow + onChain.pricePerSecond - 1n) / onChain.pricePerSecond);
+      now ??= await chainNow();
+      if (now < fundedUntil) continue;
       await stop(lease.id, "exhausted", "the escrow ran out; workload stopped and the lease settled");
-      await tx
-        .write(`settle:${lease.id}`, { ...market, functionName: "settle", args: [lease.id] })
-        .catch((error: Error) =>
-          leaseLog(lease.id).warn("settling the exhausted lease failed", { error: error.message }),
-        );
+      await settleExhausted(lease.id);
     }
+    for (const id of [...unsettled]) await settleExhausted(BigInt(id));
   };
 
   // ------------------------------------------------------------------ restart

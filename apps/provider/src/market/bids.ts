@@ -51,8 +51,10 @@ export function createBidEngine(options: {
     state: ReservationState,
     fields: { gpus?: string[]; price?: bigint; deadline?: number } = {},
   ) => {
+    // A request skipped before anything was reserved has no GPUs: record [] rather than break the
+    // NOT NULL column (which failed the event handler and stalled every later chain event).
     db.prepare(
-      `INSERT INTO reservation (request_id, gpus, price_per_second, state, deadline, updated_at) VALUES (@id, @gpus, @price, @state, @deadline, @now)
+      `INSERT INTO reservation (request_id, gpus, price_per_second, state, deadline, updated_at) VALUES (@id, COALESCE(@gpus, '[]'), @price, @state, @deadline, @now)
        ON CONFLICT(request_id) DO UPDATE SET state = @state, gpus = COALESCE(@gpus, gpus), price_per_second = COALESCE(@price, price_per_second), updated_at = @now`,
     ).run({
       id: requestId.toString(),
@@ -177,7 +179,10 @@ export function createBidEngine(options: {
 
   /** After a deadline: close the auction if we lead it (the lease then comes to us), or give up. */
   const tick = async () => {
-    const now = Math.floor(Date.now() / 1000);
+    // Deadlines are chain time. A chain's clock can run ahead of this machine's (a devnet whose
+    // time was moved, a sequencer's skew), and closeAuction only checks block time: take the later.
+    const head = await publicClient.getBlock({ blockTag: "latest" });
+    const now = Math.max(Math.floor(Date.now() / 1000), Number(head.timestamp));
     const open = db
       .prepare<[number], { request_id: string; deadline: number }>(
         "SELECT request_id, deadline FROM reservation WHERE state = 'bid' AND deadline <= ?",
