@@ -89,6 +89,8 @@ export const configSchema = z
     /** OCX to keep staked; the node tops up to this on start. */
     stake: decimalOcx.default(parseEther("0")),
     stateDir: z.string().default(".ocx/provider"),
+    /** Where job folders live; default: <stateDir>/jobs (or a folder under /tmp when the sandbox user cannot reach that). */
+    jobsDir: z.string().optional(),
     executor: z.enum(["bwrap", "process", "docker"]).default("bwrap"),
     /** Must be true to use the unsandboxed `process` executor. */
     allowUnsandboxed: z.boolean().default(false),
@@ -146,6 +148,7 @@ export function parseConfig(text: string, options: { source?: string; baseDir?: 
   }
   const base = options.baseDir ?? process.cwd();
   config.stateDir = path.resolve(base, config.stateDir);
+  if (config.jobsDir) config.jobsDir = path.resolve(base, config.jobsDir);
   config.chain.deployment = path.resolve(base, config.chain.deployment);
   if (config.wallet.keystore) config.wallet.keystore = path.resolve(base, config.wallet.keystore);
   return config;

@@ -1,6 +1,10 @@
 // The provider node: wires hardware detection, the chain, offers, the bid engine, leases and the
 // API together in order, and tears them down in reverse.
+import { createHash } from "node:crypto";
+import { statSync } from "node:fs";
 import { chmod, mkdir } from "node:fs/promises";
+import os from "node:os";
+import path from "node:path";
 import { serve } from "@hono/node-server";
 import { createLogger, createMetrics, createShutdown, createTxSender, Gauge, type Logger } from "@ocx/node-kit";
 import {
@@ -60,6 +64,43 @@ function executorFor(config: ProviderConfig): Executor {
 }
 
 /**
+ * The folder for job folders. bwrap opens a job folder as the unprivileged sandbox user, so every
+ * folder above it must let that user pass; a state folder under a private home (mode 700) does
+ * not, and then jobs go under the system's temporary folder instead — said in the log.
+ */
+async function chooseJobsDir(config: ProviderConfig, log: Logger): Promise<string> {
+  const wanted = config.jobsDir ?? path.join(config.stateDir, "jobs");
+  const sandboxed = config.executor === "bwrap" && process.getuid?.() === 0;
+  const blocker = sandboxed ? untraversable(path.dirname(wanted)) : undefined;
+  let dir = wanted;
+  if (blocker) {
+    if (config.jobsDir) {
+      throw new Error(
+        `jobsDir ${wanted} is not reachable by the sandbox user: ${blocker} has no o+x; chmod o+x ${blocker}`,
+      );
+    }
+    dir = path.join(os.tmpdir(), `ocx-jobs-${createHash("sha256").update(config.stateDir).digest("hex").slice(0, 12)}`);
+    log.info("job folders go under the temporary folder: the sandbox user cannot pass through the state folder", {
+      jobsDir: dir,
+      blockedAt: blocker,
+      fix: `chmod o+x ${blocker}, or set jobsDir`,
+    });
+  }
+  await mkdir(dir, { recursive: true });
+  // The sandbox user may pass through to its own job folder, but list nothing.
+  if (sandboxed) await chmod(dir, 0o711);
+  return dir;
+}
+
+/** The first folder from `dir` up to / that others cannot pass through, if any. */
+function untraversable(dir: string): string | undefined {
+  for (let d = path.resolve(dir); ; d = path.dirname(d)) {
+    if ((statSync(d).mode & 0o001) === 0) return d;
+    if (d === "/") return undefined;
+  }
+}
+
+/**
  * Starts a provider node for `config` with the given account.
  * @example
  * const node = await startProvider(config, { account: privateKeyToAccount(key) });
@@ -76,10 +117,8 @@ export async function startProvider(
   });
   const account = options.account;
   const address = account.address;
-  // The sandbox user must pass through the state folder to reach its job folder, but list nothing.
-  await mkdir(`${config.stateDir}/jobs`, { recursive: true });
-  await chmod(config.stateDir, 0o711);
-  await chmod(`${config.stateDir}/jobs`, 0o711);
+  await mkdir(config.stateDir, { recursive: true });
+  const jobsDir = await chooseJobsDir(config, log);
 
   // Chain
   const deployment: Deployment = await loadDeploymentFile(config.chain.deployment);
@@ -205,6 +244,7 @@ export async function startProvider(
     executor,
     allocator,
     stateDir: config.stateDir,
+    jobsDir,
     log: log.child({ component: "leases" }),
     onCapacityChange,
   });

@@ -13,12 +13,12 @@ export interface LeaseFiles {
   results: string;
 }
 
-/** The files of lease `id` under the node's state folder. */
-export function leaseFiles(stateDir: string, id: bigint): LeaseFiles {
-  const root = path.join(stateDir, "leases", id.toString());
+/** The files of lease `id`: its job folder under `jobsDir`, the rest under the node's state folder. */
+export function leaseFiles(dirs: { stateDir: string; jobsDir: string }, id: bigint): LeaseFiles {
+  const root = path.join(dirs.stateDir, "leases", id.toString());
   return {
     root,
-    jobDir: path.join(stateDir, "jobs", id.toString()),
+    jobDir: path.join(dirs.jobsDir, id.toString()),
     stdout: path.join(root, "stdout.log"),
     stderr: path.join(root, "stderr.log"),
     exit: path.join(root, "exit.json"),

@@ -2,6 +2,7 @@
 // inputs, run the workload, stop it when the escrow runs out or the buyer closes, pack the outputs
 // and complete on-chain. State is in SQLite at every step, so a restarted node picks up each lease
 // where it was (`recover`).
+import { createHash } from "node:crypto";
 import { createWriteStream } from "node:fs";
 import { mkdir, rename, rm, stat } from "node:fs/promises";
 import path from "node:path";
@@ -36,6 +37,8 @@ export interface LeaseServiceOptions {
   executor: Executor;
   allocator: GpuAllocator;
   stateDir: string;
+  /** Where job folders live (reachable by the sandbox user). */
+  jobsDir: string;
   log: Logger;
   /** Called when GPUs are taken or freed, so offers can be paused or resumed. */
   onCapacityChange?: () => void;
@@ -66,6 +69,8 @@ export type LeaseService = ReturnType<typeof createLeaseService>;
 /** Builds the lease service. Call `recover()` once before following chain events. */
 export function createLeaseService(options: LeaseServiceOptions) {
   const { store, tx, publicClient, deployment, provider, executor, allocator, stateDir, log } = options;
+  const dirs = { stateDir, jobsDir: options.jobsDir };
+  const workloadTag = createHash("sha256").update(`${stateDir}:${provider}`).digest("hex").slice(0, 10);
   const market = { address: deployment.marketplace, abi: marketplaceAbi } as const;
   const running = new Map<string, RunningWorkload>();
   const finishing = new Set<string>();
@@ -129,10 +134,11 @@ export function createLeaseService(options: LeaseServiceOptions) {
   // ------------------------------------------------------------------ running
 
   const specOf = (lease: LeaseRecord, manifest: Manifest): WorkloadSpec => {
-    const files = leaseFiles(stateDir, lease.id);
+    const files = leaseFiles(dirs, lease.id);
     const bundle = lease.bundle;
     return {
-      leaseId: lease.id.toString(),
+      // Workload names (cgroups, containers) are host-wide: several nodes on one host must not collide.
+      leaseId: `${workloadTag}-${lease.id}`,
       jobDir: files.jobDir,
       command: manifest.command ?? [],
       env: manifest.env,
@@ -159,7 +165,7 @@ export function createLeaseService(options: LeaseServiceOptions) {
   };
 
   const launch = async (lease: LeaseRecord, manifest: Manifest) => {
-    const files = leaseFiles(stateDir, lease.id);
+    const files = leaseFiles(dirs, lease.id);
     await mkdir(files.jobDir, { recursive: true });
     await mkdir(files.root, { recursive: true });
     await rm(files.exit, { force: true });
@@ -189,7 +195,7 @@ export function createLeaseService(options: LeaseServiceOptions) {
   };
 
   const pack = async (lease: LeaseRecord) => {
-    const files = leaseFiles(stateDir, lease.id);
+    const files = leaseFiles(dirs, lease.id);
     const manifest = lease.manifest ? parseCanonicalManifest(lease.manifest) : undefined;
     const packed = await packOutputs(files.jobDir, manifest?.outputs ?? [], files.results);
     if (packed.missing.length > 0) leaseLog(lease.id).warn("declared outputs missing", { missing: packed.missing });
@@ -329,7 +335,7 @@ export function createLeaseService(options: LeaseServiceOptions) {
         inputs: manifest.inputs.map((i) => i.path),
       });
     }
-    const files = leaseFiles(stateDir, id);
+    const files = leaseFiles(dirs, id);
     const target = jobPath(files.jobDir, relative);
     await mkdir(path.dirname(target), { recursive: true });
     const partial = `${target}.ocx-partial`;
@@ -384,7 +390,7 @@ export function createLeaseService(options: LeaseServiceOptions) {
     }
     if (!lease.manifest) throw new LeaseInputError("conflict", "upload the manifest before starting the job");
     const manifest = parseCanonicalManifest(lease.manifest);
-    const files = leaseFiles(stateDir, id);
+    const files = leaseFiles(dirs, id);
     const missing: string[] = [];
     for (const input of manifest.inputs) {
       const present = await stat(jobPath(files.jobDir, input.path)).catch(() => undefined);
@@ -573,7 +579,7 @@ export function createLeaseService(options: LeaseServiceOptions) {
     tick,
     recover,
     statusOf,
-    files: (id: bigint) => leaseFiles(stateDir, id),
+    files: (id: bigint) => leaseFiles(dirs, id),
     isRunning: (id: bigint) => running.has(id.toString()),
     status: () => ({
       running: running.size,
