@@ -43,6 +43,8 @@ import { createProcessExecutor } from "./workload/process.js";
 import type { Executor } from "./workload/types.js";
 
 export const VERSION = "0.1.0";
+/** How often the node re-reads nvidia-smi to notice GPUs that vanished or came back. */
+const HARDWARE_RECHECK_MS = 60_000;
 
 export interface ProviderNode {
   /** The API's base URL. */
@@ -286,6 +288,7 @@ export async function startProvider(
 
   // Escrow watch, auction closes and scheduled withdrawals
   let lastWithdraw = Date.now();
+  let lastDetection = Date.now();
   let ticking = false;
   const timer = setInterval(async () => {
     if (ticking) return;
@@ -293,6 +296,10 @@ export async function startProvider(
     try {
       await leases.tick();
       await bids?.tick();
+      if (Date.now() - lastDetection >= HARDWARE_RECHECK_MS) {
+        lastDetection = Date.now();
+        await recheckGpus();
+      }
       if (Date.now() - lastWithdraw >= config.withdrawIntervalSeconds * 1000) {
         lastWithdraw = Date.now();
         await withdrawEarnings();
@@ -304,6 +311,20 @@ export async function startProvider(
     }
   }, 1000);
   shutdown.add("timers", () => clearInterval(timer));
+
+  /** A GPU that vanished (driver fault, taken for other work) is no longer sold: offers needing it pause. */
+  const recheckGpus = async () => {
+    if (hardware.gpus.length === 0) return;
+    const now = await describeHardware(config);
+    const ids = gpuIds(now);
+    const gone = gpuIds(hardware).filter((id) => !ids.includes(id));
+    const back = ids.filter((id) => !gpuIds(hardware).includes(id));
+    if (gone.length === 0 && back.length === 0) return;
+    log.warn("the GPUs on offer changed; adjusting offers", { gone: gone.join(","), back: back.join(",") });
+    hardware.gpus = now.gpus;
+    allocator.setGpus(ids);
+    await offers.refresh();
+  };
 
   const withdrawEarnings = async () => {
     const live = store

@@ -190,8 +190,22 @@ export async function runJob(parameters: RunJobParameters): Promise<RunJobReturn
       if (block.timestamp >= now + window) break;
       await sleep(Math.max(pollMs, 500));
     }
-    const closed = await closeAuctionSync(walletClient, { deployment, requestId });
-    const [created] = parseEventLogs({ abi: marketplaceAbi, logs: closed.receipt.logs, eventName: "LeaseCreated" });
+    // Anyone may close the auction now, the leading provider too: close it unless someone already has.
+    const onChain = await publicClient.readContract({ ...market, functionName: "getRequest", args: [requestId] });
+    if (onChain.state === 1) {
+      await closeAuctionSync(walletClient, { deployment, requestId }).catch(async (error: unknown) => {
+        const again = await publicClient.readContract({ ...market, functionName: "getRequest", args: [requestId] });
+        if (again.state === 1) throw error;
+      });
+    }
+    const [created] = await publicClient
+      .getContractEvents({
+        ...market,
+        eventName: "LeaseCreated",
+        fromBlock: posted.blockNumber,
+        strict: true,
+      })
+      .then((events) => events.filter((e) => e.args.requestId === requestId));
     if (!created) throw new NoMatchingOfferError([]); // no provider bid: the deposit came back
     return {
       leaseId: created.args.leaseId,
