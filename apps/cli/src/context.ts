@@ -2,12 +2,14 @@
 // the wallet they act with, and how they report (plain text for people, --json for scripts).
 import { ANVIL_KEYS } from "@ocx/node-kit";
 import {
+  chainFor,
   type Deployment,
   DeploymentError,
   loadDeployment,
   OcxContractError,
   OcxTransactionRevertedError,
   ProviderApiError,
+  resolveRpcUrl,
 } from "@ocx/sdk";
 import type { Command } from "commander";
 import {
@@ -15,7 +17,6 @@ import {
   type Chain,
   createPublicClient,
   createWalletClient,
-  defineChain,
   type Hex,
   http,
   type LocalAccount,
@@ -66,8 +67,8 @@ export interface GlobalOptions {
 export function addGlobalOptions(program: Command): Command {
   return program
     .option(
-      "--rpc-url <url>",
-      "the chain's JSON-RPC URL (env OCX_RPC_URL)",
+      "--rpc-url <url|network>",
+      "the chain's JSON-RPC URL, or a network name: local, base, base-sepolia, arbitrum, arbitrum-sepolia (env OCX_RPC_URL)",
       process.env.OCX_RPC_URL ?? "http://127.0.0.1:8545",
     )
     .option(
@@ -99,6 +100,11 @@ export interface Context {
 /** Builds the context from the program's global options; checks the chain and the deployment. */
 export async function createContext(command: Command): Promise<Context> {
   const options = command.optsWithGlobals() as GlobalOptions;
+  try {
+    options.rpcUrl = resolveRpcUrl(options.rpcUrl);
+  } catch (error) {
+    throw new CliError((error as Error).message, EXIT.usage);
+  }
   const probe = createPublicClient({ transport: http(options.rpcUrl, { retryCount: 1 }) });
   const chainId = await probe.getChainId().catch((error: Error) => {
     throw new CliError(
@@ -110,12 +116,7 @@ export async function createContext(command: Command): Promise<Context> {
     if (error instanceof DeploymentError) throw new CliError(error.message, EXIT.chain);
     throw error;
   });
-  const chain = defineChain({
-    id: chainId,
-    name: chainId === 31337 ? "OCX local" : `chain ${chainId}`,
-    nativeCurrency: { name: "Ether", symbol: "ETH", decimals: 18 },
-    rpcUrls: { default: { http: [options.rpcUrl] } },
-  });
+  const chain = chainFor(chainId, options.rpcUrl);
   const publicClient = createPublicClient({
     chain,
     transport: http(options.rpcUrl),

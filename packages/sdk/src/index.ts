@@ -1,5 +1,6 @@
 // @ocx/sdk: typed access to the OCX contracts.
 export * from "./actions/index.js";
+export * from "./chains.js";
 export * from "./deploy.js";
 export * from "./deployment.js";
 export * from "./errors.js";
