@@ -136,14 +136,19 @@ await step("flush fees (burn)", () => admin.writeContract({ ...market, functionN
 
 await net.stop();
 
-const batch = gas["take offer"]! + gas.acknowledge! + gas.complete!;
-const firstTotal = firstLease.take! + firstLease.acknowledge! + firstLease.complete!;
-const rows = Object.entries(gas).map(([name, used]) => [name, used.toLocaleString("en-US")]);
+const used = (record: Record<string, bigint>, step: string): bigint => {
+  const value = record[step];
+  if (value === undefined) throw new Error(`no gas measured for ${step}`);
+  return value;
+};
+const batch = used(gas, "take offer") + used(gas, "acknowledge") + used(gas, "complete");
+const firstTotal = used(firstLease, "take") + used(firstLease, "acknowledge") + used(firstLease, "complete");
+const rows: [string, string][] = Object.entries(gas).map(([name, used]) => [name, used.toLocaleString("en-US")]);
 rows.push(["batch lease (take + ack + complete)", batch.toLocaleString("en-US")]);
 rows.push(["  same, provider's first lease", firstTotal.toLocaleString("en-US")]);
-const width = Math.max(...rows.map(([n]) => n!.length));
+const width = Math.max(...rows.map(([n]) => n.length));
 console.log(`${"step".padEnd(width)}  gas`);
-for (const [name, used] of rows) console.log(`${name!.padEnd(width)}  ${used!.padStart(9)}`);
+for (const [name, used] of rows) console.log(`${name.padEnd(width)}  ${used.padStart(9)}`);
 console.log(`\nbatch lease: ${batch} gas; goal ≤ ${GOAL}: ${batch <= GOAL ? "met" : "NOT met"}`);
 
 await mkdir(new URL("./results/", import.meta.url), { recursive: true });

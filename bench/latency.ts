@@ -84,7 +84,7 @@ for (let i = 0; i < JOBS; i++) {
     const now = performance.now() - t0;
     for (const line of d.toString().split("\n")) {
       const key = /^(offer|lease|uploaded|running)/.exec(line)?.[1];
-      if (key) (phases[key] ??= []).push(now);
+      if (key) phases[key] = [...(phases[key] ?? []), now];
     }
     stderr += d;
   });

@@ -184,7 +184,7 @@ export function createLeaseService(options: LeaseServiceOptions) {
     running.delete(key);
     const lease = store.getLease(id);
     // Stopped by us (exhaustion or the buyer's close): `stop` ends the lease, not the watcher.
-    if (!lease || lease.phase !== "running" || stopping.has(key)) return;
+    if (lease?.phase !== "running" || stopping.has(key)) return;
     const why = exit.oomKilled
       ? "killed for exceeding its memory limit"
       : exit.signal

@@ -2,15 +2,7 @@
 // matches), escrow, upload, live logs, verified results, and the lease's final cost.
 import { mkdir, readFile, writeFile } from "node:fs/promises";
 import path from "node:path";
-import {
-  type Account,
-  type Chain,
-  type LocalAccount,
-  type PublicClient,
-  parseEventLogs,
-  type Transport,
-  type WalletClient,
-} from "viem";
+import type { Account, Chain, LocalAccount, PublicClient, Transport, WalletClient } from "viem";
 import { closeAuctionSync } from "../actions/marketplace/closeAuction.js";
 import { postRequestSync } from "../actions/marketplace/postRequest.js";
 import { takeOfferSync } from "../actions/marketplace/takeOffer.js";
