@@ -199,7 +199,8 @@ export async function startProvider(
   const units = desired.reduce((n, o) => n + BigInt(Math.max(o.resources.gpuCount, 1) * o.maxLeases), 0n) + bidUnits;
   const params = await publicClient.readContract({ ...registry, functionName: "parameters" });
   const required = units * params.minStakePerGpu;
-  const target = Math.max(config.stake, required);
+  // The larger of the two (bigints: Math.max does not take them).
+  const target = config.stake > required ? config.stake : required;
   const current = (await publicClient.readContract({ ...registry, functionName: "getProvider", args: [address] }))
     .stake;
   if (current < target) {
