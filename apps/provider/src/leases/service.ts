@@ -13,6 +13,7 @@ import {
   type Deployment,
   type Manifest,
   marketplaceAbi,
+  type ProviderLeaseStatus,
   parseCanonicalManifest,
 } from "@ocx/sdk";
 import type { Address, PublicClient } from "viem";
@@ -46,23 +47,8 @@ export interface LeaseServiceOptions {
   stopGraceMs?: number;
 }
 
-export interface LeaseStatus {
-  id: string;
-  phase: LeasePhase;
-  message: string;
-  buyer: string;
-  pricePerSecond: string;
-  deposit: string;
-  startedAt: number | null;
-  gpus: string[];
-  exitCode: number | null;
-  oomKilled: boolean;
-  resultHash: string | null;
-  resultSize: number | null;
-  /** Escrow left on-chain right now, and the seconds it still pays for. */
-  escrowLeft?: string;
-  fundedSeconds?: number;
-}
+/** What the API answers about a lease: the SDK's type, so that the node and its clients agree. */
+export type LeaseStatus = ProviderLeaseStatus;
 
 export type LeaseService = ReturnType<typeof createLeaseService>;
 

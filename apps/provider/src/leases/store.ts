@@ -1,6 +1,7 @@
 // The provider's durable state in SQLite: leases and what runs for them, bid reservations, the
 // chain cursor and the signatures already used. Everything the node needs after a SIGKILL is here.
 import { openStore, type Store, TX_MIGRATION } from "@ocx/node-kit";
+import type { ProviderLeaseStatus } from "@ocx/sdk";
 
 /**
  * Where a lease stands on this node. The order of a happy lease:
@@ -9,16 +10,7 @@ import { openStore, type Store, TX_MIGRATION } from "@ocx/node-kit";
  * Other ends: `cancelled` (before acknowledgement), `closed` (the buyer closed it), `exhausted`
  * (the escrow ran out and the workload was stopped), `failed` (the node could not run it).
  */
-export type LeasePhase =
-  | "pending"
-  | "acknowledged"
-  | "running"
-  | "finishing"
-  | "completed"
-  | "cancelled"
-  | "closed"
-  | "exhausted"
-  | "failed";
+export type LeasePhase = ProviderLeaseStatus["phase"];
 
 /** The compute a lease bought, in the units the workload limits use. */
 export interface LeaseBundle {
