@@ -2,7 +2,7 @@
 // empty or the buyer closes, settles exactly, and keeps what the job wrote downloadable.
 import { readdirSync, readFileSync } from "node:fs";
 import { gunzipSync } from "node:zlib";
-import { marketplaceAbi } from "@ocx/sdk";
+import { marketplaceAbi, readTar } from "@ocx/sdk";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { buyer, chainLease, firstOfferId, leaseEvents, type Market, startMarket, waitUntil } from "./harness.js";
 
@@ -32,30 +32,11 @@ function sleeping(marker: string): boolean {
   return false;
 }
 
-/** The names and contents of the files in a .tar.gz (ustar, small files). */
+/** The names and contents of the files in a .tar.gz. */
 function untar(gz: Uint8Array): Map<string, string> {
-  const tar = gunzipSync(gz);
   const files = new Map<string, string>();
-  for (let at = 0; at + 512 <= tar.length; ) {
-    const name = tar
-      .subarray(at, at + 100)
-      .toString("utf8")
-      .replace(/\0.*$/s, "");
-    if (!name) break;
-    const size = Number.parseInt(
-      tar
-        .subarray(at + 124, at + 136)
-        .toString("utf8")
-        .replace(/\0.*$/s, "")
-        .trim(),
-      8,
-    );
-    const prefix = tar
-      .subarray(at + 345, at + 500)
-      .toString("utf8")
-      .replace(/\0.*$/s, "");
-    files.set(prefix ? `${prefix}/${name}` : name, tar.subarray(at + 512, at + 512 + size).toString("utf8"));
-    at += 512 + Math.ceil(size / 512) * 512;
+  for (const entry of readTar(gunzipSync(gz))) {
+    if (entry.type === "file") files.set(entry.path, new TextDecoder().decode(entry.data));
   }
   return files;
 }

@@ -4,6 +4,7 @@ import { type ChildProcess, spawn } from "node:child_process";
 import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { gunzipSync } from "node:zlib";
+import { readTar } from "@ocx/sdk";
 import { privateKeyToAccount } from "viem/accounts";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { descendantPids } from "../src/workload/wrapper.js";
@@ -39,26 +40,11 @@ interface NodeProcess {
   exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
 }
 
-/** Names of the files in a .tar.gz (ustar, small files) with their contents. */
+/** The names and contents of the files in a .tar.gz. */
 function untar(gz: Uint8Array): Map<string, string> {
-  const tar = gunzipSync(gz);
   const files = new Map<string, string>();
-  for (let at = 0; at + 512 <= tar.length; ) {
-    const name = tar
-      .subarray(at, at + 100)
-      .toString("utf8")
-      .replace(/\0.*$/s, "");
-    if (!name) break;
-    const size = Number.parseInt(
-      tar
-        .subarray(at + 124, at + 136)
-        .toString("utf8")
-        .replace(/\0.*$/s, "")
-        .trim(),
-      8,
-    );
-    files.set(name, tar.subarray(at + 512, at + 512 + size).toString("utf8"));
-    at += 512 + Math.ceil(size / 512) * 512;
+  for (const entry of readTar(gunzipSync(gz))) {
+    if (entry.type === "file") files.set(entry.path, new TextDecoder().decode(entry.data));
   }
   return files;
 }

@@ -7,6 +7,7 @@ export * from "./errors.js";
 export * from "./generated/abis.js";
 export * from "./manifest/index.js";
 export * from "./provider/client.js";
+export * from "./results/tar.js";
 export * from "./run/index.js";
 export * from "./signing/index.js";
 export * from "./units.js";

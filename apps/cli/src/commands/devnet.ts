@@ -7,11 +7,10 @@ import { createRequire } from "node:module";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { freePort, startLocalnet } from "@ocx/node-kit";
-import { parseManifest, resolveInputs, runJob, writeDeployment } from "@ocx/sdk";
+import { extractTarGz, parseManifest, resolveInputs, runJob, writeDeployment } from "@ocx/sdk";
 import { Command } from "commander";
 import { formatEther } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
-import { extractTarGz } from "../tar.js";
 
 const require = createRequire(import.meta.url);
 const DEMO = fileURLToPath(new URL("../../demo/train.mjs", import.meta.url));

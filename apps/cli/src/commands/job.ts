@@ -9,6 +9,7 @@ import {
   closeLeaseSync,
   createProviderClient,
   describeMismatches,
+  extractTarGz,
   formatOcx,
   fromLabel,
   listOffers,
@@ -41,7 +42,6 @@ import {
 import { CliError, type Context, createContext, EXIT } from "../context.js";
 import { formatBytes, formatRelative, renderTable } from "../format.js";
 import { readJobFile } from "../jobfile.js";
-import { extractTarGz } from "../tar.js";
 
 /** For reads that only need the lease's state and parties. */
 const NO_CREATION: LeaseCreation = { deposit: 0n, manifestHash: "0x" };

@@ -2,11 +2,17 @@
 // on disk, the cost, and the workload's own exit code.
 import { readFile } from "node:fs/promises";
 import path from "node:path";
-import { manifestFromDocument, NoMatchingOfferError, parseOcxAmount, resolveInputs, runJob } from "@ocx/sdk";
+import {
+  extractTarGz,
+  manifestFromDocument,
+  NoMatchingOfferError,
+  parseOcxAmount,
+  resolveInputs,
+  runJob,
+} from "@ocx/sdk";
 import { Command } from "commander";
 import { formatEther } from "viem";
 import { CliError, createContext, EXIT } from "../context.js";
-import { extractTarGz } from "../tar.js";
 
 interface RunOptions {
   gpus: string;

@@ -1,7 +1,7 @@
 // The bid engine: one small state machine per open request that fits this machine —
 // reserve GPUs → price → bid → wait for win, loss or the deadline → release (or hand to the lease).
 import type { Logger, TxSender } from "@ocx/node-kit";
-import { type Deployment, fromLabel, marketplaceAbi } from "@ocx/sdk";
+import { type Deployment, fromLabel, marketplaceAbi, type ResourceBundle, toLabel } from "@ocx/sdk";
 import type { Address, PublicClient } from "viem";
 import type { MarketplaceEvent } from "../chain/events.js";
 import type { Hardware } from "../hardware.js";
@@ -12,15 +12,7 @@ import { type PricingStrategy, pricingRequestOf } from "./pricing.js";
 
 type ReservationState = "reserved" | "bid" | "won" | "lost" | "skipped" | "expired";
 
-interface Requirements {
-  gpuModel: `0x${string}`;
-  region: `0x${string}`;
-  gpuCount: number;
-  gpuVramMiB: number;
-  cpuMillicores: number;
-  memoryMiB: number;
-  diskMiB: number;
-}
+type Requirements = ResourceBundle;
 
 /** Seconds after a request's bidding deadline before the node gives up waiting for its close. */
 const EXPIRY_GRACE_SECONDS = 600;
@@ -102,10 +94,7 @@ export function createBidEngine(options: {
     );
     return {
       ...r,
-      gpuModel:
-        r.gpuCount > 0 && gpu
-          ? (`0x${Buffer.from(gpu.modelId.padEnd(32, "\0")).toString("hex")}` as `0x${string}`)
-          : r.gpuModel,
+      gpuModel: r.gpuCount > 0 && gpu ? toLabel(gpu.modelId) : r.gpuModel,
       gpuVramMiB: r.gpuCount > 0 && gpu ? gpu.vramMiB : r.gpuVramMiB,
       region: r.region,
     };

@@ -1,7 +1,7 @@
 // The node's standing offers: published from the config and the detected hardware, and kept true —
 // paused when the GPUs they sell are taken or gone, resumed when they are free again.
 import type { Logger, TxSender } from "@ocx/node-kit";
-import { type Deployment, marketplaceAbi, perHourToPerSecond, toLabel } from "@ocx/sdk";
+import { type Deployment, marketplaceAbi, perHourToPerSecond, type ResourceBundle, toLabel } from "@ocx/sdk";
 import { type Address, type PublicClient, parseEventLogs } from "viem";
 import type { OfferConfig, ProviderConfig } from "../config.js";
 import type { Hardware } from "../hardware.js";
@@ -9,15 +9,7 @@ import type { GpuAllocator } from "../leases/allocation.js";
 
 const OFFER_STATE = ["None", "Active", "Paused", "Withdrawn"] as const;
 
-export interface Bundle {
-  gpuModel: `0x${string}`;
-  region: `0x${string}`;
-  gpuCount: number;
-  gpuVramMiB: number;
-  cpuMillicores: number;
-  memoryMiB: number;
-  diskMiB: number;
-}
+export type Bundle = ResourceBundle;
 
 /** An offer the node wants on-chain. */
 export interface DesiredOffer {

@@ -1,6 +1,6 @@
 // How the node prices its bids on buyers' requests: a strategy behind one interface.
 import { spawn } from "node:child_process";
-import { fromLabel, perHourToPerSecond } from "@ocx/sdk";
+import { fromLabel, perHourToPerSecond, type ResourceBundle } from "@ocx/sdk";
 import { parseEther } from "viem";
 import type { PricingConfig } from "../config.js";
 
@@ -109,15 +109,7 @@ export function pricingRequestOf(
     maxPricePerSecond: bigint;
     deposit: bigint;
     biddingDeadline: number;
-    requirements: {
-      gpuModel: `0x${string}`;
-      region: `0x${string}`;
-      gpuCount: number;
-      gpuVramMiB: number;
-      cpuMillicores: number;
-      memoryMiB: number;
-      diskMiB: number;
-    };
+    requirements: ResourceBundle;
   },
   utilization: number,
 ): PricingRequest {

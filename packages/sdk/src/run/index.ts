@@ -13,6 +13,7 @@ export {
   type OfferVerdict,
   offerMismatches,
   offerPricePerGpuHour,
+  type ResourceBundle,
 } from "./match.js";
 export { listOffers } from "./offers.js";
 export {

@@ -3,6 +3,17 @@
 import type { Manifest } from "../manifest/types.js";
 import { formatMiB, formatOcx, fromLabel, pricePerGpuHour } from "../units.js";
 
+/** A bundle of compute as the contracts encode it (`IMarketplace.Resources`): model and region as bytes32 labels. */
+export interface ResourceBundle {
+  gpuModel: `0x${string}`;
+  region: `0x${string}`;
+  gpuCount: number;
+  gpuVramMiB: number;
+  cpuMillicores: number;
+  memoryMiB: number;
+  diskMiB: number;
+}
+
 /** An offer as read from the chain (the fields matching needs). */
 export interface OfferTerms {
   offerId: bigint;
@@ -14,15 +25,7 @@ export interface OfferTerms {
   minDuration: number;
   maxDuration: number;
   pricePerSecond: bigint;
-  resources: {
-    gpuModel: `0x${string}`;
-    region: `0x${string}`;
-    gpuCount: number;
-    gpuVramMiB: number;
-    cpuMillicores: number;
-    memoryMiB: number;
-    diskMiB: number;
-  };
+  resources: ResourceBundle;
 }
 
 /** The names of an offer's states, indexed by the contract's `OfferState`. */
