@@ -1,6 +1,7 @@
 // The provider's signing key: from an encrypted keystore (password in OCX_PASSWORD), or from the
 // environment variable the config names. Never from the config file itself.
 import { readFile } from "node:fs/promises";
+import { decryptKeystore } from "@ocx/sdk";
 import type { ProviderConfig } from "./config.js";
 
 /** Returns the provider's private key as 0x-hex, or throws saying where it was looked for. */
@@ -8,10 +9,6 @@ export async function providerKey(config: Pick<ProviderConfig, "wallet">): Promi
   if (config.wallet.keystore) {
     const password = process.env.OCX_PASSWORD;
     if (password === undefined) throw new Error(`set OCX_PASSWORD to open the keystore ${config.wallet.keystore}`);
-    const { decryptKeystore } = (await import("@ocx/sdk")) as unknown as {
-      decryptKeystore?: (json: string, password: string) => Promise<string>;
-    };
-    if (!decryptKeystore) throw new Error("this build has no keystore support; use wallet.privateKeyEnv");
     return decryptKeystore(await readFile(config.wallet.keystore, "utf8"), password);
   }
   const key = process.env[config.wallet.privateKeyEnv];
