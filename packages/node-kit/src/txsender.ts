@@ -126,6 +126,7 @@ export function createTxSender(options: TxSenderOptions): TxSender {
         const receipt = await publicClient.waitForTransactionReceipt({ hash: row.hash, timeout: receiptTimeoutMs });
         row.status = receipt.status === "success" ? "mined" : "reverted";
         save(row);
+        pendingCalls.delete(row.key);
         if (receipt.status !== "success") {
           throw new TransactionRevertedError(`transaction ${row.key} (${row.hash}) reverted on-chain`);
         }
@@ -141,6 +142,7 @@ export function createTxSender(options: TxSenderOptions): TxSender {
           if (receipt) continue;
           row.status = "dropped";
           save(row);
+          pendingCalls.delete(row.key);
           throw new Error(`transaction ${row.key} was replaced: nonce ${row.nonce} was used by another transaction`);
         }
         log.warn("transaction not mined in time; re-broadcasting with higher fees", { key: row.key, hash: row.hash });

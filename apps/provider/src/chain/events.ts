@@ -40,7 +40,15 @@ export function followEvents(options: {
   let running: Promise<void> | undefined;
   let stopped = false;
 
-  const poll = async () => {
+  // Polls run one at a time (the timer's and the API's catch-up for an unseen lease): two at once
+  // would hand the same block range to the handlers twice.
+  let queue: Promise<void> = Promise.resolve();
+  const poll = () => {
+    queue = queue.catch(() => {}).then(readNewBlocks);
+    return queue;
+  };
+
+  const readNewBlocks = async () => {
     const head = await publicClient.getBlockNumber({ cacheTime: 0 });
     while (cursor < head && !stopped) {
       const toBlock = cursor + MAX_RANGE < head ? cursor + MAX_RANGE : head;
@@ -67,10 +75,7 @@ export function followEvents(options: {
   };
 
   return {
-    poll: () => {
-      running = poll();
-      return running;
-    },
+    poll,
     start: () => void loop(),
     async stop() {
       stopped = true;

@@ -325,7 +325,6 @@ export function createLeaseService(options: LeaseServiceOptions) {
     const target = jobPath(files.jobDir, relative);
     await mkdir(path.dirname(target), { recursive: true });
     const partial = `${target}.ocx-partial`;
-    const { createHash } = await import("node:crypto");
     const hash = createHash("sha256");
     let size = 0;
     const limit = input.size ?? Number.POSITIVE_INFINITY;
