@@ -1,12 +1,23 @@
 // Reads the signature headers of an incoming request, refusing malformed ones by name.
-import type { Hex } from "viem";
+import { type Address, getAddress, type Hex } from "viem";
 import { RequestSignatureError } from "./signRequest.js";
-import { OCX_LEASE_HEADER, OCX_NONCE_HEADER, OCX_SIGNATURE_HEADER, OCX_TIMESTAMP_HEADER } from "./typedData.js";
+import {
+  OCX_BODY_HASH_HEADER,
+  OCX_LEASE_HEADER,
+  OCX_NONCE_HEADER,
+  OCX_SIGNATURE_HEADER,
+  OCX_SIGNER_HEADER,
+  OCX_TIMESTAMP_HEADER,
+} from "./typedData.js";
 
 export interface ReadRequestHeadersReturnType {
   leaseId: bigint;
   timestamp: number;
   nonce: Hex;
+  /** The sha256 of the body the signature covers; the body itself must still be checked against it. */
+  bodyHash: Hex;
+  /** Who claims to have signed (checksummed); the signature must recover to this address. */
+  signer: Address;
   signature: Hex;
 }
 
@@ -20,10 +31,12 @@ function header(headers: HeaderSource, name: string): string | undefined {
 }
 
 /**
- * Reads `x-ocx-lease`, `x-ocx-timestamp` and `x-ocx-signature` from a request's headers (a
- * fetch `Headers` or Node's header object). Throws `RequestSignatureError` naming the header.
+ * Reads the signature headers (`x-ocx-lease`, `-timestamp`, `-nonce`, `-body-sha256`, `-signer`,
+ * `-signature`) from a request's headers (a fetch `Headers` or Node's header object). Throws
+ * `RequestSignatureError` naming the header that is missing or malformed.
  * @example
- * readRequestHeaders(new Headers(headers)); // { leaseId: 7n, timestamp: 1700000000, signature: "0x…" }
+ * readRequestHeaders(new Headers(headers));
+ * // { leaseId: 7n, timestamp: 1700000000, nonce: "0x…", bodyHash: "0x…", signer: "0x…", signature: "0x…" }
  */
 export function readRequestHeaders(headers: HeaderSource): ReadRequestHeadersReturnType {
   const lease = header(headers, OCX_LEASE_HEADER);
@@ -46,5 +59,24 @@ export function readRequestHeaders(headers: HeaderSource): ReadRequestHeadersRet
   if (nonce === undefined || !/^0x[0-9a-fA-F]{32}$/.test(nonce)) {
     throw new RequestSignatureError(`${OCX_NONCE_HEADER} must be 16 bytes in 0x-hex, got ${JSON.stringify(nonce)}`);
   }
-  return { leaseId: BigInt(lease), timestamp: Number(time), nonce: nonce as Hex, signature: signature as Hex };
+  const hash = header(headers, OCX_BODY_HASH_HEADER);
+  if (hash === undefined || !/^0x[0-9a-fA-F]{64}$/.test(hash)) {
+    throw new RequestSignatureError(
+      `${OCX_BODY_HASH_HEADER} must be the body's sha256 as 32 bytes in 0x-hex, got ${JSON.stringify(hash)}`,
+    );
+  }
+  const signer = header(headers, OCX_SIGNER_HEADER);
+  if (signer === undefined || !/^0x[0-9a-fA-F]{40}$/.test(signer)) {
+    throw new RequestSignatureError(
+      `${OCX_SIGNER_HEADER} must be the signing address in 0x-hex, got ${JSON.stringify(signer)}`,
+    );
+  }
+  return {
+    leaseId: BigInt(lease),
+    timestamp: Number(time),
+    nonce: nonce.toLowerCase() as Hex,
+    bodyHash: hash.toLowerCase() as Hex,
+    signer: getAddress(signer.toLowerCase()),
+    signature: signature as Hex,
+  };
 }

@@ -3,9 +3,11 @@ import { randomBytes } from "node:crypto";
 import type { Address, LocalAccount } from "viem";
 import { bodyHash } from "./bodyHash.js";
 import {
+  OCX_BODY_HASH_HEADER,
   OCX_LEASE_HEADER,
   OCX_NONCE_HEADER,
   OCX_SIGNATURE_HEADER,
+  OCX_SIGNER_HEADER,
   OCX_TIMESTAMP_HEADER,
   type RequestHeaders,
   requestDomain,
@@ -32,7 +34,7 @@ export interface SignRequestParameters {
   body?: Uint8Array | string;
   /** Unix seconds; defaults to now. */
   timestamp?: number;
-  /** 16 bytes, 0x-hex; defaults to random. The provider refuses a (signature, nonce) it has seen. */
+  /** 16 bytes, 0x-hex; defaults to random. The provider accepts each signed request once. */
   nonce?: `0x${string}`;
 }
 
@@ -61,7 +63,8 @@ export function requestMessage(method: string, path: string, leaseId: bigint, ti
 }
 
 /**
- * Signs a request to a provider's API with EIP-712 and returns the headers to send with it.
+ * Signs a request to a provider's API with EIP-712 and returns the headers to send with it: the
+ * signature, what it covers (lease, time, nonce, the body's sha256) and who claims to have signed.
  * @example
  * const body = canonicalManifest(manifest);
  * const headers = await signRequest({
@@ -80,16 +83,19 @@ export async function signRequest(parameters: SignRequestParameters): Promise<Si
   const timestamp = parameters.timestamp ?? Math.floor(Date.now() / 1000);
   const nonce = parameters.nonce ?? (`0x${randomBytes(16).toString("hex")}` as const);
   const message = requestMessage(parameters.method, parameters.path, leaseId, timestamp, nonce);
+  const hash = bodyHash(body);
   const signature = await account.signTypedData({
     domain: requestDomain(chainId, marketplace),
     types: requestTypes,
     primaryType: "Request",
-    message: { ...message, bodyHash: bodyHash(body) },
+    message: { ...message, bodyHash: hash },
   });
   return {
     [OCX_LEASE_HEADER]: leaseId.toString(),
     [OCX_TIMESTAMP_HEADER]: timestamp.toString(),
     [OCX_NONCE_HEADER]: nonce,
+    [OCX_BODY_HASH_HEADER]: hash,
+    [OCX_SIGNER_HEADER]: account.address,
     [OCX_SIGNATURE_HEADER]: signature,
   };
 }

@@ -1,11 +1,22 @@
-import { type Address, type Hex, isAddressEqual } from "viem";
+import { type Address, type Hex, hexToBigInt, isAddressEqual, numberToHex } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
 import { describe, expect, it } from "vitest";
 import { bodyHash } from "./bodyHash.js";
 import { readRequestHeaders } from "./readRequestHeaders.js";
-import { recoverRequestSigner } from "./recoverRequestSigner.js";
+import { hashRequest, recoverRequestSigner } from "./recoverRequestSigner.js";
+import { signAnswer } from "./signAnswer.js";
 import { RequestSignatureError, signRequest } from "./signRequest.js";
-import { OCX_LEASE_HEADER, OCX_NONCE_HEADER, OCX_SIGNATURE_HEADER, OCX_TIMESTAMP_HEADER } from "./typedData.js";
+import {
+  OCX_ANSWER_SHA256_HEADER,
+  OCX_ANSWER_SIGNATURE_HEADER,
+  OCX_BODY_HASH_HEADER,
+  OCX_LEASE_HEADER,
+  OCX_NONCE_HEADER,
+  OCX_SIGNATURE_HEADER,
+  OCX_SIGNER_HEADER,
+  OCX_TIMESTAMP_HEADER,
+} from "./typedData.js";
+import { AnswerSignatureError, verifyAnswer } from "./verifyAnswer.js";
 import { StaleSignatureError, verifyFreshness } from "./verifyFreshness.js";
 
 // anvil's first two well-known development keys.
@@ -52,7 +63,16 @@ describe("signRequest and recoverRequestSigner", () => {
     expect(headers[OCX_TIMESTAMP_HEADER]).toBe("1700000000");
     expect(headers[OCX_SIGNATURE_HEADER]).toMatch(/^0x[0-9a-f]{130}$/);
     expect(headers[OCX_NONCE_HEADER]).toBe(request.nonce);
-    expect(Object.keys(headers).sort()).toEqual(["x-ocx-lease", "x-ocx-nonce", "x-ocx-signature", "x-ocx-timestamp"]);
+    expect(headers[OCX_BODY_HASH_HEADER]).toBe(bodyHash(body));
+    expect(headers[OCX_SIGNER_HEADER]).toBe(buyer.address);
+    expect(Object.keys(headers).sort()).toEqual([
+      "x-ocx-body-sha256",
+      "x-ocx-lease",
+      "x-ocx-nonce",
+      "x-ocx-signature",
+      "x-ocx-signer",
+      "x-ocx-timestamp",
+    ]);
   });
 
   it("round-trips to the buyer's address, whatever the method's case", async () => {
@@ -112,6 +132,104 @@ describe("signRequest and recoverRequestSigner", () => {
   });
 });
 
+/** The same signature in its other encodings: v as 0/1 instead of 27/28, and the mirror image (r, n − s, flipped v). */
+const N = 0xfffffffffffffffffffffffffffffffebaaedce6af48a03bbfd25e8cd0364141n;
+function reencode(signature: Hex) {
+  const r = signature.slice(2, 66);
+  const s = hexToBigInt(`0x${signature.slice(66, 130)}`);
+  const v = Number.parseInt(signature.slice(130), 16);
+  const byte = (n: number) => n.toString(16).padStart(2, "0");
+  return {
+    vZeroOne: `0x${r}${signature.slice(66, 130)}${byte(v - 27)}` as Hex,
+    highS: `0x${r}${numberToHex(N - s, { size: 32 }).slice(2)}${byte(v === 27 ? 28 : 27)}` as Hex,
+  };
+}
+
+describe("request digests and malleable signatures", () => {
+  it("names one request by its digest, whatever the signature's encoding, and changes with the nonce", async () => {
+    const headers = await signRequest({ account: buyer, ...request });
+    const { body: sent, ...rest } = request;
+    const digest = hashRequest({ ...rest, bodyHash: bodyHash(sent) });
+    expect(digest).toMatch(/^0x[0-9a-f]{64}$/);
+    expect(hashRequest({ ...rest, bodyHash: bodyHash(sent), nonce: "0x0f0e0d0c0b0a09080706050403020100" })).not.toBe(
+      digest,
+    );
+    // The v-rewritten encoding recovers the same buyer: replays must be keyed on the digest, not these bytes.
+    const { vZeroOne } = reencode(headers[OCX_SIGNATURE_HEADER]);
+    expect(vZeroOne).not.toBe(headers[OCX_SIGNATURE_HEADER]);
+    expect(await recoverRequestSigner({ ...rest, bodyHash: bodyHash(sent), signature: vZeroOne })).toBe(buyer.address);
+  });
+
+  it("refuses the high-s mirror of a valid signature", async () => {
+    const headers = await signRequest({ account: buyer, ...request });
+    const { body: sent, ...rest } = request;
+    const { highS } = reencode(headers[OCX_SIGNATURE_HEADER]);
+    await expect(recoverRequestSigner({ ...rest, bodyHash: bodyHash(sent), signature: highS })).rejects.toThrow(
+      /upper half of the curve order/,
+    );
+  });
+});
+
+describe("signAnswer and verifyAnswer", () => {
+  const provider = other;
+  const answer = { chainId: 31337, leaseId: 7n, route: "GET /leases/7", body: '{"phase":"running"}' };
+  const now = 1_700_000_000;
+
+  it("a provider's answer verifies against its apiSigner", async () => {
+    const headers = await signAnswer({ account: provider, ...answer, timestamp: now });
+    expect(headers[OCX_ANSWER_SHA256_HEADER]).toBe(bodyHash(answer.body));
+    const verified = await verifyAnswer({ ...answer, apiSigner: provider.address, headers: { ...headers }, now });
+    expect(verified).toMatchObject({ bodySha256: bodyHash(answer.body), timestamp: now });
+    // A streamed answer: sign the hash, check the body's hash later.
+    const streamed = await signAnswer({
+      account: provider,
+      ...answer,
+      body: undefined,
+      bodySha256: bodyHash("log"),
+      timestamp: now,
+    });
+    expect(
+      (await verifyAnswer({ ...answer, body: undefined, apiSigner: provider.address, headers: { ...streamed }, now }))
+        .bodySha256,
+    ).toBe(bodyHash("log"));
+  });
+
+  it.each([
+    ["body", { body: '{"phase":"completed"}' }, /whose sha256 is/],
+    ["lease", { leaseId: 8n }, /not signed by the provider's registered apiSigner/],
+    ["route", { route: "GET /leases/7/results" }, /not signed by the provider's registered apiSigner/],
+    ["chain", { chainId: 1 }, /not signed by the provider's registered apiSigner/],
+  ])("fails when the %s changed", async (_, changes, message) => {
+    const headers = await signAnswer({ account: provider, ...answer, timestamp: now });
+    await expect(
+      verifyAnswer({ ...answer, ...changes, apiSigner: provider.address, headers: { ...headers }, now }),
+    ).rejects.toThrow(message);
+  });
+
+  it("fails for another key's signature, a missing signature and a stale answer", async () => {
+    const forged = await signAnswer({ account: buyer, ...answer, timestamp: now });
+    await expect(verifyAnswer({ ...answer, apiSigner: provider.address, headers: { ...forged }, now })).rejects.toThrow(
+      `is not signed by the provider's registered apiSigner ${provider.address} (it recovers to ${buyer.address})`,
+    );
+    await expect(verifyAnswer({ ...answer, apiSigner: provider.address, headers: {}, now })).rejects.toThrow(
+      AnswerSignatureError,
+    );
+    const headers = await signAnswer({ account: provider, ...answer, timestamp: now });
+    await expect(
+      verifyAnswer({ ...answer, apiSigner: provider.address, headers: { ...headers }, now: now + 301 }),
+    ).rejects.toThrow(/301 s from this clock/);
+    const { highS } = reencode(headers[OCX_ANSWER_SIGNATURE_HEADER]);
+    await expect(
+      verifyAnswer({
+        ...answer,
+        apiSigner: provider.address,
+        headers: { ...headers, [OCX_ANSWER_SIGNATURE_HEADER]: highS },
+        now,
+      }),
+    ).rejects.toThrow(/malformed signature/);
+  });
+});
+
 describe("readRequestHeaders", () => {
   it("reads the signed headers from fetch Headers or a Node header object", async () => {
     const headers = await signRequest({ account: buyer, ...request });
@@ -119,6 +237,8 @@ describe("readRequestHeaders", () => {
       leaseId: 7n,
       timestamp: 1_700_000_000,
       nonce: request.nonce,
+      bodyHash: bodyHash(body),
+      signer: buyer.address,
       signature: headers[OCX_SIGNATURE_HEADER],
     };
     expect(readRequestHeaders(new Headers(headers))).toEqual(expected);
@@ -135,6 +255,11 @@ describe("readRequestHeaders", () => {
     );
     expect(() => readRequestHeaders({ ...good, "x-ocx-signature": "0x12" })).toThrow(
       /x-ocx-signature must be a 65-byte/,
+    );
+    const nonce = { ...good, "x-ocx-nonce": "0x000102030405060708090a0b0c0d0e0f" };
+    expect(() => readRequestHeaders(nonce)).toThrow("x-ocx-body-sha256 must be the body's sha256");
+    expect(() => readRequestHeaders({ ...nonce, "x-ocx-body-sha256": bodyHash(), "x-ocx-signer": "me" })).toThrow(
+      'x-ocx-signer must be the signing address in 0x-hex, got "me"',
     );
   });
 });
