@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// Writes packages/sdk/src/generated/{abis,bytecode}.ts from forge's output in contracts/out.
+// Writes packages/sdk/src/generated/{abis,bytecode,enums}.ts from forge's output in contracts/out.
 // Run after `forge build` (npm run build does both). Never edit the generated files by hand.
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
@@ -26,7 +26,57 @@ for (const name of contracts) {
   abis += `\n/** ABI of \`${name}\` (contracts/src/${name}.sol). */\nexport const ${lower}Abi = ${JSON.stringify(artifact.abi, null, 2)} as const;\n`;
   bytecode += `\n/** Creation bytecode of \`${name}\`. */\nexport const ${lower}Bytecode = "${artifact.bytecode.object}" as const;\n`;
 }
+
+// The contracts' enums, read from the compiler's AST (foundry.toml sets `ast = true`): name → number, `as const`.
+const enumSources = { IMarketplace: ["OfferState", "LeaseState", "RequestState", "CloseReason"] };
+let enums = `${header}// The contracts' enums: each is an object from member name to its number on-chain, and a lookup from number to
+// name. Compare with these, never with bare numbers.
+`;
+for (const [unit, names] of Object.entries(enumSources)) {
+  const file = path.join(out, `${unit}.sol`, `${unit}.json`);
+  const { ast } = JSON.parse(readFileSync(file, "utf8"));
+  if (!ast) {
+    console.error(`${file} has no AST: foundry.toml must set \`ast = true\`; then run \`npm run build:contracts\`.`);
+    process.exit(1);
+  }
+  const found = new Map();
+  const walk = (node) => {
+    if (!node || typeof node !== "object") return;
+    if (node.nodeType === "EnumDefinition")
+      found.set(
+        node.name,
+        node.members.map((m) => m.name),
+      );
+    for (const value of Object.values(node)) walk(value);
+  };
+  walk(ast);
+  for (const name of names) {
+    const members = found.get(name);
+    if (!members) {
+      console.error(`enum ${name} not found in ${unit}.sol's AST (found: ${[...found.keys()].join(", ")}).`);
+      process.exit(1);
+    }
+    const entries = members.map((member, i) => `  ${member}: ${i},`).join("\n");
+    enums += `
+/** \`${unit}.${name}\` (contracts/src/interfaces/${unit}.sol): member name → its number on-chain. */
+export const ${name} = {
+${entries}
+} as const;
+/** A member name of \`${name}\`. */
+export type ${name}Name = keyof typeof ${name};
+/** A number of \`${name}\`, as the contract returns it. */
+export type ${name}Value = (typeof ${name})[${name}Name];
+/** The names of \`${name}\`'s members, indexed by their number: \`${name}Names[n]\` names value \`n\`. */
+export const ${name}Names = ${JSON.stringify(members).replaceAll(",", ", ")} as const;
+/** The member name of a \`${name}\` number; \`"unknown(n)"\` for a number the contract does not define. */
+export function ${name[0].toLowerCase() + name.slice(1)}Name(value: number | bigint): ${name}Name | \`unknown(\${string})\` {
+  return (${name}Names as readonly ${name}Name[])[Number(value)] ?? \`unknown(\${value})\`;
+}
+`;
+  }
+}
 mkdirSync(target, { recursive: true });
+writeFileSync(path.join(target, "enums.ts"), enums);
 writeFileSync(path.join(target, "abis.ts"), abis);
 writeFileSync(path.join(target, "bytecode.ts"), bytecode);
-console.log(`wrote ABIs and bytecode of ${contracts.join(", ")} to ${path.relative(root, target)}`);
+console.log(`wrote ABIs, bytecode and enums of ${contracts.join(", ")} to ${path.relative(root, target)}`);

@@ -5,6 +5,7 @@ export * from "./deploy.js";
 export * from "./deployment.js";
 export * from "./errors.js";
 export * from "./generated/abis.js";
+export * from "./generated/enums.js";
 export * from "./manifest/index.js";
 export * from "./provider/client.js";
 export * from "./results/tar.js";
