@@ -1,5 +1,7 @@
-import { marketplaceAbi, OcxContractError, ocxTokenAbi } from "@ocx/sdk";
-import { encodeFunctionData, keccak256, parseEther } from "viem";
+import http from "node:http";
+import type { AddressInfo } from "node:net";
+import { marketplaceAbi, OcxChainError, OcxContractError, ocxTokenAbi } from "@ocx/sdk";
+import { createPublicClient, encodeFunctionData, http as httpTransport, keccak256, parseEther } from "viem";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Localnet, startLocalnet } from "./localnet.js";
 import { createLogger } from "./logger.js";
@@ -80,5 +82,69 @@ describe("createTxSender (real anvil)", () => {
     expect(receipt.transactionHash).toBe(keccak256(raw));
     expect(await balance()).toBe(before + parseEther("1"));
     expect(store.prepare("SELECT status FROM tx WHERE key = 'pay:crash'").get()).toEqual({ status: "mined" });
+  });
+
+  /** An RPC in front of anvil that answers `failWith` to the first `failures` requests, then forwards. */
+  const flakyRpc = async (failures: number, failWith: number) => {
+    let seen = 0;
+    const server = http.createServer(async (request, response) => {
+      const chunks: Buffer[] = [];
+      for await (const chunk of request) chunks.push(chunk as Buffer);
+      seen++;
+      if (seen <= failures) {
+        response.writeHead(failWith).end("unavailable");
+        return;
+      }
+      const answer = await fetch(net.anvil.rpcUrl, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: Buffer.concat(chunks),
+      });
+      response.writeHead(answer.status, { "content-type": "application/json" }).end(await answer.text());
+    });
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    return {
+      publicClient: createPublicClient({ chain: net.chain, transport: httpTransport(url, { retryCount: 0 }) }),
+      requests: () => seen,
+      close: () => new Promise((resolve) => server.close(resolve)),
+    };
+  };
+
+  it("retries an RPC that answers 503 (retryable) and then sends once", async () => {
+    const rpc = await flakyRpc(2, 503);
+    try {
+      const tx = createTxSender({
+        publicClient: rpc.publicClient,
+        walletClient: net.wallet(5),
+        store: openStore(":memory:", [TX_MIGRATION]),
+        log,
+      });
+      const before = await balance();
+      await tx.write("pay:flaky", transfer(parseEther("1")));
+      expect(await balance()).toBe(before + parseEther("1"));
+      expect(rpc.requests()).toBeGreaterThan(2);
+    } finally {
+      await rpc.close();
+    }
+  });
+
+  it("does not retry an RPC that refuses the request (HTTP 401): one attempt, an OcxChainError", async () => {
+    const rpc = await flakyRpc(100, 401);
+    try {
+      const tx = createTxSender({
+        publicClient: rpc.publicClient,
+        walletClient: net.wallet(5),
+        store: openStore(":memory:", [TX_MIGRATION]),
+        log,
+        retries: 5,
+      });
+      const call = tx.write("pay:refused", transfer(parseEther("1")));
+      await expect(call).rejects.toBeInstanceOf(OcxChainError);
+      await expect(call).rejects.toMatchObject({ retryable: false });
+      expect(rpc.requests()).toBe(1);
+    } finally {
+      await rpc.close();
+    }
   });
 });

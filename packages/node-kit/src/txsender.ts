@@ -1,22 +1,25 @@
 // Sends a daemon's transactions so that RPC errors, restarts and gas changes never leave a stuck
 // nonce or a double submission: one transaction at a time per account, each signed locally and
 // recorded (raw bytes and nonce) in SQLite before it is broadcast, keyed by what it is for.
-import { decodeContractError } from "@ocx/sdk";
+import { EXIT, OcxError, toOcxError } from "@ocx/sdk";
 import {
   type Abi,
   type Account,
   type Address,
+  BaseError,
   type Chain,
   type ContractFunctionArgs,
   type ContractFunctionName,
   encodeFunctionData,
   type Hex,
   keccak256,
+  NonceTooLowError,
   type PublicClient,
   type TransactionReceipt,
   type Transport,
   type WalletClient,
 } from "viem";
+import { getNodeError } from "viem/utils";
 import type { Logger } from "./logger.js";
 import type { Store } from "./store.js";
 
@@ -41,16 +44,26 @@ export interface WriteRequest<
   args: ContractFunctionArgs<abi, "nonpayable" | "payable", fn>;
 }
 
-/** A transaction that was mined but reverted. */
-export class TransactionRevertedError extends Error {
+/**
+ * A transaction that was mined but reverted (exit 4, not retryable: the chain's state refused it).
+ * @example
+ * try { await tx.write(`ack:${leaseId}`, request) } catch (e) {
+ *   if (e instanceof TransactionRevertedError) log.warn("acknowledge reverted", { leaseId });
+ * }
+ */
+export class TransactionRevertedError extends OcxError {
   override name = "TransactionRevertedError";
+  constructor(shortMessage: string) {
+    super(shortMessage, { exitCode: EXIT.rejected });
+  }
 }
 
 export interface TxSender {
   /**
    * Sends `request` once for `key` and waits for its receipt. Calling again with a key that was
    * already mined returns that receipt; a key still in flight (after a restart) is awaited, not resent.
-   * A revert found in simulation throws the decoded contract error and records nothing.
+   * A revert found in simulation throws the decoded `OcxContractError` and records nothing; any other failure
+   * is thrown as an `OcxError` (`toOcxError`) after the retries that its `retryable` allows.
    */
   write<abi extends Abi, fn extends ContractFunctionName<abi, "nonpayable" | "payable">>(
     key: string,
@@ -143,7 +156,10 @@ export function createTxSender(options: TxSenderOptions): TxSender {
           row.status = "dropped";
           save(row);
           pendingCalls.delete(row.key);
-          throw new Error(`transaction ${row.key} was replaced: nonce ${row.nonce} was used by another transaction`);
+          throw new OcxError(
+            `transaction ${row.key} was replaced: nonce ${row.nonce} was used by another transaction of ${account.address}`,
+            { hint: "another process sends from this account: give each daemon its own key" },
+          );
         }
         log.warn("transaction not mined in time; re-broadcasting with higher fees", { key: row.key, hash: row.hash });
         const replacement = await sign(row.key, await decodeRaw(row), row.nonce, 1.25);
@@ -159,7 +175,7 @@ export function createTxSender(options: TxSenderOptions): TxSender {
       await withRetry("sendRawTransaction", () => publicClient.sendRawTransaction({ serializedTransaction: row.raw }));
     } catch (error) {
       // Already known or already mined: the receipt wait that follows settles it.
-      if (!/already known|nonce too low|already imported/i.test(shortMessage(error))) throw error;
+      if (!isAlreadyKnown(error)) throw error;
     }
   };
 
@@ -205,7 +221,7 @@ export function createTxSender(options: TxSenderOptions): TxSender {
             publicClient.simulateContract({ ...(request as WriteRequest), account } as never),
           );
         } catch (error) {
-          throw decodeContractError(error);
+          throw toOcxError(error);
         }
         const data = encodeFunctionData({
           abi: request.abi,
@@ -240,13 +256,17 @@ export function createTxSender(options: TxSenderOptions): TxSender {
 }
 
 function shortMessage(error: unknown): string {
-  return (error as { shortMessage?: string }).shortMessage ?? (error instanceof Error ? error.message : String(error));
+  return toOcxError(error).shortMessage;
 }
 
-/** RPC failures a retry can fix: the network, timeouts, rate limits, a node restarting. */
+/** RPC failures a retry can fix (the network, timeouts, rate limits, a node restarting), as `toOcxError` sorts them. */
 function isTransient(error: unknown): boolean {
-  const message = shortMessage(error);
-  return /fetch failed|ECONNREFUSED|ECONNRESET|timed? ?out|socket hang up|429|502|503|504|HTTP request failed/i.test(
-    message,
-  );
+  return toOcxError(error).retryable;
+}
+
+/** The node already has this transaction, or its nonce is used: viem's node-error classes for "nonce too low",
+ * "already known" and "already imported". */
+function isAlreadyKnown(error: unknown): boolean {
+  if (!(error instanceof BaseError)) return false;
+  return !!error.walk((e) => e instanceof NonceTooLowError) || getNodeError(error, {}) instanceof NonceTooLowError;
 }

@@ -15,6 +15,7 @@ import {
   TimeoutError,
   WebSocketRequestError,
 } from "viem";
+import { getNodeError } from "viem/utils";
 
 /**
  * The exit codes of `ocx` and of any tool built on the SDK, one per kind of failure.
@@ -308,7 +309,11 @@ export function toOcxError(error: unknown, context: ToOcxErrorContext = {}): Ocx
       });
     }
 
-    if (error.walk((e) => e instanceof InsufficientFundsError)) {
+    // A raw RPC answer (eth_sendRawTransaction) is not sorted by viem: its node-error table does it.
+    if (
+      error.walk((e) => e instanceof InsufficientFundsError) ||
+      getNodeError(error, {}) instanceof InsufficientFundsError
+    ) {
       return new OcxInsufficientGasFundsError({ address: senderOf(error) ?? context.account, cause: error });
     }
 
