@@ -3,10 +3,12 @@ import { type ChildProcess, spawn } from "node:child_process";
 import { createRequire } from "node:module";
 import net from "node:net";
 import path from "node:path";
+import { trackChild } from "./processes.js";
 
 const require = createRequire(import.meta.url);
 
-/** The private keys of anvil's default mnemonic ("test test … junk"), accounts 0–9. */
+/** The private keys of anvil's default mnemonic ("test test … junk"), accounts 0–9 (checked against anvil's own
+ * output by anvil.test.ts). */
 export const ANVIL_KEYS = [
   "0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80",
   "0x59c6995e998f97a5a0044966f0945389dc9e86dae88c7a8412f4603b6b78690d",
@@ -14,7 +16,7 @@ export const ANVIL_KEYS = [
   "0x7c852118294e51e653712a81e05800f419141751be58f605c371e15141b007a6",
   "0x47e179ec197488593b187f80a00eb0da91f1b9d0b13f8733639f19c30a34926a",
   "0x8b3a350cf5c34c9194ca85829a2df0ec3153be0318b5e2d3348e872092edffba",
-  "0x92db14e403b83dfe3df233f83dfa3a0d7096f21ca9b0d6d521b8d2ad8a1caa9b",
+  "0x92db14e403b83dfe3df233f83dfa3a0d7096f21ca9b0d6d6b8d88b2b4ec1564e",
   "0x4bbbf85ce3377467afe5d46f804f221813b2bb87f24d81f60f1fcdbf7cbf4356",
   "0xdbda1821b80551c9d65939329250298aa3472ba22feea921c0cf5d620ea67b97",
   "0x2a871d0798f97d79848a013d4936a73bf4cc922c825d33c1cf7073dff6d409c6",
@@ -25,6 +27,8 @@ export interface Anvil {
   rpcUrl: string;
   port: number;
   chainId: number;
+  /** The anvil process's id. */
+  pid: number;
   /** Stops the process and waits for it to exit. */
   stop(): Promise<void>;
 }
@@ -74,7 +78,8 @@ export async function startAnvil(options: AnvilOptions = {}): Promise<Anvil> {
   const chainId = options.chainId ?? 31337;
   const args = ["--host", "127.0.0.1", "--port", String(port), "--chain-id", String(chainId), "--silent"];
   if (options.blockTime) args.push("--block-time", String(options.blockTime));
-  const child: ChildProcess = spawn(anvilBinary(), args, { stdio: ["ignore", "ignore", "pipe"] });
+  // Registered: if this process exits without stopping it (a failed test set-up), it is killed on exit.
+  const child: ChildProcess = trackChild(spawn(anvilBinary(), args, { stdio: ["ignore", "ignore", "pipe"] }));
   let stderr = "";
   child.stderr?.on("data", (chunk) => {
     stderr += chunk;
@@ -108,6 +113,7 @@ export async function startAnvil(options: AnvilOptions = {}): Promise<Anvil> {
     rpcUrl,
     port,
     chainId,
+    pid: child.pid as number,
     async stop() {
       if (child.exitCode === null && child.signalCode === null) {
         child.kill("SIGTERM");

@@ -3,6 +3,7 @@ export * from "./anvil.js";
 export * from "./localnet.js";
 export * from "./logger.js";
 export * from "./metrics.js";
+export * from "./processes.js";
 export * from "./shutdown.js";
 export * from "./store.js";
 export * from "./txsender.js";

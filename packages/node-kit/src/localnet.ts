@@ -1,5 +1,5 @@
 // The embedded OCX network: a local anvil with the contracts deployed and accounts funded.
-import { type Deployment, type DeployParameters, deployOcx, ocxTokenAbi } from "@ocx/sdk";
+import { type Deployment, type DeployParameters, deployOcx, transfer } from "@ocx/sdk";
 import {
   type Account,
   type Chain,
@@ -15,6 +15,7 @@ import {
 } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
 import { ANVIL_KEYS, type Anvil, type AnvilOptions, startAnvil } from "./anvil.js";
+import { withCleanup } from "./processes.js";
 
 /** A running local network. Account 0 deployed and administers it; accounts 1–9 hold OCX. */
 export interface Localnet {
@@ -53,8 +54,10 @@ export function localChain(rpcUrl: string, chainId = 31337): Chain {
  * await net.stop();
  */
 export async function startLocalnet(options: LocalnetOptions = {}): Promise<Localnet> {
-  const anvil = await startAnvil(options);
-  try {
+  // A failed deployment or funding stops the anvil it started: no process outlives a failed set-up.
+  const { value } = await withCleanup(async (defer) => {
+    const anvil = await startAnvil(options);
+    defer(() => anvil.stop());
     const chain = localChain(anvil.rpcUrl, anvil.chainId);
     const publicClient = createPublicClient({ chain, transport: http(anvil.rpcUrl), pollingInterval: 50 });
     const wallet = (index: number) =>
@@ -69,17 +72,10 @@ export async function startLocalnet(options: LocalnetOptions = {}): Promise<Loca
     const admin = wallet(0);
     let hash: Hex | undefined;
     for (let i = 1; i < ANVIL_KEYS.length; i++) {
-      hash = await admin.writeContract({
-        address: deployment.token,
-        abi: ocxTokenAbi,
-        functionName: "transfer",
-        args: [wallet(i).account.address, amount],
-      });
+      hash = await transfer(admin, { deployment, to: wallet(i).account.address, value: amount });
     }
     if (hash) await publicClient.waitForTransactionReceipt({ hash });
     return { anvil, chain, deployment, publicClient, wallet, key, stop: () => anvil.stop() };
-  } catch (error) {
-    await anvil.stop();
-    throw error;
-  }
+  });
+  return value;
 }

@@ -1,0 +1,123 @@
+// Nothing a tool or a test starts may outlive it: child processes are registered and killed when this process
+// exits, and a set-up that fails part-way undoes what it had already started.
+import type { ChildProcess } from "node:child_process";
+
+const children = new Set<ChildProcess>();
+let exitHookInstalled = false;
+
+function killAll(): void {
+  for (const child of children) {
+    // `exit` handlers must be synchronous: SIGKILL now, nothing to wait for.
+    if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");
+  }
+  children.clear();
+}
+
+/**
+ * Registers `child` so that it is killed (SIGKILL) when this process exits, normally or through an uncaught
+ * exception, even if whoever started it never stops it. The child leaves the registry when it exits.
+ * (A process killed with SIGKILL itself runs no handler; nothing in Node can cover that case.)
+ * @example
+ * const child = spawn(anvilBinary(), args);
+ * trackChild(child);
+ */
+export function trackChild(child: ChildProcess): ChildProcess {
+  if (!exitHookInstalled) {
+    process.on("exit", killAll);
+    exitHookInstalled = true;
+  }
+  children.add(child);
+  child.once("exit", () => children.delete(child));
+  return child;
+}
+
+/**
+ * The process ids of the registered children that still run.
+ * @example
+ * const anvil = await startAnvil();
+ * trackedPids().includes(anvil.pid); // true
+ */
+export function trackedPids(): number[] {
+  return [...children].flatMap((child) =>
+    child.pid !== undefined && child.exitCode === null && child.signalCode === null ? [child.pid] : [],
+  );
+}
+
+/** Whether a process with id `pid` exists (signal 0 checks without sending anything). */
+export function isProcessAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === "EPERM";
+  }
+}
+
+/** A stack of teardowns: `defer` adds one, `run` runs them all, last added first. */
+export interface Cleanup {
+  /** Adds a teardown; it runs before every teardown added earlier. */
+  defer(teardown: () => unknown): void;
+  /** Runs every teardown once, last added first; throws an `AggregateError` naming those that failed. */
+  run(): Promise<void>;
+}
+
+/**
+ * Creates an empty stack of teardowns.
+ * @example
+ * const cleanup = createCleanup();
+ * const anvil = await startAnvil();
+ * cleanup.defer(() => anvil.stop());
+ * await cleanup.run();
+ */
+export function createCleanup(): Cleanup {
+  const teardowns: (() => unknown)[] = [];
+  return {
+    defer(teardown) {
+      teardowns.push(teardown);
+    },
+    async run() {
+      const failures: unknown[] = [];
+      while (teardowns.length > 0) {
+        const teardown = teardowns.pop() as () => unknown;
+        try {
+          await teardown();
+        } catch (error) {
+          failures.push(error);
+        }
+      }
+      if (failures.length > 0) {
+        throw new AggregateError(failures, `${failures.length} teardown(s) failed: ${failures.map(String).join("; ")}`);
+      }
+    },
+  };
+}
+
+/**
+ * Runs a set-up that starts several things. Each thing it starts registers its teardown with `defer`; when the
+ * set-up throws, everything already started is torn down (last first) and the set-up's error is rethrown, so a
+ * failed set-up leaves no process behind. On success it returns the set-up's value and the cleanup that tears
+ * it all down.
+ * @example
+ * const { value: net, cleanup } = await withCleanup(async (defer) => {
+ *   const net = await startLocalnet();
+ *   defer(() => net.stop());
+ *   const provider = await startProviderProcess(net); // throws: net is stopped before the error reaches you
+ *   defer(() => provider.stop());
+ *   return net;
+ * });
+ * afterAll(() => cleanup.run());
+ */
+export async function withCleanup<T>(
+  setUp: (defer: Cleanup["defer"]) => Promise<T>,
+): Promise<{ value: T; cleanup: Cleanup }> {
+  const cleanup = createCleanup();
+  try {
+    const value = await setUp((teardown) => cleanup.defer(teardown));
+    return { value, cleanup };
+  } catch (error) {
+    await cleanup.run().catch(() => {
+      // The set-up's error is the one to report; teardown failures would hide it.
+    });
+    throw error;
+  }
+}
