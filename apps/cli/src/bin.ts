@@ -1,32 +1,63 @@
 #!/usr/bin/env node
-// The `ocx` command. Each subcommand lives in its own file under commands/.
+// The `ocx` command. Each subcommand lives in its own file under commands/ and is imported only
+// when it runs: the first parse finds which command was asked for (or answers --help/--version
+// from the table alone), the second runs it with its real options.
 import { Command } from "commander";
-import { devnetCommand } from "./commands/devnet.js";
-import { faucetCommand } from "./commands/faucet.js";
-import { jobCommand } from "./commands/job.js";
-import { marketCommand } from "./commands/market.js";
-import { providerCommand } from "./commands/provider.js";
-import { runCommand } from "./commands/run.js";
-import { walletCommand } from "./commands/wallet.js";
-import { addGlobalOptions, describeFailure } from "./context.js";
+import { COMMANDS, type CommandEntry } from "./commands/index.js";
+import { addGlobalOptions } from "./options.js";
 
-const program = addGlobalOptions(
-  new Command("ocx")
-    .description("OCX — Open Compute Exchange: rent and sell GPU compute, settled on an EVM chain.")
-    .version("0.1.0")
-    .showHelpAfterError("(run with --help for usage)"),
-);
+const VERSION = "0.1.0";
 
-program.addCommand(devnetCommand());
-program.addCommand(walletCommand());
-program.addCommand(faucetCommand());
-program.addCommand(marketCommand());
-program.addCommand(jobCommand());
-program.addCommand(providerCommand());
-program.addCommand(runCommand());
+function program(): Command {
+  return addGlobalOptions(
+    new Command("ocx")
+      .description("OCX — Open Compute Exchange: rent and sell GPU compute, settled on an EVM chain.")
+      .version(VERSION)
+      .showHelpAfterError("(run with --help for usage)"),
+  );
+}
 
-program.parseAsync(process.argv).catch((error: unknown) => {
-  const { message, exitCode } = describeFailure(error);
-  console.error(`ocx: ${message}`);
-  process.exit(exitCode);
+/** Finds the command asked for, with a placeholder per command that takes any arguments. */
+async function selectCommand(argv: string[]): Promise<CommandEntry | undefined> {
+  let selected: CommandEntry | undefined;
+  const finder = program().configureHelp({
+    subcommandTerm: (cmd) => COMMANDS.find((c) => c.name === cmd.name())?.usage ?? cmd.name(),
+  });
+  for (const entry of COMMANDS) {
+    finder.addCommand(
+      new Command(entry.name)
+        .description(entry.description)
+        .helpOption(false)
+        .allowUnknownOption()
+        .allowExcessArguments()
+        .argument("[args...]")
+        .action(() => {
+          selected = entry;
+        }),
+    );
+  }
+  // `ocx help <command>` shows the real command's help: select it, and let the second parse answer.
+  finder.helpCommand(false).addCommand(
+    new Command("help")
+      .description("display help for command")
+      .argument("[command]")
+      .action((name?: string) => {
+        selected = COMMANDS.find((c) => c.name === name);
+        if (!selected) finder.help();
+      }),
+  );
+  await finder.parseAsync(argv);
+  return selected;
+}
+
+async function main(argv: string[]): Promise<void> {
+  const entry = await selectCommand(argv);
+  if (!entry) return;
+  const command = (await entry.load()).description(entry.description);
+  await program().addCommand(command).parseAsync(argv);
+}
+
+main(process.argv).catch(async (error: unknown) => {
+  const { reportFailure } = await import("./failure.js");
+  process.exit(reportFailure(error, process.argv));
 });

@@ -3,42 +3,72 @@
 import {
   ensureAllowance,
   formatOcx,
+  getAccrued,
+  getLease,
+  getProvider,
   getTokenBalance,
   marketplaceAbi,
+  OcxError,
+  OcxProviderError,
+  OcxUsageError,
   parseOcxAmount,
-  providerRegistryAbi,
 } from "@ocx/sdk";
-import { type Address, isAddress } from "viem";
-import { CliError, type Context, EXIT } from "./context.js";
+import { type Address, isAddress, maxUint256 } from "viem";
+import type { Context } from "./context.js";
 import { walletAddress } from "./wallets.js";
 
 export const LEASE_STATES = ["none", "pending", "active", "closed"] as const;
 export const REQUEST_STATES = ["none", "open", "closed", "cancelled"] as const;
 export const CLOSE_REASONS = ["completed", "closed by buyer", "cancelled", "exhausted"] as const;
 
-/** Reads an amount of OCX given on the command line, or fails with a usage error naming the argument. */
+/**
+ * Reads an amount of OCX given on the command line, or fails with a usage error naming the argument.
+ * @example
+ * parseOcxArgument("2.5", "--max-price") // 2_500_000_000_000_000_000n
+ */
 export function parseOcxArgument(value: string, what: string): bigint {
-  try {
-    const amount = parseOcxAmount(value);
-    if (amount <= 0n) throw new Error("zero");
-    return amount;
-  } catch {
-    throw new CliError(`${what} must be a positive amount of OCX such as "2.5", got "${value}"`, EXIT.usage);
+  const text = value.trim();
+  // An exponent ("1e400") is how a number too large to write out arrives: say it is out of range, not malformed.
+  if (/^\d+(\.\d+)?[eE][+-]?\d+$/.test(text)) {
+    throw new OcxUsageError(
+      `${what} is out of range: "${value}" is not an amount of OCX the chain can hold; give a plain decimal such as "2.5"`,
+    );
   }
+  let amount: bigint;
+  try {
+    amount = parseOcxAmount(text);
+  } catch {
+    throw new OcxUsageError(`${what} must be a positive amount of OCX such as "2.5", got "${value}"`);
+  }
+  if (amount <= 0n) throw new OcxUsageError(`${what} must be a positive amount of OCX such as "2.5", got "${value}"`);
+  if (amount > maxUint256) {
+    throw new OcxUsageError(`${what} is out of range: ${value} OCX is more than the chain can hold`);
+  }
+  return amount;
 }
 
-/** Reads a lease, offer or request id given on the command line. */
+/**
+ * Reads a lease, offer or request id given on the command line: a whole number from 1 to 2^256 − 1.
+ * @example
+ * parseId("12", "the lease id") // 12n
+ */
 export function parseId(value: string, what: string): bigint {
   if (!/^\d+$/.test(value) || BigInt(value) === 0n) {
-    throw new CliError(`${what} must be a positive whole number, got "${value}"`, EXIT.usage);
+    throw new OcxUsageError(`${what} must be a positive whole number, got "${value}"`);
   }
-  return BigInt(value);
+  const id = BigInt(value);
+  if (id > maxUint256) {
+    throw new OcxUsageError(
+      `${what} is out of range: ${value.length > 20 ? `${value.slice(0, 10)}…${value.slice(-6)} (${value.length} digits)` : value} is above 2^256 − 1; pass the id as \`ocx job list\` shows it`,
+    );
+  }
+  return id;
 }
 
 /** Reads an address given on the command line. */
 export function parseAddress(value: string): Address {
   if (!isAddress(value)) {
-    throw new CliError(`"${value}" is not an address (0x followed by 40 hex digits)`, EXIT.usage);
+    throw new OcxUsageError(`"${value}" is not an address (0x followed by 40 hex digits)`);
   }
   return value;
 }
@@ -52,9 +82,8 @@ export async function allowSpending(context: Context, spender: Address, amount: 
   const owner = wallet.account.address;
   const balance = await getTokenBalance(context.publicClient, { deployment: context.deployment, account: owner });
   if (balance < amount) {
-    throw new CliError(
+    throw new OcxError(
       `${owner} holds ${formatOcx(balance)} but ${formatOcx(amount)} are needed; get OCX first (\`ocx faucet\` on a local chain)`,
-      EXIT.failure,
     );
   }
   const { approved } = await ensureAllowance(wallet, { deployment: context.deployment, spender, amount });
@@ -89,17 +118,18 @@ export interface LeaseCreation {
  * look-up of its LeaseCreated event when the caller has it.
  */
 export async function readLease(context: Context, leaseId: bigint, created?: LeaseCreation): Promise<LeaseView> {
-  const market = { address: context.deployment.marketplace, abi: marketplaceAbi } as const;
-  const lease = await context.publicClient.readContract({ ...market, functionName: "getLease", args: [leaseId] });
-  if (lease.state === 0) throw new CliError(`no lease #${leaseId} on this marketplace`, EXIT.usage);
+  const { deployment } = context;
+  const lease = await getLease(context.publicClient, { deployment, leaseId });
+  if (lease.state === 0) {
+    throw new OcxUsageError(`no lease #${leaseId} on this marketplace; see yours with \`ocx job list\``);
+  }
   const [, escrowLeft] =
-    lease.state === 2
-      ? await context.publicClient.readContract({ ...market, functionName: "accrued", args: [leaseId] })
-      : [0n, lease.escrow];
+    lease.state === 2 ? await getAccrued(context.publicClient, { deployment, leaseId }) : [0n, lease.escrow];
   let creation = created;
   if (creation === undefined) {
     const [log] = await context.publicClient.getContractEvents({
-      ...market,
+      address: deployment.marketplace,
+      abi: marketplaceAbi,
       eventName: "LeaseCreated",
       args: { leaseId },
       fromBlock: BigInt(context.deployment.startBlock),
@@ -126,14 +156,12 @@ export async function readLease(context: Context, leaseId: bigint, created?: Lea
 
 /** The API URL a provider registered. */
 export async function providerEndpoint(context: Context, provider: Address): Promise<string> {
-  const record = await context.publicClient.readContract({
-    address: context.deployment.registry,
-    abi: providerRegistryAbi,
-    functionName: "getProvider",
-    args: [provider],
-  });
+  const record = await getProvider(context.publicClient, { deployment: context.deployment, provider });
   if (!record.registered || record.endpoint === "") {
-    throw new CliError(`provider ${provider} has no registered API endpoint`, EXIT.provider);
+    throw new OcxProviderError(`provider ${provider} has no registered API endpoint; it cannot be reached`, {
+      url: "",
+      retryable: false,
+    });
   }
   return record.endpoint;
 }

@@ -1,17 +1,18 @@
-// Runs the built `ocx` as a real process against a local chain: wallets, the faucet, balances,
-// the offers table, `market why`, and an unreachable RPC.
+// Runs the built `ocx` (bin/ocx.js, the bundle npm links) as a real process against a local chain:
+// wallets, the faucet, balances, the offers table, `market why`, and how failures read.
 import { execFile } from "node:child_process";
-import { existsSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { mkdtemp, rm, stat, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { type Localnet, startLocalnet } from "@ocx/node-kit";
-import { marketplaceAbi, ocxTokenAbi, providerRegistryAbi, toLabel, writeDeployment } from "@ocx/sdk";
+import { marketplaceAbi, ocxTokenAbi, providerRegistryAbi, toLabel, transferSync, writeDeployment } from "@ocx/sdk";
 import { parseEther, zeroHash } from "viem";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
-const BIN = fileURLToPath(new URL("../dist/bin.js", import.meta.url));
+const BIN = fileURLToPath(new URL("../bin/ocx.js", import.meta.url));
+const BUNDLE = fileURLToPath(new URL("../dist/bundle/ocx.js", import.meta.url));
 
 let net: Localnet;
 let home: string;
@@ -47,7 +48,7 @@ const json = (run: Run) => {
 };
 
 beforeAll(async () => {
-  if (!existsSync(BIN)) throw new Error(`${BIN} is missing: run \`npx tsc -b\` before this test`);
+  if (!existsSync(BUNDLE)) throw new Error(`${BUNDLE} is missing: run \`npm run build\` before this test`);
   home = await mkdtemp(path.join(os.tmpdir(), "ocx-home-"));
   deployments = path.join(home, "deployments");
   net = await startLocalnet();
@@ -187,5 +188,70 @@ resources:
     expect(run.stderr).toMatch(/cannot reach the chain at http:\/\/127\.0\.0\.1:1/);
     expect(run.stderr).toContain("ocx devnet");
     expect(run.stdout).toBe("");
+  });
+
+  it("a wallet without ETH gets one line that says how to fund it", async () => {
+    const poor = json(await ocx(["--wallet", "poor", "wallet", "new", "--json"])).address as `0x${string}`;
+    // OCX but no ETH: the approval before staking cannot pay for gas.
+    await transferSync(net.wallet(0), { deployment: net.deployment, to: poor, value: parseEther("5") });
+    const run = await ocx(["--wallet", "poor", "provider", "stake", "1"]);
+    expect(run.code, run.stderr).toBe(3);
+    expect(run.stderr.trimEnd().split("\n"), run.stderr).toHaveLength(1);
+    expect(run.stderr).toMatch(/too little ETH to pay for gas/);
+    expect(run.stderr).toContain("ocx faucet");
+    expect(run.stderr.toLowerCase()).toContain(poor.toLowerCase());
+  });
+
+  it("a lease id above 2^256 is one line saying it is out of range", async () => {
+    const huge = (2n ** 256n + 1n).toString();
+    const run = await ocx(["--dev-account", "2", "job", "status", huge]);
+    expect(run.code).toBe(2);
+    expect(run.stderr.trimEnd().split("\n"), run.stderr).toHaveLength(1);
+    expect(run.stderr).toMatch(/^ocx: the lease id is out of range: .* is above 2\^256 − 1/);
+  });
+
+  it("a price of 1e400 is out of range, not null", async () => {
+    const run = await ocx(["--dev-account", "2", "run", "--max-price", "1e400", "--", "true"]);
+    expect(run.code).toBe(2);
+    expect(run.stderr.trimEnd().split("\n"), run.stderr).toHaveLength(1);
+    expect(run.stderr).toContain('--max-price is out of range: "1e400"');
+    expect(run.stderr).not.toContain("null");
+  });
+
+  it("--verbose adds the causes; --json puts the error on stdout", async () => {
+    const verbose = await ocx(["--verbose", "market", "offers"], { rpcUrl: "http://127.0.0.1:1" });
+    expect(verbose.code).toBe(3);
+    expect(verbose.stderr.split("\n").length).toBeGreaterThan(2);
+    expect(verbose.stderr).toMatch(/^caused by /m);
+    const scripted = await ocx(["--json", "market", "offers"], { rpcUrl: "http://127.0.0.1:1" });
+    expect(JSON.parse(scripted.stdout)).toMatchObject({ error: { exitCode: 3, retryable: true } });
+  });
+});
+
+describe("ocx starts fast", () => {
+  /** The bundle's files that `ocx` loads before any command runs: the entry and its static imports. */
+  function startupClosure(): string {
+    const seen = new Set<string>();
+    const visit = (file: string) => {
+      if (seen.has(file)) return;
+      seen.add(file);
+      const text = readFileSync(file, "utf8");
+      for (const [, spec] of text.matchAll(/^(?:import|export)\b[^;]*?["'](\.\/[^"']+)["'];?$/gms)) {
+        visit(path.join(path.dirname(file), spec as string));
+      }
+    };
+    visit(BUNDLE);
+    return [...seen].map((file) => readFileSync(file, "utf8")).join("\n");
+  }
+
+  it("--version and --help load neither viem nor the SDK", async () => {
+    const startup = startupClosure();
+    expect(startup).toContain("COMMANDS");
+    expect(startup).not.toContain("https://viem.sh"); // viem's BaseError
+    expect(startup).not.toContain("OcxError");
+    const version = await ocx(["--version"]);
+    expect(version.stdout.trim()).toMatch(/^\d+\.\d+\.\d+$/);
+    const help = await ocx(["help", "run"]);
+    expect(help.stdout).toContain("--max-price <ocx>");
   });
 });

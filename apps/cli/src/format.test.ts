@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { formatBytes, renderTable } from "./format.js";
+import { describeExit, formatBytes, renderTable } from "./format.js";
 
 describe("format", () => {
   it("shows byte counts", () => {
@@ -21,5 +21,28 @@ describe("format", () => {
       " #1  nvidia-h100-80gb    2.5",
       "#12  cpu                0.05",
     ]);
+  });
+});
+
+describe("describeExit", () => {
+  it("reports a memory kill as exit code 137, never as 0", () => {
+    expect(describeExit({ exitCode: 0, oomKilled: true })).toEqual({
+      exitCode: 137,
+      text: "killed for exceeding its memory limit (exit code 137)",
+    });
+    expect(describeExit({ exitCode: 137, oomKilled: true }).text).toBe(
+      "killed for exceeding its memory limit (exit code 137)",
+    );
+  });
+
+  it("names the disk limit when the sandbox reports it", () => {
+    expect(describeExit({ exitCode: 137, reason: "disk-limit" }).text).toBe(
+      "killed for exceeding its disk limit (exit code 137)",
+    );
+  });
+
+  it("passes the workload's own exit code through", () => {
+    expect(describeExit({ exitCode: 7 })).toEqual({ exitCode: 7, text: "exit code 7" });
+    expect(describeExit({ exitCode: null }).exitCode).toBe(1);
   });
 });

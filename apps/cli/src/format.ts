@@ -58,3 +58,43 @@ export function renderTable(columns: (Column | string)[], rows: string[][]): str
       .trimEnd();
   return [line(cols.map((c) => c.header)), ...rows.map(line)].join("\n");
 }
+
+/** How a workload ended, as the provider reports it. */
+export interface WorkloadEnd {
+  exitCode: number | null;
+  oomKilled?: boolean;
+  /** Why the sandbox ended it, when it did: "memory-limit", "disk-limit", "timeout", … */
+  reason?: string | null;
+}
+
+/** Exit code of a process ended by SIGKILL (128 + 9), which is how limits end a workload. */
+const KILLED = 137;
+
+const KILL_REASONS: Record<string, string> = {
+  "memory-limit": "its memory limit",
+  "disk-limit": "its disk limit",
+  "log-limit": "its log limit",
+  timeout: "its maximum duration",
+  exhausted: "its escrow",
+};
+
+/**
+ * The exit code a finished job stands for, and a line saying how it ended. A job a limit killed exits 137, whatever
+ * the provider recorded, so scripts never see a killed job as a success.
+ * @example
+ * describeExit({ exitCode: 0, oomKilled: true })
+ * // { exitCode: 137, text: "killed for exceeding its memory limit (exit code 137)" }
+ */
+export function describeExit(end: WorkloadEnd): { exitCode: number; text: string } {
+  const reason = end.oomKilled ? "memory-limit" : (end.reason ?? undefined);
+  const limit = reason === undefined ? undefined : KILL_REASONS[reason];
+  if (limit) {
+    const exitCode = end.exitCode !== null && end.exitCode > 128 ? end.exitCode : KILLED;
+    const verb = reason === "timeout" || reason === "exhausted" ? "stopped at the end of" : "killed for exceeding";
+    return { exitCode, text: `${verb} ${limit} (exit code ${exitCode})` };
+  }
+  if (end.exitCode === null || end.exitCode < 0) {
+    return { exitCode: 1, text: "ended without an exit code (the provider lost the workload)" };
+  }
+  return { exitCode: end.exitCode, text: `exit code ${end.exitCode}` };
+}

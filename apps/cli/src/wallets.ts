@@ -2,8 +2,7 @@
 import { chmod, mkdir, readdir, readFile, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
-import { decryptKeystore } from "@ocx/sdk";
-import { CliError, EXIT } from "./context.js";
+import { decryptKeystore, OcxUsageError } from "@ocx/sdk";
 
 /** The folder holding keystore files. */
 export function walletDir(): string {
@@ -13,7 +12,7 @@ export function walletDir(): string {
 /** The keystore file of wallet `name`. */
 export function walletFile(name: string): string {
   if (!/^[A-Za-z0-9_.-]{1,64}$/.test(name)) {
-    throw new CliError(`wallet name "${name}" may only use letters, digits, ".", "_" and "-"`, EXIT.usage);
+    throw new OcxUsageError(`wallet name "${name}" may only use letters, digits, ".", "_" and "-"`);
   }
   return path.join(walletDir(), `${name}.json`);
 }
@@ -27,23 +26,22 @@ export async function loadWalletKey(name: string): Promise<string> {
   try {
     json = await readFile(file, "utf8");
   } catch {
-    throw new CliError(
+    throw new OcxUsageError(
       `no wallet "${name}" (${file}); create one with \`ocx wallet new\`, import one with \`ocx wallet import\`, or use --dev-account on a local chain`,
-      EXIT.usage,
     );
   }
   const password = process.env.OCX_PASSWORD ?? (await askPassword(`password for wallet "${name}": `));
   try {
     return await decryptKeystore(json, password);
   } catch (error) {
-    throw new CliError(`cannot open wallet "${name}": ${(error as Error).message}`, EXIT.usage);
+    throw new OcxUsageError(`cannot open wallet "${name}": ${(error as Error).message}`);
   }
 }
 
 /** Reads a password from the terminal without echoing it. */
 export async function askPassword(prompt: string): Promise<string> {
   if (!process.stdin.isTTY) {
-    throw new CliError("a password is needed: set OCX_PASSWORD or run in a terminal", EXIT.usage);
+    throw new OcxUsageError("a password is needed: set OCX_PASSWORD or run in a terminal");
   }
   process.stderr.write(prompt);
   process.stdin.setRawMode(true);
@@ -76,9 +74,8 @@ export async function walletAddress(name: string): Promise<`0x${string}`> {
   try {
     text = await readFile(file, "utf8");
   } catch {
-    throw new CliError(
+    throw new OcxUsageError(
       `no wallet "${name}" (${file}); create one with \`ocx wallet new\`, import one with \`ocx wallet import\`, or use --dev-account on a local chain`,
-      EXIT.usage,
     );
   }
   const address = (() => {
@@ -89,7 +86,7 @@ export async function walletAddress(name: string): Promise<`0x${string}`> {
     }
   })();
   if (typeof address !== "string" || !/^(0x)?[0-9a-fA-F]{40}$/.test(address)) {
-    throw new CliError(`${file} is not a keystore with an address field`, EXIT.usage);
+    throw new OcxUsageError(`${file} is not a keystore with an address field`);
   }
   return `0x${address.replace(/^0x/i, "").toLowerCase()}`;
 }
@@ -103,7 +100,7 @@ export async function saveWallet(name: string, keystoreJson: string): Promise<st
     await writeFile(file, `${keystoreJson}\n`, { mode: 0o600, flag: "wx" });
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === "EEXIST") {
-      throw new CliError(`wallet "${name}" already exists (${file}); pick another --name`, EXIT.usage);
+      throw new OcxUsageError(`wallet "${name}" already exists (${file}); pick another --name`);
     }
     throw error;
   }
@@ -124,12 +121,12 @@ export async function listWalletNames(): Promise<string[]> {
 export async function newPassword(): Promise<string> {
   const fromEnv = process.env.OCX_PASSWORD;
   if (fromEnv !== undefined) {
-    if (fromEnv === "") throw new CliError("OCX_PASSWORD is empty; a wallet needs a password", EXIT.usage);
+    if (fromEnv === "") throw new OcxUsageError("OCX_PASSWORD is empty; a wallet needs a password");
     return fromEnv;
   }
   const first = await askPassword("new password: ");
-  if (first === "") throw new CliError("the password is empty; a wallet needs a password", EXIT.usage);
+  if (first === "") throw new OcxUsageError("the password is empty; a wallet needs a password");
   const second = await askPassword("repeat it: ");
-  if (first !== second) throw new CliError("the two passwords differ; nothing was written", EXIT.usage);
+  if (first !== second) throw new OcxUsageError("the two passwords differ; nothing was written");
   return first;
 }

@@ -1,11 +1,11 @@
 // `ocx faucet`: free OCX and ETH on the local chain, from anvil's account 0 (the treasury).
 import { ANVIL_KEYS } from "@ocx/node-kit";
-import { formatOcx, transferSync } from "@ocx/sdk";
+import { formatOcx, OcxUsageError, transferSync } from "@ocx/sdk";
 import { Command } from "commander";
 import { createWalletClient, http, numberToHex, parseEther } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
 import { actingAddress, parseAddress, parseOcxArgument } from "../chain.js";
-import { CliError, createContext, EXIT } from "../context.js";
+import { createContext } from "../context.js";
 
 const ETH_GRANT = parseEther("10");
 
@@ -30,10 +30,7 @@ Examples:
       const amount = parseOcxArgument(options.amount, "--amount");
       const context = await createContext(command);
       if (context.chain.id !== 31337) {
-        throw new CliError(
-          `the faucet only works on the local chain (31337); this is chain ${context.chain.id}`,
-          EXIT.usage,
-        );
+        throw new OcxUsageError(`the faucet only works on the local chain (31337); this is chain ${context.chain.id}`);
       }
       const to = given ?? (await actingAddress(context));
       const treasury = createWalletClient({

@@ -9,6 +9,7 @@ import {
   closeLeaseSync,
   createProviderClient,
   describeMismatches,
+  EXIT,
   extractTarGz,
   formatOcx,
   fromLabel,
@@ -16,6 +17,10 @@ import {
   type Manifest,
   manifestHash,
   marketplaceAbi,
+  OcxError,
+  OcxNoMatchError,
+  OcxProviderError,
+  OcxUsageError,
   type OfferTerms,
   offerMismatches,
   offerPricePerGpuHour,
@@ -39,7 +44,7 @@ import {
   providerEndpoint,
   readLease,
 } from "../chain.js";
-import { CliError, type Context, createContext, EXIT } from "../context.js";
+import { type Context, createContext } from "../context.js";
 import { formatBytes, formatRelative, renderTable } from "../format.js";
 import { readJobFile } from "../jobfile.js";
 
@@ -81,12 +86,11 @@ async function waitForAcknowledgement(context: Context, leaseId: bigint, ackDead
   for (;;) {
     const lease = await readLease(context, leaseId, NO_CREATION);
     if (lease.state === 2) return;
-    if (lease.state === 3) throw new CliError(`lease #${leaseId} closed before the provider acknowledged it`);
+    if (lease.state === 3) throw new OcxError(`lease #${leaseId} closed before the provider acknowledged it`);
     const now = Math.floor(Date.now() / 1000);
     if (now > ackDeadline + 2) {
-      throw new CliError(
+      throw new OcxError(
         `the provider did not acknowledge lease #${leaseId} by its deadline; get a full refund with \`ocx job cancel ${leaseId}\``,
-        EXIT.provider,
       );
     }
     if (now - lastProgress >= 10) {
@@ -154,12 +158,12 @@ Examples:
     )
     .action(async (file: string, options: SubmitOptions, command: Command) => {
       if (options.deposit !== undefined && options.hours !== undefined) {
-        throw new CliError("give --deposit or --hours, not both", EXIT.usage);
+        throw new OcxUsageError("give --deposit or --hours, not both");
       }
       const deposit = options.deposit === undefined ? undefined : parseOcxArgument(options.deposit, "--deposit");
       const hours = options.hours === undefined ? undefined : Number(options.hours);
       if (hours !== undefined && !(hours > 0)) {
-        throw new CliError(`--hours must be a positive number, got "${options.hours}"`, EXIT.usage);
+        throw new OcxUsageError(`--hours must be a positive number, got "${options.hours}"`);
       }
       const maxPricePerGpuHour =
         options.maxPrice === undefined ? undefined : parseOcxArgument(options.maxPrice, "--max-price");
@@ -175,18 +179,17 @@ Examples:
       let offer: OfferTerms | undefined;
       if (offerId !== undefined) {
         offer = offers.find((o) => o.offerId === offerId);
-        if (!offer) throw new CliError(`no offer #${offerId} on this marketplace`, EXIT.usage);
+        if (!offer) throw new OcxUsageError(`no offer #${offerId} on this marketplace`);
         const why = offerMismatches(manifest, offer, limits);
         if (why.length > 0) {
-          throw new CliError(`offer #${offerId} does not fit the job: ${describeMismatches(why)}`, EXIT.noMatch);
+          throw new OcxNoMatchError(`offer #${offerId} does not fit the job: ${describeMismatches(why)}`);
         }
       } else {
         offer = cheapestMatch(manifest, offers, limits);
         if (!offer) {
           const active = offers.filter((o) => o.state === 1).length;
-          throw new CliError(
+          throw new OcxNoMatchError(
             `no offer matches job "${manifest.name}" (${active} active offer(s)); see why with \`ocx market why ${file}\``,
-            EXIT.noMatch,
           );
         }
       }
@@ -318,7 +321,7 @@ Examples:
           unknown
         >;
       } catch (error) {
-        if (error instanceof CliError && error.exitCode === EXIT.usage) throw error;
+        if (error instanceof OcxUsageError) throw error;
         providerStatus = { error: (error as Error).message.split("\n")[0] ?? String(error) };
       }
       const state = LEASE_STATES[lease.state] ?? String(lease.state);
@@ -406,17 +409,18 @@ Examples:
       const lease = await readLease(context, leaseId, NO_CREATION);
       const completed = await completedResultHash(context, leaseId);
       if (!completed) {
-        throw new CliError(
+        throw new OcxError(
           `lease #${leaseId} has no results yet: it is ${LEASE_STATES[lease.state]} and its provider has not completed it; check \`ocx job status ${leaseId}\``,
         );
       }
+      const url = await providerEndpoint(context, lease.provider);
       const provider = await providerClient(context, lease.provider);
       context.progress(`downloading the results of lease #${leaseId}…`);
       const { bytes, sha256 } = await provider.results(leaseId);
       if (sha256.toLowerCase() !== completed.resultHash.toLowerCase()) {
-        throw new CliError(
+        throw new OcxProviderError(
           `the results of lease #${leaseId} do not match the chain: sha256 ${sha256}, but the provider committed ${completed.resultHash}`,
-          EXIT.provider,
+          { url, retryable: false },
         );
       }
       const dir = options.output ?? `lease-${leaseId}`;
@@ -452,7 +456,7 @@ Examples:
       const leaseId = parseId(id, "the lease id");
       const context = await createContext(command);
       const lease = await readLease(context, leaseId, NO_CREATION);
-      if (lease.state === 3) throw new CliError(`lease #${leaseId} is already closed`, EXIT.usage);
+      if (lease.state === 3) throw new OcxUsageError(`lease #${leaseId} is already closed`);
       // Before the provider acknowledges, cancel (a full refund); after, close (the unused escrow comes back).
       const functionName = lease.state === 1 ? "cancel" : "close";
       const end = functionName === "cancel" ? cancelLeaseSync : closeLeaseSync;

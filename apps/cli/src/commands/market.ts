@@ -2,12 +2,14 @@
 // manifest matches no offer.
 import {
   describeVerdict,
+  EXIT,
   formatMiB,
   formatOcx,
   fromLabel,
   judgeOffers,
   listOffers,
   marketplaceAbi,
+  OcxUsageError,
   OFFER_STATES,
   type OfferTerms,
   offerPricePerGpuHour,
@@ -15,7 +17,7 @@ import {
 } from "@ocx/sdk";
 import { Command } from "commander";
 import { parseOcxArgument, REQUEST_STATES } from "../chain.js";
-import { CliError, createContext, EXIT } from "../context.js";
+import { createContext } from "../context.js";
 import { formatCores, formatRelative, renderTable } from "../format.js";
 import { readJobFile } from "../jobfile.js";
 
@@ -117,11 +119,11 @@ Examples:
     )
     .action(async (options: OffersOptions, command: Command) => {
       if (options.sort !== "price" && options.sort !== "id") {
-        throw new CliError(`--sort must be "price" or "id", got "${options.sort}"`, EXIT.usage);
+        throw new OcxUsageError(`--sort must be "price" or "id", got "${options.sort}"`);
       }
       const minGpus = options.minGpus === undefined ? 0 : Number(options.minGpus);
       if (!Number.isInteger(minGpus) || minGpus < 0) {
-        throw new CliError(`--min-gpus must be a whole number, got "${options.minGpus}"`, EXIT.usage);
+        throw new OcxUsageError(`--min-gpus must be a whole number, got "${options.minGpus}"`);
       }
       const context = await createContext(command);
       let offers = (await listOffers(context.publicClient, context.deployment)).filter((o) => {

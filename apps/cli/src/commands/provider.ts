@@ -10,6 +10,8 @@ import {
   formatOcx,
   fromLabel,
   marketplaceAbi,
+  OcxError,
+  OcxUsageError,
   providerRegistryAbi,
   requestUnstakeSync,
   stakeSync,
@@ -19,8 +21,9 @@ import {
 import { Command } from "commander";
 import { formatEther } from "viem";
 import { actingAddress, allowSpending, chainTime, parseAddress, parseOcxArgument } from "../chain.js";
-import { CliError, createContext, EXIT, type GlobalOptions } from "../context.js";
+import { createContext } from "../context.js";
 import { formatRelative } from "../format.js";
+import type { GlobalOptions } from "../options.js";
 
 const require = createRequire(import.meta.url);
 
@@ -114,16 +117,12 @@ export function providerBinary(): string {
     }
   }
   if (!packageDir) {
-    throw new CliError(
-      "the provider node (@ocx/provider) is not installed next to ocx: run `npm install`",
-      EXIT.failure,
-    );
+    throw new OcxError("the provider node (@ocx/provider) is not installed next to ocx: run `npm install`");
   }
   const bin = path.join(packageDir, "dist", "bin.js");
   if (!existsSync(bin)) {
-    throw new CliError(
+    throw new OcxError(
       `the provider node is not built: ${bin} does not exist; run \`npx tsc -b\` (or \`npm run build\`)`,
-      EXIT.failure,
     );
   }
   return bin;
@@ -152,7 +151,7 @@ Examples:
         await writeFile(options.output, starterConfig(gpus, globals), { flag: options.force ? "w" : "wx" });
       } catch (error) {
         if ((error as NodeJS.ErrnoException).code === "EEXIST") {
-          throw new CliError(`${options.output} exists; pass --force to replace it or -o another file`, EXIT.usage);
+          throw new OcxUsageError(`${options.output} exists; pass --force to replace it or -o another file`);
         }
         throw error;
       }
@@ -179,7 +178,7 @@ Examples:
     .action(async (options: { config: string }, command: Command) => {
       const globals = command.optsWithGlobals() as GlobalOptions;
       if (!existsSync(options.config)) {
-        throw new CliError(`no config at ${options.config}; write one with \`ocx provider init\``, EXIT.usage);
+        throw new OcxUsageError(`no config at ${options.config}; write one with \`ocx provider init\``);
       }
       const bin = providerBinary();
       const child = spawn(

@@ -3,16 +3,25 @@
 import { readFile } from "node:fs/promises";
 import path from "node:path";
 import {
+  EXIT,
   extractTarGz,
+  type Manifest,
   manifestFromDocument,
+  marketplaceAbi,
   NoMatchingOfferError,
-  parseOcxAmount,
+  OcxNoMatchError,
+  OcxProviderError,
+  OcxUsageError,
   resolveInputs,
   runJob,
+  toOcxError,
 } from "@ocx/sdk";
 import { Command } from "commander";
 import { formatEther } from "viem";
-import { CliError, createContext, EXIT } from "../context.js";
+import { parseId, parseOcxArgument } from "../chain.js";
+import { type Context, createContext } from "../context.js";
+import { describeExit, formatRelative } from "../format.js";
+import { asUsageError } from "../jobfile.js";
 
 interface RunOptions {
   gpus: string;
@@ -65,41 +74,53 @@ Examples:
 `,
     )
     .action(async (argv: string[], options: RunOptions, command: Command) => {
-      const context = await createContext(command);
       const env: Record<string, string> = {};
       for (const pair of options.env) {
         const eq = pair.indexOf("=");
-        if (eq < 1) throw new CliError(`--env must be KEY=VALUE, got "${pair}"`, EXIT.usage);
+        if (eq < 1) throw new OcxUsageError(`--env must be KEY=VALUE, got "${pair}"`);
         env[pair.slice(0, eq)] = pair.slice(eq + 1);
       }
-      const manifest = manifestFromDocument(
-        {
-          version: 1,
-          name: options.name,
-          command: argv,
-          ...(options.image ? { image: options.image } : {}),
-          resources: {
-            gpu: {
-              count: Number(options.gpus),
-              ...(options.gpuModel ? { models: options.gpuModel } : {}),
-              ...(options.minVram ? { minVram: options.minVram } : {}),
+      const maxPricePerGpuHour =
+        options.maxPrice === undefined ? undefined : parseOcxArgument(options.maxPrice, "--max-price");
+      const offerId = options.offer === undefined ? undefined : parseId(options.offer, "--offer");
+      let manifest: Manifest;
+      try {
+        manifest = manifestFromDocument(
+          {
+            version: 1,
+            name: options.name,
+            command: argv,
+            ...(options.image ? { image: options.image } : {}),
+            resources: {
+              gpu: {
+                count: Number(options.gpus),
+                ...(options.gpuModel ? { models: options.gpuModel } : {}),
+                ...(options.minVram ? { minVram: options.minVram } : {}),
+              },
+              cpu: Number(options.cpu),
+              memory: options.memory,
+              disk: options.disk,
             },
-            cpu: Number(options.cpu),
-            memory: options.memory,
-            disk: options.disk,
+            inputs: options.input.map((p) => ({ path: path.normalize(p).replace(/^(\.\.\/)+/, ""), source: p })),
+            outputs: options.output,
+            env,
+            network: Boolean(options.network),
+            maxDuration: options.duration,
+            ...(options.maxPrice ? { maxPricePerGpuHour: options.maxPrice } : {}),
           },
-          inputs: options.input.map((p) => ({ path: path.normalize(p).replace(/^(\.\.\/)+/, ""), source: p })),
-          outputs: options.output,
-          env,
-          network: Boolean(options.network),
-          maxDuration: options.duration,
-          ...(options.maxPrice ? { maxPricePerGpuHour: options.maxPrice } : {}),
-        },
-        { source: "ocx run" },
-      );
+          { source: "ocx run" },
+        );
+      } catch (error) {
+        throw asUsageError(error);
+      }
+      const context = await createContext(command);
       const resolved = await resolveInputs(manifest, process.cwd());
       const started = Date.now();
       const account = await context.account();
+      // The job's stdout alone goes to stdout; what ocx says about the run goes to stderr.
+      const say = (line: string) => context.progress(line);
+      let lease: { leaseId: bigint; endpoint: string } | undefined;
+      const auction = auctionWatch(context, say);
       let run: Awaited<ReturnType<typeof runJob>>;
       try {
         run = await runJob({
@@ -110,27 +131,34 @@ Examples:
           manifest: resolved,
           baseDir: process.cwd(),
           resultsDir: path.resolve(options.results),
-          ...(options.offer ? { offerId: BigInt(options.offer) } : {}),
-          ...(options.maxPrice ? { maxPricePerGpuHour: parseOcxAmount(options.maxPrice) } : {}),
+          ...(offerId === undefined ? {} : { offerId }),
+          ...(maxPricePerGpuHour === undefined ? {} : { maxPricePerGpuHour }),
           onEvent: (event) => {
             if (event.type === "offer") {
-              context.progress(`offer #${event.offer.offerId}: ${formatEther(event.pricePerGpuHour)} OCX per GPU-hour`);
+              say(`offer #${event.offer.offerId}: ${formatEther(event.pricePerGpuHour)} OCX per GPU-hour`);
+            } else if (event.type === "request") {
+              auction.start(event.requestId, Number(event.deadline), event.maxPricePerSecond);
             } else if (event.type === "lease") {
-              context.progress(
-                `lease #${event.leaseId} with ${event.provider}: ${formatEther(event.deposit)} OCX in escrow`,
-              );
+              auction.stop();
+              lease = { leaseId: event.leaseId, endpoint: event.endpoint };
+              say(`lease #${event.leaseId} with ${event.provider}: ${formatEther(event.deposit)} OCX in escrow`);
             } else if (event.type === "uploaded") {
-              context.progress(`uploaded the job and ${event.files} input file(s), ${event.bytes} bytes`);
+              say(`uploaded the job and ${event.files} input file(s), ${event.bytes} bytes`);
             } else if (event.type === "started") {
-              context.progress(`running… (${Date.now() - started} ms after invocation)`);
-            } else if (event.type === "log" && !context.json) {
-              (event.stream === "stdout" ? process.stdout : process.stderr).write(event.chunk);
+              say(`running… (${Date.now() - started} ms after invocation)`);
+            } else if (event.type === "log") {
+              if (!context.json) (event.stream === "stdout" ? process.stdout : process.stderr).write(event.chunk);
+            } else {
+              // Steps the SDK reports beyond these (retries, waits) carry their own line for people.
+              const message = (event as { message?: unknown }).message;
+              if (typeof message === "string") say(message);
             }
           },
         });
       } catch (error) {
-        if (error instanceof NoMatchingOfferError) throw new CliError(error.message, EXIT.noMatch);
-        throw error;
+        throw explainRunFailure(error, lease);
+      } finally {
+        auction.stop();
       }
       // runJob verified the archive against the lease's result hash; unpack it next to where it was saved.
       let unpacked: string | undefined;
@@ -139,14 +167,86 @@ Examples:
         await extractTarGz(await readFile(run.resultsPath), unpacked);
       }
       const cost = run.cost;
-      context.print(
-        [
-          `exit code ${run.exitCode}${run.status.oomKilled ? " (killed for exceeding its memory limit)" : ""}`,
-          `cost ${formatEther(cost.paid)} OCX for ${cost.seconds} s at ${formatEther(cost.pricePerSecond * 3600n)} OCX/h (fee ${formatEther(cost.fee)}); refund ${formatEther(cost.refund)} OCX`,
-          ...(unpacked ? [`results in ${path.relative(process.cwd(), unpacked) || "."}`] : []),
-        ].join("\n"),
-        { leaseId: run.leaseId, exitCode: run.exitCode, resultHash: run.resultHash, results: unpacked, cost },
-      );
-      process.exitCode = run.exitCode < 0 ? EXIT.failure : run.exitCode;
+      const end = describeExit(run.status);
+      const lines = [
+        end.text,
+        `cost ${formatEther(cost.paid)} OCX for ${cost.seconds} s at ${formatEther(cost.pricePerSecond * 3600n)} OCX/h (fee ${formatEther(cost.fee)}); refund ${formatEther(cost.refund)} OCX`,
+        ...(unpacked ? [`results in ${path.relative(process.cwd(), unpacked) || "."}`] : []),
+      ];
+      if (context.json) {
+        context.print(lines.join("\n"), {
+          leaseId: run.leaseId,
+          exitCode: end.exitCode,
+          ended: end.text,
+          resultHash: run.resultHash,
+          results: unpacked,
+          cost,
+        });
+      } else for (const line of lines) say(line);
+      process.exitCode = end.exitCode;
     });
+}
+
+/**
+ * What the user can still do when `ocx run` fails after its lease exists: the lease keeps running on the
+ * provider, so say which provider failed and how to follow the job from here.
+ */
+function explainRunFailure(error: unknown, lease: { leaseId: bigint; endpoint: string } | undefined): unknown {
+  if (error instanceof NoMatchingOfferError) {
+    return new OcxNoMatchError(error.message.split("\n")[0] ?? "no offer matches the job", {
+      details: error.message,
+      cause: error,
+    });
+  }
+  if (!lease) return error;
+  const failure = toOcxError(error);
+  if (failure.exitCode !== EXIT.provider && failure.exitCode !== EXIT.chain && failure.exitCode !== EXIT.failure) {
+    return failure;
+  }
+  const id = lease.leaseId;
+  return new OcxProviderError(
+    `${failure.shortMessage.replace(/[.;]$/, "")} (provider ${lease.endpoint}); lease #${id} still runs: follow it with \`ocx job logs -f ${id}\` and fetch its results with \`ocx job results ${id}\``,
+    { url: lease.endpoint, cause: error, retryable: failure.retryable },
+  );
+}
+
+/**
+ * Shows a reverse auction's progress while `runJob` waits for it: bids so far, the best price, and the seconds left
+ * until the deadline (by the wall clock, as the SDK closes it).
+ */
+function auctionWatch(context: Context, say: (line: string) => void) {
+  let timer: NodeJS.Timeout | undefined;
+  let stopped = false;
+  return {
+    start(requestId: bigint, deadline: number, maxPricePerSecond: bigint) {
+      say(
+        `no offer matches: posted request #${requestId} for bids up to ${formatEther(maxPricePerSecond * 3600n)} OCX/h; bidding ends ${formatRelative(deadline)}`,
+      );
+      const report = async () => {
+        const bids = await context.publicClient
+          .getContractEvents({
+            address: context.deployment.marketplace,
+            abi: marketplaceAbi,
+            eventName: "BidPlaced",
+            args: { requestId },
+            fromBlock: BigInt(context.deployment.startBlock),
+          })
+          .catch(() => undefined);
+        if (stopped) return;
+        const left = Math.max(deadline - Math.floor(Date.now() / 1000), 0);
+        const prices = (bids ?? []).map((b) => (b.args as { pricePerSecond?: bigint }).pricePerSecond ?? 0n);
+        let best: bigint | undefined;
+        for (const price of prices) if (best === undefined || price < best) best = price;
+        say(
+          `auction #${requestId}: ${bids === undefined ? "?" : prices.length} bid(s)${best === undefined ? "" : `, best ${formatEther(best * 3600n)} OCX/h`}, ${left} s to the deadline`,
+        );
+      };
+      timer = setInterval(() => void report(), 5000);
+    },
+    stop() {
+      stopped = true;
+      if (timer) clearInterval(timer);
+      timer = undefined;
+    },
+  };
 }

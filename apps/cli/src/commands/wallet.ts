@@ -1,13 +1,13 @@
 // `ocx wallet`: encrypted keystores under $OCX_HOME/wallets — create, import, show, list, export.
 import { readFile } from "node:fs/promises";
-import { ANVIL_KEYS } from "@ocx/node-kit";
-import { encryptKeystore, formatOcx, getTokenBalance } from "@ocx/sdk";
+import { encryptKeystore, formatOcx, getTokenBalance, OcxUsageError } from "@ocx/sdk";
 import { Command } from "commander";
 import { formatEther, type Hex } from "viem";
 import { generatePrivateKey, privateKeyToAddress } from "viem/accounts";
 import { actingAddress, parseAddress } from "../chain.js";
-import { CliError, createContext, EXIT, type GlobalOptions, jsonReplacer } from "../context.js";
+import { createContext, devAccountKey } from "../context.js";
 import { renderTable } from "../format.js";
+import { type GlobalOptions, jsonReplacer } from "../options.js";
 import {
   askPassword,
   listWalletNames,
@@ -40,7 +40,7 @@ async function readPrivateKey(): Promise<Hex> {
   const key = text.trim();
   const normalized = (key.startsWith("0x") ? key : `0x${key}`) as Hex;
   if (!/^0x[0-9a-fA-F]{64}$/.test(normalized)) {
-    throw new CliError("stdin does not hold a private key: expected 64 hex digits, with or without 0x", EXIT.usage);
+    throw new OcxUsageError("stdin does not hold a private key: expected 64 hex digits, with or without 0x");
   }
   return normalized.toLowerCase() as Hex;
 }
@@ -128,9 +128,7 @@ Examples:
       const options = globals(command);
       let address: string;
       if (options.devAccount !== undefined) {
-        const key = ANVIL_KEYS[Number(options.devAccount)];
-        if (!key) throw new CliError(`--dev-account must be 0–9, got "${options.devAccount}"`, EXIT.usage);
-        address = privateKeyToAddress(key);
+        address = privateKeyToAddress(devAccountKey(options.devAccount));
       } else address = await walletAddress(options.wallet);
       printer(command)(address, { name: options.wallet, address });
     });
@@ -212,9 +210,8 @@ Examples:
     .action(async (options: { insecurePlaintext?: boolean }, command: Command) => {
       const { wallet: name } = globals(command);
       if (!options.insecurePlaintext) {
-        throw new CliError(
+        throw new OcxUsageError(
           `exporting prints the private key of "${name}" unencrypted; add --insecure-plaintext to do it, or copy the keystore ${walletFile(name)} instead`,
-          EXIT.usage,
         );
       }
       // Fail on a missing file before asking for a password.

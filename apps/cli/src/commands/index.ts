@@ -1,0 +1,59 @@
+// The table of `ocx` commands. Each command's module (and with it viem and the SDK) is imported
+// only when that command runs, so `ocx --help` and `ocx --version` start as fast as node itself.
+import type { Command } from "commander";
+
+/** One top-level command: what the program's help shows, and how to build the command when it runs. */
+export interface CommandEntry {
+  name: string;
+  /** How the program's help lists it, e.g. "run [options] <command...>". */
+  usage: string;
+  description: string;
+  load: () => Promise<Command>;
+}
+
+/** Every top-level command, in the order `ocx --help` lists them. */
+export const COMMANDS: readonly CommandEntry[] = [
+  {
+    name: "devnet",
+    usage: "devnet [options]",
+    description:
+      "start a local OCX network: anvil with the contracts, funded accounts, a provider node, and a first job",
+    load: async () => (await import("./devnet.js")).devnetCommand(),
+  },
+  {
+    name: "wallet",
+    usage: "wallet <command>",
+    description: "create, import and inspect encrypted wallets (keystore files)",
+    load: async () => (await import("./wallet.js")).walletCommand(),
+  },
+  {
+    name: "faucet",
+    usage: "faucet [options] [address]",
+    description: "send OCX and 10 ETH to an address on the local chain (31337)",
+    load: async () => (await import("./faucet.js")).faucetCommand(),
+  },
+  {
+    name: "market",
+    usage: "market <command>",
+    description: "browse the market: offers, requests, and why a job finds no match; cancel or close your requests",
+    load: async () => (await import("./market.js")).marketCommand(),
+  },
+  {
+    name: "job",
+    usage: "job <command>",
+    description: "run a job on rented compute and manage its lease",
+    load: async () => (await import("./job.js")).jobCommand(),
+  },
+  {
+    name: "provider",
+    usage: "provider <command>",
+    description: "sell this machine's compute: config, node, stake, earnings",
+    load: async () => (await import("./provider.js")).providerCommand(),
+  },
+  {
+    name: "run",
+    usage: "run [options] <command...>",
+    description: "run a command on the cheapest matching offer, with live logs; exits with the command's exit code",
+    load: async () => (await import("./run.js")).runCommand(),
+  },
+];
