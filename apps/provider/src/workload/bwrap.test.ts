@@ -84,7 +84,7 @@ describe("bwrap executor (real bubblewrap)", () => {
     const running = await bwrap.start(spec);
     const exit = await running.wait();
     expect(stderr()).toBe("");
-    expect(exit).toEqual({ exitCode: 0, oomKilled: false, reason: "exited" });
+    expect(exit).toEqual({ exitCode: 0, oomKilled: false, reason: "exited", endedAt: expect.any(Number) });
     expect(stdout()).toBe("/job\n/job\n");
     expect(readFileSync(path.join(spec.jobDir, "out.txt"), "utf8")).toBe("result\n");
     for (const file of ["/etc/ocx-x", "/root/ocx-x", "/usr/ocx-x", "/ocx-x"]) expect(existsSync(file)).toBe(false);
@@ -186,7 +186,7 @@ describe("bwrap executor (real bubblewrap)", () => {
   it("stdout and stderr land in their files and the exit code comes back", async () => {
     const { spec, stdout, stderr } = job({ command: sh("echo to-out; echo to-err >&2; exit 42") });
     const exit = await (await bwrap.start(spec)).wait();
-    expect(exit).toEqual({ exitCode: 42, oomKilled: false, reason: "exited" });
+    expect(exit).toEqual({ exitCode: 42, oomKilled: false, reason: "exited", endedAt: expect.any(Number) });
     expect(stdout()).toBe("to-out\n");
     expect(stderr()).toBe("to-err\n");
     expect(JSON.parse(readFileSync(spec.exitPath, "utf8"))).toMatchObject({ exitCode: 42, signal: "" });
@@ -198,7 +198,7 @@ describe("bwrap executor (real bubblewrap)", () => {
     const started = Date.now();
     const exit = await running.stop(300);
     expect(Date.now() - started).toBeLessThan(5000);
-    expect(exit.reason).toBe("killed");
+    expect(exit.reason).toBe("stopped");
     expect(exit.signal).toMatch(/^SIG(KILL|TERM)$/);
     expect(descendantPids(running.pid)).toEqual([]);
     if (cgroupsWritable && cgroupHost.version === 1) {
@@ -215,7 +215,8 @@ describe("bwrap executor (real bubblewrap)", () => {
     const exit = await running.wait();
     if (cgroupsWritable) {
       expect(running.warnings).toEqual([]);
-      expect(exit).toEqual({ exitCode: 137, signal: "SIGKILL", oomKilled: true, reason: "oom" });
+      expect(exit).toMatchObject({ exitCode: 137, signal: "SIGKILL", oomKilled: true, reason: "memory-limit" });
+      expect(exit.message).toBe("killed by the kernel for exceeding its 96 MiB memory limit");
       expect(running.cgroup).toBe(`ocx/${spec.leaseId}`);
     } else {
       expect(running.warnings.join("\n")).toMatch(/memory limit not applied/);
@@ -276,12 +277,22 @@ describe("bwrap executor (real bubblewrap)", () => {
     const restarted = createBwrapExecutor();
     const attached = await restarted.attach(record);
     expect(attached).not.toBeNull();
-    expect(await attached?.wait()).toEqual({ exitCode: 3, oomKilled: false, reason: "exited" });
+    expect(await attached?.wait()).toEqual({
+      exitCode: 3,
+      oomKilled: false,
+      reason: "exited",
+      endedAt: expect.any(Number),
+    });
     expect(stdout()).toBe("done\n");
 
     // After the end, attaching still answers from the exit record.
     const late = await restarted.attach(record);
-    expect(await late?.wait()).toEqual({ exitCode: 3, oomKilled: false, reason: "exited" });
+    expect(await late?.wait()).toEqual({
+      exitCode: 3,
+      oomKilled: false,
+      reason: "exited",
+      endedAt: expect.any(Number),
+    });
   });
 
   it("stop() works on a re-attached workload", async () => {
@@ -293,7 +304,7 @@ describe("bwrap executor (real bubblewrap)", () => {
       ...(running.cgroup ? { cgroup: running.cgroup } : {}),
     });
     const exit = await attached?.stop(500);
-    expect(exit?.reason).toBe("killed");
+    expect(exit?.reason).toBe("stopped");
   });
 
   it("attach() answers null for a workload that is gone and left no exit status", async () => {

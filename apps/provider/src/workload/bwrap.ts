@@ -22,6 +22,7 @@ import path from "node:path";
 import { createLeaseCgroup, detectCgroupHost, leaseCgroupDirs, leaseCgroupName, removeLeaseCgroup } from "./cgroup.js";
 import { jobEnvironment } from "./env.js";
 import { nvidiaDeviceNodes } from "./gpuDevices.js";
+import { reapWrappedWorkloads } from "./reap.js";
 import type { Executor, ExecutorCheck, RunningWorkload, WorkloadRecord, WorkloadSpec } from "./types.js";
 import { attachWrapped, launchWrapped } from "./wrapper.js";
 
@@ -78,7 +79,10 @@ export function buildBwrapArgs(spec: WorkloadSpec, input: BwrapArgsInput): strin
     if (entry.kind === "symlink") args.push("--symlink", entry.target ?? "", at);
     else args.push("--ro-bind", at, at);
   }
-  args.push("--proc", "/proc", "--dev", "/dev", "--tmpfs", "/tmp");
+  args.push("--proc", "/proc", "--dev", "/dev");
+  // The job's /tmp lives in memory (charged to its memory cgroup); its disk limit bounds it too.
+  if (spec.limits.diskMiB !== undefined) args.push("--size", String(Math.floor(spec.limits.diskMiB * 1024 * 1024)));
+  args.push("--tmpfs", "/tmp");
   for (const device of input.devices) args.push("--dev-bind", device, device);
   args.push("--bind", spec.jobDir, "/job");
   for (const hidden of input.hidePaths) args.push("--tmpfs", hidden, "--remount-ro", hidden);
@@ -239,6 +243,9 @@ export function createBwrapExecutor(options: BwrapExecutorOptions = {}): Executo
     async attach(record: WorkloadRecord) {
       const cgroup = record.cgroup ? leaseCgroupDirs(await cgroupHost, record.cgroup) : undefined;
       return attachWrapped({ pid: record.pid, spec: record.spec, ...(cgroup ? { cgroup } : {}) });
+    },
+    async reap(alive, reapOptions) {
+      return reapWrappedWorkloads(await cgroupHost, alive, reapOptions);
     },
   };
 }

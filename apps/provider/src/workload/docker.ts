@@ -5,6 +5,7 @@ import { execFile } from "node:child_process";
 import { existsSync, writeFileSync } from "node:fs";
 import { leaseCgroupName } from "./cgroup.js";
 import { jobEnvironment } from "./env.js";
+import { reapWrappedWorkloads } from "./reap.js";
 import type { Executor, ExecutorCheck, RunningWorkload, WorkloadRecord, WorkloadSpec } from "./types.js";
 import { attachWrapped, launchWrapped } from "./wrapper.js";
 
@@ -92,6 +93,42 @@ export function createDockerExecutor(): Executor & { name: "docker" } {
     },
     async attach(record: WorkloadRecord) {
       return attachWrapped({ pid: record.pid, spec: record.spec, stopHook: stopHook(record.spec.leaseId) });
+    },
+    async reap(alive, reapOptions) {
+      // The wrappers and `docker run` clients first, then the containers, which docker keeps
+      // running without them.
+      const report = await reapWrappedWorkloads(
+        { version: null, reason: "docker owns the cgroups" },
+        alive,
+        reapOptions,
+      );
+      let names: string[] = [];
+      try {
+        const listed = await docker([
+          "ps",
+          "-a",
+          "--filter",
+          `name=^${dockerContainerName(reapOptions.prefix)}`,
+          "--format",
+          "{{.Names}}",
+        ]);
+        names = listed.split("\n").filter((line) => line !== "");
+      } catch (error) {
+        report.warnings.push(`cannot list containers to reap: ${(error as Error).message}`);
+      }
+      for (const container of names) {
+        const workloadName = container.slice("ocx-".length);
+        if (!workloadName.startsWith(reapOptions.prefix) || alive(workloadName)) continue;
+        try {
+          await docker(["rm", "-f", container]);
+          const earlier = report.reaped.find((entry) => entry.workloadName === workloadName);
+          if (!earlier)
+            report.reaped.push({ workloadName, pids: [], cgroups: [], endedAt: Math.floor(Date.now() / 1000) });
+        } catch (error) {
+          report.warnings.push(`cannot remove container ${container}: ${(error as Error).message}`);
+        }
+      }
+      return report;
     },
   };
 }

@@ -6,5 +6,13 @@ export * from "./env.js";
 export * from "./gpuDevices.js";
 export * from "./outputs.js";
 export * from "./process.js";
+export * from "./reap.js";
 export * from "./types.js";
-export { type ExitRecord, readExitRecord, WRAPPER_SCRIPT } from "./wrapper.js";
+export {
+  diskUsage,
+  type ExitRecord,
+  readExitRecord,
+  toWorkloadExit,
+  WORKLOAD_MARKER,
+  WRAPPER_SCRIPT,
+} from "./wrapper.js";

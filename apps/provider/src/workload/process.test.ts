@@ -24,7 +24,12 @@ describe("process executor (no sandbox)", () => {
     });
     const running = await executor.start(spec);
     delete process.env.OCX_NODE_SECRET;
-    expect(await running.wait()).toEqual({ exitCode: 5, oomKilled: false, reason: "exited" });
+    expect(await running.wait()).toEqual({
+      exitCode: 5,
+      oomKilled: false,
+      reason: "exited",
+      endedAt: expect.any(Number),
+    });
     const jobDir = realpathSync(spec.jobDir);
     expect(stdout()).toBe(`${jobDir}\n${spec.jobDir}|llama|||void\n`);
     expect(running.warnings).toContain(
@@ -38,7 +43,12 @@ describe("process executor (no sandbox)", () => {
     const started = await executor.start(spec);
     const record = { pid: started.pid, ...(started.cgroup ? { cgroup: started.cgroup } : {}), spec };
     const attached = await createProcessExecutor().attach(record);
-    expect(await attached?.wait()).toEqual({ exitCode: 3, oomKilled: false, reason: "exited" });
+    expect(await attached?.wait()).toEqual({
+      exitCode: 3,
+      oomKilled: false,
+      reason: "exited",
+      endedAt: expect.any(Number),
+    });
     expect(stdout()).toBe("done\n");
   });
 
@@ -47,6 +57,6 @@ describe("process executor (no sandbox)", () => {
     const running = await executor.start(spec);
     await new Promise((resolve) => setTimeout(resolve, 100));
     const exit = await running.stop(1000);
-    expect(exit).toMatchObject({ reason: "killed", oomKilled: false });
+    expect(exit).toMatchObject({ reason: "stopped", oomKilled: false });
   });
 });

@@ -4,6 +4,7 @@
 import { existsSync } from "node:fs";
 import { createLeaseCgroup, detectCgroupHost, leaseCgroupDirs, leaseCgroupName, removeLeaseCgroup } from "./cgroup.js";
 import { jobEnvironment } from "./env.js";
+import { reapWrappedWorkloads } from "./reap.js";
 import type { Executor, RunningWorkload, WorkloadRecord, WorkloadSpec } from "./types.js";
 import { attachWrapped, launchWrapped } from "./wrapper.js";
 
@@ -63,6 +64,9 @@ export function createProcessExecutor(options: ProcessExecutorOptions = {}): Exe
     async attach(record: WorkloadRecord) {
       const cgroup = record.cgroup ? leaseCgroupDirs(await cgroupHost, record.cgroup) : undefined;
       return attachWrapped({ pid: record.pid, spec: record.spec, ...(cgroup ? { cgroup } : {}) });
+    },
+    async reap(alive, reapOptions) {
+      return reapWrappedWorkloads(await cgroupHost, alive, reapOptions);
     },
   };
 }

@@ -3,33 +3,77 @@
 // so the job survives a node crash, and it records the exit status to a file the next node
 // process can read.
 import { type ChildProcess, spawn } from "node:child_process";
-import { closeSync, existsSync, openSync, readdirSync, readFileSync } from "node:fs";
-import { readFile, rename, writeFile } from "node:fs/promises";
+import { closeSync, type Dirent, existsSync, openSync, readdirSync, readFileSync } from "node:fs";
+import { lstat, readdir, readFile, rename, writeFile } from "node:fs/promises";
 import { constants as osConstants } from "node:os";
 import { cgroupPids, type LeaseCgroup, readOomEvidence, removeLeaseCgroup } from "./cgroup.js";
-import type { RunningWorkload, WorkloadExit, WorkloadSpec } from "./types.js";
+import {
+  DEFAULT_LOG_LIMIT_BYTES,
+  type RunningWorkload,
+  type WorkloadEndReason,
+  type WorkloadExit,
+  type WorkloadSpec,
+} from "./types.js";
 
 /**
- * The wrapper: `sh -c WRAPPER_SCRIPT ocx-wrapper EXIT_PATH OOM_FILE FAILCNT_FILE "CGROUP_DIRS" ARGV...`.
+ * The wrapper: `sh -c WRAPPER_SCRIPT ocx-wrapper EXIT_PATH OOM_FILE FAILCNT_FILE "CGROUP_DIRS" LOG_LIMIT ARGV...`.
  * A child shell joins the cgroup and execs the workload, so the wrapper itself stays outside the
  * cgroup: the OOM killer and the pids limit never pick it, and it lives to record the status.
- * After the workload ends it records oom evidence, removes the cgroup when empty, and writes
- * `{"exitCode","signal","oomKill","failcnt","endedAt"}` to EXIT_PATH through a temporary file
- * and `mv`, so a reader never sees half a record.
+ *
+ * The job's stdout and stderr go through a fifo each to a capture subshell (a fork of the
+ * wrapper, so it has the wrapper's command line) that appends them to the log files the wrapper
+ * was given as fd 1 and 2: the first LOG_LIMIT/2 bytes as they come, the rest through
+ * `tail -c`, which keeps the last LOG_LIMIT/2 bytes and appends them when the stream ends,
+ * after a notice of how many bytes were dropped. GNU or busybox coreutils are assumed (`head -c`
+ * reads no further than it writes).
+ *
+ * After the workload ends it notes the time (unix seconds: billing stops there), kills what is
+ * left in the cgroup, waits for the logs to be written, records oom evidence, removes the cgroup
+ * when empty, and writes `{"exitCode","signal","oomKill","failcnt","endedAt"}` to EXIT_PATH
+ * through a temporary file and `mv`, so a reader never sees half a record and the logs are
+ * complete once it exists.
  */
-export const WRAPPER_SCRIPT = `exit_path=$1 oom_file=$2 failcnt_file=$3 cgroup_dirs=$4
-shift 4
-/bin/sh -c 'for d in $1; do echo $$ > "$d/cgroup.procs" || { echo "ocx: cannot join cgroup $d" >&2; exit 125; }; done; shift; exec "$@"' ocx-job "$cgroup_dirs" "$@"
-code=$?
+export const WRAPPER_SCRIPT = `exit_path=$1 oom_file=$2 failcnt_file=$3 cgroup_dirs=$4 log_limit=$5
+shift 5
+job_path=$PATH
 PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
+head_bytes=$((log_limit / 2))
+tail_bytes=$((log_limit - head_bytes))
+out_fifo=$exit_path.stdout.fifo err_fifo=$exit_path.stderr.fifo
+capture() {
+  info=$( { head -c "$head_bytes" >&3 && dd bs=65536 | tail -c "$tail_bytes" >"$2"; } 2>&1 <"$1")
+  if [ -s "$2" ]; then
+    total=\${info##*records out
+}
+    total=\${total%% *}
+    case $total in ''|*[!0-9]*) total=0 ;; esac
+    kept=$(wc -c <"$2")
+    dropped=$((total - kept))
+    [ "$dropped" -gt 0 ] && printf '\\n[ocx] log truncated: %s bytes dropped (kept the first %s and the last %s bytes)\\n' "$dropped" "$head_bytes" "$kept"
+    cat "$2"
+  fi
+}
+mkfifo -m 600 "$out_fifo" "$err_fifo" 2>/dev/null || { rm -f "$out_fifo" "$err_fifo"; mkfifo -m 600 "$out_fifo" "$err_fifo"; } || exit 125
+capture "$out_fifo" "$exit_path.stdout.tail" 3>&1 &
+out_pid=$!
+capture "$err_fifo" "$exit_path.stderr.tail" 3>&2 >&2 &
+err_pid=$!
+PATH=$job_path /bin/sh -c 'for d in $1; do echo $$ > "$d/cgroup.procs" || { echo "ocx: cannot join cgroup $d" >&2; exit 125; }; done; shift; exec "$@"' ocx-job "$cgroup_dirs" "$@" >"$out_fifo" 2>"$err_fifo"
+code=$?
+ended=$(date +%s)
+for d in $cgroup_dirs; do
+  if [ -r "$d/cgroup.procs" ]; then while read -r p; do kill -9 "$p" 2>/dev/null; done <"$d/cgroup.procs"; fi
+done
+wait "$out_pid" "$err_pid"
 sig=
 if [ "$code" -gt 128 ]; then sig=$(kill -l "$code" 2>/dev/null); fi
 oom=null
-if [ -n "$oom_file" ]; then n=$(sed -n 's/^oom_kill //p' "$oom_file" 2>/dev/null); [ -n "$n" ] && oom=$n; fi
+if [ -n "$oom_file" ] && [ -r "$oom_file" ]; then while read -r key value; do [ "$key" = oom_kill ] && oom=$value; done <"$oom_file"; fi
 failcnt=null
-if [ -n "$failcnt_file" ]; then n=$(cat "$failcnt_file" 2>/dev/null); [ -n "$n" ] && failcnt=$n; fi
+if [ -n "$failcnt_file" ] && [ -r "$failcnt_file" ]; then read -r n <"$failcnt_file" && [ -n "$n" ] && failcnt=$n; fi
 for d in $cgroup_dirs; do rmdir "$d" 2>/dev/null; done
-printf '{"exitCode":%s,"signal":"%s","oomKill":%s,"failcnt":%s,"endedAt":"%s"}\\n' "$code" "$sig" "$oom" "$failcnt" "$(date -u +%Y-%m-%dT%H:%M:%SZ)" > "$exit_path.tmp.$$" && mv -f "$exit_path.tmp.$$" "$exit_path"
+printf '{"exitCode":%s,"signal":"%s","oomKill":%s,"failcnt":%s,"endedAt":%s}\\n' "$code" "$sig" "$oom" "$failcnt" "$ended" > "$exit_path.tmp.$$" && mv -f "$exit_path.tmp.$$" "$exit_path"
+rm -f "$out_fifo" "$err_fifo" "$exit_path.stdout.tail" "$exit_path.stderr.tail"
 exit "$code"
 `;
 
@@ -40,13 +84,26 @@ export type ExitRecord = {
   signal: string;
   oomKill: number | null;
   failcnt: number | null;
-  endedAt?: string;
+  /** Unix seconds when the workload exited (records of older nodes: an ISO time). */
+  endedAt?: number | string;
 };
+
+/** Why the node itself killed a workload for a limit; written to `<exitPath>.limit` before the kill, so it survives a restart. */
+export type LimitKill = { reason: "disk-limit"; message: string };
 
 /** Reads the wrapper's exit record; null when there is none (yet). */
 export async function readExitRecord(exitPath: string): Promise<ExitRecord | null> {
   try {
     return JSON.parse(await readFile(exitPath, "utf8")) as ExitRecord;
+  } catch {
+    return null;
+  }
+}
+
+/** Reads the note of a limit kill the node made; null when it made none. */
+export async function readLimitKill(exitPath: string): Promise<LimitKill | null> {
+  try {
+    return JSON.parse(await readFile(`${exitPath}.limit`, "utf8")) as LimitKill;
   } catch {
     return null;
   }
@@ -58,16 +115,48 @@ async function writeExitRecord(exitPath: string, record: ExitRecord): Promise<vo
   await rename(tmp, exitPath);
 }
 
+const nowSeconds = () => Math.floor(Date.now() / 1000);
+
+/** Unix seconds of a record's endedAt; `fallback` when it has none. */
+function endedAtSeconds(endedAt: number | string | undefined, fallback: number): number {
+  if (typeof endedAt === "number" && Number.isFinite(endedAt)) return endedAt;
+  const parsed = typeof endedAt === "string" ? Date.parse(endedAt) : Number.NaN;
+  return Number.isNaN(parsed) ? fallback : Math.floor(parsed / 1000);
+}
+
 /**
  * Turns an exit record into a {@link WorkloadExit}. OOM: the cgroup counted an oom_kill (or, on
- * kernels without that counter, hit its limit) and the job died of SIGKILL.
+ * kernels without that counter, hit its limit and the job died of SIGKILL). A workload killed
+ * for a limit never reports exit code 0, even where its top process exited 0 after a child was
+ * killed: 137, as for SIGKILL.
  */
-export function toWorkloadExit(record: ExitRecord, stopRequested: boolean): WorkloadExit {
+export function toWorkloadExit(
+  record: ExitRecord,
+  context: { stopRequested: boolean; limitKill?: LimitKill | null; memoryMiB?: number } = { stopRequested: false },
+): WorkloadExit {
   const signal = record.signal ? `SIG${record.signal.replace(/^SIG/, "")}` : undefined;
   const oomKilled =
     (record.oomKill ?? 0) > 0 || (record.oomKill === null && (record.failcnt ?? 0) > 0 && signal === "SIGKILL");
-  const reason = oomKilled && signal === "SIGKILL" ? "oom" : stopRequested || signal ? "killed" : "exited";
-  return { exitCode: record.exitCode, ...(signal ? { signal } : {}), oomKilled, reason };
+  let reason: WorkloadEndReason;
+  let message: string | undefined;
+  if (context.limitKill?.reason === "disk-limit") {
+    reason = "disk-limit";
+    message = context.limitKill.message;
+  } else if (oomKilled) {
+    reason = "memory-limit";
+    message = `killed by the kernel for exceeding its ${context.memoryMiB !== undefined ? `${context.memoryMiB} MiB ` : ""}memory limit`;
+  } else if (context.stopRequested) reason = "stopped";
+  else if (signal) reason = "signal";
+  else reason = "exited";
+  const limited = reason === "disk-limit" || reason === "memory-limit";
+  return {
+    exitCode: limited && record.exitCode === 0 ? 137 : record.exitCode,
+    ...(signal ? { signal } : {}),
+    oomKilled,
+    reason,
+    ...(message ? { message } : {}),
+    endedAt: endedAtSeconds(record.endedAt, nowSeconds()),
+  };
 }
 
 /** Whether `pid` is still the wrapper of this workload (alive, not a zombie, and not a reused pid). */
@@ -86,8 +175,8 @@ export function isWrapperAlive(pid: number, exitPath: string): boolean {
   }
 }
 
-/** Every descendant of `pid` (children, their children, …), from /proc. Sandboxed processes in their own pid namespace are included. */
-export function descendantPids(pid: number): number[] {
+/** The parent of every process, from /proc. */
+function parentsByPid(): Map<number, number[]> {
   const children = new Map<number, number[]>();
   for (const entry of readdirSync("/proc")) {
     if (!/^\d+$/.test(entry)) continue;
@@ -101,16 +190,34 @@ export function descendantPids(pid: number): number[] {
       // Exited while we looked.
     }
   }
+  return children;
+}
+
+/**
+ * Every descendant of `pid` (children, their children, …), from /proc. Sandboxed processes in
+ * their own pid namespace are included. A subtree whose root `skip` names is left out.
+ */
+export function descendantPids(pid: number, skip?: (pid: number) => boolean): number[] {
+  const children = parentsByPid();
   const found: number[] = [];
   const queue = [pid];
   for (let next = queue.shift(); next !== undefined; next = queue.shift()) {
     for (const child of children.get(next) ?? []) {
+      if (skip?.(child)) continue;
       found.push(child);
       queue.push(child);
     }
   }
   return found;
 }
+
+const readCmdline = (pid: number) => {
+  try {
+    return readFileSync(`/proc/${pid}/cmdline`, "utf8");
+  } catch {
+    return null;
+  }
+};
 
 function signalPids(pids: Iterable<number>, signal: NodeJS.Signals): void {
   for (const pid of pids) {
@@ -123,6 +230,58 @@ function signalPids(pids: Iterable<number>, signal: NodeJS.Signals): void {
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+const unrefSleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms).unref());
+
+const MiB = 1024 * 1024;
+
+/**
+ * Bytes the folder really holds: allocated blocks of every file and folder under it, each inode
+ * once (hard links), symlinks not followed. A sparse file counts by what it allocated; its
+ * apparent size is held by RLIMIT_FSIZE and by packing's own bound.
+ */
+export async function diskUsage(dir: string): Promise<number> {
+  const seen = new Set<number>();
+  let bytes = 0;
+  const walk = async (folder: string): Promise<void> => {
+    let entries: Dirent[];
+    try {
+      entries = await readdir(folder, { withFileTypes: true });
+    } catch {
+      return; // Removed while we looked, or not a folder the node may read.
+    }
+    for (const entry of entries) {
+      const full = `${folder}/${entry.name}`;
+      try {
+        const stat = await lstat(full);
+        if (stat.nlink > 1) {
+          if (seen.has(stat.ino)) continue;
+          seen.add(stat.ino);
+        }
+        bytes += stat.blocks * 512;
+        if (stat.isDirectory()) await walk(full);
+      } catch {
+        // Removed while we looked.
+      }
+    }
+  };
+  await walk(dir);
+  return bytes;
+}
+
+/**
+ * How fast the disk watcher assumes a job can write, to decide how soon to look again: the
+ * closer the job is to its limit, the sooner. 2 GiB/s is a fast NVMe disk or the page cache.
+ */
+const ASSUMED_WRITE_BYTES_PER_MS = (2 * 1024 * MiB) / 1000;
+const DISK_POLL_MIN_MS = 20;
+const DISK_POLL_MAX_MS = 250;
+
+/** The next look of the disk watcher: sooner near the limit, never costing more than a fifth of a core on big folders. */
+export function nextDiskPollMs(usedBytes: number, limitBytes: number, walkMs: number): number {
+  const untilLimit = Math.max(0, limitBytes - usedBytes) / ASSUMED_WRITE_BYTES_PER_MS;
+  const wanted = Math.min(DISK_POLL_MAX_MS, Math.max(DISK_POLL_MIN_MS, untilLimit));
+  return Math.max(wanted, walkMs * 4);
+}
 
 /** What {@link launchWrapped} runs. */
 export type WrappedLaunch = {
@@ -138,15 +297,43 @@ export type WrappedLaunch = {
   extraFds?: number[];
   /** Asked first when stopping (docker: `docker stop`); the process signals follow. */
   stopHook?: (graceMs: number) => Promise<void>;
+  /** prlimit binary that holds every file of the job to its disk limit; default /usr/bin/prlimit. */
+  prlimitPath?: string;
 };
 
 /**
- * Starts `argv` under the wrapper, detached in a new session with stdout/stderr appended straight
- * to the spec's files, and returns the RunningWorkload. The node may die at any point after this
- * resolves; {@link attachWrapped} finds the workload again.
+ * The environment variable that marks every process the wrapper starts outside a sandbox (the
+ * wrapper, its log capture, setpriv, bwrap and bwrap's init, a process job) with the workload's
+ * name, so that {@link Executor.reap} finds them when the wrapper is gone.
+ */
+export const WORKLOAD_MARKER = "OCX_WORKLOAD";
+
+/**
+ * Starts `argv` under the wrapper, detached in a new session with stdout/stderr captured into
+ * the spec's files (capped at its logLimitBytes), and returns the RunningWorkload. With a disk
+ * limit, `prlimit --fsize` holds every file of the job to it. The node may die at any point
+ * after this resolves; {@link attachWrapped} finds the workload again.
  */
 export async function launchWrapped(launch: WrappedLaunch): Promise<RunningWorkload> {
   const { spec, cgroup } = launch;
+  const logLimit = spec.logLimitBytes ?? DEFAULT_LOG_LIMIT_BYTES;
+  if (!Number.isSafeInteger(logLimit) || logLimit < 2) {
+    throw new Error(
+      `lease ${spec.leaseId}: logLimitBytes must be a whole number of bytes of at least 2, got ${logLimit}`,
+    );
+  }
+  const diskMiB = spec.limits.diskMiB;
+  const argv = [...launch.argv];
+  if (diskMiB !== undefined) {
+    if (!(diskMiB > 0)) throw new Error(`lease ${spec.leaseId}: the disk limit must be above 0 MiB, got ${diskMiB}`);
+    const prlimit = launch.prlimitPath ?? "/usr/bin/prlimit";
+    const bytes = Math.floor(diskMiB * MiB);
+    if (existsSync(prlimit)) argv.unshift(prlimit, `--fsize=${bytes}:${bytes}`, "--");
+    else
+      launch.warnings.push(
+        `per-file size limit not applied: ${prlimit} not found (apt-get install util-linux); the disk watcher still applies`,
+      );
+  }
   const stdout = openSync(spec.stdoutPath, "a");
   const stderr = openSync(spec.stderrPath, "a");
   let child: ChildProcess;
@@ -161,11 +348,12 @@ export async function launchWrapped(launch: WrappedLaunch): Promise<RunningWorkl
         cgroup?.oomFile ?? "",
         cgroup?.failcntFile ?? "",
         (cgroup?.dirs ?? []).join(" "),
-        ...launch.argv,
+        String(logLimit),
+        ...argv,
       ],
       {
         cwd: launch.cwd,
-        env: launch.env,
+        env: { ...launch.env, [WORKLOAD_MARKER]: spec.leaseId },
         detached: true,
         stdio: ["ignore", stdout, stderr, ...(launch.extraFds ?? [])],
       },
@@ -214,6 +402,10 @@ function trackWorkload(tracked: {
   const { pid, spec, cgroup } = tracked;
   let stopRequested = false;
   let wrapperGone = false;
+  // The log capture subshells are forks of the wrapper, with its command line: they are not the
+  // job, and must live on after it to write the end of its logs.
+  const wrapperCmdline = readCmdline(pid);
+  const isLogCapture = (child: number) => wrapperCmdline !== null && readCmdline(child) === wrapperCmdline;
 
   const wrapperExited: Promise<{ code: number | null; signal: NodeJS.Signals | null } | null> = tracked.exited
     ? tracked.exited
@@ -238,22 +430,57 @@ function trackWorkload(tracked: {
         exitCode: wrapperStatus?.code ?? (signalNumber !== undefined ? 128 + signalNumber : -1),
         signal: wrapperStatus?.signal?.replace(/^SIG/, "") ?? "",
         ...evidence,
-        endedAt: new Date().toISOString().replace(/\.\d+Z$/, "Z"),
+        endedAt: nowSeconds(),
       };
       await writeExitRecord(spec.exitPath, record).catch(() => {});
     }
-    return toWorkloadExit(record, stopRequested);
+    return toWorkloadExit(record, {
+      stopRequested,
+      limitKill: await readLimitKill(spec.exitPath),
+      ...(spec.limits.memoryMiB !== undefined ? { memoryMiB: spec.limits.memoryMiB } : {}),
+    });
   })();
   ended.catch(() => {});
 
   const jobPids = async () => {
     const pids = new Set([
-      ...(wrapperGone ? [] : descendantPids(pid)),
+      ...(wrapperGone ? [] : descendantPids(pid, isLogCapture)),
       ...(cgroup ? await cgroupPids(cgroup.dirs) : []),
     ]);
     pids.delete(pid);
     return pids;
   };
+
+  /** Kills the job the moment its folder holds more than its disk limit; the note of why is written first. */
+  const watchDisk = async (diskMiB: number) => {
+    const limitBytes = Math.floor(diskMiB * MiB);
+    while (!wrapperGone) {
+      const started = performance.now();
+      const used = await diskUsage(spec.jobDir);
+      const walkMs = performance.now() - started;
+      if (used > limitBytes && !wrapperGone) {
+        // Rounded up: the message never says less than the job used.
+        const note: LimitKill = {
+          reason: "disk-limit",
+          message: `used ${Math.ceil(used / MiB)} MiB of its ${diskMiB} MiB disk limit`,
+        };
+        await writeFile(`${spec.exitPath}.limit`, `${JSON.stringify(note)}\n`);
+        for (let round = 0; round < 200 && !wrapperGone; round++) {
+          const targets = await jobPids();
+          if (targets.size === 0) break;
+          signalPids(targets, "SIGKILL");
+          await unrefSleep(25);
+        }
+        return;
+      }
+      await unrefSleep(nextDiskPollMs(used, limitBytes, walkMs));
+    }
+  };
+  if (spec.limits.diskMiB !== undefined) {
+    void watchDisk(spec.limits.diskMiB).catch((error: unknown) =>
+      tracked.warnings.push(`disk watcher stopped: ${(error as Error).message}`),
+    );
+  }
 
   return {
     pid,
