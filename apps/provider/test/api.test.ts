@@ -104,7 +104,7 @@ describe("provider API refusals", () => {
     expect(short.body.error).toMatch(/x-ocx-signature must be a 65-byte signature/);
     const garbage = await send("GET", "", { headers: { "x-ocx-signature": `0x${"ff".repeat(65)}` } });
     expect(garbage.status).toBe(401);
-    expect(garbage.body.error).toMatch(/cannot be recovered/);
+    expect(garbage.body.error).toMatch(/^bad signature or body hash/);
     const badNonce = await send("GET", "", { headers: { "x-ocx-nonce": "0x01" } });
     expect(badNonce.status).toBe(401);
     expect(badNonce.body.error).toMatch(/x-ocx-nonce must be 16 bytes/);
@@ -129,7 +129,7 @@ describe("provider API refusals", () => {
     expect(first.status).toBe(200);
     const response = await fetch(`${market.node.url}/leases/${leaseId}`, { headers: first.headers });
     expect(response.status).toBe(401);
-    expect(((await response.json()) as { error: string }).error).toMatch(/already used/);
+    expect(((await response.json()) as { error: string }).error).toMatch(/already made once/);
     // Replaying a refused upload does not get it through either.
     const body = "not the manifest";
     const upload = await send("PUT", "/manifest", { body });
@@ -171,7 +171,7 @@ describe("provider API refusals", () => {
     expect(manifest.status).toBe(403);
     const start = await send("POST", "/start", { signer: OTHER, body: "" });
     expect(start.status).toBe(403);
-    // A signature over one request does not authorize another (a tampered path recovers someone else).
+    // A signature over one request does not authorize another: a tampered path is a bad signature (401).
     const signed = await signRequest({
       account: b.account,
       chainId: market.net.deployment.chainId,
@@ -181,7 +181,8 @@ describe("provider API refusals", () => {
       leaseId,
     });
     const tampered = await fetch(`${market.node.url}/leases/${leaseId}/results`, { headers: signed });
-    expect(tampered.status).toBe(403);
+    expect(tampered.status).toBe(401);
+    expect(((await tampered.json()) as { error: string }).error).toMatch(/^bad signature or body hash/);
     await untouched();
   });
 
