@@ -1,16 +1,27 @@
 #!/usr/bin/env node
-// The provider node's process: `ocx-provider --config provider.yaml` (what `ocx provider start` runs).
+// The provider node's process: `ocx-provider --config provider.yaml` (what `ocx provider start`
+// runs), and `ocx-provider init [--out file]`, which prints or writes a commented config built
+// from this machine's hardware (what `ocx provider init` runs).
+import { writeFile } from "node:fs/promises";
+import os from "node:os";
 import { parseArgs } from "node:util";
 import { createLogger } from "@ocx/node-kit";
 import type { Hex } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
-import { loadConfig } from "./config.js";
+import { configTemplate, loadConfig } from "./config.js";
+import { describeHardware } from "./hardware.js";
 import { providerKey } from "./key.js";
 import { startProvider } from "./service.js";
 
-const { values } = parseArgs({
+const { values, positionals } = parseArgs({
+  allowPositionals: true,
   options: {
     config: { type: "string", short: "c", default: "provider.yaml" },
+    out: { type: "string", short: "o" },
+    force: { type: "boolean", default: false },
+    "rpc-url": { type: "string" },
+    deployment: { type: "string" },
+    "state-dir": { type: "string" },
     "log-json": { type: "boolean", default: false },
     "log-level": { type: "string", default: "info" },
   },
@@ -20,7 +31,41 @@ const log = createLogger({
   level: (values["log-level"] as "debug" | "info" | "warn" | "error") ?? "info",
 });
 
+/** `ocx-provider init`: the template on stdout, or in `--out` (never over an existing file without --force). */
+async function init(): Promise<void> {
+  const hardware = await describeHardware({ gpus: { exclude: [], busyUtilizationPct: 10 }, stateDir: os.tmpdir() });
+  const text = configTemplate(hardware, {
+    ...(values["rpc-url"] ? { rpcUrl: values["rpc-url"] } : {}),
+    ...(values.deployment ? { deployment: values.deployment } : {}),
+    ...(values["state-dir"] ? { stateDir: values["state-dir"] } : {}),
+  });
+  if (!values.out) {
+    process.stdout.write(text);
+    return;
+  }
+  try {
+    await writeFile(values.out, text, { flag: values.force ? "w" : "wx" });
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === "EEXIST") {
+      throw new Error(`${values.out} exists; pass --force to replace it, or --out another file`);
+    }
+    throw error;
+  }
+  process.stderr.write(
+    `wrote ${values.out} (${hardware.gpus.length > 0 ? `${hardware.gpus.length} GPU(s) found` : "no GPU found: a CPU offer"}); edit the prices, then \`ocx provider start --config ${values.out}\`\n`,
+  );
+}
+
 try {
+  const command = positionals[0] ?? "start";
+  if (command === "init") {
+    await init();
+    process.exit(0);
+  }
+  if (command !== "start")
+    throw new Error(
+      `unknown command "${command}": use \`ocx-provider [start] --config file\` or \`ocx-provider init [--out file]\``,
+    );
   const config = await loadConfig(values.config as string);
   const account = privateKeyToAccount((await providerKey(config)) as Hex);
   const node = await startProvider(config, { account, log, signals: true });

@@ -110,6 +110,32 @@ export const configSchema = z
       .default({ enabled: false }),
     /** Seconds between withdrawals of earnings. */
     withdrawIntervalSeconds: z.number().int().min(10).default(3600),
+    /** What ended leases leave on disk (job folder, logs, results) is removed after this. */
+    retention: z
+      .object({
+        /** Hours an ended lease's files are kept for the buyer to download (fractions allowed). */
+        keepEndedLeasesHours: z.number().min(0).default(72),
+        /** Minutes between sweeps. */
+        sweepIntervalMinutes: z.number().positive().default(10),
+      })
+      .strict()
+      .default({ keepEndedLeasesHours: 72, sweepIntervalMinutes: 10 }),
+    disk: z
+      .object({
+        /** New jobs are refused while the disk holding stateDir has less than this free (MiB): jobs must not fill the database's disk. */
+        reserveMiB: z.number().int().min(0).default(2048),
+      })
+      .strict()
+      .default({ reserveMiB: 2048 }),
+    /** Provider-signed quotes (`POST /quotes`): a buyer takes the quote in one transaction, already acknowledged. */
+    quotes: z
+      .object({
+        enabled: z.boolean().default(true),
+        /** Seconds a signed quote stays valid. */
+        expirySeconds: z.number().int().min(10).max(3600).default(120),
+      })
+      .strict()
+      .default({ enabled: true, expirySeconds: 120 }),
   })
   .strict();
 
@@ -163,4 +189,93 @@ export async function loadConfig(file: string): Promise<ProviderConfig> {
     throw new ConfigError(`cannot read ${file}: create one with \`ocx provider init\``);
   }
   return parseConfig(text, { source: file, baseDir: path.dirname(path.resolve(file)) });
+}
+
+/**
+ * A commented provider.yaml for this machine, built from its detected hardware: one offer of one
+ * GPU of the most common model (as many leases as GPUs), or a CPU offer on a machine without GPUs.
+ * It parses with `parseConfig` as written (a test holds it to that).
+ * @example
+ * const text = configTemplate(await describeHardware(defaults), { rpcUrl: "http://127.0.0.1:8545" });
+ */
+export function configTemplate(
+  hardware: {
+    gpus: { modelId: string; name: string }[];
+    cpu: { cores: number; memoryMiB: number; diskFreeMiB: number };
+    noGpuReason?: string;
+  },
+  options: { rpcUrl?: string; deployment?: string; stateDir?: string } = {},
+): string {
+  const gpuCount = hardware.gpus.length;
+  const perLease = Math.max(gpuCount, 1);
+  const cores = Math.max(1, Math.floor(hardware.cpu.cores / perLease / 2));
+  const memoryMiB = Math.max(1024, Math.floor(hardware.cpu.memoryMiB / perLease / 2 / 1024) * 1024);
+  const diskMiB = Math.max(1024, Math.min(51_200, Math.floor(hardware.cpu.diskFreeMiB / perLease / 2 / 1024) * 1024));
+  const models = [...new Set(hardware.gpus.map((g) => g.name))].join(", ");
+  const offer =
+    gpuCount > 0
+      ? `  # Found ${gpuCount} GPU(s): ${models}.
+  - gpus: 1                        # GPUs per lease
+    # gpuModel: ${hardware.gpus[0]?.modelId}   # default: the machine's most common model
+    pricePerGpuHour: "2.0"         # OCX per GPU-hour
+    maxLeases: ${gpuCount}                   # leases at once (default: as many as the free GPUs allow)
+    cpu: ${cores}                         # cores per lease
+    memoryMiB: ${memoryMiB}
+    diskMiB: ${diskMiB}`
+      : `  # No GPU found (${hardware.noGpuReason ?? "nvidia-smi listed none"}): this machine sells CPU compute.
+  - gpus: 0                        # 0 = a CPU offer
+    pricePerGpuHour: "0.05"        # OCX per hour for a CPU bundle
+    maxLeases: 2
+    cpu: ${cores}                         # cores per lease
+    memoryMiB: ${memoryMiB}
+    diskMiB: ${diskMiB}`;
+  return `# OCX provider node configuration (written by \`ocx-provider init\`).
+# Every field is documented in docs/provider.md. Start the node with:
+#   OCX_PROVIDER_KEY=0x… ocx provider start --config provider.yaml
+
+chain:
+  rpcUrl: ${options.rpcUrl ?? "http://127.0.0.1:8545"}
+  deployment: ${options.deployment ?? "deployments/31337.json"}   # deployments/<chainId>.json
+  pollIntervalMs: 500
+
+# The provider's key: an environment variable (default), or an encrypted keystore opened with
+# OCX_PASSWORD (e.g. one made by \`ocx wallet new --name provider\`).
+wallet:
+  privateKeyEnv: OCX_PROVIDER_KEY
+  # keystore: ~/.ocx/wallets/provider.json
+
+api:
+  listen: 127.0.0.1:8443
+  # publicUrl: https://gpu.example.com   # the URL buyers reach; registered on-chain
+  maxUploadMiB: 512
+
+region: local                   # short region code buyers filter on, e.g. eu-west
+stake: "0"                      # OCX to keep staked; the node tops up to this on start
+stateDir: ${options.stateDir ?? ".ocx/provider"}
+executor: bwrap                 # bwrap (sandbox, default) | docker | process (no sandbox: needs allowUnsandboxed)
+
+gpus:
+  exclude: []                   # GPU indexes or UUIDs never to offer
+  busyUtilizationPct: 10
+
+offers:
+${offer}
+
+bidding:
+  enabled: false                # bid on buyers' requests too
+  # pricing: { type: fixed, pricePerGpuHour: "2.2", utilizationMarkup: 0.5 }
+
+withdrawIntervalSeconds: 3600
+
+retention:
+  keepEndedLeasesHours: 72      # ended leases' job folders, logs and results are removed after this
+  sweepIntervalMinutes: 10
+
+disk:
+  reserveMiB: 2048              # refuse new jobs while the state folder's disk has less free than this
+
+quotes:
+  enabled: true                 # sign quotes buyers take in one transaction, already acknowledged
+  expirySeconds: 120
+`;
 }

@@ -1,7 +1,9 @@
 // @ocx/provider: the provider node, for embedding (tests, `ocx devnet`) and for the `ocx-provider` process.
-export { ConfigError, loadConfig, type ProviderConfig, parseConfig } from "./config.js";
+export { ConfigError, configTemplate, loadConfig, type ProviderConfig, parseConfig } from "./config.js";
 export { describeHardware, type Hardware } from "./hardware.js";
 export { providerKey } from "./key.js";
+export { LEASE_MACHINE, type LeasePhase, TransitionError } from "./leases/machine.js";
+export { RESERVATION_MACHINE } from "./market/reservation.js";
 export { type ProviderNode, startProvider, VERSION } from "./service.js";
 export { createBwrapExecutor } from "./workload/bwrap.js";
 export { createDockerExecutor } from "./workload/docker.js";

@@ -1,19 +1,27 @@
-// The provider node: wires hardware detection, the chain, offers, the bid engine, leases and the
-// API together in order, and tears them down in reverse.
+// The provider node: the wiring of its components, started in order and torn down in reverse —
+// store → chain (clients, transaction sender) → hardware and executor → identity and stake →
+// offers, leases, bids → recovery → chain events → timers → HTTP API.
 import { createHash } from "node:crypto";
 import { statSync } from "node:fs";
-import { chmod, mkdir } from "node:fs/promises";
+import { chmod, mkdir, statfs } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { serve } from "@hono/node-server";
-import { createLogger, createMetrics, createShutdown, createTxSender, Gauge, type Logger } from "@ocx/node-kit";
+import { createTxSender, Gauge, type Logger } from "@ocx/node-kit";
 import {
+  approveSync,
   type Deployment,
+  getAllowance,
+  getEarnings,
+  getProvider,
+  getRegistryParameters,
+  isProviderActive,
   loadDeploymentFile,
-  marketplaceAbi,
-  ocxTokenAbi,
-  providerRegistryAbi,
+  registerProviderSync,
+  stakeSync,
   toLabel,
+  updateProviderSync,
+  withdrawEarningsSync,
 } from "@ocx/sdk";
 import {
   type Account,
@@ -28,14 +36,16 @@ import {
   toHex,
 } from "viem";
 import { createApi } from "./api/server.js";
+import { type ChainAccess, createChainAccess } from "./chain/client.js";
 import { followEvents } from "./chain/events.js";
+import { type Common, type Component, createCommon, createComponents, startAll } from "./common.js";
 import type { ProviderConfig } from "./config.js";
 import { describeHardware, gpuIds, type Hardware } from "./hardware.js";
 import { GpuAllocator } from "./leases/allocation.js";
-import { createLeaseService } from "./leases/service.js";
+import { createLeaseService, type LeaseService } from "./leases/service.js";
 import { ProviderStore } from "./leases/store.js";
 import { createBidEngine } from "./market/bids.js";
-import { createOfferBook, desiredOffers } from "./market/offers.js";
+import { createOfferBook, desiredOffers, type OfferBook } from "./market/offers.js";
 import { pricingFrom } from "./market/pricing.js";
 import { createBwrapExecutor } from "./workload/bwrap.js";
 import { createDockerExecutor } from "./workload/docker.js";
@@ -57,6 +67,170 @@ export interface ProviderNode {
   done: Promise<void>;
 }
 
+/**
+ * Starts a provider node for `config` with the given account. A failure while starting stops
+ * whatever had started (in reverse) and closes the database before it rethrows.
+ * @example
+ * const node = await startProvider(config, { account: privateKeyToAccount(key) });
+ * console.log(node.url);
+ */
+export async function startProvider(
+  config: ProviderConfig,
+  options: { account: Account; log?: Logger; signals?: boolean },
+): Promise<ProviderNode> {
+  const common = createCommon(config, options);
+  const components = createComponents(common);
+  return startAll(common, async () => {
+    await mkdir(config.stateDir, { recursive: true });
+    const jobsDir = await chooseJobsDir(config, common.log);
+    const store = await components.start("store", () => storeComponent(common));
+    const chain = await components.start("chain", () => chainComponent(common, store.store, options.account));
+    const machine = await components.start("hardware", () => hardwareComponent(common));
+    await components.start("identity", () => identityComponent(common, chain, machine.hardware));
+    const allocator = new GpuAllocator(gpuIds(machine.hardware));
+    const offers = await components.start("offers", () => offersComponent(common, chain, allocator));
+    const onCapacityChange = () => void offers.book.refresh();
+    const leases = await components.start("leases", () =>
+      leasesComponent(common, {
+        store: store.store,
+        chain,
+        executor: machine.executor,
+        allocator,
+        jobsDir,
+        onCapacityChange,
+      }),
+    );
+    const bids = await components.start("bids", () =>
+      bidsComponent(common, { store: store.store, chain, hardware: machine.hardware, allocator, onCapacityChange }),
+    );
+    await leases.service.recover();
+    await offers.book.sync(desiredOffers(config, machine.hardware, common.log));
+    const events = await components.start("events", () =>
+      eventsComponent(common, chain, store.store, async (event) => {
+        await leases.service.handleEvent(event);
+        await bids.engine?.handleEvent(event);
+      }),
+    );
+    await events.start();
+    await components.start("timers", () =>
+      timersComponent(common, {
+        leases: leases.service,
+        bidsTick: bids.engine?.tick,
+        recheckGpus: () => recheckGpus(common, machine.hardware, allocator, offers.book),
+        withdraw: () => withdrawEarnings(common, chain, store.store),
+      }),
+    );
+    const api = await components.start("api", () =>
+      apiComponent(common, {
+        chain,
+        store: store.store,
+        leases: leases.service,
+        offers: offers.book,
+        allocator,
+        machine,
+        findLease: async (id) => {
+          await events.follower.poll().catch(() => {});
+          return store.store.getLease(id);
+        },
+        status: () => components.status(),
+      }),
+    );
+    common.log.info("provider node is up", {
+      api: api.url,
+      provider: chain.address,
+      offers: offers.book.offers.length,
+    });
+    return {
+      url: api.url,
+      address: chain.address,
+      hardware: machine.hardware,
+      close: () => common.shutdown.run("close"),
+      done: common.shutdown.done,
+    };
+  });
+}
+
+// ------------------------------------------------------------------ components
+
+/** The SQLite state. */
+function storeComponent(common: Common) {
+  const store = new ProviderStore(path.join(common.config.stateDir, "provider.db"));
+  return {
+    store,
+    status: () => ({ file: path.join(common.config.stateDir, "provider.db") }),
+    close: () => store.close(),
+  };
+}
+
+/** The chain: clients, the crash-safe transaction sender (resuming what an earlier process left in flight), and the SDK's actions over both. */
+async function chainComponent(
+  common: Common,
+  store: ProviderStore,
+  account: Account,
+): Promise<Component & ChainAccess> {
+  const { config } = common;
+  const deployment: Deployment = await loadDeploymentFile(config.chain.deployment);
+  const chain = defineChain({
+    id: deployment.chainId,
+    name: `chain ${deployment.chainId}`,
+    nativeCurrency: { name: "Ether", symbol: "ETH", decimals: 18 },
+    rpcUrls: { default: { http: [config.chain.rpcUrl] } },
+  });
+  const publicClient = createPublicClient({
+    chain,
+    transport: http(config.chain.rpcUrl, { retryCount: 3 }),
+    pollingInterval: Math.min(config.chain.pollIntervalMs, 250),
+  }) as PublicClient;
+  const walletClient = createWalletClient({ chain, transport: http(config.chain.rpcUrl), account });
+  const chainId = await publicClient.getChainId().catch((error: Error) => {
+    throw new Error(`cannot reach the chain at ${config.chain.rpcUrl}: ${error.message.split("\n")[0]}`);
+  });
+  if (chainId !== deployment.chainId) {
+    throw new Error(
+      `the RPC at ${config.chain.rpcUrl} is chain ${chainId}, but ${config.chain.deployment} is for chain ${deployment.chainId}`,
+    );
+  }
+  const tx = createTxSender({
+    publicClient,
+    walletClient,
+    store: store.db,
+    log: common.log.child({ component: "tx" }),
+  });
+  await tx.resume();
+  const access = createChainAccess({ deployment, publicClient, walletClient, tx });
+  return { ...access, status: () => ({ chainId, rpcUrl: config.chain.rpcUrl }), close: () => {} };
+}
+
+/** The machine: its GPUs and CPU, and the executor that runs jobs on it. */
+async function hardwareComponent(common: Common) {
+  const { config, log } = common;
+  const hardware = await describeHardware(config);
+  log.info("hardware detected", {
+    gpus: hardware.gpus.map((g) => `${g.index}:${g.modelId}`).join(",") || "none",
+    skipped: hardware.skipped.length,
+    cpuCores: hardware.cpu.cores,
+    memoryMiB: hardware.cpu.memoryMiB,
+    ...(hardware.noGpuReason ? { cpuOnly: hardware.noGpuReason } : {}),
+  });
+  for (const s of hardware.skipped) log.info("not offering a GPU", { index: s.index, name: s.name, reason: s.reason });
+  const executor = executorFor(config);
+  const check = await executor.check();
+  if (!check.ok) throw new Error(`the ${executor.name} executor cannot run here: ${check.reason}`);
+  return {
+    hardware,
+    executor,
+    status: () => ({
+      executor: executor.name,
+      gpus: hardware.gpus.map((g) => ({ index: g.index, model: g.modelId, name: g.name, vramMiB: g.vramMiB })),
+      skipped: hardware.skipped,
+      cpu: { cores: hardware.cpu.cores, memoryMiB: hardware.cpu.memoryMiB, diskFreeMiB: hardware.cpu.diskFreeMiB },
+      driverVersion: hardware.driverVersion,
+      cudaVersion: hardware.cudaVersion,
+    }),
+    close: () => {},
+  };
+}
+
 function executorFor(config: ProviderConfig): Executor {
   if (config.executor === "docker") return createDockerExecutor();
   if (config.executor === "process") return createProcessExecutor();
@@ -64,6 +238,356 @@ function executorFor(config: ProviderConfig): Executor {
   // lease's own job folder is bound in, at /job.
   return createBwrapExecutor({ hidePaths: [config.stateDir] });
 }
+
+/** Registration and stake, made to match the config and the hardware (idempotent: a restart changes nothing that is already right). */
+async function identityComponent(common: Common, chain: ChainAccess, hardware: Hardware): Promise<Component> {
+  const { config, log } = common;
+  const { deployment, address, reader } = chain;
+  const [host, port] = splitListen(config.api.listen);
+  const endpoint = config.api.publicUrl ?? `http://${host}:${port}`;
+  const region = toLabel(config.region);
+  const metadataHash = keccak256(
+    toHex(JSON.stringify({ version: VERSION, gpus: hardware.gpus.map((g) => g.modelId), cpu: hardware.cpu.cores })),
+  );
+  const profile = { deployment, endpoint, region, metadataHash, apiSigner: address };
+  const registered = await getProvider(reader, { deployment, provider: address });
+  if (!registered.registered) {
+    await registerProviderSync(chain.writer(`register:${address}`), profile);
+    log.info("registered on-chain", { endpoint, region: config.region });
+  } else if (
+    registered.endpoint !== endpoint ||
+    registered.region !== region ||
+    registered.metadataHash !== metadataHash ||
+    registered.apiSigner.toLowerCase() !== address.toLowerCase()
+  ) {
+    await updateProviderSync(chain.writer(`update:${endpoint}:${config.region}:${metadataHash}`), profile);
+    log.info("updated the on-chain registration", { endpoint, region: config.region });
+  }
+
+  const desired = desiredOffers(config, hardware, log);
+  // A bid must be covered by stake on top of what the offers commit (the registry checks
+  // committed + bid units): with bidding on, stake for every GPU (one unit on a CPU machine) as well.
+  const bidUnits = config.bidding.enabled ? BigInt(Math.max(hardware.gpus.length, 1)) : 0n;
+  const units = desired.reduce((n, o) => n + BigInt(Math.max(o.resources.gpuCount, 1) * o.maxLeases), 0n) + bidUnits;
+  const params = await getRegistryParameters(reader, { deployment });
+  const required = units * params.minStakePerGpu;
+  const target = config.stake > required ? config.stake : required;
+  const current = (await getProvider(reader, { deployment, provider: address })).stake;
+  if (current < target) {
+    const amount = target - current;
+    const allowance = await getAllowance(reader, { deployment, owner: address, spender: deployment.registry });
+    if (allowance < amount) {
+      await approveSync(chain.writer(`approve:registry:${Date.now()}`), {
+        deployment,
+        spender: deployment.registry,
+        value: maxUint256,
+      });
+    }
+    await stakeSync(chain.writer(`stake:${target}:${current}`), { deployment, amount });
+    log.info("topped up stake", {
+      staked: formatEther(target),
+      added: formatEther(amount),
+      required: formatEther(required),
+    });
+  }
+  return { status: () => ({ endpoint, region: config.region, stakeTarget: target.toString() }), close: () => {} };
+}
+
+function offersComponent(common: Common, chain: ChainAccess, allocator: GpuAllocator) {
+  const book = createOfferBook({ chain, allocator, log: common.log.child({ component: "offers" }) });
+  return {
+    book,
+    status: () =>
+      book.offers.map((o) => ({
+        offerId: o.offerId.toString(),
+        model: o.model,
+        gpus: o.resources.gpuCount,
+        pricePerSecond: o.pricePerSecond.toString(),
+        maxLeases: o.maxLeases,
+        state: o.state,
+      })),
+    close: () => {},
+  };
+}
+
+function leasesComponent(
+  common: Common,
+  deps: {
+    store: ProviderStore;
+    chain: ChainAccess;
+    executor: Executor;
+    allocator: GpuAllocator;
+    jobsDir: string;
+    onCapacityChange: () => void;
+  },
+) {
+  const { config } = common;
+  const service = createLeaseService({
+    ...deps,
+    stateDir: config.stateDir,
+    log: common.log.child({ component: "leases" }),
+    metrics: common.metrics,
+    retentionMs: config.retention.keepEndedLeasesHours * 3600_000,
+    cannotStart: () => diskReserveProblem(config),
+  });
+  new Gauge({
+    name: "ocx_provider_leases",
+    help: "Leases by phase",
+    labelNames: ["phase"],
+    registers: [common.metrics],
+    collect() {
+      this.reset();
+      for (const l of deps.store.allLeases()) this.inc({ phase: l.phase });
+    },
+  });
+  new Gauge({
+    name: "ocx_provider_gpus_free",
+    help: "GPUs not held by a lease or a bid reservation",
+    registers: [common.metrics],
+    collect() {
+      this.set(deps.allocator.free.length);
+    },
+  });
+  return { service, status: () => service.status(), close: () => service.close() };
+}
+
+/**
+ * Why the node refuses new jobs now: the disk holding its state folder (and database) has less
+ * free than `disk.reserveMiB`. Undefined when it has enough.
+ */
+export async function diskReserveProblem(
+  config: Pick<ProviderConfig, "stateDir" | "disk">,
+): Promise<string | undefined> {
+  const stats = await statfs(config.stateDir);
+  const freeMiB = Math.floor((stats.bavail * stats.bsize) / (1024 * 1024));
+  if (freeMiB >= config.disk.reserveMiB) return undefined;
+  return `the disk holding ${config.stateDir} has ${freeMiB} MiB free, below the reserve of ${config.disk.reserveMiB} MiB (disk.reserveMiB); free space or lower the reserve`;
+}
+
+function bidsComponent(
+  common: Common,
+  deps: {
+    store: ProviderStore;
+    chain: ChainAccess;
+    hardware: Hardware;
+    allocator: GpuAllocator;
+    onCapacityChange: () => void;
+  },
+) {
+  const { config } = common;
+  const engine =
+    config.bidding.enabled && config.bidding.pricing
+      ? createBidEngine({
+          ...deps,
+          region: config.region,
+          pricing: pricingFrom(config.bidding.pricing),
+          log: common.log,
+          metrics: common.metrics,
+        })
+      : undefined;
+  engine?.recover();
+  return { engine, status: () => ({ enabled: engine !== undefined }), close: () => {} };
+}
+
+function eventsComponent(
+  common: Common,
+  chain: ChainAccess,
+  store: ProviderStore,
+  handle: Parameters<typeof followEvents>[0]["handle"],
+) {
+  const follower = followEvents({
+    publicClient: chain.reader,
+    marketplace: chain.deployment.marketplace,
+    store,
+    startBlock: BigInt(chain.deployment.startBlock),
+    pollIntervalMs: common.config.chain.pollIntervalMs,
+    log: common.log.child({ component: "events" }),
+    handle,
+  });
+  return {
+    follower,
+    async start() {
+      await follower.poll();
+      follower.start();
+    },
+    status: () => ({ cursor: follower.cursor.toString() }),
+    close: () => follower.stop(),
+  };
+}
+
+/**
+ * The node's periodic work. The escrow watch runs on its own short timer and touches no RPC, so a
+ * slow or absent chain never delays stopping a lease at its paid-until time.
+ */
+function timersComponent(
+  common: Common,
+  work: {
+    leases: LeaseService;
+    bidsTick?: () => Promise<void>;
+    recheckGpus: () => Promise<void>;
+    withdraw: () => Promise<void>;
+  },
+) {
+  const { config, log } = common;
+  const guarded = (name: string, task: () => Promise<void>) => {
+    let busy = false;
+    return async () => {
+      if (busy) return;
+      busy = true;
+      try {
+        await task();
+      } catch (error) {
+        log.warn(`${name} failed; will retry`, { error: (error as Error).message });
+      } finally {
+        busy = false;
+      }
+    };
+  };
+  let lastWithdraw = Date.now();
+  let lastDetection = Date.now();
+  let lastSweep = 0;
+  const enforce = setInterval(guarded("the escrow watch", work.leases.enforce), 250);
+  const chainWork = setInterval(
+    guarded("periodic chain work", async () => {
+      await work.leases.tick();
+      await work.bidsTick?.();
+      if (Date.now() - lastDetection >= HARDWARE_RECHECK_MS) {
+        lastDetection = Date.now();
+        await work.recheckGpus();
+      }
+      if (Date.now() - lastWithdraw >= config.withdrawIntervalSeconds * 1000) {
+        lastWithdraw = Date.now();
+        await work.withdraw();
+      }
+    }),
+    1000,
+  );
+  const sweep = setInterval(
+    guarded("the retention sweep", async () => {
+      if (Date.now() - lastSweep < config.retention.sweepIntervalMinutes * 60_000) return;
+      lastSweep = Date.now();
+      await work.leases.sweep();
+    }),
+    1000,
+  );
+  return {
+    status: () => ({}),
+    close() {
+      clearInterval(enforce);
+      clearInterval(chainWork);
+      clearInterval(sweep);
+    },
+  };
+}
+
+/** A GPU that vanished (driver fault, taken for other work) is no longer sold: offers needing it pause. */
+async function recheckGpus(common: Common, hardware: Hardware, allocator: GpuAllocator, offers: OfferBook) {
+  if (hardware.gpus.length === 0) return;
+  const now = await describeHardware(common.config);
+  const ids = gpuIds(now);
+  const gone = gpuIds(hardware).filter((id) => !ids.includes(id));
+  const back = ids.filter((id) => !gpuIds(hardware).includes(id));
+  if (gone.length === 0 && back.length === 0) return;
+  common.log.warn("the GPUs on offer changed; adjusting offers", { gone: gone.join(","), back: back.join(",") });
+  hardware.gpus = now.gpus;
+  allocator.setGpus(ids);
+  await offers.refresh();
+}
+
+/** Withdraws earnings, settling the running leases in the same transaction. */
+async function withdrawEarnings(common: Common, chain: ChainAccess, store: ProviderStore) {
+  const live = store
+    .liveLeases()
+    .filter((l) => l.phase === "running" || l.phase === "acknowledged")
+    .map((l) => l.id);
+  const earned = await getEarnings(chain.reader, { deployment: chain.deployment, provider: chain.address });
+  if (earned === 0n && live.length === 0) return;
+  await withdrawEarningsSync(chain.writer(`withdraw:${Date.now()}`), { deployment: chain.deployment, leaseIds: live })
+    .then(() => common.log.info("withdrew earnings", { leases: live.length }))
+    .catch((error: Error) => common.log.info("nothing withdrawn", { reason: error.message }));
+}
+
+async function apiComponent(
+  common: Common,
+  deps: {
+    chain: ChainAccess;
+    store: ProviderStore;
+    leases: LeaseService;
+    offers: OfferBook;
+    allocator: GpuAllocator;
+    machine: Awaited<ReturnType<typeof hardwareComponent>>;
+    findLease: (id: bigint) => Promise<ReturnType<ProviderStore["getLease"]>>;
+    status: () => Promise<Record<string, unknown>>;
+  },
+) {
+  const { config } = common;
+  const { chain, offers, allocator, machine } = deps;
+  const app = createApi({
+    deployment: chain.deployment,
+    store: deps.store,
+    leases: deps.leases,
+    metrics: common.metrics,
+    maxUploadBytes: config.api.maxUploadMiB * 1024 * 1024,
+    maxSignatureAgeSeconds: config.api.maxSignatureAgeSeconds,
+    findLease: deps.findLease,
+    notReady: async () => {
+      const reasons: string[] = [];
+      const active = await isProviderActive(chain.reader, {
+        deployment: chain.deployment,
+        provider: chain.address,
+      }).catch(() => false);
+      if (!active) reasons.push("the provider is not active on-chain (jailed or under-staked)");
+      if (offers.offers.length === 0) reasons.push("no offer is published");
+      const disk = await diskReserveProblem(config);
+      if (disk) reasons.push(disk);
+      return reasons;
+    },
+    status: async () => {
+      const components = await deps.status();
+      const hardware = components.hardware as ReturnType<typeof machine.status>;
+      return {
+        version: VERSION,
+        provider: chain.address,
+        region: config.region,
+        executor: machine.executor.name,
+        hardware: { ...hardware, executor: undefined },
+        offers: components.offers,
+        capacity: { gpus: allocator.total, freeGpus: allocator.free.length },
+        leases: components.leases,
+        components,
+      };
+    },
+  });
+  const [host, port] = splitListen(config.api.listen);
+  const server = serve({ fetch: app.fetch, hostname: host, port });
+  await new Promise<void>((resolve, reject) => {
+    server.once("listening", () => resolve());
+    server.once("error", (error: NodeJS.ErrnoException) =>
+      reject(
+        error.code === "EADDRINUSE"
+          ? new Error(`api.listen ${config.api.listen} is already in use: stop what listens there or pick another port`)
+          : error,
+      ),
+    );
+  });
+  const address = server.address();
+  const url =
+    typeof address === "object" && address
+      ? `http://${host}:${address.port}`
+      : (config.api.publicUrl ?? `http://${host}:${port}`);
+  return {
+    url,
+    status: () => ({ url }),
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        // A server that never started listening has nothing to close: don't wait on it.
+        if (!server.listening) resolve();
+      }),
+  };
+}
+
+// ------------------------------------------------------------------ folders
 
 /**
  * The folder for job folders. bwrap opens a job folder as the unprivileged sandbox user, so every
@@ -100,326 +624,6 @@ function untraversable(dir: string): string | undefined {
     if ((statSync(d).mode & 0o001) === 0) return d;
     if (d === "/") return undefined;
   }
-}
-
-/**
- * Starts a provider node for `config` with the given account.
- * @example
- * const node = await startProvider(config, { account: privateKeyToAccount(key) });
- * console.log(node.url);
- */
-export async function startProvider(
-  config: ProviderConfig,
-  options: { account: Account; log?: Logger; signals?: boolean },
-): Promise<ProviderNode> {
-  const log = options.log ?? createLogger();
-  const shutdown = createShutdown({
-    signals: options.signals ?? false,
-    onError: (name, error) => log.error("stopping a component failed", { name, error: (error as Error).message }),
-  });
-  const account = options.account;
-  const address = account.address;
-  await mkdir(config.stateDir, { recursive: true });
-  const jobsDir = await chooseJobsDir(config, log);
-
-  // Chain
-  const deployment: Deployment = await loadDeploymentFile(config.chain.deployment);
-  const chain = defineChain({
-    id: deployment.chainId,
-    name: `chain ${deployment.chainId}`,
-    nativeCurrency: { name: "Ether", symbol: "ETH", decimals: 18 },
-    rpcUrls: { default: { http: [config.chain.rpcUrl] } },
-  });
-  const publicClient = createPublicClient({
-    chain,
-    transport: http(config.chain.rpcUrl, { retryCount: 3 }),
-    pollingInterval: Math.min(config.chain.pollIntervalMs, 250),
-  }) as PublicClient;
-  const walletClient = createWalletClient({ chain, transport: http(config.chain.rpcUrl), account });
-  const chainId = await publicClient.getChainId().catch((error: Error) => {
-    throw new Error(`cannot reach the chain at ${config.chain.rpcUrl}: ${error.message}`);
-  });
-  if (chainId !== deployment.chainId) {
-    throw new Error(
-      `the RPC at ${config.chain.rpcUrl} is chain ${chainId}, but ${config.chain.deployment} is for chain ${deployment.chainId}`,
-    );
-  }
-
-  // State
-  const store = new ProviderStore(`${config.stateDir}/provider.db`);
-  shutdown.add("store", () => store.close());
-  const tx = createTxSender({ publicClient, walletClient, store: store.db, log: log.child({ component: "tx" }) });
-  await tx.resume();
-
-  // Hardware and executor
-  const hardware = await describeHardware(config);
-  log.info("hardware detected", {
-    gpus: hardware.gpus.map((g) => `${g.index}:${g.modelId}`).join(",") || "none",
-    skipped: hardware.skipped.length,
-    cpuCores: hardware.cpu.cores,
-    memoryMiB: hardware.cpu.memoryMiB,
-    ...(hardware.noGpuReason ? { cpuOnly: hardware.noGpuReason } : {}),
-  });
-  for (const s of hardware.skipped) log.info("not offering a GPU", { index: s.index, name: s.name, reason: s.reason });
-  const executor = executorFor(config);
-  const executorCheck = await executor.check();
-  if (!executorCheck.ok) throw new Error(`the ${executor.name} executor cannot run here: ${executorCheck.reason}`);
-
-  // Identity and stake (idempotent: a restart changes nothing that is already right)
-  const registry = { address: deployment.registry, abi: providerRegistryAbi } as const;
-  const market = { address: deployment.marketplace, abi: marketplaceAbi } as const;
-  const [host, port] = splitListen(config.api.listen);
-  const publicUrl = config.api.publicUrl ?? `http://${host}:${port}`;
-  const metadataHash = keccak256(
-    toHex(JSON.stringify({ version: VERSION, gpus: hardware.gpus.map((g) => g.modelId), cpu: hardware.cpu.cores })),
-  );
-  const registered = await publicClient.readContract({ ...registry, functionName: "getProvider", args: [address] });
-  const profile = [publicUrl, toLabel(config.region), metadataHash, address] as const;
-  if (!registered.registered) {
-    await tx.write(`register:${address}`, { ...registry, functionName: "register", args: profile });
-    log.info("registered on-chain", { endpoint: publicUrl, region: config.region });
-  } else if (
-    registered.endpoint !== publicUrl ||
-    registered.region !== profile[1] ||
-    registered.metadataHash !== metadataHash ||
-    registered.apiSigner.toLowerCase() !== address.toLowerCase()
-  ) {
-    await tx.write(`update:${publicUrl}:${config.region}:${metadataHash}`, {
-      ...registry,
-      functionName: "update",
-      args: profile,
-    });
-    log.info("updated the on-chain registration", { endpoint: publicUrl, region: config.region });
-  }
-
-  const desired = desiredOffers(config, hardware, log);
-  // A bid must be covered by stake on top of what the offers commit (the registry checks
-  // committed + bid units): with bidding on, stake for every GPU (one unit on a CPU machine) as well.
-  const bidUnits = config.bidding.enabled ? BigInt(Math.max(hardware.gpus.length, 1)) : 0n;
-  const units = desired.reduce((n, o) => n + BigInt(Math.max(o.resources.gpuCount, 1) * o.maxLeases), 0n) + bidUnits;
-  const params = await publicClient.readContract({ ...registry, functionName: "parameters" });
-  const required = units * params.minStakePerGpu;
-  // The larger of the two (bigints: Math.max does not take them).
-  const target = config.stake > required ? config.stake : required;
-  const current = (await publicClient.readContract({ ...registry, functionName: "getProvider", args: [address] }))
-    .stake;
-  if (current < target) {
-    const amount = target - current;
-    const allowance = await publicClient.readContract({
-      address: deployment.token,
-      abi: ocxTokenAbi,
-      functionName: "allowance",
-      args: [address, deployment.registry],
-    });
-    if (allowance < amount) {
-      await tx.write(`approve:registry:${Date.now()}`, {
-        address: deployment.token,
-        abi: ocxTokenAbi,
-        functionName: "approve",
-        args: [deployment.registry, maxUint256],
-      });
-    }
-    await tx.write(`stake:${target}:${current}`, { ...registry, functionName: "stake", args: [amount] });
-    log.info("topped up stake", {
-      staked: formatEther(target),
-      added: formatEther(amount),
-      required: formatEther(required),
-    });
-  }
-
-  // Market and leases
-  const allocator = new GpuAllocator(gpuIds(hardware));
-  const offers = createOfferBook({
-    publicClient,
-    tx,
-    deployment,
-    provider: address,
-    allocator,
-    log: log.child({ component: "offers" }),
-  });
-  const onCapacityChange = () => void offers.refresh();
-  const leases = createLeaseService({
-    store,
-    tx,
-    publicClient,
-    deployment,
-    provider: address,
-    executor,
-    allocator,
-    stateDir: config.stateDir,
-    jobsDir,
-    log: log.child({ component: "leases" }),
-    onCapacityChange,
-  });
-  const bids =
-    config.bidding.enabled && config.bidding.pricing
-      ? createBidEngine({
-          publicClient,
-          tx,
-          deployment,
-          provider: address,
-          region: config.region,
-          hardware,
-          allocator,
-          store,
-          pricing: pricingFrom(config.bidding.pricing),
-          log,
-          onCapacityChange,
-        })
-      : undefined;
-  bids?.recover();
-  await leases.recover();
-  await offers.sync(desired);
-
-  const events = followEvents({
-    publicClient,
-    marketplace: deployment.marketplace,
-    store,
-    startBlock: BigInt(deployment.startBlock),
-    pollIntervalMs: config.chain.pollIntervalMs,
-    log: log.child({ component: "events" }),
-    handle: async (event) => {
-      await leases.handleEvent(event);
-      await bids?.handleEvent(event);
-    },
-  });
-  await events.poll();
-  events.start();
-  shutdown.add("events", () => events.stop());
-
-  // Escrow watch, auction closes and scheduled withdrawals
-  let lastWithdraw = Date.now();
-  let lastDetection = Date.now();
-  let ticking = false;
-  const timer = setInterval(async () => {
-    if (ticking) return;
-    ticking = true;
-    try {
-      await leases.tick();
-      await bids?.tick();
-      if (Date.now() - lastDetection >= HARDWARE_RECHECK_MS) {
-        lastDetection = Date.now();
-        await recheckGpus();
-      }
-      if (Date.now() - lastWithdraw >= config.withdrawIntervalSeconds * 1000) {
-        lastWithdraw = Date.now();
-        await withdrawEarnings();
-      }
-    } catch (error) {
-      log.warn("periodic work failed; will retry", { error: (error as Error).message });
-    } finally {
-      ticking = false;
-    }
-  }, 1000);
-  shutdown.add("timers", () => clearInterval(timer));
-
-  /** A GPU that vanished (driver fault, taken for other work) is no longer sold: offers needing it pause. */
-  const recheckGpus = async () => {
-    if (hardware.gpus.length === 0) return;
-    const now = await describeHardware(config);
-    const ids = gpuIds(now);
-    const gone = gpuIds(hardware).filter((id) => !ids.includes(id));
-    const back = ids.filter((id) => !gpuIds(hardware).includes(id));
-    if (gone.length === 0 && back.length === 0) return;
-    log.warn("the GPUs on offer changed; adjusting offers", { gone: gone.join(","), back: back.join(",") });
-    hardware.gpus = now.gpus;
-    allocator.setGpus(ids);
-    await offers.refresh();
-  };
-
-  const withdrawEarnings = async () => {
-    const live = store
-      .liveLeases()
-      .filter((l) => l.phase === "running" || l.phase === "acknowledged")
-      .map((l) => l.id);
-    const earned = await publicClient.readContract({ ...market, functionName: "earningsOf", args: [address] });
-    if (earned === 0n && live.length === 0) return;
-    await tx
-      .write(`withdraw:${Date.now()}`, { ...market, functionName: "withdraw", args: [live] })
-      .then(() => log.info("withdrew earnings", { leases: live.length }))
-      .catch((error: Error) => log.info("nothing withdrawn", { reason: error.message }));
-  };
-
-  // Metrics and API
-  const metrics = createMetrics("ocx_provider_");
-  new Gauge({
-    name: "ocx_provider_gpus_free",
-    help: "GPUs not held by a lease or a bid reservation",
-    registers: [metrics],
-    collect() {
-      this.set(allocator.free.length);
-    },
-  });
-  new Gauge({
-    name: "ocx_provider_leases",
-    help: "Leases by phase",
-    labelNames: ["phase"],
-    registers: [metrics],
-    collect() {
-      this.reset();
-      for (const l of store.allLeases()) this.inc({ phase: l.phase });
-    },
-  });
-  const findLease = async (id: bigint) => {
-    await events.poll().catch(() => {});
-    return store.getLease(id);
-  };
-  const app = createApi({
-    deployment,
-    store,
-    leases,
-    metrics,
-    maxUploadBytes: config.api.maxUploadMiB * 1024 * 1024,
-    maxSignatureAgeSeconds: config.api.maxSignatureAgeSeconds,
-    findLease,
-    notReady: async () => {
-      const reasons: string[] = [];
-      if (
-        !(await publicClient
-          .readContract({ ...registry, functionName: "isActive", args: [address] })
-          .catch(() => false))
-      ) {
-        reasons.push("the provider is not active on-chain (jailed or under-staked)");
-      }
-      if (offers.offers.length === 0) reasons.push("no offer is published");
-      return reasons;
-    },
-    status: async () => ({
-      version: VERSION,
-      provider: address,
-      region: config.region,
-      executor: executor.name,
-      hardware: {
-        gpus: hardware.gpus.map((g) => ({ index: g.index, model: g.modelId, name: g.name, vramMiB: g.vramMiB })),
-        skipped: hardware.skipped,
-        cpu: { cores: hardware.cpu.cores, memoryMiB: hardware.cpu.memoryMiB, diskFreeMiB: hardware.cpu.diskFreeMiB },
-        driverVersion: hardware.driverVersion,
-        cudaVersion: hardware.cudaVersion,
-      },
-      offers: offers.offers.map((o) => ({
-        offerId: o.offerId.toString(),
-        model: o.model,
-        gpus: o.resources.gpuCount,
-        pricePerSecond: o.pricePerSecond.toString(),
-        maxLeases: o.maxLeases,
-        state: o.state,
-      })),
-      capacity: { gpus: allocator.total, freeGpus: allocator.free.length },
-      leases: leases.status(),
-    }),
-  });
-  const server = serve({ fetch: app.fetch, hostname: host, port });
-  await new Promise<void>((resolve, reject) => {
-    server.once("listening", () => resolve());
-    server.once("error", reject);
-  });
-  shutdown.add("http", () => new Promise<void>((resolve) => server.close(() => resolve())));
-  shutdown.add("leases", () => leases.close());
-  const address_ = server.address();
-  const url = typeof address_ === "object" && address_ ? `http://${host}:${address_.port}` : publicUrl;
-  log.info("provider node is up", { api: url, provider: address, offers: offers.offers.length });
-
-  return { url, address, hardware, close: () => shutdown.run("close"), done: shutdown.done };
 }
 
 function splitListen(listen: string): [string, number] {

@@ -65,10 +65,27 @@ export function followEvents(options: {
     }
   };
 
+  // An outage is logged when it begins and when it ends, not on every poll.
+  let failingSince: number | undefined;
   const loop = async () => {
     if (stopped) return;
-    running = poll().catch((error: unknown) =>
-      log.warn("reading chain events failed; will retry", { error: (error as Error).message }),
+    running = poll().then(
+      () => {
+        if (failingSince !== undefined) {
+          log.info("reading chain events again; caught up", {
+            afterSeconds: Math.round((Date.now() - failingSince) / 1000),
+            cursor: cursor.toString(),
+          });
+          failingSince = undefined;
+        }
+      },
+      (error: unknown) => {
+        if (failingSince !== undefined) return;
+        failingSince = Date.now();
+        log.warn("reading chain events failed; retrying quietly until the chain answers", {
+          error: (error as Error).message.split("\n")[0],
+        });
+      },
     );
     await running;
     if (!stopped) timer = setTimeout(loop, options.pollIntervalMs);

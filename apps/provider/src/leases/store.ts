@@ -1,16 +1,10 @@
 // The provider's durable state in SQLite: leases and what runs for them, bid reservations, the
 // chain cursor and the signatures already used. Everything the node needs after a SIGKILL is here.
 import { openStore, type Store, TX_MIGRATION } from "@ocx/node-kit";
-import type { ProviderLeaseStatus } from "@ocx/sdk";
+import { FINAL_PHASES, type LeasePhase } from "./machine.js";
 
-/**
- * Where a lease stands on this node. The order of a happy lease:
- * `pending` (seen, not acknowledged) → `acknowledged` (waiting for the buyer's manifest)
- * → `running` → `finishing` (workload ended; packing outputs, completing on-chain) → `completed`.
- * Other ends: `cancelled` (before acknowledgement), `closed` (the buyer closed it), `exhausted`
- * (the escrow ran out and the workload was stopped), `failed` (the node could not run it).
- */
-export type LeasePhase = ProviderLeaseStatus["phase"];
+export type { LeasePhase } from "./machine.js";
+export { FINAL_PHASES } from "./machine.js";
 
 /** The compute a lease bought, in the units the workload limits use. */
 export interface LeaseBundle {
@@ -20,7 +14,8 @@ export interface LeaseBundle {
   diskMiB: number;
 }
 
-export const FINAL_PHASES: readonly LeasePhase[] = ["completed", "cancelled", "closed", "exhausted", "failed"];
+/** What kind of lease: a batch job today; long-running services come next (see machine.ts). */
+export type LeaseKind = "batch";
 
 export interface LeaseRecord {
   id: bigint;
@@ -47,6 +42,17 @@ export interface LeaseRecord {
   resultSize: number | null;
   /** Why the lease is in its phase, for people reading `status`. */
   message: string;
+  kind: LeaseKind;
+  /** Unix seconds the workload exited (from its exit status): billing stops here, not when packing ends. */
+  endedAt: number | null;
+  /** Unix seconds the node last saw the workload alive: the end to bill when nothing recorded its exit. */
+  aliveAt: number | null;
+  /** Unix seconds the escrow pays up to (settledAt + ceil(escrow / price)); the node stops the workload then by its own clock. */
+  paidUntil: number | null;
+  /** Milliseconds since the epoch when the lease reached a final phase; retention counts from here. */
+  finalAt: number | null;
+  /** Milliseconds since the epoch when retention removed the lease's files. */
+  cleanedAt: number | null;
   updatedAt: number;
 }
 
@@ -86,6 +92,33 @@ const MIGRATIONS = [
   CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
   CREATE TABLE used_signature (signature TEXT PRIMARY KEY, expires_at INTEGER NOT NULL);
   ${TX_MIGRATION}`,
+  // 2: the lease machine's bookkeeping (kind, exit and alive times, paid-until, retention), the
+  // history of every state machine move, and the provider-signed quotes' nonces.
+  `ALTER TABLE lease ADD COLUMN kind TEXT NOT NULL DEFAULT 'batch';
+  ALTER TABLE lease ADD COLUMN ended_at INTEGER;
+  ALTER TABLE lease ADD COLUMN alive_at INTEGER;
+  ALTER TABLE lease ADD COLUMN paid_until INTEGER;
+  ALTER TABLE lease ADD COLUMN final_at INTEGER;
+  ALTER TABLE lease ADD COLUMN cleaned_at INTEGER;
+  CREATE TABLE transition (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    machine TEXT NOT NULL,
+    subject TEXT NOT NULL,
+    from_state TEXT NOT NULL,
+    to_state TEXT NOT NULL,
+    reason TEXT NOT NULL,
+    at INTEGER NOT NULL
+  );
+  CREATE INDEX transition_subject ON transition (machine, subject);
+  CREATE TABLE quote (
+    nonce INTEGER PRIMARY KEY AUTOINCREMENT,
+    offer_id TEXT NOT NULL,
+    buyer TEXT NOT NULL,
+    manifest_hash TEXT NOT NULL,
+    price_per_second TEXT NOT NULL,
+    expiry INTEGER NOT NULL,
+    created_at INTEGER NOT NULL
+  );`,
 ];
 
 interface LeaseRow {
@@ -109,6 +142,12 @@ interface LeaseRow {
   result_hash: string | null;
   result_size: number | null;
   message: string;
+  kind: LeaseKind;
+  ended_at: number | null;
+  alive_at: number | null;
+  paid_until: number | null;
+  final_at: number | null;
+  cleaned_at: number | null;
   updated_at: number;
 }
 
@@ -133,6 +172,12 @@ const fromRow = (r: LeaseRow): LeaseRecord => ({
   resultHash: r.result_hash as `0x${string}` | null,
   resultSize: r.result_size,
   message: r.message,
+  kind: r.kind,
+  endedAt: r.ended_at,
+  aliveAt: r.alive_at,
+  paidUntil: r.paid_until,
+  finalAt: r.final_at,
+  cleanedAt: r.cleaned_at,
   updatedAt: r.updated_at,
 });
 
@@ -156,6 +201,12 @@ const COLUMNS: Record<keyof Omit<LeaseRecord, "id" | "updatedAt">, string> = {
   resultHash: "result_hash",
   resultSize: "result_size",
   message: "message",
+  kind: "kind",
+  endedAt: "ended_at",
+  aliveAt: "alive_at",
+  paidUntil: "paid_until",
+  finalAt: "final_at",
+  cleanedAt: "cleaned_at",
 };
 
 const toColumn = (value: unknown): unknown =>
@@ -166,6 +217,9 @@ const toColumn = (value: unknown): unknown =>
       : value !== null && typeof value === "object"
         ? JSON.stringify(value)
         : value;
+
+/** Fields of a lease that can change (the phase only through `moveLease`). */
+export type LeaseFields = Partial<Omit<LeaseRecord, "id" | "updatedAt" | "phase">>;
 
 /** The provider's state database. */
 export class ProviderStore {
@@ -206,8 +260,82 @@ export class ProviderStore {
     return row && fromRow(row);
   }
 
-  /** Changes the given fields of a lease. */
-  updateLease(id: bigint, fields: Partial<Omit<LeaseRecord, "id" | "updatedAt">>): LeaseRecord {
+  /**
+   * Changes the given fields of a lease, but never its phase: phases change only through
+   * `moveLease`, the lease machine's one path.
+   */
+  updateLease(id: bigint, fields: LeaseFields): LeaseRecord {
+    if ("phase" in fields) throw new Error(`lease ${id}: the phase changes only through the lease machine (moveLease)`);
+    return this.writeLease(id, fields);
+  }
+
+  /**
+   * Moves lease `id` from `from` to `to` with the given fields, and records the move with its
+   * reason, in one transaction. The caller has checked the move against the table; this refuses it
+   * when the lease is no longer in `from` (another path moved it first).
+   */
+  moveLease(id: bigint, from: LeasePhase, to: LeasePhase, reason: string, fields: LeaseFields = {}): LeaseRecord {
+    return this.db.transaction(() => {
+      const now = this.getLease(id)?.phase;
+      if (now !== from) {
+        throw new Error(`lease ${id} moved from "${from}" to "${now ?? "unknown"}" before it could move to "${to}"`);
+      }
+      const final = FINAL_PHASES.includes(to) ? { finalAt: Date.now() } : {};
+      this.recordTransition("lease", id.toString(), from, to, reason);
+      return this.writeLease(id, { ...fields, ...final, phase: to, message: reason });
+    })();
+  }
+
+  /** Appends a move to the history of state machine moves. */
+  recordTransition(machine: string, subject: string, from: string, to: string, reason: string): void {
+    this.db
+      .prepare("INSERT INTO transition (machine, subject, from_state, to_state, reason, at) VALUES (?, ?, ?, ?, ?, ?)")
+      .run(machine, subject, from, to, reason, Date.now());
+  }
+
+  /** The moves of one subject (a lease id, a request id), oldest first. */
+  transitions(machine: string, subject: string): { from: string; to: string; reason: string; at: number }[] {
+    return this.db
+      .prepare<[string, string], { from: string; to: string; reason: string; at: number }>(
+        "SELECT from_state AS 'from', to_state AS 'to', reason, at FROM transition WHERE machine = ? AND subject = ? ORDER BY seq",
+      )
+      .all(machine, subject);
+  }
+
+  /** Leases in a final phase whose files are still on disk, that reached it before `beforeMs`. */
+  leasesToClean(beforeMs: number): LeaseRecord[] {
+    return this.db
+      .prepare<[number], LeaseRow>(
+        "SELECT * FROM lease WHERE final_at IS NOT NULL AND final_at < ? AND cleaned_at IS NULL ORDER BY CAST(id AS INTEGER)",
+      )
+      .all(beforeMs)
+      .map(fromRow);
+  }
+
+  /** Takes the next quote nonce, recording what it was signed for. Nonces never repeat, across restarts. */
+  nextQuoteNonce(quote: {
+    offerId: bigint;
+    buyer: string;
+    manifestHash: string;
+    pricePerSecond: bigint;
+    expiry: number;
+  }): bigint {
+    const result = this.db
+      .prepare(
+        "INSERT INTO quote (offer_id, buyer, manifest_hash, price_per_second, expiry, created_at) VALUES (?, ?, ?, ?, ?, ?)",
+      )
+      .run(
+        quote.offerId.toString(),
+        quote.buyer,
+        quote.manifestHash,
+        quote.pricePerSecond.toString(),
+        quote.expiry,
+        Date.now(),
+      );
+    return BigInt(result.lastInsertRowid);
+  }
+
+  private writeLease(id: bigint, fields: LeaseFields & { phase?: LeasePhase }): LeaseRecord {
     const entries = Object.entries(fields).filter(([, v]) => v !== undefined);
     const sets = entries.map(([k]) => `${COLUMNS[k as keyof typeof COLUMNS]} = ?`);
     this.db

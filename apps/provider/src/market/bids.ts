@@ -1,16 +1,17 @@
 // The bid engine: one small state machine per open request that fits this machine —
 // reserve GPUs → price → bid → wait for win, loss or the deadline → release (or hand to the lease).
-import type { Logger, TxSender } from "@ocx/node-kit";
-import { type Deployment, fromLabel, marketplaceAbi, type ResourceBundle, toLabel } from "@ocx/sdk";
-import type { Address, PublicClient } from "viem";
+import type { Logger, Registry } from "@ocx/node-kit";
+import { closeAuctionSync, fromLabel, getRequest, placeBidSync, type ResourceBundle, toLabel } from "@ocx/sdk";
+import type { ChainAccess } from "../chain/client.js";
+import { RequestState } from "../chain/enums.js";
 import type { MarketplaceEvent } from "../chain/events.js";
 import type { Hardware } from "../hardware.js";
 import type { GpuAllocator } from "../leases/allocation.js";
+import { recordMove, transitionCounter } from "../leases/machine.js";
 import type { ProviderStore } from "../leases/store.js";
 import type { Bundle } from "./offers.js";
 import { type PricingStrategy, pricingRequestOf } from "./pricing.js";
-
-type ReservationState = "reserved" | "bid" | "won" | "lost" | "skipped" | "expired";
+import { RESERVATION_MACHINE, type ReservationState } from "./reservation.js";
 
 type Requirements = ResourceBundle;
 
@@ -20,29 +21,39 @@ const EXPIRY_GRACE_SECONDS = 600;
 export type BidEngine = ReturnType<typeof createBidEngine>;
 
 export function createBidEngine(options: {
-  publicClient: PublicClient;
-  tx: TxSender;
-  deployment: Deployment;
-  provider: Address;
+  chain: ChainAccess;
   region: string;
   hardware: Hardware;
   allocator: GpuAllocator;
   store: ProviderStore;
   pricing: PricingStrategy;
   log: Logger;
+  metrics?: Registry;
   onCapacityChange?: () => void;
 }) {
-  const { publicClient, tx, deployment, provider, hardware, allocator, store, pricing } = options;
-  const market = { address: deployment.marketplace, abi: marketplaceAbi } as const;
+  const { chain, hardware, allocator, store, pricing } = options;
+  const { deployment, reader, address: provider } = chain;
+  const counter = options.metrics ? transitionCounter(options.metrics) : undefined;
   const owner = (requestId: bigint) => `request:${requestId}`;
   const log = options.log.child({ component: "bids" });
   const db = store.db;
 
+  /** Moves a reservation through its machine: checked against the table, persisted with its reason, logged, counted. */
   const setState = (
     requestId: bigint,
-    state: ReservationState,
+    state: Exclude<ReservationState, "none">,
+    reason: string,
     fields: { gpus?: string[]; price?: bigint; deadline?: number } = {},
   ) => {
+    const from = stateOf(requestId) ?? "none";
+    RESERVATION_MACHINE.check(`request ${requestId}`, from, state);
+    store.recordTransition("reservation", requestId.toString(), from, state, reason);
+    recordMove(RESERVATION_MACHINE, counter, log, {
+      from,
+      to: state,
+      reason,
+      fields: { requestId, ...(fields.price !== undefined ? { pricePerSecond: fields.price } : {}) },
+    });
     // A request skipped before anything was reserved has no GPUs: record [] rather than break the
     // NOT NULL column (which failed the event handler and stalled every later chain event).
     db.prepare(
@@ -62,10 +73,9 @@ export function createBidEngine(options: {
       .prepare<[string], { state: ReservationState }>("SELECT state FROM reservation WHERE request_id = ?")
       .get(requestId.toString())?.state;
 
-  const release = (requestId: bigint, state: ReservationState, why: string) => {
+  const release = (requestId: bigint, state: "lost" | "skipped" | "expired", why: string) => {
     allocator.release(owner(requestId));
-    setState(requestId, state);
-    log.info(why, { requestId, state });
+    setState(requestId, state, why);
     options.onCapacityChange?.();
   };
 
@@ -102,21 +112,26 @@ export function createBidEngine(options: {
 
   const consider = async (requestId: bigint) => {
     if (stateOf(requestId)) return; // already handled (events replay after a restart)
-    const request = await publicClient.readContract({ ...market, functionName: "getRequest", args: [requestId] });
-    if (request.state !== 1) return;
+    const request = await getRequest(reader, { deployment, requestId });
+    if (request.state !== RequestState.Open) return;
     const why = misfit(request.requirements);
     if (why) {
-      setState(requestId, "skipped", { deadline: request.biddingDeadline });
-      log.info("not bidding: request does not fit", { requestId, why });
+      setState(requestId, "skipped", `not bidding: the request does not fit (${why})`, {
+        deadline: request.biddingDeadline,
+      });
       return;
     }
     const gpus = allocator.allocate(owner(requestId), request.requirements.gpuCount);
     if (!gpus) {
-      setState(requestId, "skipped", { deadline: request.biddingDeadline });
-      log.info("not bidding: no free GPUs to reserve", { requestId, wants: request.requirements.gpuCount });
+      setState(requestId, "skipped", `not bidding: no ${request.requirements.gpuCount} free GPU(s) to reserve`, {
+        deadline: request.biddingDeadline,
+      });
       return;
     }
-    setState(requestId, "reserved", { gpus, deadline: request.biddingDeadline });
+    setState(requestId, "reserved", "the request fits: GPUs reserved while pricing", {
+      gpus,
+      deadline: request.biddingDeadline,
+    });
     options.onCapacityChange?.();
     let price: bigint | null;
     try {
@@ -133,13 +148,13 @@ export function createBidEngine(options: {
       );
     }
     try {
-      await tx.write(`bid:${requestId}`, {
-        ...market,
-        functionName: "bid",
-        args: [requestId, price, bundleFor(request.requirements)],
+      await placeBidSync(chain.writer(`bid:${requestId}`), {
+        deployment,
+        requestId,
+        pricePerSecond: price,
+        resources: bundleFor(request.requirements),
       });
-      setState(requestId, "bid", { price });
-      log.info("bid on request", { requestId, pricePerSecond: price, gpus });
+      setState(requestId, "bid", `bid ${price}/s on the request with GPU(s) ${gpus.join(",") || "none"}`, { price });
     } catch (error) {
       release(requestId, "skipped", `bidding failed: ${(error as Error).message}`);
     }
@@ -152,8 +167,7 @@ export function createBidEngine(options: {
       const state = stateOf(requestId);
       if (state !== "bid" && state !== "reserved") return;
       if (winner.toLowerCase() === provider.toLowerCase()) {
-        setState(requestId, "won");
-        log.info("won the auction; the lease takes the reserved GPUs", { requestId, leaseId: event.args.leaseId });
+        setState(requestId, "won", `won the auction; lease ${event.args.leaseId} takes the reserved GPUs`);
       } else release(requestId, "lost", "lost the auction; released the reserved GPUs");
       return;
     }
@@ -170,7 +184,7 @@ export function createBidEngine(options: {
   const tick = async () => {
     // Deadlines are chain time. A chain's clock can run ahead of this machine's (a devnet whose
     // time was moved, a sequencer's skew), and closeAuction only checks block time: take the later.
-    const head = await publicClient.getBlock({ blockTag: "latest" });
+    const head = await reader.getBlock({ blockTag: "latest" });
     const now = Math.max(Math.floor(Date.now() / 1000), Number(head.timestamp));
     const open = db
       .prepare<[number], { request_id: string; deadline: number }>(
@@ -179,11 +193,10 @@ export function createBidEngine(options: {
       .all(now);
     for (const row of open) {
       const id = BigInt(row.request_id);
-      const request = await publicClient.readContract({ ...market, functionName: "getRequest", args: [id] });
-      if (request.state !== 1) continue; // its close event will arrive
+      const request = await getRequest(reader, { deployment, requestId: id });
+      if (request.state !== RequestState.Open) continue; // its close event will arrive
       if (request.bestBidder.toLowerCase() === provider.toLowerCase()) {
-        await tx
-          .write(`close:${id}`, { ...market, functionName: "closeAuction", args: [id] })
+        await closeAuctionSync(chain.writer(`close:${id}`), { deployment, requestId: id })
           .then(() => log.info("closed the auction we lead", { requestId: id }))
           .catch((error: Error) => log.warn("closing the auction failed", { requestId: id, error: error.message }));
       } else if (now > row.deadline + EXPIRY_GRACE_SECONDS) {

@@ -1,13 +1,24 @@
 // The node's standing offers: published from the config and the detected hardware, and kept true —
 // paused when the GPUs they sell are taken or gone, resumed when they are free again.
-import type { Logger, TxSender } from "@ocx/node-kit";
-import { type Deployment, marketplaceAbi, perHourToPerSecond, type ResourceBundle, toLabel } from "@ocx/sdk";
-import { type Address, type PublicClient, parseEventLogs } from "viem";
+import type { Logger } from "@ocx/node-kit";
+import {
+  getCounts,
+  getOffer,
+  marketplaceAbi,
+  pauseOfferSync,
+  perHourToPerSecond,
+  postOfferSync,
+  type ResourceBundle,
+  resumeOfferSync,
+  toLabel,
+  updateOfferSync,
+  withdrawOfferSync,
+} from "@ocx/sdk";
+import type { ChainAccess } from "../chain/client.js";
+import { nameOf, OfferState } from "../chain/enums.js";
 import type { OfferConfig, ProviderConfig } from "../config.js";
 import type { Hardware } from "../hardware.js";
 import type { GpuAllocator } from "../leases/allocation.js";
-
-const OFFER_STATE = ["None", "Active", "Paused", "Withdrawn"] as const;
 
 export type Bundle = ResourceBundle;
 
@@ -24,7 +35,7 @@ export interface DesiredOffer {
 
 export interface PublishedOffer extends DesiredOffer {
   offerId: bigint;
-  state: (typeof OFFER_STATE)[number];
+  state: keyof typeof OfferState;
 }
 
 /**
@@ -107,23 +118,17 @@ const sameBundle = (a: Bundle, b: Bundle) =>
 export type OfferBook = ReturnType<typeof createOfferBook>;
 
 /** Publishes and maintains the node's offers. */
-export function createOfferBook(options: {
-  publicClient: PublicClient;
-  tx: TxSender;
-  deployment: Deployment;
-  provider: Address;
-  allocator: GpuAllocator;
-  log: Logger;
-}) {
-  const { publicClient, tx, deployment, provider, allocator, log } = options;
-  const market = { address: deployment.marketplace, abi: marketplaceAbi } as const;
+export function createOfferBook(options: { chain: ChainAccess; allocator: GpuAllocator; log: Logger }) {
+  const { chain, allocator, log } = options;
+  const { deployment, reader, address: provider } = chain;
   let published: PublishedOffer[] = [];
   let refreshing: Promise<void> = Promise.resolve();
 
   /** The provider's offers on-chain (not withdrawn), from its OfferPosted events. */
   const onChainOffers = async () => {
-    const posted = await publicClient.getContractEvents({
-      ...market,
+    const posted = await reader.getContractEvents({
+      address: deployment.marketplace,
+      abi: marketplaceAbi,
       eventName: "OfferPosted",
       args: { provider },
       fromBlock: BigInt(deployment.startBlock),
@@ -131,12 +136,8 @@ export function createOfferBook(options: {
     });
     const offers = [];
     for (const event of posted) {
-      const offer = await publicClient.readContract({
-        ...market,
-        functionName: "getOffer",
-        args: [event.args.offerId],
-      });
-      if (offer.state !== 3) offers.push({ offerId: event.args.offerId, offer });
+      const offer = await getOffer(reader, { deployment, offerId: event.args.offerId });
+      if (offer.state !== OfferState.Withdrawn) offers.push({ offerId: event.args.offerId, offer });
     }
     return offers;
   };
@@ -151,7 +152,13 @@ export function createOfferBook(options: {
     const result: PublishedOffer[] = [];
     for (const want of desired) {
       const match = existing.find((e) => !kept.has(e.offerId) && sameBundle(e.offer.resources, want.resources));
-      const terms = [want.pricePerSecond, want.maxLeases, want.minDuration, want.maxDuration] as const;
+      const terms = {
+        pricePerSecond: want.pricePerSecond,
+        maxLeases: want.maxLeases,
+        minDuration: want.minDuration,
+        maxDuration: want.maxDuration,
+      };
+      const termsKey = Object.values(terms).join(":");
       if (match) {
         kept.add(match.offerId);
         const o = match.offer;
@@ -161,25 +168,24 @@ export function createOfferBook(options: {
           o.minDuration !== want.minDuration ||
           o.maxDuration !== want.maxDuration
         ) {
-          await tx.write(`offer:update:${match.offerId}:${terms.join(":")}`, {
-            ...market,
-            functionName: "updateOffer",
-            args: [match.offerId, ...terms],
+          await updateOfferSync(chain.writer(`offer:update:${match.offerId}:${termsKey}`), {
+            deployment,
+            offerId: match.offerId,
+            ...terms,
           });
           log.info("updated offer to match the config", { offerId: match.offerId, model: want.model });
         } else {
           log.info("offer already on-chain as configured", { offerId: match.offerId, model: want.model });
         }
-        result.push({ ...want, offerId: match.offerId, state: OFFER_STATE[o.state] ?? "None" });
+        result.push({ ...want, offerId: match.offerId, state: nameOf(OfferState, o.state) });
       } else {
-        const before = (await publicClient.readContract({ ...market, functionName: "counts" }))[0];
-        const receipt = await tx.write(`offer:post:${before + 1n}`, {
-          ...market,
-          functionName: "postOffer",
-          args: [want.resources, ...terms],
+        const [before] = await getCounts(reader, { deployment });
+        const { event } = await postOfferSync(chain.writer(`offer:post:${before + 1n}`), {
+          deployment,
+          resources: want.resources,
+          ...terms,
         });
-        const [postedEvent] = parseEventLogs({ abi: marketplaceAbi, logs: receipt.logs, eventName: "OfferPosted" });
-        const offerId = postedEvent?.args.offerId ?? before + 1n;
+        const offerId = event.offerId;
         log.info("posted offer", {
           offerId,
           model: want.model,
@@ -190,11 +196,7 @@ export function createOfferBook(options: {
       }
     }
     for (const stale of existing.filter((e) => !kept.has(e.offerId))) {
-      await tx.write(`offer:withdraw:${stale.offerId}`, {
-        ...market,
-        functionName: "withdrawOffer",
-        args: [stale.offerId],
-      });
+      await withdrawOfferSync(chain.writer(`offer:withdraw:${stale.offerId}`), { deployment, offerId: stale.offerId });
       log.info("withdrew an offer the config no longer has", { offerId: stale.offerId });
     }
     published = result;
@@ -209,11 +211,11 @@ export function createOfferBook(options: {
         const want = canServe ? "Active" : "Paused";
         if (offer.state === want) continue;
         const fn = want === "Active" ? "resumeOffer" : "pauseOffer";
+        const action = want === "Active" ? resumeOfferSync : pauseOfferSync;
         try {
-          await tx.write(`offer:${fn}:${offer.offerId}:${Date.now()}`, {
-            ...market,
-            functionName: fn,
-            args: [offer.offerId],
+          await action(chain.writer(`offer:${fn}:${offer.offerId}:${Date.now()}`), {
+            deployment,
+            offerId: offer.offerId,
           });
           offer.state = want;
           log.info(want === "Active" ? "resumed offer: GPUs free again" : "paused offer: its GPUs are taken", {

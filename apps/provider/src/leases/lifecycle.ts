@@ -1,0 +1,268 @@
+// The life of a lease on this node, as moves of the lease machine: acknowledge, run, finish
+// (pack outputs, complete on-chain at the second the workload exited), and stop (escrow out, buyer
+// closed). Every change of phase goes through `ctx.move`, which checks it against the table.
+import { mkdir, rm } from "node:fs/promises";
+import { acknowledgeLeaseSync, completeLeaseSync, type Manifest, parseCanonicalManifest } from "@ocx/sdk";
+import { LeaseState } from "../chain/enums.js";
+import { packOutputs } from "../workload/outputs.js";
+import type { RunningWorkload, WorkloadExit, WorkloadSpec } from "../workload/types.js";
+import type { LeaseContext } from "./context.js";
+import { paidUntilOf } from "./context.js";
+import { FINAL_PHASES, type LeasePhase } from "./machine.js";
+import type { LeaseRecord } from "./store.js";
+
+/** The disk a job may use: its manifest's request, within what the lease bought. */
+function manifestDiskMiB(manifest: Manifest, bought: number): number {
+  return Math.min(manifest.resources.diskMiB, bought);
+}
+
+/** Unix seconds now, by this machine's clock. */
+const wallNow = () => Math.floor(Date.now() / 1000);
+
+/** Builds the lifecycle part of the lease service. */
+export function createLifecycle(ctx: LeaseContext) {
+  const { store, chain, executor, allocator } = ctx;
+  const deployment = chain.deployment;
+  /** Leases whose completion is in flight, so a tick and an exit do not complete twice at once. */
+  const completing = new Set<string>();
+  /** Leases being stopped: their exit watcher must not finish them, and a second stop waits for the first. */
+  const stopping = new Map<string, Promise<void>>();
+
+  // ------------------------------------------------------------------ acknowledgement
+
+  /** Takes the lease's GPUs (a won auction's reservation, or free ones). */
+  const takeGpus = async (lease: LeaseRecord) => {
+    const bundle = lease.bundle ?? (await ctx.bundleOf(lease));
+    const reserved =
+      lease.requestId !== 0n ? allocator.transfer(`request:${lease.requestId}`, ctx.owner(lease.id)) : [];
+    const gpus =
+      reserved.length >= bundle.gpuCount ? reserved : allocator.allocate(ctx.owner(lease.id), bundle.gpuCount);
+    return { bundle, gpus };
+  };
+
+  /** Reads the lease's paid-until time from the chain (after acknowledgement, a top-up, a settle). */
+  const refreshPaidUntil = async (id: bigint) => {
+    const onChain = await ctx.chainLease(id);
+    if (onChain.settledAt > 0) store.updateLease(id, { paidUntil: paidUntilOf(onChain) });
+    return onChain;
+  };
+
+  const acknowledge = async (lease: LeaseRecord) => {
+    if (ctx.now() > lease.ackDeadline) {
+      ctx.move(lease.id, "cancelled", "acknowledgement deadline passed before the node could acknowledge");
+      return;
+    }
+    const { bundle, gpus } = await takeGpus(lease);
+    if (!gpus) {
+      // Not acknowledging lets the buyer cancel for a full refund; better than taking money for GPUs we lack.
+      allocator.release(ctx.owner(lease.id));
+      ctx.move(lease.id, "failed", `no ${bundle.gpuCount} free GPU(s) for this lease; not acknowledging it`, {
+        bundle,
+      });
+      return;
+    }
+    store.updateLease(lease.id, { gpus, bundle });
+    ctx.capacityChanged();
+    try {
+      const { event } = await acknowledgeLeaseSync(chain.writer(`ack:${lease.id}`), {
+        deployment,
+        leaseId: lease.id,
+      });
+      ctx.move(lease.id, "acknowledged", "acknowledged on-chain; waiting for the buyer's manifest and inputs", {
+        startedAt: Number(event.startedAt),
+      });
+      await refreshPaidUntil(lease.id);
+    } catch (error) {
+      ctx.leaseLog(lease.id).warn("acknowledging failed; will retry", { error: (error as Error).message });
+    }
+  };
+
+  /** A lease the chain already holds as active (a signed quote, or acknowledged before a restart): no transaction. */
+  const adoptActive = async (lease: LeaseRecord, reason: string) => {
+    const { bundle, gpus } = await takeGpus(lease);
+    const onChain = await ctx.chainLease(lease.id);
+    if (!gpus) {
+      // Already paid from now on: nothing to run it on. Completing it at once refunds the buyer.
+      allocator.release(ctx.owner(lease.id));
+      ctx.leaseLog(lease.id).warn(`no ${bundle.gpuCount} free GPU(s) for an active lease; ending it`);
+    }
+    ctx.move(lease.id, "acknowledged", reason, {
+      startedAt: onChain.settledAt,
+      paidUntil: paidUntilOf(onChain),
+      gpus: gpus ?? [],
+      bundle,
+    });
+    ctx.capacityChanged();
+  };
+
+  // ------------------------------------------------------------------ running
+
+  const specOf = (lease: LeaseRecord, manifest: Manifest): WorkloadSpec => {
+    const files = ctx.files(lease.id);
+    const bundle = lease.bundle;
+    return {
+      // Workload names (cgroups, containers) are host-wide: several nodes on one host must not collide.
+      leaseId: `${ctx.workloadTag}-${lease.id}`,
+      jobDir: files.jobDir,
+      command: manifest.command ?? [],
+      env: manifest.env,
+      network: manifest.network,
+      limits: {
+        ...(bundle
+          ? {
+              memoryMiB: bundle.memoryMiB,
+              cpuMillicores: bundle.cpuMillicores,
+              diskMiB: manifestDiskMiB(manifest, bundle.diskMiB),
+            }
+          : {}),
+        pids: 1024,
+      },
+      gpus: lease.gpus,
+      ...(manifest.image ? { image: manifest.image } : {}),
+      stdoutPath: files.stdout,
+      stderrPath: files.stderr,
+      exitPath: files.exit,
+    };
+  };
+
+  const watch = (lease: LeaseRecord, workload: RunningWorkload) => {
+    ctx.running.set(lease.id.toString(), workload);
+    void workload.wait().then(
+      (exit) =>
+        finish(lease.id, exit).catch((error: Error) =>
+          ctx.leaseLog(lease.id).error("finishing the lease failed", { error: error.message }),
+        ),
+      (error: unknown) =>
+        ctx.leaseLog(lease.id).error("lost track of the workload", { error: (error as Error).message }),
+    );
+  };
+
+  const launch = async (lease: LeaseRecord, manifest: Manifest) => {
+    const files = ctx.files(lease.id);
+    await mkdir(files.jobDir, { recursive: true });
+    await mkdir(files.root, { recursive: true });
+    await rm(files.exit, { force: true });
+    const workload = await executor.start(specOf(lease, manifest));
+    for (const warning of workload.warnings) ctx.leaseLog(lease.id).warn(warning);
+    const updated = ctx.move(lease.id, "running", `running with ${executor.name} as pid ${workload.pid}`, {
+      pid: workload.pid,
+      cgroup: workload.cgroup ?? null,
+      aliveAt: wallNow(),
+      endedAt: null,
+    });
+    watch(updated, workload);
+  };
+
+  /** The second the workload exited, as the executor recorded it (now, if it could not say). */
+  const endedAtOf = (exit: WorkloadExit) => exit.endedAt ?? wallNow();
+
+  /** The workload ended by itself: pack the outputs and complete the lease on-chain. */
+  const finish = async (id: bigint, exit: WorkloadExit) => {
+    const key = id.toString();
+    ctx.running.delete(key);
+    const lease = store.getLease(id);
+    // Stopped by us (exhaustion or the buyer's close): `stop` ends the lease, not the watcher.
+    if (lease?.phase !== "running" || stopping.has(key)) return;
+    const why = exit.message
+      ? exit.message
+      : exit.oomKilled
+        ? "killed for exceeding its memory limit"
+        : exit.signal
+          ? `ended by ${exit.signal}`
+          : `exited with code ${exit.exitCode}`;
+    ctx.move(id, "finishing", `workload ${why}; packing outputs`, {
+      exitCode: exit.exitCode,
+      oomKilled: exit.oomKilled,
+      endedAt: endedAtOf(exit),
+    });
+    await complete(id);
+  };
+
+  const pack = async (lease: LeaseRecord) => {
+    const files = ctx.files(lease.id);
+    const manifest = lease.manifest ? parseCanonicalManifest(lease.manifest) : undefined;
+    const packed = await packOutputs(files.jobDir, manifest?.outputs ?? [], files.results);
+    if (packed.missing.length > 0) ctx.leaseLog(lease.id).warn("declared outputs missing", { missing: packed.missing });
+    return store.updateLease(lease.id, { resultHash: packed.sha256, resultSize: packed.size });
+  };
+
+  /** Completes a finishing lease on-chain (packing its outputs first if that was not done). */
+  const complete = async (id: bigint) => {
+    const key = id.toString();
+    if (completing.has(key)) return;
+    completing.add(key);
+    try {
+      let lease = store.getLease(id);
+      if (lease?.phase !== "finishing") return;
+      if (!lease.resultHash) lease = await pack(lease);
+      const exitCode = lease.exitCode ?? -1;
+      try {
+        await completeLeaseSync(chain.writer(`complete:${id}`), {
+          deployment,
+          leaseId: id,
+          resultHash: lease.resultHash as `0x${string}`,
+          exitCode,
+        });
+        // Keep the why of an OOM kill in the final message: "exit code 137" alone does not say it.
+        const oom = lease.oomKilled ? " (its workload was killed for exceeding its memory limit)" : "";
+        ctx.move(id, "completed", `completed on-chain with exit code ${exitCode} and result ${lease.resultHash}${oom}`);
+      } catch (error) {
+        const onChain = await ctx.chainLease(id);
+        if (onChain.state !== LeaseState.Active) {
+          ctx.move(
+            id,
+            "closed",
+            "the lease was closed on-chain before the node completed it; results stay downloadable",
+          );
+        } else {
+          ctx.leaseLog(id).warn("completing on-chain failed; will retry", { error: (error as Error).message });
+          return;
+        }
+      }
+      allocator.release(ctx.owner(id));
+      ctx.capacityChanged();
+    } finally {
+      completing.delete(key);
+    }
+  };
+
+  /**
+   * Stops a lease's workload (if any), frees its GPUs and moves it to `to`, keeping partial outputs
+   * for the buyer. The final phase is written last, once the outputs are packed: whoever sees the
+   * lease exhausted or closed can download its results straight away. A lease already in a final
+   * phase stays as it is (the chain can report an end the node has already acted on).
+   */
+  const stop = async (id: bigint, to: LeasePhase, reason: string) => {
+    const key = id.toString();
+    const earlier = stopping.get(key);
+    if (earlier) return earlier;
+    const lease = store.getLease(id);
+    if (!lease || FINAL_PHASES.includes(lease.phase)) return;
+    const stopped = (async () => {
+      const workload = ctx.running.get(key);
+      if (workload) {
+        ctx.running.delete(key);
+        const exit = await workload.stop(ctx.stopGraceMs ?? 5000);
+        store.updateLease(id, { exitCode: exit.exitCode, oomKilled: exit.oomKilled, endedAt: endedAtOf(exit) });
+        if (lease.manifest) {
+          await pack(store.getLease(id) as LeaseRecord).catch((error: Error) =>
+            ctx.leaseLog(id).warn("packing the partial outputs failed", { error: error.message }),
+          );
+        }
+      }
+      ctx.move(id, to, reason);
+      allocator.release(ctx.owner(id));
+      ctx.capacityChanged();
+    })();
+    stopping.set(key, stopped);
+    try {
+      await stopped;
+    } finally {
+      stopping.delete(key);
+    }
+  };
+
+  return { acknowledge, adoptActive, refreshPaidUntil, specOf, watch, launch, finish, pack, complete, stop };
+}
+
+export type Lifecycle = ReturnType<typeof createLifecycle>;

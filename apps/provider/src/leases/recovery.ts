@@ -1,0 +1,82 @@
+// Recovery after a restart (a clean stop or a kill -9): every live lease is picked up where it was.
+// Workloads that survived are re-attached; those that ended while the node was down are finished
+// and billed up to the second they ended (their exit status, or the last time the node saw them
+// alive), not until the node came back; anything of a workload the node no longer runs is reaped.
+import { parseCanonicalManifest } from "@ocx/sdk";
+import { LeaseState } from "../chain/enums.js";
+import type { LeaseContext } from "./context.js";
+import type { Lifecycle } from "./lifecycle.js";
+
+/** Builds the recovery step; run it once, before following chain events. */
+export function createRecovery(ctx: LeaseContext, lifecycle: Lifecycle) {
+  const { store } = ctx;
+
+  const recover = async () => {
+    for (const lease of store.liveLeases()) ctx.allocator.hold(ctx.owner(lease.id), lease.gpus);
+    for (const lease of store.liveLeases()) {
+      const onChain = await ctx.chainLease(lease.id);
+      const l = ctx.leaseLog(lease.id);
+      if (lease.phase === "running") {
+        const manifest = parseCanonicalManifest(lease.manifest as string);
+        const spec = lifecycle.specOf(lease, manifest);
+        const workload = lease.pid
+          ? await ctx.executor.attach({ pid: lease.pid, ...(lease.cgroup ? { cgroup: lease.cgroup } : {}), spec })
+          : null;
+        if (onChain.state === LeaseState.Closed) {
+          if (workload) ctx.running.set(lease.id.toString(), workload);
+          await lifecycle.stop(
+            lease.id,
+            "closed",
+            "the lease closed on-chain while the node was down; workload stopped",
+          );
+          continue;
+        }
+        if (workload) {
+          l.info("re-attached to the running workload", { pid: lease.pid });
+          lifecycle.watch(lease, workload);
+        } else if (manifest.restart === "on-node-restart") {
+          l.info("the workload did not survive; restarting it as its manifest allows");
+          await lifecycle.launch(lease, manifest);
+        } else {
+          // Closed honestly: billed up to the last second the node saw it alive, and the buyer gets the rest.
+          ctx.move(
+            lease.id,
+            "finishing",
+            "the workload was lost while the node was down and its manifest forbids a restart",
+            { exitCode: -1, endedAt: lease.aliveAt ?? lease.startedAt ?? ctx.now() },
+          );
+          await lifecycle.complete(lease.id);
+        }
+        continue;
+      }
+      if (onChain.state === LeaseState.Closed && lease.phase !== "finishing") {
+        await lifecycle.stop(
+          lease.id,
+          lease.phase === "pending" ? "cancelled" : "closed",
+          "the lease closed on-chain while the node was down",
+        );
+        continue;
+      }
+      if (lease.phase === "pending" && onChain.state === LeaseState.Active) {
+        await lifecycle.adoptActive(lease, "acknowledged on-chain (found active after a restart)");
+      }
+      if (lease.phase === "acknowledged" && lease.paidUntil === null) await lifecycle.refreshPaidUntil(lease.id);
+      if (lease.phase === "finishing") await lifecycle.complete(lease.id);
+    }
+    // Whatever is left of a workload the node does not run now (a sandbox whose wrapper was
+    // killed with the node, an empty cgroup) is ended and removed.
+    const names = new Set([...ctx.running.keys()].map((id) => `${ctx.workloadTag}-${id}`));
+    const report = await ctx.executor.reap((name) => names.has(name), { prefix: `${ctx.workloadTag}-` });
+    for (const r of report.reaped) {
+      ctx.log.warn("ended what was left of a workload this node no longer runs", {
+        workload: r.workloadName,
+        pids: r.pids.join(","),
+        cgroups: r.cgroups.join(","),
+      });
+    }
+    for (const warning of report.warnings) ctx.log.warn(`reaping: ${warning}`);
+    ctx.capacityChanged();
+  };
+
+  return { recover };
+}
