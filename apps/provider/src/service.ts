@@ -31,6 +31,7 @@ import {
   formatEther,
   http,
   keccak256,
+  type LocalAccount,
   maxUint256,
   type PublicClient,
   toHex,
@@ -133,6 +134,8 @@ export async function startProvider(
           return store.store.getLease(id);
         },
         status: () => components.status(),
+        // The registered apiSigner is the provider's own key: it signs every answer of the signed routes.
+        ...(options.account.type === "local" ? { answerSigner: options.account } : {}),
       }),
     );
     common.log.info("provider node is up", {
@@ -518,6 +521,7 @@ async function apiComponent(
     machine: Awaited<ReturnType<typeof hardwareComponent>>;
     findLease: (id: bigint) => Promise<ReturnType<ProviderStore["getLease"]>>;
     status: () => Promise<Record<string, unknown>>;
+    answerSigner?: LocalAccount;
   },
 ) {
   const { config } = common;
@@ -530,6 +534,7 @@ async function apiComponent(
     maxUploadBytes: config.api.maxUploadMiB * 1024 * 1024,
     maxSignatureAgeSeconds: config.api.maxSignatureAgeSeconds,
     findLease: deps.findLease,
+    ...(deps.answerSigner ? { answerSigner: deps.answerSigner } : {}),
     notReady: async () => {
       const reasons: string[] = [];
       const active = await isProviderActive(chain.reader, {

@@ -2,8 +2,7 @@
 // ceil(escrow / price)) is kept in the store, refreshed from the chain on acknowledgement and on
 // top-ups, and enforced by this node's own clock, so a chain that goes away stops nothing from
 // being stopped on time. Exhausted leases are settled on-chain once the chain answers.
-import { settleLeaseSync } from "@ocx/sdk";
-import { LeaseState } from "../chain/enums.js";
+import { LeaseState, settleLeaseSync } from "@ocx/sdk";
 import type { LeaseContext } from "./context.js";
 import type { Lifecycle } from "./lifecycle.js";
 

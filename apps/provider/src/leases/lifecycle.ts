@@ -2,8 +2,7 @@
 // (pack outputs, complete on-chain at the second the workload exited), and stop (escrow out, buyer
 // closed). Every change of phase goes through `ctx.move`, which checks it against the table.
 import { mkdir, rm } from "node:fs/promises";
-import { acknowledgeLeaseSync, completeLeaseSync, type Manifest, parseCanonicalManifest } from "@ocx/sdk";
-import { LeaseState } from "../chain/enums.js";
+import { acknowledgeLeaseSync, completeLeaseSync, LeaseState, type Manifest, parseCanonicalManifest } from "@ocx/sdk";
 import { packOutputs } from "../workload/outputs.js";
 import type { RunningWorkload, WorkloadExit, WorkloadSpec } from "../workload/types.js";
 import type { LeaseContext } from "./context.js";

@@ -2,8 +2,7 @@
 // Workloads that survived are re-attached; those that ended while the node was down are finished
 // and billed up to the second they ended (their exit status, or the last time the node saw them
 // alive), not until the node came back; anything of a workload the node no longer runs is reaped.
-import { parseCanonicalManifest } from "@ocx/sdk";
-import { LeaseState } from "../chain/enums.js";
+import { LeaseState, parseCanonicalManifest } from "@ocx/sdk";
 import type { LeaseContext } from "./context.js";
 import type { Lifecycle } from "./lifecycle.js";
 

@@ -2,8 +2,7 @@
 // (acknowledge, run, finish, stop), the buyer's uploads, the escrow watch, recovery after a
 // restart and retention — and driven by the marketplace's events. The API calls `acceptManifest`,
 // `acceptInput`, `start`, `statusOf` and `files`.
-import { getAccrued, type ProviderLeaseStatus } from "@ocx/sdk";
-import { LeaseState } from "../chain/enums.js";
+import { CloseReason, getAccrued, LeaseState, type ProviderLeaseStatus } from "@ocx/sdk";
 import type { MarketplaceEvent } from "../chain/events.js";
 import { createLeaseContext, type LeaseServiceOptions } from "./context.js";
 import { createEscrowWatch } from "./escrow.js";
@@ -19,9 +18,6 @@ export type { LeaseServiceOptions } from "./context.js";
 export type LeaseStatus = ProviderLeaseStatus;
 
 export type LeaseService = ReturnType<typeof createLeaseService>;
-
-/** The close reasons of `LeaseClosed`, by the contract's numbering. */
-const CLOSE_REASON = ["Completed", "ClosedByBuyer", "Cancelled", "Exhausted"] as const;
 
 /**
  * Builds the lease service. Call `recover()` once before following chain events.
@@ -71,10 +67,12 @@ export function createLeaseService(options: LeaseServiceOptions & { retentionMs?
       const lease = store.getLease(id);
       // An end the node has already acted on (its own completion, an exhaustion it enforced) changes nothing.
       if (!lease || FINAL_PHASES.includes(lease.phase)) return;
-      const reason = CLOSE_REASON[event.args.reason] ?? "Closed";
-      if (reason === "Completed") return;
-      if (reason === "Cancelled") return lifecycle.stop(id, "cancelled", "the lease was cancelled before it started");
-      if (reason === "Exhausted") return lifecycle.stop(id, "exhausted", "the escrow ran out; workload stopped");
+      const reason = event.args.reason;
+      if (reason === CloseReason.Completed) return;
+      if (reason === CloseReason.Cancelled)
+        return lifecycle.stop(id, "cancelled", "the lease was cancelled before it started");
+      if (reason === CloseReason.Exhausted)
+        return lifecycle.stop(id, "exhausted", "the escrow ran out; workload stopped");
       return lifecycle.stop(id, "closed", `the buyer closed the lease; workload stopped (refund ${event.args.refund})`);
     }
   };

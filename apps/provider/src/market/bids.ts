@@ -1,9 +1,16 @@
 // The bid engine: one small state machine per open request that fits this machine —
 // reserve GPUs → price → bid → wait for win, loss or the deadline → release (or hand to the lease).
 import type { Logger, Registry } from "@ocx/node-kit";
-import { closeAuctionSync, fromLabel, getRequest, placeBidSync, type ResourceBundle, toLabel } from "@ocx/sdk";
+import {
+  closeAuctionSync,
+  fromLabel,
+  getRequest,
+  placeBidSync,
+  RequestState,
+  type ResourceBundle,
+  toLabel,
+} from "@ocx/sdk";
 import type { ChainAccess } from "../chain/client.js";
-import { RequestState } from "../chain/enums.js";
 import type { MarketplaceEvent } from "../chain/events.js";
 import type { Hardware } from "../hardware.js";
 import type { GpuAllocator } from "../leases/allocation.js";

@@ -5,6 +5,9 @@ import {
   getCounts,
   getOffer,
   marketplaceAbi,
+  OfferState,
+  type OfferStateName,
+  offerStateName,
   pauseOfferSync,
   perHourToPerSecond,
   postOfferSync,
@@ -15,7 +18,6 @@ import {
   withdrawOfferSync,
 } from "@ocx/sdk";
 import type { ChainAccess } from "../chain/client.js";
-import { nameOf, OfferState } from "../chain/enums.js";
 import type { OfferConfig, ProviderConfig } from "../config.js";
 import type { Hardware } from "../hardware.js";
 import type { GpuAllocator } from "../leases/allocation.js";
@@ -35,7 +37,7 @@ export interface DesiredOffer {
 
 export interface PublishedOffer extends DesiredOffer {
   offerId: bigint;
-  state: keyof typeof OfferState;
+  state: OfferStateName;
 }
 
 /**
@@ -177,7 +179,7 @@ export function createOfferBook(options: { chain: ChainAccess; allocator: GpuAll
         } else {
           log.info("offer already on-chain as configured", { offerId: match.offerId, model: want.model });
         }
-        result.push({ ...want, offerId: match.offerId, state: nameOf(OfferState, o.state) });
+        result.push({ ...want, offerId: match.offerId, state: offerStateName(o.state) as OfferStateName });
       } else {
         const [before] = await getCounts(reader, { deployment });
         const { event } = await postOfferSync(chain.writer(`offer:post:${before + 1n}`), {
