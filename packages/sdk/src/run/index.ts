@@ -1,4 +1,12 @@
-// Running jobs: offer matching and the end-to-end runJob.
+// Running jobs: offer matching, runJob, and the steps it is made of (each usable alone, e.g. by `ocx job submit`).
+export * from "./acknowledgement.js";
+export * from "./billLease.js";
+export * from "./connect.js";
+export * from "./deposit.js";
+export * from "./events.js";
+export * from "./fetchResults.js";
+export * from "./findOffer.js";
+export * from "./followLogs.js";
 export {
   cheapestMatch,
   describeMismatches,
@@ -16,10 +24,8 @@ export {
   type ResourceBundle,
 } from "./match.js";
 export { listOffers } from "./offers.js";
-export {
-  NoMatchingOfferError,
-  type RunJobEvent,
-  type RunJobParameters,
-  type RunJobReturnType,
-  runJob,
-} from "./runJob.js";
+export { type ProviderRetryOptions, withProviderRetry } from "./retry.js";
+export * from "./runJob.js";
+export * from "./startJob.js";
+export * from "./takeLease.js";
+export * from "./uploadJob.js";
