@@ -4,7 +4,7 @@ import type { AddressInfo } from "node:net";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { buildBwrapArgs, createBwrapExecutor, hostRootEntries } from "./bwrap.js";
+import { buildBwrapArgs, createBwrapExecutor, sandboxEtcPaths, sandboxRootEntries } from "./bwrap.js";
 import { detectCgroupHost } from "./cgroup.js";
 import { temporarySpec } from "./testSpec.js";
 import type { WorkloadSpec } from "./types.js";
@@ -40,7 +40,14 @@ describe("buildBwrapArgs", () => {
     stderrPath: "/var/lib/ocx/leases/7/stderr",
     exitPath: "/var/lib/ocx/leases/7/exit.json",
   };
-  const input = { rootEntries: hostRootEntries(), devices: [], hidePaths: [], env: { A: "1" } };
+  const input = {
+    rootEntries: sandboxRootEntries(),
+    etcPaths: sandboxEtcPaths(false),
+    devices: [],
+    hidePaths: [],
+    env: { A: "1" },
+    seccomp: true,
+  };
 
   it("isolates everything, keeps no parent tie, and shares the network only when asked", () => {
     const args = buildBwrapArgs(spec, input);

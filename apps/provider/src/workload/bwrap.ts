@@ -1,13 +1,16 @@
-// The default executor on Linux: the job runs in a bubblewrap sandbox with a read-only view of
-// the host, a private /tmp, its job folder as /job (the only writable place), no network unless
-// the lease asks for it, and limits through a cgroup per lease where the host allows.
-import { execFile } from "node:child_process";
+// The default executor on Linux: the job runs in a bubblewrap sandbox with a read-only view of the
+// host's programs and libraries (not its other files), a private /tmp, its job folder as /job
+// (the only writable place), no network unless the lease asks for it, a seccomp filter, no nested
+// user namespaces, and limits through a cgroup per lease where the host allows. See docs/sandbox.md.
+import { spawn } from "node:child_process";
 import {
   chmodSync,
   chownSync,
+  closeSync,
   existsSync,
   lchownSync,
   lstatSync,
+  mkdirSync,
   mkdtempSync,
   openSync,
   readdirSync,
@@ -23,29 +26,61 @@ import { createLeaseCgroup, detectCgroupHost, leaseCgroupDirs, leaseCgroupName, 
 import { jobEnvironment } from "./env.js";
 import { nvidiaDeviceNodes } from "./gpuDevices.js";
 import { reapWrappedWorkloads } from "./reap.js";
+import { buildSeccompFilter, currentSeccompArch } from "./seccomp.js";
 import type { Executor, ExecutorCheck, RunningWorkload, WorkloadRecord, WorkloadSpec } from "./types.js";
 import { attachWrapped, launchWrapped } from "./wrapper.js";
 
 /** One entry of the host's root folder, as the sandbox recreates it. */
 export type RootEntry = { name: string; kind: "dir" | "file" | "symlink"; target?: string };
 
-// Replaced by the sandbox's own, or must not be seen inside.
-const NOT_FROM_HOST = new Set(["proc", "dev", "tmp", "job"]);
+/**
+ * What of the host's root a job sees, read-only: programs and libraries. Not /home, /root, /opt,
+ * /srv, /var, /mnt, /media, /run, /work or anything else a host keeps there; /etc is rebuilt
+ * from {@link SANDBOX_ETC}. Providers add what their jobs need (a CUDA or conda install outside
+ * /usr) through the executor's `exposePaths`.
+ */
+export const SANDBOX_ROOT = new Set(["bin", "sbin", "lib", "lib32", "lib64", "libx32", "usr"]);
 
 /**
- * The host's root entries. The sandbox root is a tmpfs holding read-only binds of these (and
- * the same symlinks), not `--ro-bind / /`: a read-only root has no /job to mount the job folder on.
+ * The host's /etc entries a job sees: the loader's cache, name-service and time zone files,
+ * the CA certificates, and Debian's alternatives (the links many programs in /usr/bin go through).
+ * passwd and group are the sandbox's own; resolv.conf and hosts only with network.
  */
-export function hostRootEntries(root = "/"): RootEntry[] {
+export const SANDBOX_ETC = [
+  "alternatives",
+  "ca-certificates",
+  "ca-certificates.conf",
+  "gai.conf",
+  "host.conf",
+  "ld.so.cache",
+  "ld.so.conf",
+  "ld.so.conf.d",
+  "localtime",
+  "mime.types",
+  "nsswitch.conf",
+  "pki",
+  "protocols",
+  "services",
+  "ssl",
+  "timezone",
+];
+const SANDBOX_ETC_NETWORK = ["hosts", "resolv.conf"];
+
+/**
+ * The host's root entries the sandbox recreates ({@link SANDBOX_ROOT}, and `/sys` for GPU jobs,
+ * whose libraries read the PCI topology there). The sandbox root is a tmpfs holding read-only
+ * binds of these (and the same symlinks), not `--ro-bind / /`: a read-only root has no /job to
+ * mount the job folder on.
+ */
+export function sandboxRootEntries(root = "/", options: { gpus?: boolean } = {}): RootEntry[] {
   const entries: RootEntry[] = [];
   for (const name of readdirSync(root).sort()) {
-    if (NOT_FROM_HOST.has(name)) continue;
+    if (!SANDBOX_ROOT.has(name) && !(options.gpus && name === "sys")) continue;
     const full = path.join(root, name);
     try {
       const stat = lstatSync(full);
       if (stat.isSymbolicLink()) entries.push({ name, kind: "symlink", target: readlinkSync(full) });
       else if (stat.isDirectory()) entries.push({ name, kind: "dir" });
-      else if (stat.isFile()) entries.push({ name, kind: "file" });
     } catch {
       // Vanished while listed.
     }
@@ -53,24 +88,68 @@ export function hostRootEntries(root = "/"): RootEntry[] {
   return entries;
 }
 
+/** The /etc files of the sandbox that exist on this host, as absolute paths. */
+export function sandboxEtcPaths(network: boolean, etc = "/etc"): string[] {
+  return [...SANDBOX_ETC, ...(network ? SANDBOX_ETC_NETWORK : [])]
+    .sort()
+    .map((name) => path.join(etc, name))
+    .filter((file) => existsSync(file));
+}
+
+/**
+ * The sandbox's /etc/passwd and /etc/group: root, nobody, and the job's own user when it is
+ * neither, whose home is /job. No host account is listed.
+ */
+export function sandboxAccounts(uid: number, gid: number): { passwd: string; group: string } {
+  const passwd = ["root:x:0:0:root:/root:/usr/sbin/nologin"];
+  const group = ["root:x:0:"];
+  if (uid !== 0 && uid !== 65534) passwd.push(`job:x:${uid}:${gid}:job:/job:/bin/sh`);
+  if (gid !== 0 && gid !== 65534) group.push(`job:x:${gid}:`);
+  passwd.push(`nobody:x:65534:65534:nobody:${uid === 65534 ? "/job" : "/nonexistent"}:/usr/sbin/nologin`);
+  group.push("nogroup:x:65534:");
+  return { passwd: `${passwd.join("\n")}\n`, group: `${group.join("\n")}\n` };
+}
+
+/** Quotes one argument for sh: `'…'`, with each `'` written as `'\''`. */
+export const shellQuote = (arg: string) => `'${arg.replaceAll("'", "'\\''")}'`;
+
+/**
+ * The script that runs the job's command inside the sandbox, so that the command is in no host
+ * process's command line before it starts (bwrap's and the wrapper's say only `--args 3`).
+ */
+export const commandScript = (command: readonly string[]) => `exec ${command.map(shellQuote).join(" ")}\n`;
+
+/** The file descriptors bwrap reads its setup from; the wrapper hands them over in this order. */
+export const BWRAP_FDS = { args: 3, seccomp: 4, command: 5, passwd: 6, group: 7 } as const;
+
+/** Where the command script is inside the sandbox. */
+export const SANDBOX_COMMAND_PATH = "/run/ocx/command";
+
 /** Everything {@link buildBwrapArgs} needs besides the spec. */
 export type BwrapArgsInput = {
   rootEntries: RootEntry[];
+  /** Host /etc files and folders bound read-only at the same place ({@link sandboxEtcPaths}). */
+  etcPaths: string[];
   /** Device nodes to bind (GPUs); [] for none. */
   devices: string[];
   /** Host folders covered with an empty read-only tmpfs (other jobs' folders, the node's home). */
   hidePaths: string[];
+  /** More host paths bound read-only at the same place (the executor's `exposePaths`). */
+  exposePaths?: string[];
   /** The job's whole environment; set after --clearenv. */
   env: Record<string, string>;
+  /** Whether a seccomp program is handed over on {@link BWRAP_FDS}.seccomp. */
+  seccomp: boolean;
 };
 
 /**
- * The bwrap options for a workload, without the command. They are handed to bwrap through
- * `--args FD` rather than its command line, because /proc/<pid>/cmdline is readable by every
- * user of the host and the environment may hold the buyer's secrets.
+ * The bwrap options for a workload, without the command ({@link SANDBOX_COMMAND}). They are handed to bwrap through `--args FD` rather than its command line, because
+ * /proc/<pid>/cmdline is readable by every user of the host and the environment and the command
+ * may hold the buyer's secrets.
  */
 export function buildBwrapArgs(spec: WorkloadSpec, input: BwrapArgsInput): string[] {
-  const args = ["--unshare-all", "--unshare-user"];
+  // --disable-userns: no nested user namespace (with it most namespace tricks of kernel exploits).
+  const args = ["--unshare-all", "--unshare-user", "--disable-userns"];
   if (spec.network) args.push("--share-net");
   // No --die-with-parent: the job must survive a node restart; the node stops it explicitly.
   args.push("--new-session", "--cap-drop", "ALL", "--tmpfs", "/");
@@ -79,6 +158,10 @@ export function buildBwrapArgs(spec: WorkloadSpec, input: BwrapArgsInput): strin
     if (entry.kind === "symlink") args.push("--symlink", entry.target ?? "", at);
     else args.push("--ro-bind", at, at);
   }
+  for (const etc of input.etcPaths) args.push("--ro-bind", etc, etc);
+  args.push("--ro-bind-data", String(BWRAP_FDS.passwd), "/etc/passwd");
+  args.push("--ro-bind-data", String(BWRAP_FDS.group), "/etc/group");
+  for (const exposed of input.exposePaths ?? []) args.push("--ro-bind", exposed, exposed);
   args.push("--proc", "/proc", "--dev", "/dev");
   // The job's /tmp lives in memory (charged to its memory cgroup); its disk limit bounds it too.
   if (spec.limits.diskMiB !== undefined) args.push("--size", String(Math.floor(spec.limits.diskMiB * 1024 * 1024)));
@@ -86,10 +169,15 @@ export function buildBwrapArgs(spec: WorkloadSpec, input: BwrapArgsInput): strin
   for (const device of input.devices) args.push("--dev-bind", device, device);
   args.push("--bind", spec.jobDir, "/job");
   for (const hidden of input.hidePaths) args.push("--tmpfs", hidden, "--remount-ro", hidden);
+  args.push("--ro-bind-data", String(BWRAP_FDS.command), SANDBOX_COMMAND_PATH);
+  if (input.seccomp) args.push("--seccomp", String(BWRAP_FDS.seccomp));
   args.push("--remount-ro", "/", "--chdir", "/job", "--clearenv");
   for (const [name, value] of Object.entries(input.env)) args.push("--setenv", name, value);
   return args;
 }
+
+/** What bwrap runs after its options: the job's command script. */
+export const SANDBOX_COMMAND = ["/bin/sh", SANDBOX_COMMAND_PATH] as const;
 
 /** Options of {@link createBwrapExecutor}. */
 export type BwrapExecutorOptions = {
@@ -107,16 +195,23 @@ export type BwrapExecutorOptions = {
   sandboxUser?: { uid: number; gid: number } | null;
   /** More host folders to hide from jobs (the node's key store, say). The job folder's parent and the node's home are always hidden. */
   hidePaths?: string[];
+  /** Host paths outside /usr that jobs need, bound read-only at the same place (a CUDA or conda install in /opt). */
+  exposePaths?: string[];
+  /** The seccomp filter ({@link buildSeccompFilter}); default on where the architecture is known (x86_64, arm64). */
+  seccomp?: boolean;
   /** Where the NVIDIA driver lists GPUs and where device nodes are; for tests. */
   gpu?: { procDir?: string; devDir?: string };
 };
 
-const runFile = (file: string, args: string[]) =>
-  new Promise<void>((resolve, reject) =>
-    execFile(file, args, { timeout: 15_000 }, (error, _stdout, stderr) =>
-      error ? reject(new Error(`${stderr}`.trim() || error.message)) : resolve(),
-    ),
-  );
+/** A file with `content` that exists only as the returned open descriptor: written, opened, unlinked. */
+function descriptorOf(file: string, content: string | Buffer): number {
+  writeFileSync(file, content, { mode: 0o600 });
+  try {
+    return openSync(file, "r");
+  } finally {
+    unlinkSync(file);
+  }
+}
 
 /**
  * The bubblewrap executor.
@@ -135,6 +230,13 @@ export function createBwrapExecutor(options: BwrapExecutorOptions = {}): Executo
   const sandboxUser =
     options.sandboxUser === undefined ? (isRoot ? { uid: 65534, gid: 65534 } : null) : options.sandboxUser;
   const cgroupHost = detectCgroupHost(options.cgroupBase);
+  const arch = currentSeccompArch();
+  const seccompProgram = options.seccomp !== false && arch ? buildSeccompFilter(arch) : null;
+  const exposePaths = (options.exposePaths ?? []).map((p) => path.resolve(p));
+  for (const exposed of exposePaths) {
+    if (exposed === "/" || !existsSync(exposed))
+      throw new Error(`exposePaths: ${exposed} ${exposed === "/" ? "would expose the whole host" : "does not exist"}`);
+  }
 
   /** The argv prefix that drops root before bwrap runs. */
   const launcher = () =>
@@ -151,10 +253,44 @@ export function createBwrapExecutor(options: BwrapExecutorOptions = {}): Executo
 
   const hidePathsFor = (jobDir: string) => {
     const candidates = [path.dirname(path.resolve(jobDir)), os.homedir(), ...(options.hidePaths ?? [])];
-    // "/" cannot be hidden and /tmp is already the sandbox's own.
-    return [...new Set(candidates.map((p) => path.resolve(p)))].filter(
-      (p) => p !== "/" && p !== "/tmp" && existsSync(p),
-    );
+    // Only what the sandbox would otherwise show: a folder outside the bound trees is not there anyway.
+    const visible = [...[...SANDBOX_ROOT].map((name) => `/${name}`), "/etc", ...exposePaths];
+    const shown = (p: string) => visible.some((root) => p === root || p.startsWith(`${root}/`));
+    return [...new Set(candidates.map((p) => path.resolve(p)))].filter((p) => shown(p) && existsSync(p));
+  };
+
+  /**
+   * The argv of a sandboxed run and the descriptors it reads (fd 3, 4, … in {@link BWRAP_FDS}
+   * order): its options, the seccomp program, the command script, passwd and group. Nothing of
+   * them stays on disk.
+   */
+  const prepare = (
+    spec: WorkloadSpec,
+    input: { devices: string[]; hidePaths: string[]; env: Record<string, string> },
+  ) => {
+    const args = buildBwrapArgs(spec, {
+      rootEntries: sandboxRootEntries("/", { gpus: spec.gpus.length > 0 }),
+      etcPaths: sandboxEtcPaths(spec.network),
+      exposePaths,
+      seccomp: seccompProgram !== null,
+      ...input,
+    });
+    const user = sandboxUser ?? { uid: process.getuid?.() ?? 65534, gid: process.getgid?.() ?? 65534 };
+    const accounts = sandboxAccounts(user.uid, user.gid);
+    const base = `${spec.exitPath}.bwrap-${process.pid}`;
+    const fds: number[] = [];
+    try {
+      fds.push(descriptorOf(`${base}-args`, `${args.join("\0")}\0`));
+      // bwrap reads --seccomp only when asked; /dev/null keeps the descriptor numbers fixed.
+      fds.push(seccompProgram ? descriptorOf(`${base}-seccomp`, seccompProgram) : openSync("/dev/null", "r"));
+      fds.push(descriptorOf(`${base}-command`, commandScript(spec.command)));
+      fds.push(descriptorOf(`${base}-passwd`, accounts.passwd));
+      fds.push(descriptorOf(`${base}-group`, accounts.group));
+    } catch (error) {
+      for (const fd of fds) closeSync(fd);
+      throw error;
+    }
+    return { argv: [...launcher(), "--args", String(BWRAP_FDS.args), "--", ...SANDBOX_COMMAND], fds };
   };
 
   const start = async (spec: WorkloadSpec): Promise<RunningWorkload> => {
@@ -168,28 +304,20 @@ export function createBwrapExecutor(options: BwrapExecutorOptions = {}): Executo
       chownTree(spec.jobDir, sandboxUser.uid, sandboxUser.gid);
     }
     chmodSync(spec.jobDir, 0o700);
-    const bwrapArgs = buildBwrapArgs(spec, {
-      rootEntries: hostRootEntries(),
-      devices: gpu.devices,
-      hidePaths: hidePathsFor(spec.jobDir),
-      env,
-    });
-
     const { cgroup, warnings } = await createLeaseCgroup(await cgroupHost, spec.leaseId, spec.limits);
     warnings.push(...gpu.warnings);
+    if (!seccompProgram && options.seccomp !== false)
+      warnings.push(`no seccomp filter: system call numbers of ${process.arch} are not known`);
     try {
-      const argsFile = `${spec.exitPath}.bwrap-args`;
-      writeFileSync(argsFile, `${bwrapArgs.join("\0")}\0`, { mode: 0o600 });
-      const argsFd = openSync(argsFile, "r");
-      unlinkSync(argsFile); // bwrap reads the open file; nothing stays on disk.
+      const { argv, fds } = prepare(spec, { devices: gpu.devices, hidePaths: hidePathsFor(spec.jobDir), env });
       return await launchWrapped({
         spec,
-        argv: [...launcher(), "--args", "3", "--", ...spec.command],
+        argv,
         env: { PATH: "/usr/sbin:/usr/bin:/sbin:/bin" },
         cwd: "/",
         ...(cgroup ? { cgroup } : {}),
         warnings,
-        extraFds: [argsFd],
+        extraFds: fds,
       });
     } catch (error) {
       if (cgroup) await removeLeaseCgroup(cgroup.dirs);
@@ -209,34 +337,32 @@ export function createBwrapExecutor(options: BwrapExecutorOptions = {}): Executo
         };
       }
       // A real sandbox start: user namespaces can be disabled (sysctl, AppArmor) even where bwrap exists.
-      const jobDir = mkdtempSync(path.join(os.tmpdir(), "ocx-bwrap-check-"));
+      const root = mkdtempSync(path.join(os.tmpdir(), "ocx-bwrap-check-"));
+      const jobDir = path.join(root, "job");
       try {
+        chmodSync(root, 0o711);
+        mkdirSync(jobDir);
         if (sandboxUser) chownTree(jobDir, sandboxUser.uid, sandboxUser.gid);
         const spec: WorkloadSpec = {
           leaseId: "check",
           jobDir,
-          command: ["true"],
+          command: ["/bin/sh", "-c", "touch /job/.ocx-check"],
           env: {},
           network: false,
           limits: {},
           gpus: [],
           stdoutPath: "/dev/null",
           stderrPath: "/dev/null",
-          exitPath: "/dev/null",
+          exitPath: path.join(root, "exit.json"),
         };
-        const args = buildBwrapArgs(spec, {
-          rootEntries: hostRootEntries(),
-          devices: [],
-          hidePaths: [],
-          env: jobEnvironment(spec, "/job"),
-        });
-        const [file, ...prefix] = launcher();
-        await runFile(file as string, [...prefix, ...args, "--", "/bin/sh", "-c", "touch /job/.ocx-check"]);
+        const { argv, fds } = prepare(spec, { devices: [], hidePaths: [], env: jobEnvironment(spec, "/job") });
+        await runWithFds(argv, fds);
+        if (!existsSync(path.join(jobDir, ".ocx-check"))) throw new Error("the check job wrote nothing to /job");
         return { ok: true };
       } catch (error) {
         return { ok: false, reason: `bubblewrap cannot start a sandbox here: ${(error as Error).message}` };
       } finally {
-        rmSync(jobDir, { recursive: true, force: true });
+        rmSync(root, { recursive: true, force: true });
       }
     },
     start,
@@ -248,6 +374,29 @@ export function createBwrapExecutor(options: BwrapExecutorOptions = {}): Executo
       return reapWrappedWorkloads(await cgroupHost, alive, reapOptions);
     },
   };
+}
+
+/** Runs argv with `fds` as its fd 3, 4, …, and resolves when it exits 0; rejects with its stderr otherwise. */
+function runWithFds(argv: string[], fds: number[]): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    let stderr = "";
+    let child: ReturnType<typeof spawn>;
+    try {
+      child = spawn(argv[0] as string, argv.slice(1), { stdio: ["ignore", "ignore", "pipe", ...fds] });
+    } finally {
+      for (const fd of fds) closeSync(fd);
+    }
+    const timer = setTimeout(() => child.kill("SIGKILL"), 15_000);
+    child.stderr?.on("data", (chunk: Buffer) => {
+      stderr += chunk.toString();
+    });
+    child.once("error", reject);
+    child.once("exit", (code, signal) => {
+      clearTimeout(timer);
+      if (code === 0) resolve();
+      else reject(new Error(stderr.trim() || `exited with ${code ?? signal}`));
+    });
+  });
 }
 
 /** Error thrown when the sandbox user could not reach the job folder through its parent folders. */
