@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: Apache-2.0
 pragma solidity ^0.8.28;
 
-import {AccessControl} from "@openzeppelin/contracts/access/AccessControl.sol";
 import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
 import {ReentrancyGuardTransient} from "@openzeppelin/contracts/utils/ReentrancyGuardTransient.sol";
+import {ECDSA} from "@openzeppelin/contracts/utils/cryptography/ECDSA.sol";
+import {EIP712} from "@openzeppelin/contracts/utils/cryptography/EIP712.sol";
 import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
 import {IMarketplace} from "./interfaces/IMarketplace.sol";
 import {IOcxToken} from "./interfaces/IOcxToken.sol";
@@ -15,13 +16,17 @@ import {Settlement} from "./libraries/Settlement.sol";
 /// @notice Offers, requests, bids and leases, with escrowed deposits that pay providers per second.
 /// @dev See IMarketplace for the money rules. Tokens move only at the end of each function
 /// (checks, effects, then interactions) and every entry that moves tokens is non-reentrant.
-contract Marketplace is IMarketplace, AccessControl, ReentrancyGuardTransient {
+/// Gas: the parameters, the pause flag and the three counters share one slot (taking an offer reads and
+/// writes it once); a provider's earnings and fees share one slot; a quote's nonce is one bit.
+contract Marketplace is IMarketplace, EIP712, ReentrancyGuardTransient {
     using SafeERC20 for IOcxToken;
     using ResourcesLib for Resources;
     using SafeCast for uint256;
 
-    /// @notice May change the marketplace's parameters (governance, later).
-    bytes32 public constant PARAMETER_ADMIN_ROLE = keccak256("PARAMETER_ADMIN_ROLE");
+    /// @dev The EIP-712 type of a quote.
+    bytes32 public constant QUOTE_TYPEHASH = keccak256(
+        "Quote(uint256 offerId,address buyer,uint128 pricePerSecond,bytes32 manifestHash,uint64 nonce,uint64 expiry)"
+    );
 
     uint16 public constant MAX_FEE_BPS = 1_000;
     uint32 public constant MIN_ACK_WINDOW = 10;
@@ -34,25 +39,60 @@ contract Marketplace is IMarketplace, AccessControl, ReentrancyGuardTransient {
     /// @notice Where providers register and stake.
     IProviderRegistry public immutable registry;
 
-    Parameters private _parameters;
-    uint64 private _offerCount;
-    uint64 private _leaseCount;
-    uint64 private _requestCount;
-    uint256 private _pendingFees;
+    /// @dev What creating a lease reads and writes, in one slot: parameters, the pause flag and the counters.
+    /// Ids fit uint48 (one per transaction at most).
+    struct Config {
+        uint16 feeBps;
+        uint32 ackWindow;
+        uint32 maxBiddingWindow;
+        bool paused;
+        uint48 offerCount;
+        uint48 leaseCount;
+        uint48 requestCount;
+    }
+
+    /// @dev A provider's money held here, in one slot: what settling a lease writes.
+    struct Account {
+        uint128 earnings; // credited, not yet withdrawn
+        uint128 fees; // the protocol's fee from this provider's leases, not yet swept to the pool
+    }
+
+    Config private _config;
+    address private _feeSink;
+    address private _admin;
+    address private _pendingAdmin;
+    address private _guardian;
+    uint256 private _pendingFees; // the pool: swept fees, not yet flushed
 
     mapping(uint256 offerId => Offer) private _offers;
     mapping(uint256 leaseId => Lease) private _leases;
     mapping(uint256 requestId => Request) private _requests;
     mapping(uint256 requestId => mapping(address provider => uint128 price)) private _bids;
-    mapping(address provider => uint256) private _earnings;
+    mapping(address provider => Account) private _accounts;
     mapping(address provider => uint256) private _noShows;
+    /// @dev Used quote nonces: bit `nonce % 256` of word `nonce / 256`.
+    mapping(address provider => mapping(uint256 word => uint256 bits)) private _quoteNonces;
+    /// @dev GPU units committed in the registry by a live lease won at auction (offer leases use their offer's).
+    mapping(uint256 leaseId => uint256 units) private _auctionUnits;
 
-    constructor(IOcxToken token_, IProviderRegistry registry_, address admin, Parameters memory parameters_) {
+    constructor(IOcxToken token_, IProviderRegistry registry_, address admin, Parameters memory parameters_)
+        EIP712("OCX Marketplace", "1")
+    {
         token = token_;
         registry = registry_;
-        _grantRole(DEFAULT_ADMIN_ROLE, admin);
-        _grantRole(PARAMETER_ADMIN_ROLE, admin);
+        _admin = admin;
+        emit AdminTransferred(address(0), admin);
         _setParameters(parameters_);
+    }
+
+    modifier onlyAdmin() {
+        if (msg.sender != _admin) revert MarketplaceNotAdmin(msg.sender);
+        _;
+    }
+
+    modifier whenNotPaused() {
+        if (_config.paused) revert MarketplacePaused();
+        _;
     }
 
     // ---------------------------------------------------------------- offers
@@ -64,10 +104,10 @@ contract Marketplace is IMarketplace, AccessControl, ReentrancyGuardTransient {
         uint16 maxLeases,
         uint32 minDuration,
         uint32 maxDuration
-    ) external returns (uint256 offerId) {
+    ) external whenNotPaused returns (uint256 offerId) {
         _checkTerms(pricePerSecond, maxLeases, minDuration, maxDuration);
         registry.increaseCommitment(msg.sender, ResourcesLib.gpuUnits(resources.gpuCount) * maxLeases);
-        offerId = ++_offerCount;
+        offerId = ++_config.offerCount;
         _offers[offerId] = Offer({
             provider: msg.sender,
             state: OfferState.Active,
@@ -92,9 +132,14 @@ contract Marketplace is IMarketplace, AccessControl, ReentrancyGuardTransient {
         Offer storage o = _ownOffer(offerId);
         if (o.state == OfferState.Withdrawn) revert MarketplaceOfferNotActive(offerId, o.state);
         _checkTerms(pricePerSecond, maxLeases, minDuration, maxDuration);
+        // The offer commits its units for max(maxLeases, activeLeases) leases: running leases stay covered
+        // when the provider lowers its capacity below them.
         uint256 units = ResourcesLib.gpuUnits(o.resources.gpuCount);
-        if (maxLeases > o.maxLeases) registry.increaseCommitment(msg.sender, units * (maxLeases - o.maxLeases));
-        else if (maxLeases < o.maxLeases) registry.decreaseCommitment(msg.sender, units * (o.maxLeases - maxLeases));
+        uint256 active = o.activeLeases;
+        uint256 before = _max(o.maxLeases, active);
+        uint256 after_ = _max(maxLeases, active);
+        if (after_ > before) registry.increaseCommitment(msg.sender, units * (after_ - before));
+        else if (after_ < before) registry.decreaseCommitment(msg.sender, units * (before - after_));
         o.pricePerSecond = pricePerSecond;
         o.maxLeases = maxLeases;
         o.minDuration = minDuration;
@@ -123,7 +168,10 @@ contract Marketplace is IMarketplace, AccessControl, ReentrancyGuardTransient {
         Offer storage o = _ownOffer(offerId);
         if (o.state == OfferState.Withdrawn) revert MarketplaceOfferNotActive(offerId, o.state);
         o.state = OfferState.Withdrawn;
-        registry.decreaseCommitment(msg.sender, ResourcesLib.gpuUnits(o.resources.gpuCount) * o.maxLeases);
+        // Leases still running keep their units committed; each releases them when it closes (`_close`).
+        uint256 active = o.activeLeases;
+        uint256 unused = _max(o.maxLeases, active) - active;
+        if (unused != 0) registry.decreaseCommitment(msg.sender, ResourcesLib.gpuUnits(o.resources.gpuCount) * unused);
         emit OfferStateChanged(offerId, OfferState.Withdrawn);
     }
 
@@ -133,18 +181,10 @@ contract Marketplace is IMarketplace, AccessControl, ReentrancyGuardTransient {
         nonReentrant
         returns (uint256 leaseId)
     {
-        Offer storage o = _offers[offerId];
-        if (o.state != OfferState.Active) {
-            if (o.state == OfferState.None) revert MarketplaceUnknownOffer(offerId);
-            revert MarketplaceOfferNotActive(offerId, o.state);
-        }
-        if (o.activeLeases >= o.maxLeases) revert MarketplaceOfferFull(offerId, o.maxLeases);
+        Offer storage o = _takeableOffer(offerId);
         uint128 price = o.pricePerSecond;
         if (price > maxPricePerSecond) revert MarketplacePriceAboveLimit(price, maxPricePerSecond);
-        uint256 minimum = uint256(price) * o.minDuration;
-        if (deposit == 0 || deposit < minimum) revert MarketplaceDepositBelowMinimum(deposit, minimum);
-        uint256 maximum = uint256(price) * o.maxDuration;
-        if (deposit > maximum) revert MarketplaceDepositAboveMaximum(deposit, maximum);
+        _checkDeposit(o, price, deposit);
         address provider = o.provider;
         if (!registry.isActive(provider)) revert MarketplaceProviderInactive(provider);
 
@@ -152,7 +192,32 @@ contract Marketplace is IMarketplace, AccessControl, ReentrancyGuardTransient {
         unchecked {
             ++o.activeLeases;
         }
-        leaseId = _createLease(msg.sender, provider, offerId, 0, price, deposit, o.maxDuration, manifestHash);
+        leaseId = _createLease(msg.sender, provider, offerId, 0, price, deposit, o.maxDuration, manifestHash, false);
+        token.safeTransferFrom(msg.sender, address(this), deposit);
+    }
+
+    /// @inheritdoc IMarketplace
+    function takeQuote(Quote calldata quote, bytes calldata signature, uint128 deposit)
+        external
+        nonReentrant
+        returns (uint256 leaseId)
+    {
+        if (msg.sender != quote.buyer) revert MarketplaceQuoteBuyerMismatch(quote.buyer, msg.sender);
+        if (block.timestamp > quote.expiry) revert MarketplaceQuoteExpired(quote.expiry, block.timestamp);
+        Offer storage o = _takeableOffer(quote.offerId);
+        uint128 price = quote.pricePerSecond;
+        if (price == 0 || price > o.pricePerSecond) revert MarketplaceQuotePriceInvalid(price, o.pricePerSecond);
+        _checkDeposit(o, price, deposit);
+        address provider = o.provider;
+        _checkQuoteSignature(provider, quote, signature);
+
+        // Cannot overflow: activeLeases < maxLeases, a uint16.
+        unchecked {
+            ++o.activeLeases;
+        }
+        leaseId = _createLease(
+            msg.sender, provider, quote.offerId, 0, price, deposit, o.maxDuration, quote.manifestHash, true
+        );
         token.safeTransferFrom(msg.sender, address(this), deposit);
     }
 
@@ -165,14 +230,14 @@ contract Marketplace is IMarketplace, AccessControl, ReentrancyGuardTransient {
         uint128 deposit,
         uint40 biddingDeadline,
         bytes32 manifestHash
-    ) external nonReentrant returns (uint256 requestId) {
+    ) external nonReentrant whenNotPaused returns (uint256 requestId) {
         if (deposit == 0 || maxPricePerSecond == 0) revert MarketplaceZeroAmount();
         uint256 earliest = block.timestamp + MIN_BIDDING_WINDOW;
-        uint256 latest = block.timestamp + _parameters.maxBiddingWindow;
+        uint256 latest = block.timestamp + _config.maxBiddingWindow;
         if (biddingDeadline < earliest || biddingDeadline > latest) {
             revert MarketplaceInvalidBiddingDeadline(biddingDeadline, earliest, latest);
         }
-        requestId = ++_requestCount;
+        requestId = ++_config.requestCount;
         Request storage r = _requests[requestId];
         r.buyer = msg.sender;
         r.state = RequestState.Open;
@@ -188,7 +253,7 @@ contract Marketplace is IMarketplace, AccessControl, ReentrancyGuardTransient {
     }
 
     /// @inheritdoc IMarketplace
-    function bid(uint256 requestId, uint128 pricePerSecond, Resources calldata resources) external {
+    function bid(uint256 requestId, uint128 pricePerSecond, Resources calldata resources) external whenNotPaused {
         Request storage r = _openRequest(requestId);
         if (block.timestamp >= r.biddingDeadline) revert MarketplaceBiddingClosed(requestId, r.biddingDeadline);
         if (msg.sender == r.buyer) revert MarketplaceSelfBid(requestId);
@@ -213,7 +278,7 @@ contract Marketplace is IMarketplace, AccessControl, ReentrancyGuardTransient {
     }
 
     /// @inheritdoc IMarketplace
-    function acceptBid(uint256 requestId, address provider) external returns (uint256 leaseId) {
+    function acceptBid(uint256 requestId, address provider) external nonReentrant returns (uint256 leaseId) {
         Request storage r = _openRequest(requestId);
         if (msg.sender != r.buyer) revert MarketplaceNotRequestBuyer(requestId, msg.sender);
         uint128 price = _bids[requestId][provider];
@@ -227,8 +292,12 @@ contract Marketplace is IMarketplace, AccessControl, ReentrancyGuardTransient {
         Request storage r = _openRequest(requestId);
         if (block.timestamp < r.biddingDeadline) revert MarketplaceBiddingOpen(requestId, r.biddingDeadline);
         address winner = r.bestBidder;
-        // A winner jailed since it bid cannot take the lease; the buyer gets the deposit back and may post again.
-        if (winner != address(0) && registry.isActive(winner)) return _award(requestId, r, winner, r.bestPrice);
+        // A winner jailed since it bid, or without the stake for the request's units by now, cannot take the
+        // lease; the buyer gets the deposit back and may post again. While paused, an award reverts
+        // (`_createLease`): the buyer can still cancel the request.
+        if (winner != address(0) && registry.canCommit(winner, ResourcesLib.gpuUnits(r.requirements.gpuCount))) {
+            return _award(requestId, r, winner, r.bestPrice);
+        }
         _refundRequest(requestId, r);
     }
 
@@ -243,13 +312,15 @@ contract Marketplace is IMarketplace, AccessControl, ReentrancyGuardTransient {
 
     /// @inheritdoc IMarketplace
     function acknowledge(uint256 leaseId) external {
-        Lease storage l = _lease(leaseId);
-        if (msg.sender != l.provider) revert MarketplaceNotLeaseProvider(leaseId, msg.sender);
-        if (l.state != LeaseState.Pending) revert MarketplaceLeaseWrongState(leaseId, l.state);
-        if (block.timestamp > l.ackDeadline) revert MarketplaceAckDeadlinePassed(leaseId, l.ackDeadline);
-        l.state = LeaseState.Active;
-        l.settledAt = uint40(block.timestamp);
-        emit LeaseAcknowledged(leaseId, block.timestamp);
+        _acknowledge(leaseId);
+    }
+
+    /// @inheritdoc IMarketplace
+    function acknowledgeMany(uint256[] calldata leaseIds) external {
+        if (leaseIds.length == 0) revert MarketplaceEmptyBatch();
+        for (uint256 i; i < leaseIds.length; ++i) {
+            _acknowledge(leaseIds[i]);
+        }
     }
 
     /// @inheritdoc IMarketplace
@@ -262,7 +333,7 @@ contract Marketplace is IMarketplace, AccessControl, ReentrancyGuardTransient {
             uint256 noShows = ++_noShows[l.provider];
             emit ProviderNoShow(leaseId, l.provider, noShows);
         }
-        _close(leaseId, l, CloseReason.Cancelled, l.escrow);
+        _close(leaseId, l, CloseReason.Cancelled, l.escrow, block.timestamp);
     }
 
     /// @inheritdoc IMarketplace
@@ -298,18 +369,29 @@ contract Marketplace is IMarketplace, AccessControl, ReentrancyGuardTransient {
         if (l.state != LeaseState.Active) revert MarketplaceLeaseWrongState(leaseId, l.state);
         (uint256 owed, uint256 escrowLeft) = _accrued(l);
         _credit(leaseId, l, owed, escrowLeft);
-        _close(leaseId, l, escrowLeft == 0 ? CloseReason.Exhausted : CloseReason.ClosedByBuyer, escrowLeft);
+        _close(
+            leaseId, l, escrowLeft == 0 ? CloseReason.Exhausted : CloseReason.ClosedByBuyer, escrowLeft, block.timestamp
+        );
     }
 
     /// @inheritdoc IMarketplace
-    function complete(uint256 leaseId, bytes32 resultHash, int32 exitCode) external nonReentrant {
-        Lease storage l = _lease(leaseId);
-        if (msg.sender != l.provider) revert MarketplaceNotLeaseProvider(leaseId, msg.sender);
-        if (l.state != LeaseState.Active) revert MarketplaceLeaseWrongState(leaseId, l.state);
-        (uint256 owed, uint256 escrowLeft) = _accrued(l);
-        _credit(leaseId, l, owed, escrowLeft);
-        emit LeaseCompleted(leaseId, resultHash, exitCode);
-        _close(leaseId, l, CloseReason.Completed, escrowLeft);
+    function complete(uint256 leaseId, bytes32 resultHash, int32 exitCode, uint64 endedAt) external nonReentrant {
+        (uint256 toProvider, uint256 fee) = _complete(leaseId, resultHash, exitCode, endedAt);
+        _book(msg.sender, toProvider, fee);
+    }
+
+    /// @inheritdoc IMarketplace
+    function completeMany(Completion[] calldata completions) external nonReentrant {
+        if (completions.length == 0) revert MarketplaceEmptyBatch();
+        uint256 earned;
+        uint256 fees;
+        for (uint256 i; i < completions.length; ++i) {
+            Completion calldata c = completions[i];
+            (uint256 toProvider, uint256 fee) = _complete(c.leaseId, c.resultHash, c.exitCode, c.endedAt);
+            earned += toProvider;
+            fees += fee;
+        }
+        _book(msg.sender, earned, fees);
     }
 
     /// @inheritdoc IMarketplace
@@ -319,9 +401,14 @@ contract Marketplace is IMarketplace, AccessControl, ReentrancyGuardTransient {
             if (msg.sender != l.provider) revert MarketplaceNotLeaseProvider(leaseIds[i], msg.sender);
             if (l.state == LeaseState.Active) _settle(leaseIds[i], l);
         }
-        amount = _earnings[msg.sender];
+        Account memory a = _accounts[msg.sender];
+        amount = a.earnings;
         if (amount == 0) revert MarketplaceNothingToWithdraw(msg.sender);
-        _earnings[msg.sender] = 0;
+        delete _accounts[msg.sender];
+        if (a.fees != 0) {
+            _pendingFees += a.fees;
+            emit FeesSwept(msg.sender, a.fees);
+        }
         emit EarningsWithdrawn(msg.sender, amount);
         token.safeTransfer(msg.sender, amount);
     }
@@ -331,15 +418,62 @@ contract Marketplace is IMarketplace, AccessControl, ReentrancyGuardTransient {
         amount = _pendingFees;
         if (amount == 0) return 0;
         _pendingFees = 0;
-        address sink = _parameters.feeSink;
+        address sink = _feeSink;
         emit FeesFlushed(sink, amount);
         if (sink == address(0)) token.burn(amount);
         else token.safeTransfer(sink, amount);
     }
 
     /// @inheritdoc IMarketplace
-    function setParameters(Parameters calldata parameters_) external onlyRole(PARAMETER_ADMIN_ROLE) {
+    function sweepFees(address[] calldata providers) external returns (uint256 amount) {
+        for (uint256 i; i < providers.length; ++i) {
+            Account storage a = _accounts[providers[i]];
+            uint256 fees = a.fees;
+            if (fees == 0) continue;
+            a.fees = 0;
+            amount += fees;
+            emit FeesSwept(providers[i], fees);
+        }
+        _pendingFees += amount;
+    }
+
+    /// @inheritdoc IMarketplace
+    function setParameters(Parameters calldata parameters_) external onlyAdmin {
         _setParameters(parameters_);
+    }
+
+    /// @inheritdoc IMarketplace
+    function transferAdmin(address newAdmin) external onlyAdmin {
+        _pendingAdmin = newAdmin;
+        emit AdminTransferStarted(msg.sender, newAdmin);
+    }
+
+    /// @inheritdoc IMarketplace
+    function acceptAdmin() external {
+        address pending = _pendingAdmin;
+        if (msg.sender != pending || pending == address(0)) revert MarketplaceNotPendingAdmin(msg.sender, pending);
+        emit AdminTransferred(_admin, pending);
+        _admin = pending;
+        _pendingAdmin = address(0);
+    }
+
+    /// @inheritdoc IMarketplace
+    function setGuardian(address guardian) external onlyAdmin {
+        _guardian = guardian;
+        emit GuardianChanged(guardian);
+    }
+
+    /// @inheritdoc IMarketplace
+    function pause() external {
+        if (msg.sender != _guardian && msg.sender != _admin) revert MarketplaceNotGuardian(msg.sender);
+        _config.paused = true;
+        emit PauseChanged(true, msg.sender);
+    }
+
+    /// @inheritdoc IMarketplace
+    function unpause() external onlyAdmin {
+        _config.paused = false;
+        emit PauseChanged(false, msg.sender);
     }
 
     // ---------------------------------------------------------------- views
@@ -371,7 +505,27 @@ contract Marketplace is IMarketplace, AccessControl, ReentrancyGuardTransient {
 
     /// @inheritdoc IMarketplace
     function earningsOf(address provider) external view returns (uint256) {
-        return _earnings[provider];
+        return _accounts[provider].earnings;
+    }
+
+    /// @inheritdoc IMarketplace
+    function feesOf(address provider) external view returns (uint256) {
+        return _accounts[provider].fees;
+    }
+
+    /// @inheritdoc IMarketplace
+    function isQuoteNonceUsed(address provider, uint256 nonce) external view returns (bool) {
+        return _quoteNonces[provider][nonce >> 8] & (1 << (nonce & 0xff)) != 0;
+    }
+
+    /// @inheritdoc IMarketplace
+    function roles() external view returns (address admin, address pendingAdmin, address guardian) {
+        return (_admin, _pendingAdmin, _guardian);
+    }
+
+    /// @inheritdoc IMarketplace
+    function paused() external view returns (bool) {
+        return _config.paused;
     }
 
     /// @inheritdoc IMarketplace
@@ -386,12 +540,16 @@ contract Marketplace is IMarketplace, AccessControl, ReentrancyGuardTransient {
 
     /// @inheritdoc IMarketplace
     function counts() external view returns (uint256 offers, uint256 leases, uint256 requests) {
-        return (_offerCount, _leaseCount, _requestCount);
+        Config memory c = _config;
+        return (c.offerCount, c.leaseCount, c.requestCount);
     }
 
     /// @inheritdoc IMarketplace
     function parameters() external view returns (Parameters memory) {
-        return _parameters;
+        Config memory c = _config;
+        return Parameters({
+            feeBps: c.feeBps, ackWindow: c.ackWindow, maxBiddingWindow: c.maxBiddingWindow, feeSink: _feeSink
+        });
     }
 
     // ---------------------------------------------------------------- internal: leases
@@ -404,24 +562,67 @@ contract Marketplace is IMarketplace, AccessControl, ReentrancyGuardTransient {
         uint128 price,
         uint128 deposit,
         uint32 maxDuration,
-        bytes32 manifestHash
+        bytes32 manifestHash,
+        bool acknowledged
     ) private returns (uint256 leaseId) {
-        leaseId = ++_leaseCount;
+        Config memory c = _config;
+        if (c.paused) revert MarketplacePaused();
+        // Cannot overflow uint48 in practice: one lease per call at most.
+        leaseId = ++c.leaseCount;
+        _config.leaseCount = c.leaseCount;
         // Timestamps fit uint40 until the year 36812; offer ids fit uint48 (one per transaction).
-        uint40 ackDeadline = uint40(block.timestamp + _parameters.ackWindow);
+        // A quoted lease is acknowledged by its signature: Active from now, with no deadline (0).
+        uint40 ackDeadline = acknowledged ? 0 : uint40(block.timestamp + c.ackWindow);
         _leases[leaseId] = Lease({
             provider: provider,
-            state: LeaseState.Pending,
+            state: acknowledged ? LeaseState.Active : LeaseState.Pending,
             ackDeadline: ackDeadline,
-            settledAt: 0,
+            settledAt: acknowledged ? uint40(block.timestamp) : 0,
             buyer: buyer,
             offerId: uint48(offerId),
-            feeBps: _parameters.feeBps,
+            feeBps: c.feeBps,
             maxDuration: maxDuration,
             pricePerSecond: price,
             escrow: deposit
         });
         emit LeaseCreated(leaseId, buyer, provider, offerId, requestId, price, deposit, manifestHash, ackDeadline);
+    }
+
+    function _acknowledge(uint256 leaseId) private {
+        Lease storage l = _lease(leaseId);
+        if (msg.sender != l.provider) revert MarketplaceNotLeaseProvider(leaseId, msg.sender);
+        if (l.state != LeaseState.Pending) revert MarketplaceLeaseWrongState(leaseId, l.state);
+        if (block.timestamp > l.ackDeadline) revert MarketplaceAckDeadlinePassed(leaseId, l.ackDeadline);
+        l.state = LeaseState.Active;
+        l.settledAt = uint40(block.timestamp);
+        emit LeaseAcknowledged(leaseId, block.timestamp);
+    }
+
+    /// @dev Completes one of the caller's active leases at `endedAt` clamped to [settledAt, now]; returns the
+    /// provider's share and the fee, which the caller books (`_book`) once for a whole batch.
+    function _complete(uint256 leaseId, bytes32 resultHash, int32 exitCode, uint64 endedAt)
+        private
+        returns (uint256 toProvider, uint256 fee)
+    {
+        Lease storage l = _lease(leaseId);
+        if (msg.sender != l.provider) revert MarketplaceNotLeaseProvider(leaseId, msg.sender);
+        if (l.state != LeaseState.Active) revert MarketplaceLeaseWrongState(leaseId, l.state);
+        uint256 settledAt = l.settledAt;
+        // In the buyer's favour: a provider may stop the clock early, never late or before the last settlement.
+        uint256 end = endedAt < settledAt ? settledAt : endedAt > block.timestamp ? block.timestamp : endedAt;
+        uint256 escrow = l.escrow;
+        uint256 owed = Settlement.owed(l.pricePerSecond, settledAt, escrow, end);
+        // Cannot underflow: owed <= escrow.
+        uint256 escrowLeft;
+        unchecked {
+            escrowLeft = escrow - owed;
+        }
+        if (owed != 0) {
+            (fee, toProvider) = Settlement.split(owed, l.feeBps);
+            emit LeaseSettled(leaseId, owed, fee, escrowLeft);
+        }
+        emit LeaseCompleted(leaseId, resultHash, exitCode);
+        _close(leaseId, l, CloseReason.Completed, escrowLeft, end);
     }
 
     /// @dev What an active lease owes now, and the escrow left after paying it.
@@ -436,7 +637,7 @@ contract Marketplace is IMarketplace, AccessControl, ReentrancyGuardTransient {
         (uint256 owed, uint256 escrowLeft) = _accrued(l);
         _credit(leaseId, l, owed, escrowLeft);
         if (escrowLeft == 0) {
-            _close(leaseId, l, CloseReason.Exhausted, 0);
+            _close(leaseId, l, CloseReason.Exhausted, 0, block.timestamp);
             return true;
         }
         l.settledAt = uint40(block.timestamp);
@@ -448,21 +649,45 @@ contract Marketplace is IMarketplace, AccessControl, ReentrancyGuardTransient {
     function _credit(uint256 leaseId, Lease storage l, uint256 owed, uint256 escrowLeft) private {
         if (owed == 0) return;
         (uint256 fee, uint256 toProvider) = Settlement.split(owed, l.feeBps);
-        _earnings[l.provider] += toProvider;
-        _pendingFees += fee;
+        _book(l.provider, toProvider, fee);
         emit LeaseSettled(leaseId, owed, fee, escrowLeft);
     }
 
-    /// @dev Closes a lease for good: refunds `refund` (all that is left in escrow) and frees the offer's capacity.
-    function _close(uint256 leaseId, Lease storage l, CloseReason reason, uint256 refund) private {
+    /// @dev Books a provider's share and the protocol's fee in the provider's account: one slot written.
+    function _book(address provider, uint256 toProvider, uint256 fee) private {
+        if (toProvider == 0 && fee == 0) return;
+        Account memory a = _accounts[provider];
+        // Checked: a sum above uint128 (more than the token's supply) reverts rather than wraps.
+        _accounts[provider] = Account({
+            earnings: (a.earnings + toProvider).toUint128(), fees: (a.fees + fee).toUint128()
+        });
+    }
+
+    /// @dev Closes a lease for good at `closedAt`: refunds `refund` (all that is left in escrow), frees the
+    /// offer's capacity, and releases the GPU units the lease alone still holds committed (a lease won at
+    /// auction, or one whose offer was withdrawn or shrunk below its running leases).
+    function _close(uint256 leaseId, Lease storage l, CloseReason reason, uint256 refund, uint256 closedAt)
+        private
+    {
         l.state = LeaseState.Closed;
-        l.settledAt = uint40(block.timestamp);
+        l.settledAt = uint40(closedAt);
         l.escrow = 0;
         uint256 offerId = l.offerId;
-        // Cannot underflow: every lease of an offer incremented activeLeases once when it was created.
         if (offerId != 0) {
+            Offer storage o = _offers[offerId];
+            uint16 active = o.activeLeases;
+            // Cannot underflow: every lease of an offer incremented activeLeases once when it was created.
             unchecked {
-                --_offers[offerId].activeLeases;
+                o.activeLeases = active - 1;
+            }
+            if (o.state == OfferState.Withdrawn || active > o.maxLeases) {
+                registry.decreaseCommitment(l.provider, ResourcesLib.gpuUnits(o.resources.gpuCount));
+            }
+        } else {
+            uint256 units = _auctionUnits[leaseId];
+            if (units != 0) {
+                delete _auctionUnits[leaseId];
+                registry.decreaseCommitment(l.provider, units);
             }
         }
         emit LeaseClosed(leaseId, reason, refund);
@@ -480,6 +705,56 @@ contract Marketplace is IMarketplace, AccessControl, ReentrancyGuardTransient {
         o = _offers[offerId];
         if (o.state == OfferState.None) revert MarketplaceUnknownOffer(offerId);
         if (o.provider != msg.sender) revert MarketplaceNotOfferOwner(offerId, msg.sender);
+    }
+
+    /// @dev An offer that can take one more lease now: it exists, is active and has room.
+    function _takeableOffer(uint256 offerId) private view returns (Offer storage o) {
+        o = _offers[offerId];
+        if (o.state != OfferState.Active) {
+            if (o.state == OfferState.None) revert MarketplaceUnknownOffer(offerId);
+            revert MarketplaceOfferNotActive(offerId, o.state);
+        }
+        if (o.activeLeases >= o.maxLeases) revert MarketplaceOfferFull(offerId, o.maxLeases);
+    }
+
+    /// @dev The deposit must fund between the offer's minimum and maximum durations at `price`.
+    function _checkDeposit(Offer storage o, uint128 price, uint128 deposit) private view {
+        uint256 minimum = uint256(price) * o.minDuration;
+        if (deposit == 0 || deposit < minimum) revert MarketplaceDepositBelowMinimum(deposit, minimum);
+        uint256 maximum = uint256(price) * o.maxDuration;
+        if (deposit > maximum) revert MarketplaceDepositAboveMaximum(deposit, maximum);
+    }
+
+    function _quoteDigest(Quote calldata q) private view returns (bytes32) {
+        return _hashTypedDataV4(
+            keccak256(abi.encode(QUOTE_TYPEHASH, q.offerId, q.buyer, q.pricePerSecond, q.manifestHash, q.nonce, q.expiry))
+        );
+    }
+
+    /// @dev Reverts unless `provider` is active and `signature` is its API signer's over `quote`; then uses the
+    /// quote's nonce, once.
+    function _checkQuoteSignature(address provider, Quote calldata quote, bytes calldata signature) private {
+        (address signer, bool active) = registry.quoteSigner(provider);
+        if (!active) revert MarketplaceProviderInactive(provider);
+        // tryRecover refuses malformed signatures and high-s (malleable) ones: one quote, one signature.
+        (address recovered, ECDSA.RecoverError error,) = ECDSA.tryRecoverCalldata(_quoteDigest(quote), signature);
+        if (error != ECDSA.RecoverError.NoError || recovered != signer) {
+            revert MarketplaceQuoteSignerMismatch(provider, signer, recovered);
+        }
+        _useQuoteNonce(provider, quote.nonce);
+    }
+
+    /// @dev Marks `nonce` used for `provider`; reverts if it was.
+    function _useQuoteNonce(address provider, uint64 nonce) private {
+        mapping(uint256 => uint256) storage words = _quoteNonces[provider];
+        uint256 word = words[nonce >> 8];
+        uint256 bit = 1 << (nonce & 0xff);
+        if (word & bit != 0) revert MarketplaceQuoteNonceUsed(provider, nonce);
+        words[nonce >> 8] = word | bit;
+    }
+
+    function _max(uint256 a, uint256 b) private pure returns (uint256) {
+        return a > b ? a : b;
     }
 
     function _checkTerms(uint128 price, uint16 maxLeases, uint32 minDuration, uint32 maxDuration) private pure {
@@ -503,7 +778,12 @@ contract Marketplace is IMarketplace, AccessControl, ReentrancyGuardTransient {
         r.state = RequestState.Closed;
         uint128 deposit = r.deposit;
         r.deposit = 0;
-        leaseId = _createLease(r.buyer, provider, 0, requestId, price, deposit, type(uint32).max, r.manifestHash);
+        leaseId =
+            _createLease(r.buyer, provider, 0, requestId, price, deposit, type(uint32).max, r.manifestHash, false);
+        // The lease holds the request's GPU units of the provider's stake until it closes, as an offer's would.
+        uint256 units = ResourcesLib.gpuUnits(r.requirements.gpuCount);
+        _auctionUnits[leaseId] = units;
+        registry.increaseCommitment(provider, units);
         emit RequestClosed(requestId, provider, price, leaseId);
     }
 
@@ -525,7 +805,11 @@ contract Marketplace is IMarketplace, AccessControl, ReentrancyGuardTransient {
                 "maxBiddingWindow", p.maxBiddingWindow, MIN_BIDDING_WINDOW, MAX_BIDDING_WINDOW
             );
         }
-        _parameters = p;
+        Config storage c = _config;
+        c.feeBps = p.feeBps;
+        c.ackWindow = p.ackWindow;
+        c.maxBiddingWindow = p.maxBiddingWindow;
+        _feeSink = p.feeSink;
         emit ParametersChanged(p.feeBps, p.ackWindow, p.maxBiddingWindow, p.feeSink);
     }
 }

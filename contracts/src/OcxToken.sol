@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 pragma solidity ^0.8.28;
 
-import {AccessControl} from "@openzeppelin/contracts/access/AccessControl.sol";
+import {AccessControlDefaultAdminRules} from "@openzeppelin/contracts/access/extensions/AccessControlDefaultAdminRules.sol";
 import {ERC20} from "@openzeppelin/contracts/token/ERC20/ERC20.sol";
 import {ERC20Burnable} from "@openzeppelin/contracts/token/ERC20/extensions/ERC20Burnable.sol";
 import {ERC20Permit} from "@openzeppelin/contracts/token/ERC20/extensions/ERC20Permit.sol";
@@ -11,8 +11,9 @@ import {Nonces} from "@openzeppelin/contracts/utils/Nonces.sol";
 /// @title OcxToken
 /// @notice The OCX network token (18 decimals): what compute is paid in, what providers stake, and
 /// what the protocol burns with usage. Holders can vote (ERC20Votes) and approve by signature (permit).
-/// @dev Only `MINTER_ROLE` creates tokens after the initial supply; emissions will hold that role.
-contract OcxToken is ERC20, ERC20Burnable, ERC20Permit, ERC20Votes, AccessControl {
+/// @dev Only `MINTER_ROLE` creates tokens after the initial supply; emissions will hold that role. The
+/// admin role changes hands in two steps (`beginDefaultAdminTransfer`, then `acceptDefaultAdminTransfer`).
+contract OcxToken is ERC20, ERC20Burnable, ERC20Permit, ERC20Votes, AccessControlDefaultAdminRules {
     /// @notice May mint new tokens (emissions).
     bytes32 public constant MINTER_ROLE = keccak256("MINTER_ROLE");
 
@@ -22,8 +23,8 @@ contract OcxToken is ERC20, ERC20Burnable, ERC20Permit, ERC20Votes, AccessContro
     constructor(address admin, address treasury, uint256 initialSupply)
         ERC20("Open Compute Exchange", "OCX")
         ERC20Permit("Open Compute Exchange")
+        AccessControlDefaultAdminRules(0, admin)
     {
-        _grantRole(DEFAULT_ADMIN_ROLE, admin);
         _mint(treasury, initialSupply);
     }
 

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 pragma solidity ^0.8.28;
 
-import {AccessControl} from "@openzeppelin/contracts/access/AccessControl.sol";
+import {AccessControlDefaultAdminRules} from "@openzeppelin/contracts/access/extensions/AccessControlDefaultAdminRules.sol";
 import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
 import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
 import {ReentrancyGuardTransient} from "@openzeppelin/contracts/utils/ReentrancyGuardTransient.sol";
@@ -10,7 +10,9 @@ import {IProviderRegistry} from "./interfaces/IProviderRegistry.sol";
 
 /// @title ProviderRegistry
 /// @notice Provider identities and the stake that backs their offers.
-contract ProviderRegistry is IProviderRegistry, AccessControl, ReentrancyGuardTransient {
+/// @dev The admin role changes hands in two steps (`beginDefaultAdminTransfer`, then
+/// `acceptDefaultAdminTransfer` by the new admin), with no delay: governance's timelock is the delay.
+contract ProviderRegistry is IProviderRegistry, AccessControlDefaultAdminRules, ReentrancyGuardTransient {
     using SafeERC20 for IOcxToken;
     using SafeCast for uint256;
 
@@ -31,9 +33,10 @@ contract ProviderRegistry is IProviderRegistry, AccessControl, ReentrancyGuardTr
     mapping(address provider => Provider) private _providers;
     Parameters private _parameters;
 
-    constructor(IOcxToken token_, address admin, Parameters memory parameters_) {
+    constructor(IOcxToken token_, address admin, Parameters memory parameters_)
+        AccessControlDefaultAdminRules(0, admin)
+    {
         token = token_;
-        _grantRole(DEFAULT_ADMIN_ROLE, admin);
         _grantRole(PARAMETER_ADMIN_ROLE, admin);
         _setParameters(parameters_);
     }
@@ -181,6 +184,17 @@ contract ProviderRegistry is IProviderRegistry, AccessControl, ReentrancyGuardTr
         if (p.jailed) revert RegistryProviderJailed(provider);
         uint256 required = requiredStake(p.committedGpus + extraGpus);
         if (p.stake < required) revert RegistryInsufficientStake(provider, p.stake, required);
+    }
+
+    /// @inheritdoc IProviderRegistry
+    function canCommit(address provider, uint256 extraGpus) external view returns (bool) {
+        Provider storage p = _providers[provider];
+        return p.registered && !p.jailed && p.stake >= requiredStake(p.committedGpus + extraGpus);
+    }
+
+    /// @inheritdoc IProviderRegistry
+    function quoteSigner(address provider) external view returns (address apiSigner, bool active) {
+        return (_providers[provider].apiSigner, isActive(provider));
     }
 
     /// @inheritdoc IProviderRegistry

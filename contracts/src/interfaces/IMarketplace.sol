@@ -11,8 +11,17 @@ pragma solidity ^0.8.28;
 ///   provider is credited the exact rest, so no unit is ever created or lost. A lease keeps the
 ///   fee that was in force when it was created: changing the parameter affects new leases only.
 /// - Provider earnings and protocol fees are held by the marketplace until `withdraw` and
-///   `flushFees`; the token balance of the marketplace always equals live escrows plus
-///   unwithdrawn earnings plus unflushed fees.
+///   `flushFees`; the token balance of the marketplace always equals open request deposits plus live
+///   escrows plus unwithdrawn earnings plus unflushed fees. Fees are first booked beside their
+///   provider's earnings (one storage slot per provider, so settling writes one slot, not two); the
+///   provider's `withdraw`, or anyone's `sweepFees`, moves them to the pool that `flushFees` burns.
+/// - A provider that completes a lease names the second its workload ended: the lease settles at
+///   that second, clamped to [the last settlement, now], so the provider can only claim less.
+/// Roles: one admin (two-step transfer: `transferAdmin`, then `acceptAdmin` by the new admin) sets the
+/// parameters and the guardian; the guardian (or the admin) can pause the creation of new business
+/// (offers, leases from offers, quotes or auctions, requests, bids). A pause never blocks a way out:
+/// acknowledge, settle, top up, close, complete, cancel, cancel a request, a bid-less auction's
+/// refund, withdraw, sweep and flush all keep working. Only the admin unpauses.
 interface IMarketplace {
     // ---------------------------------------------------------------- types
 
@@ -100,6 +109,26 @@ interface IMarketplace {
         Resources requirements;
     }
 
+    /// @notice A provider's signed price for one lease of one of its offers, for one buyer and one job.
+    /// @dev Signed with EIP-712 (domain "OCX Marketplace", version "1", this chain, this marketplace) by the
+    /// provider's registered `apiSigner`. A nonce can be used once per provider, in any order.
+    struct Quote {
+        uint256 offerId; // the offer whose bundle and durations the lease gets
+        address buyer; // only this account may take the quote
+        uint128 pricePerSecond; // at most the offer's price
+        bytes32 manifestHash; // the job the quote is for
+        uint64 nonce; // once per provider
+        uint64 expiry; // last second (block time) at which the quote can be taken
+    }
+
+    /// @notice One lease to complete in `completeMany`: the arguments of `complete`.
+    struct Completion {
+        uint256 leaseId;
+        bytes32 resultHash;
+        int32 exitCode;
+        uint64 endedAt;
+    }
+
     /// @notice Protocol parameters of the marketplace.
     struct Parameters {
         uint16 feeBps; // protocol fee, in basis points of each settlement
@@ -126,7 +155,9 @@ interface IMarketplace {
     );
     /// @notice An offer was paused, resumed or withdrawn.
     event OfferStateChanged(uint256 indexed offerId, OfferState state);
-    /// @notice A lease was created from an offer (`requestId` 0) or from a request (`offerId` 0).
+    /// @notice A lease was created from an offer (`requestId` 0) or from a request (`offerId` 0). An
+    /// `ackDeadline` of 0 marks a lease created from a provider's quote: it is already acknowledged
+    /// (Active) and accrues payment from this block's time; no `LeaseAcknowledged` follows.
     event LeaseCreated(
         uint256 indexed leaseId,
         address indexed buyer,
@@ -171,8 +202,18 @@ interface IMarketplace {
     event RequestClosed(uint256 indexed requestId, address indexed winner, uint256 pricePerSecond, uint256 leaseId);
     /// @notice A request ended without a lease and its deposit went back to the buyer.
     event RequestCancelled(uint256 indexed requestId, uint256 refund);
-    /// @notice The parameter admin changed the marketplace's parameters.
+    /// @notice The admin changed the marketplace's parameters.
     event ParametersChanged(uint16 feeBps, uint32 ackWindow, uint32 maxBiddingWindow, address feeSink);
+    /// @notice A provider's booked fees moved to the pool that `flushFees` empties.
+    event FeesSwept(address indexed provider, uint256 amount);
+    /// @notice The admin proposed `pendingAdmin`; it becomes admin when it calls `acceptAdmin`.
+    event AdminTransferStarted(address indexed admin, address indexed pendingAdmin);
+    /// @notice `newAdmin` accepted and is now the admin.
+    event AdminTransferred(address indexed previousAdmin, address indexed newAdmin);
+    /// @notice The admin appointed a new guardian (address(0): none).
+    event GuardianChanged(address indexed guardian);
+    /// @notice New business was paused (`paused` true) or resumed, by `account`.
+    event PauseChanged(bool paused, address indexed account);
 
     // ---------------------------------------------------------------- errors
 
@@ -232,6 +273,27 @@ interface IMarketplace {
     error MarketplaceNothingToWithdraw(address provider);
     /// @notice A parameter is outside its allowed range.
     error MarketplaceParameterOutOfBounds(bytes32 name, uint256 value, uint256 min, uint256 max);
+    /// @notice The quote was made out to `buyer`, not to the caller.
+    error MarketplaceQuoteBuyerMismatch(address buyer, address caller);
+    /// @notice The quote expired at `expiry`; it is `now`. Ask the provider for a new one.
+    error MarketplaceQuoteExpired(uint256 expiry, uint256 now_);
+    /// @notice The provider already used quote nonce `nonce`: a quote is taken once.
+    error MarketplaceQuoteNonceUsed(address provider, uint256 nonce);
+    /// @notice The quote is not signed by the provider's registered API signer `expected` (it recovers to
+    /// `recovered`, 0 for a malformed or malleable signature).
+    error MarketplaceQuoteSignerMismatch(address provider, address expected, address recovered);
+    /// @notice The quoted price is zero or above the offer's price.
+    error MarketplaceQuotePriceInvalid(uint256 quoted, uint256 offerPrice);
+    /// @notice New offers, leases, requests and bids are paused by the guardian; exits still work.
+    error MarketplacePaused();
+    /// @notice Only the admin may do this.
+    error MarketplaceNotAdmin(address caller);
+    /// @notice Only the guardian or the admin may pause.
+    error MarketplaceNotGuardian(address caller);
+    /// @notice Only the proposed admin `pendingAdmin` may accept.
+    error MarketplaceNotPendingAdmin(address caller, address pendingAdmin);
+    /// @notice A batch call was given no items.
+    error MarketplaceEmptyBatch();
 
     // ---------------------------------------------------------------- offers
 
@@ -261,12 +323,22 @@ interface IMarketplace {
     /// @notice Lets buyers take a paused offer again.
     function resumeOffer(uint256 offerId) external;
 
-    /// @notice Withdraws an offer for good and releases its GPU commitment. Running leases go on.
+    /// @notice Withdraws an offer for good and releases its unused GPU commitment. Running leases go on
+    /// and keep their units committed until each ends.
     function withdrawOffer(uint256 offerId) external;
 
     /// @notice Takes an offer: checks the buyer's price limit and the offer's capacity, pulls `deposit`
     /// from the caller into escrow and creates a pending lease.
     function takeOffer(uint256 offerId, uint128 maxPricePerSecond, bytes32 manifestHash, uint128 deposit)
+        external
+        returns (uint256 leaseId);
+
+    /// @notice Takes a provider's signed quote: checks the signature against the provider's registered
+    /// `apiSigner`, the expiry, the nonce (once per provider), that the caller is the quote's buyer, that
+    /// the quoted price is at most the offer's, and the offer's capacity and durations as `takeOffer`
+    /// does; pulls `deposit` from the caller into escrow and creates a lease that is already acknowledged
+    /// (Active from this block's time), in one transaction.
+    function takeQuote(Quote calldata quote, bytes calldata signature, uint128 deposit)
         external
         returns (uint256 leaseId);
 
@@ -284,11 +356,13 @@ interface IMarketplace {
     /// @notice Places a bid, or lowers the caller's bid, offering `resources` at `pricePerSecond`.
     function bid(uint256 requestId, uint128 pricePerSecond, Resources calldata resources) external;
 
-    /// @notice The buyer accepts `provider`'s bid, whatever its rank; creates the lease.
+    /// @notice The buyer accepts `provider`'s bid, whatever its rank; creates the lease, which commits
+    /// the request's GPU units of the provider's stake until it ends.
     function acceptBid(uint256 requestId, address provider) external returns (uint256 leaseId);
 
-    /// @notice After the deadline anyone closes the auction: the lowest bid wins (earliest on a tie),
-    /// or, with no bids, the deposit goes back to the buyer. Returns the lease id, or 0.
+    /// @notice After the deadline anyone closes the auction: the lowest bid wins (earliest on a tie) and
+    /// its lease commits the request's GPU units of the winner's stake; with no bids, or a winner that is
+    /// jailed or lacks the stake by now, the deposit goes back to the buyer. Returns the lease id, or 0.
     function closeAuction(uint256 requestId) external returns (uint256 leaseId);
 
     /// @notice The buyer withdraws an open request and gets its deposit back.
@@ -298,6 +372,9 @@ interface IMarketplace {
 
     /// @notice The provider acknowledges a pending lease before its deadline; payment accrues from now.
     function acknowledge(uint256 leaseId) external;
+
+    /// @notice `acknowledge` for each of `leaseIds`, all or none.
+    function acknowledgeMany(uint256[] calldata leaseIds) external;
 
     /// @notice Cancels a pending lease with a full refund: the buyer at any time, anyone once the
     /// acknowledgement deadline has passed (which counts as the provider's no-show).
@@ -312,17 +389,41 @@ interface IMarketplace {
     /// @notice The buyer ends a lease now: it settles and the rest of the escrow is refunded.
     function close(uint256 leaseId) external;
 
-    /// @notice The provider ends a lease with its result: it settles now and the rest is refunded to the buyer.
-    function complete(uint256 leaseId, bytes32 resultHash, int32 exitCode) external;
+    /// @notice The provider ends a lease with its result: it settles at `endedAt`, the second the workload
+    /// exited, clamped to [the last settlement, now] (the provider can only claim less than up to now), and
+    /// the rest of the escrow is refunded to the buyer. Time spent after the exit (packing results,
+    /// waiting for the transaction) is never billed.
+    function complete(uint256 leaseId, bytes32 resultHash, int32 exitCode, uint64 endedAt) external;
+
+    /// @notice `complete` for each of `completions`, all or none; the caller's earnings are written once.
+    function completeMany(Completion[] calldata completions) external;
 
     /// @notice Settles the caller's `leaseIds` and sends the caller all of its earnings.
     function withdraw(uint256[] calldata leaseIds) external returns (uint256 amount);
 
-    /// @notice Burns the accumulated protocol fees, or sends them to the fee sink when one is set.
+    /// @notice Burns the fee pool (fees swept from providers' accounts), or sends it to the fee sink when one is set.
     function flushFees() external returns (uint256 amount);
 
-    /// @notice Sets the marketplace's parameters, each checked against its bounds.
+    /// @notice Anyone moves the fees booked beside `providers`' earnings into the pool that `flushFees` empties.
+    function sweepFees(address[] calldata providers) external returns (uint256 amount);
+
+    /// @notice Sets the marketplace's parameters, each checked against its bounds. Admin only.
     function setParameters(Parameters calldata parameters) external;
+
+    /// @notice The admin proposes `newAdmin` (address(0) cancels a proposal); nothing changes until it accepts.
+    function transferAdmin(address newAdmin) external;
+
+    /// @notice The proposed admin takes the role.
+    function acceptAdmin() external;
+
+    /// @notice The admin appoints the guardian, who may pause new business (address(0): none).
+    function setGuardian(address guardian) external;
+
+    /// @notice The guardian or the admin pauses the creation of new offers, leases, requests and bids.
+    function pause() external;
+
+    /// @notice The admin lets new business in again.
+    function unpause() external;
 
     // ---------------------------------------------------------------- views
 
@@ -339,8 +440,20 @@ interface IMarketplace {
     /// @notice Earnings credited to the provider and not yet withdrawn.
     function earningsOf(address provider) external view returns (uint256);
 
-    /// @notice Protocol fees collected and not yet flushed.
+    /// @notice Protocol fees from the provider's leases, booked beside its earnings and not yet swept.
+    function feesOf(address provider) external view returns (uint256);
+
+    /// @notice Protocol fees swept into the pool and not yet flushed (see `feesOf` for the rest).
     function pendingFees() external view returns (uint256);
+
+    /// @notice Whether `provider` has used quote nonce `nonce`.
+    function isQuoteNonceUsed(address provider, uint256 nonce) external view returns (bool);
+
+    /// @notice The admin, the proposed next admin (or 0) and the guardian (or 0).
+    function roles() external view returns (address admin, address pendingAdmin, address guardian);
+
+    /// @notice Whether new business is paused.
+    function paused() external view returns (bool);
 
     /// @notice Leases the provider failed to acknowledge in time.
     function noShowsOf(address provider) external view returns (uint256);

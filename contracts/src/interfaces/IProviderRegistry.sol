@@ -129,6 +129,13 @@ interface IProviderRegistry {
     /// @notice Reverts unless the provider is registered, not jailed, and its stake covers `extraGpus` more units.
     function requireCapacity(address provider, uint256 extraGpus) external view;
 
+    /// @notice Whether the provider is registered, not jailed, and its stake covers `extraGpus` more units.
+    function canCommit(address provider, uint256 extraGpus) external view returns (bool);
+
+    /// @notice The provider's API signer (which signs its quotes and answers) and whether it is active
+    /// (`isActive`), in one call: what taking a quote checks.
+    function quoteSigner(address provider) external view returns (address apiSigner, bool active);
+
     /// @notice The registry's parameters.
     function parameters() external view returns (Parameters memory);
 }

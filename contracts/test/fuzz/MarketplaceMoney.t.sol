@@ -98,11 +98,11 @@ contract MarketplaceMoneyFuzzTest is Deployers {
         if (m.open) {
             vm.warp(block.timestamp + bound(gaps[0], 0, 1 days));
             uint256 owed = _owed(m);
-            uint256 feesBefore = market.pendingFees();
+            uint256 feesBefore = _allFees();
             vm.prank(completeIt ? provider : buyer);
-            if (completeIt) market.complete(m.leaseId, keccak256("result"), 0);
+            if (completeIt) market.complete(m.leaseId, keccak256("result"), 0, uint64(block.timestamp));
             else market.close(m.leaseId);
-            assertEq(market.pendingFees() - feesBefore, owed * m.feeBps / BPS, "final fee");
+            assertEq(_allFees() - feesBefore, owed * m.feeBps / BPS, "final fee");
             m.paid += owed;
             m.fees += owed * m.feeBps / BPS;
             m.escrow -= owed;
@@ -110,13 +110,13 @@ contract MarketplaceMoneyFuzzTest is Deployers {
 
         uint256 refund = token.balanceOf(buyer) + m.deposited - buyerBefore;
         assertEq(refund, m.escrow, "the buyer gets back exactly the unpaid escrow");
-        assertEq(market.earningsOf(provider) + market.pendingFees() + refund, m.deposited, "credit + fee + refund");
-        assertEq(market.pendingFees(), m.fees, "fees match the model");
+        assertEq(market.earningsOf(provider) + _allFees() + refund, m.deposited, "credit + fee + refund");
+        assertEq(_allFees(), m.fees, "fees match the model");
         assertEq(market.earningsOf(provider), m.paid - m.fees, "provider credited the exact rest");
         assertLe(m.paid, m.deposited, "never pays beyond deposit + top-ups");
         assertEq(
             token.balanceOf(address(market)),
-            market.earningsOf(provider) + market.pendingFees(),
+            market.earningsOf(provider) + _allFees(),
             "market holds the rest"
         );
         IMarketplace.Lease memory l = market.getLease(m.leaseId);
@@ -149,9 +149,9 @@ contract MarketplaceMoneyFuzzTest is Deployers {
 
     function _stepSettle(Model memory m) internal {
         uint256 owed = _owed(m);
-        uint256 feesBefore = market.pendingFees();
+        uint256 feesBefore = _allFees();
         market.settle(m.leaseId);
-        uint256 fee = market.pendingFees() - feesBefore;
+        uint256 fee = _allFees() - feesBefore;
         assertEq(fee, owed * m.feeBps / BPS, "settle fee");
         m.paid += owed;
         m.fees += fee;
@@ -177,10 +177,10 @@ contract MarketplaceMoneyFuzzTest is Deployers {
         uint256 room = uint256(m.price) * MAX_DURATION - (m.escrow - owed);
         if (room == 0) return;
         uint256 amount = bound(amountSeed, 1, _min(room, 50_000 ether));
-        uint256 feesBefore = market.pendingFees();
+        uint256 feesBefore = _allFees();
         vm.prank(buyer);
         market.topUp(m.leaseId, uint128(amount));
-        assertEq(market.pendingFees() - feesBefore, owed * m.feeBps / BPS, "top-up settles first");
+        assertEq(_allFees() - feesBefore, owed * m.feeBps / BPS, "top-up settles first");
         m.paid += owed;
         m.fees += owed * m.feeBps / BPS;
         m.escrow = m.escrow - owed + amount;
@@ -215,7 +215,7 @@ contract MarketplaceMoneyFuzzTest is Deployers {
 
         assertEq(token.balanceOf(buyer), buyerBefore, "full refund");
         assertEq(market.earningsOf(provider), 0, "provider paid nothing");
-        assertEq(market.pendingFees(), 0, "no fee");
+        assertEq(_allFees(), 0, "no fee");
         assertEq(token.balanceOf(address(market)), 0, "nothing held");
         assertEq(market.noShowsOf(provider), late ? 1 : 0, "a late cancel is a no-show");
     }
@@ -274,14 +274,14 @@ contract MarketplaceMoneyFuzzTest is Deployers {
         assertEq(amount, 2 * (owedEach - feeEach), "withdraws both leases' credit");
         assertEq(token.balanceOf(provider) - providerBefore, amount, "sent what it says");
         assertEq(market.earningsOf(provider), 0, "credit emptied");
-        assertEq(market.pendingFees(), 2 * feeEach, "fees held");
+        assertEq(_allFees(), 2 * feeEach, "fees held");
         assertEq(token.balanceOf(address(market)), 2 * (deposit - owedEach) + 2 * feeEach, "escrows and fees held");
 
         uint256 supplyBefore = token.totalSupply();
         uint256 flushed = market.flushFees();
         assertEq(flushed, 2 * feeEach, "flushes all fees");
         assertEq(supplyBefore - token.totalSupply(), flushed, "burns exactly the fees");
-        assertEq(market.pendingFees(), 0, "none left");
+        assertEq(_allFees(), 0, "none left");
         assertEq(market.flushFees(), 0, "a second flush moves nothing");
     }
 
@@ -384,11 +384,11 @@ contract MarketplaceMoneyFuzzTest is Deployers {
             market.settle(leaseId); // exhausted: closes
         } else {
             vm.prank(completeIt ? winner : buyer);
-            if (completeIt) market.complete(leaseId, keccak256("result"), 0);
+            if (completeIt) market.complete(leaseId, keccak256("result"), 0, uint64(block.timestamp));
             else market.close(leaseId);
         }
         uint256 fee = owed * feeBps / BPS;
-        assertEq(market.pendingFees(), fee, "fee");
+        assertEq(market.pendingFees() + market.feesOf(winner), fee, "fee");
         assertEq(market.earningsOf(winner), owed - fee, "credit");
         assertEq(buyerBefore - token.balanceOf(buyer), owed, "the buyer paid exactly what accrued");
         assertEq(token.balanceOf(address(market)), owed, "credit and fee held");

@@ -52,11 +52,11 @@ contract SettlementFuzzTest is Deployers {
     function _settleAndMeasure(uint256 leaseId, uint16 feeBps) internal returns (uint256 paid, uint256 fee) {
         address who = market.getLease(leaseId).provider;
         uint256 earningsBefore = market.earningsOf(who);
-        uint256 feesBefore = market.pendingFees();
+        uint256 feesBefore = _allFees();
         uint256 escrowBefore = market.getLease(leaseId).escrow;
         (uint256 owed,) = market.accrued(leaseId);
         market.settle(leaseId);
-        fee = market.pendingFees() - feesBefore;
+        fee = _allFees() - feesBefore;
         paid = market.earningsOf(who) - earningsBefore + fee;
         assertEq(paid, owed, "settle paid what accrued() announced");
         assertEq(fee, paid * feeBps / BPS, "fee is paid * feeBps / 10000, rounded down");
@@ -148,12 +148,12 @@ contract SettlementFuzzTest is Deployers {
         if (open) {
             vm.warp(block.timestamp + 1 hours);
             elapsed += 1 hours;
-            uint256 feesBefore = market.pendingFees();
+            uint256 feesBefore = _allFees();
             uint256 earningsBefore = market.earningsOf(provider);
             vm.prank(completeIt ? provider : buyer);
-            if (completeIt) market.complete(leaseId, keccak256("result"), 0);
+            if (completeIt) market.complete(leaseId, keccak256("result"), 0, uint64(block.timestamp));
             else market.close(leaseId);
-            uint256 fee = market.pendingFees() - feesBefore;
+            uint256 fee = _allFees() - feesBefore;
             uint256 paid = market.earningsOf(provider) - earningsBefore + fee;
             assertEq(fee, paid * feeBps / BPS, "final fee rounded down");
             paidSum += paid;
@@ -161,7 +161,7 @@ contract SettlementFuzzTest is Deployers {
         }
         uint256 refund = token.balanceOf(buyer) - (buyerBefore - deposit);
         assertEq(market.earningsOf(provider) + feeSum + refund, deposit, "credit + fee + refund == deposit");
-        assertEq(market.pendingFees(), feeSum, "fees held until flushed");
+        assertEq(_allFees(), feeSum, "fees held until flushed");
         assertEq(paidSum, _min(elapsed * price, deposit), "paid = min(price * active seconds, deposit)");
         assertEq(token.balanceOf(address(market)), market.earningsOf(provider) + feeSum, "market holds credit + fees");
         IMarketplace.Lease memory l = market.getLease(leaseId);

@@ -32,6 +32,12 @@ contract MarketplaceInvariants is Deployers {
         providers.push(provider3);
 
         handler = new MarketHandler(market, registry, token, admin, slasher, buyers, providers);
+        // Each provider's quotes are signed by a key the handler holds.
+        for (uint256 i; i < providers.length; ++i) {
+            address signer = vm.addr(handler.signerKey(providers[i]));
+            vm.prank(providers[i]);
+            registry.update("https://provider.example:8443", REGION, keccak256("metadata"), signer);
+        }
         for (uint256 i; i < buyers.length; ++i) {
             vm.startPrank(buyers[i]);
             token.approve(address(market), type(uint256).max);
@@ -41,7 +47,7 @@ contract MarketplaceInvariants is Deployers {
         targetContract(address(handler));
         // Every action once; the steps of a lease's life (take, acknowledge, settle, top up, complete,
         // withdraw) and time again, so that a run of 64 calls sees several leases through.
-        bytes4[] memory selectors = new bytes4[](31);
+        bytes4[] memory selectors = new bytes4[](36);
         selectors[0] = MarketHandler.postOffer.selector;
         selectors[1] = MarketHandler.withdrawOffer.selector;
         selectors[2] = MarketHandler.takeOffer.selector;
@@ -73,6 +79,11 @@ contract MarketplaceInvariants is Deployers {
         selectors[28] = MarketHandler.complete.selector;
         selectors[29] = MarketHandler.withdraw.selector;
         selectors[30] = MarketHandler.warp.selector;
+        selectors[31] = MarketHandler.takeQuote.selector;
+        selectors[32] = MarketHandler.takeQuote.selector;
+        selectors[33] = MarketHandler.updateOffer.selector;
+        selectors[34] = MarketHandler.acknowledgeMany.selector;
+        selectors[35] = MarketHandler.completeMany.selector;
         targetSelector(FuzzSelector({addr: address(handler), selectors: selectors}));
     }
 
@@ -95,7 +106,7 @@ contract MarketplaceInvariants is Deployers {
             }
         }
         for (uint256 i; i < providers.length; ++i) {
-            held += market.earningsOf(providers[i]);
+            held += market.earningsOf(providers[i]) + market.feesOf(providers[i]);
         }
         held += market.pendingFees();
     }
@@ -176,6 +187,34 @@ contract MarketplaceInvariants is Deployers {
         );
     }
 
+    /// @notice A provider's committed GPU units are exactly what its offers and live auction leases hold: an
+    /// offer commits its units for max(maxLeases, running leases) until withdrawn, then for its running leases
+    /// only; a lease won at auction commits its request's units until it closes.
+    function invariant_commitmentsMatchOffersAndLiveLeases() public view {
+        (uint256 offers, uint256 leases,) = market.counts();
+        for (uint256 i; i < providers.length; ++i) {
+            address who = providers[i];
+            uint256 expected;
+            for (uint256 id = 1; id <= offers; ++id) {
+                IMarketplace.Offer memory o = market.getOffer(id);
+                if (o.provider != who) continue;
+                uint256 units = o.resources.gpuCount == 0 ? 1 : o.resources.gpuCount;
+                uint256 slots = o.state == IMarketplace.OfferState.Withdrawn
+                    ? o.activeLeases
+                    : (o.maxLeases > o.activeLeases ? o.maxLeases : o.activeLeases);
+                expected += units * slots;
+            }
+            for (uint256 id = 1; id <= leases; ++id) {
+                IMarketplace.Lease memory l = market.getLease(id);
+                if (l.provider != who || l.offerId != 0) continue;
+                if (l.state == IMarketplace.LeaseState.Pending || l.state == IMarketplace.LeaseState.Active) {
+                    expected += handler.auctionLeaseUnits(id);
+                }
+            }
+            assertEq(registry.getProvider(who).committedGpus, expected, "committed == offers' + live auction leases'");
+        }
+    }
+
     /// @notice Supply only drops, and only by the fees flushed and the stake slashed (both burned here).
     function invariant_supplyDropsOnlyByBurns() public view {
         assertEq(
@@ -194,12 +233,17 @@ contract MarketplaceInvariants is Deployers {
         uint256 seed = uint256(keccak256("ocx-market-handler"));
         for (uint256 i; i < 1_500; ++i) {
             seed = uint256(keccak256(abi.encode(seed, i)));
-            _drive(seed % 23, seed >> 8);
+            _drive(seed % 27, seed >> 8);
             if (i % 100 == 99) _checkAll();
         }
         _checkAll();
-        bytes32[22] memory mustHappen = [
+        bytes32[27] memory mustHappen = [
             bytes32("postOffer"),
+            "takeQuote",
+            "updateOffer",
+            "acknowledgeMany",
+            "completeMany",
+            "withdrawOffer",
             "takeOffer",
             "acknowledge",
             "cancel",
@@ -236,6 +280,7 @@ contract MarketplaceInvariants is Deployers {
         invariant_leasesPayWithinTheirEscrow();
         invariant_stakeAccounting();
         invariant_supplyDropsOnlyByBurns();
+        invariant_commitmentsMatchOffersAndLiveLeases();
     }
 
     /// @dev Calls handler action `action` with arguments drawn from `r`. The handler skips what the
@@ -290,6 +335,14 @@ contract MarketplaceInvariants is Deployers {
             h.unjail(a);
         } else if (action == 21) {
             h.setFee(a);
+        } else if (action == 23) {
+            h.takeQuote(a, b, c);
+        } else if (action == 24) {
+            h.updateOffer(a, b);
+        } else if (action == 25) {
+            h.acknowledgeMany(a);
+        } else if (action == 26) {
+            h.completeMany(a, b);
         } else {
             h.warp(a);
         }

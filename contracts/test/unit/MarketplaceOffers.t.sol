@@ -555,7 +555,7 @@ contract MarketplaceOffersTest is Deployers {
         vm.prank(provider);
         market.acknowledge(third);
         vm.prank(provider);
-        market.complete(third, bytes32(0), 0);
+        market.complete(third, bytes32(0), 0, uint64(block.timestamp));
         assertEq(market.getOffer(offerId).activeLeases, 0);
     }
 

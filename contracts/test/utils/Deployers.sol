@@ -81,6 +81,19 @@ abstract contract Deployers is Test {
         vm.stopPrank();
     }
 
+    /// @dev All protocol fees held: the pool plus what is booked beside each test provider's earnings.
+    function _allFees() internal view returns (uint256) {
+        return market.pendingFees() + market.feesOf(provider) + market.feesOf(provider2);
+    }
+
+    /// @dev Moves the test providers' booked fees into the pool that `flushFees` empties.
+    function _sweepFees() internal returns (uint256) {
+        address[] memory providers = new address[](2);
+        providers[0] = provider;
+        providers[1] = provider2;
+        return market.sweepFees(providers);
+    }
+
     function _h100(uint16 count) internal pure returns (IMarketplace.Resources memory) {
         return IMarketplace.Resources({
             gpuModel: H100,

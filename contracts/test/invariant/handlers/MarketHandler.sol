@@ -57,6 +57,11 @@ contract MarketHandler {
     mapping(uint256 leaseId => uint256) public leaseFees;
     mapping(uint256 leaseId => uint256) public leaseRefunded;
     mapping(uint256 leaseId => uint256) public leaseAckAt;
+    /// @notice GPU units a lease won at auction committed (0 for offer leases, which use their offer's).
+    mapping(uint256 leaseId => uint256) public auctionLeaseUnits;
+    /// @notice Each provider's API signer key (the provider's index + 1), which signs its quotes.
+    mapping(address provider => uint256) public signerKey;
+    mapping(address provider => uint64) internal _nextNonce;
 
     /// @notice Observations that contradict the money rules; the invariants require zero.
     uint256 public feeMismatches; // a settlement whose fee is not paid * the lease's feeBps / 10000
@@ -88,6 +93,9 @@ contract MarketHandler {
         buyers = buyers_;
         providers = providers_;
         currentTime = block.timestamp;
+        for (uint256 i; i < providers_.length; ++i) {
+            signerKey[providers_[i]] = uint256(keccak256(abi.encode("ocx-handler-signer", i)));
+        }
         initialSupply = token_.totalSupply();
         uint256 sum;
         for (uint256 i; i < buyers_.length; ++i) {
@@ -130,6 +138,10 @@ contract MarketHandler {
         for (uint256 i; i < names.length; ++i) {
             _callNames.push(names[i]);
         }
+        _callNames.push("takeQuote");
+        _callNames.push("updateOffer");
+        _callNames.push("acknowledgeMany");
+        _callNames.push("completeMany");
         _callNames.push("unjail");
         _callNames.push("setFee");
         _callNames.push("warp");
@@ -360,6 +372,124 @@ contract MarketHandler {
         ++calls["takeOffer"];
     }
 
+    /// @notice A buyer takes a quote its provider signed, at or below the offer's price, with a fresh nonce
+    /// (sometimes skipping ahead: nonces are unordered).
+    function takeQuote(uint256 buyerSeed, uint256 offerSeed, uint256 depositSeed) external step {
+        uint256 n = offerIds.length;
+        uint256 offerId;
+        for (uint256 i; i < n && offerId == 0; ++i) {
+            uint256 id = offerIds[(offerSeed % n + i) % n];
+            IMarketplace.Offer memory o = market.getOffer(id);
+            if (o.state != IMarketplace.OfferState.Active || o.activeLeases >= o.maxLeases) continue;
+            if (registry.isActive(o.provider)) offerId = id;
+        }
+        if (offerId == 0) return;
+        IMarketplace.Offer memory offer = market.getOffer(offerId);
+        uint128 price = uint128(_bound(depositSeed >> 128, 1, offer.pricePerSecond));
+        uint256 minimum = _min(uint256(price) * offer.minDuration, MAX_DEPOSIT);
+        uint256 maximum = _min(uint256(price) * offer.maxDuration, MAX_DEPOSIT);
+        uint128 deposit = uint128(_bound(depositSeed, minimum == 0 ? 1 : minimum, maximum));
+        address who = _buyer(buyerSeed);
+        uint64 nonce = _nextNonce[offer.provider] + uint64(offerSeed % 3);
+        _nextNonce[offer.provider] = nonce + 1;
+        IMarketplace.Quote memory quote = IMarketplace.Quote({
+            offerId: offerId,
+            buyer: who,
+            pricePerSecond: price,
+            manifestHash: keccak256(abi.encode(depositSeed)),
+            nonce: nonce,
+            expiry: uint64(currentTime + 60)
+        });
+        (uint8 v, bytes32 r, bytes32 sig) = vm.sign(signerKey[offer.provider], _quoteDigest(quote));
+        vm.prank(who);
+        uint256 leaseId = market.takeQuote(quote, abi.encodePacked(r, sig, v), deposit);
+        leaseIds.push(leaseId);
+        leaseDeposited[leaseId] = deposit;
+        leaseAckAt[leaseId] = currentTime; // active from creation: no LeaseAcknowledged event
+        _deposit(deposit);
+        ++calls["takeQuote"];
+    }
+
+    function _quoteDigest(IMarketplace.Quote memory q) private view returns (bytes32) {
+        bytes32 domain = keccak256(
+            abi.encode(
+                keccak256("EIP712Domain(string name,string version,uint256 chainId,address verifyingContract)"),
+                keccak256("OCX Marketplace"),
+                keccak256("1"),
+                block.chainid,
+                address(market)
+            )
+        );
+        bytes32 structHash = keccak256(
+            abi.encode(market.QUOTE_TYPEHASH(), q.offerId, q.buyer, q.pricePerSecond, q.manifestHash, q.nonce, q.expiry)
+        );
+        return keccak256(abi.encodePacked("\x19\x01", domain, structHash));
+    }
+
+    /// @notice A provider changes an offer's capacity, sometimes below the leases it runs.
+    function updateOffer(uint256 offerSeed, uint256 leasesSeed) external step {
+        uint256 n = offerIds.length;
+        for (uint256 i; i < n; ++i) {
+            uint256 offerId = offerIds[(offerSeed % n + i) % n];
+            IMarketplace.Offer memory o = market.getOffer(offerId);
+            if (o.state == IMarketplace.OfferState.Withdrawn) continue;
+            uint256 maxLeases = _bound(leasesSeed, 1, 4);
+            uint256 units = o.resources.gpuCount == 0 ? 1 : o.resources.gpuCount;
+            uint256 before = o.maxLeases > o.activeLeases ? o.maxLeases : o.activeLeases;
+            uint256 after_ = maxLeases > o.activeLeases ? maxLeases : o.activeLeases;
+            if (after_ > before && !_hasCapacity(o.provider, units * (after_ - before))) return;
+            vm.prank(o.provider);
+            market.updateOffer(offerId, o.pricePerSecond, uint16(maxLeases), o.minDuration, o.maxDuration);
+            ++calls["updateOffer"];
+            return;
+        }
+    }
+
+    /// @notice A provider acknowledges all of its pending leases still within their deadline, in one call.
+    function acknowledgeMany(uint256 providerSeed) external step {
+        address who = _provider(providerSeed);
+        uint256 n = leaseIds.length;
+        uint256[] memory ids = new uint256[](n);
+        uint256 k;
+        for (uint256 i; i < n; ++i) {
+            IMarketplace.Lease memory l = market.getLease(leaseIds[i]);
+            if (l.provider != who || l.state != IMarketplace.LeaseState.Pending || currentTime > l.ackDeadline) continue;
+            ids[k++] = leaseIds[i];
+        }
+        if (k == 0) return;
+        assembly ("memory-safe") {
+            mstore(ids, k)
+        }
+        vm.prank(who);
+        market.acknowledgeMany(ids);
+        ++calls["acknowledgeMany"];
+    }
+
+    /// @notice A provider completes all of its active leases in one call, each ended some seconds ago.
+    function completeMany(uint256 providerSeed, uint256 endSeed) external step {
+        address who = _provider(providerSeed);
+        uint256 n = leaseIds.length;
+        IMarketplace.Completion[] memory batch = new IMarketplace.Completion[](n);
+        uint256 k;
+        for (uint256 i; i < n; ++i) {
+            IMarketplace.Lease memory l = market.getLease(leaseIds[i]);
+            if (l.provider != who || l.state != IMarketplace.LeaseState.Active) continue;
+            batch[k++] = IMarketplace.Completion({
+                leaseId: leaseIds[i],
+                resultHash: bytes32(endSeed),
+                exitCode: 0,
+                endedAt: uint64(currentTime - _bound(endSeed >> (i % 128), 0, 120))
+            });
+        }
+        if (k == 0) return;
+        assembly ("memory-safe") {
+            mstore(batch, k)
+        }
+        vm.prank(who);
+        market.completeMany(batch);
+        ++calls["completeMany"];
+    }
+
     function acknowledge(uint256 leaseSeed) external step {
         uint256 n = leaseIds.length;
         for (uint256 i; i < n; ++i) {
@@ -431,7 +561,7 @@ contract MarketHandler {
         uint256 id = _pickLease(leaseSeed, IMarketplace.LeaseState.Active);
         if (id == 0) return;
         vm.prank(market.getLease(id).provider);
-        market.complete(id, resultHash, exitCode);
+        market.complete(id, resultHash, exitCode, uint64(currentTime));
         ++calls["complete"];
     }
 
@@ -510,12 +640,16 @@ contract MarketHandler {
         if (id == 0) return;
         for (uint256 i; i < providers.length; ++i) {
             address who = _provider(providerSeed % providers.length + i);
-            if (market.bidOf(id, who) == 0 || !registry.isActive(who)) continue;
+            uint256 gpus = market.getRequest(id).requirements.gpuCount;
+            uint256 units = gpus == 0 ? 1 : gpus;
+            // The lease commits the request's units: the bidder must still have the stake for them.
+            if (market.bidOf(id, who) == 0 || !registry.isActive(who) || !_hasCapacity(who, units)) continue;
             uint256 deposit = market.getRequest(id).deposit;
             vm.prank(market.getRequest(id).buyer);
             uint256 leaseId = market.acceptBid(id, who);
             leaseIds.push(leaseId);
             leaseDeposited[leaseId] = deposit;
+            auctionLeaseUnits[leaseId] = units;
             ++calls["acceptBid"];
             return;
         }
@@ -531,6 +665,7 @@ contract MarketHandler {
         if (leaseId != 0) {
             leaseIds.push(leaseId);
             leaseDeposited[leaseId] = r.deposit;
+            auctionLeaseUnits[leaseId] = r.requirements.gpuCount == 0 ? 1 : r.requirements.gpuCount;
             ++calls["closeAuction:won"];
         } else {
             ++calls["closeAuction:refunded"];
