@@ -2,10 +2,10 @@
 // that says what was wrong, and none of them changes the lease or runs anything.
 import { existsSync, readdirSync } from "node:fs";
 import path from "node:path";
-import { signRequest } from "@ocx/sdk";
+import { createProviderClient, signRequest } from "@ocx/sdk";
 import { privateKeyToAccount } from "viem/accounts";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { BUYER, buyer, firstOfferId, type Market, startMarket } from "./harness.js";
+import { BUYER, buyer, firstOfferId, type Market, PROVIDER, startMarket } from "./harness.js";
 
 const PRICE = 10n ** 15n;
 const DATA = "the buyer's input\n";
@@ -258,6 +258,32 @@ describe("provider API refusals", () => {
     let stdout = "";
     for await (const chunk of b.client.logs(leaseId)) stdout += new TextDecoder().decode(chunk);
     expect(stdout).toBe(DATA);
+    // Every answer is signed by the provider's apiSigner as registered on-chain, and checked.
+    const verifying = createProviderClient({
+      url: market.node.url,
+      account: b.account,
+      chainId: market.net.deployment.chainId,
+      marketplace: market.net.deployment.marketplace,
+      apiSigner: {
+        client: market.net.publicClient,
+        deployment: market.net.deployment,
+        provider: privateKeyToAccount(market.net.key(PROVIDER)).address,
+      },
+    });
+    expect((await verifying.status(leaseId)).phase).toBe("completed");
+    let verified = "";
+    for await (const chunk of verifying.logs(leaseId)) verified += new TextDecoder().decode(chunk);
+    for await (const chunk of verifying.logs(leaseId, { follow: true })) verified += new TextDecoder().decode(chunk);
+    expect(verified).toBe(DATA + DATA);
+    expect((await verifying.results(leaseId)).sha256).toBe(done.resultHash);
+    const wary = createProviderClient({
+      url: market.node.url,
+      account: b.account,
+      chainId: market.net.deployment.chainId,
+      marketplace: market.net.deployment.marketplace,
+      apiSigner: privateKeyToAccount(market.net.key(OTHER)).address,
+    });
+    await expect(wary.status(leaseId)).rejects.toThrow(/fails its signature check/);
     // Logs and results stay the buyer's alone.
     expect((await send("GET", "/logs", { signer: OTHER })).status).toBe(403);
     expect((await send("GET", "/results", { signer: OTHER })).status).toBe(403);
