@@ -135,7 +135,7 @@ describe("provider API authentication and signed answers (app.request)", () => {
     });
   }
 
-  const send = (method: string, route: string, headers: Record<string, string>, body?: BodyInit) =>
+  const send = (method: string, route: string, headers: Record<string, string>, body?: RequestInit["body"]) =>
     app.request(new Request(`${URL_BASE}${route}`, { method, headers, ...(body !== undefined ? { body } : {}) }));
 
   /** A body stream that counts how many bytes the server pulled from it. */
@@ -300,7 +300,7 @@ describe("provider API authentication and signed answers (app.request)", () => {
       chainId: deployment.chainId,
       marketplace: deployment.marketplace,
       apiSigner: provider.address,
-      fetch: (input, init) => app.request(input as string, init),
+      fetch: async (input, init) => app.request(input as string, init),
     });
     let read = "";
     for await (const chunk of client.logs(LEASE, { offset: 5 })) read += new TextDecoder().decode(chunk);
@@ -317,7 +317,7 @@ describe("provider API authentication and signed answers (app.request)", () => {
       chainId: deployment.chainId,
       marketplace: deployment.marketplace,
       apiSigner: stranger.address,
-      fetch: (input, init) => app.request(input as string, init),
+      fetch: async (input, init) => app.request(input as string, init),
     });
     await expect(wary.status(LEASE)).rejects.toThrow(OcxProviderError);
     await expect(wary.results(LEASE)).rejects.toThrow(/fails its signature check/);
@@ -340,7 +340,7 @@ describe("provider API authentication and signed answers (app.request)", () => {
       chainId: deployment.chainId,
       marketplace: deployment.marketplace,
       apiSigner: provider.address,
-      fetch: (input, init) => app.request(input as string, init),
+      fetch: async (input, init) => app.request(input as string, init),
     });
     let read = "";
     for await (const chunk of client.logs(LEASE, { follow: true, offset: 4 })) read += new TextDecoder().decode(chunk);
@@ -359,7 +359,7 @@ describe("provider API authentication and signed answers (app.request)", () => {
       chainId: deployment.chainId,
       marketplace: deployment.marketplace,
       apiSigner: provider.address,
-      fetch: (input, init) => app.request(input as string, init),
+      fetch: async (input, init) => app.request(input as string, init),
     });
     const manifestHash = `0x${"22".repeat(32)}` as Hex;
     const { quote, signature } = await client.requestQuote(3n, manifestHash);

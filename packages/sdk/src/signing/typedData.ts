@@ -21,15 +21,15 @@ export const OCX_BODY_HASH_HEADER = "x-ocx-body-sha256";
  */
 export const OCX_SIGNER_HEADER = "x-ocx-signer";
 
-/** The headers `signRequest` returns, to send with the request. */
-export interface RequestHeaders {
+/** The headers `signRequest` returns, to send with the request (a plain record, so fetch takes it as is). */
+export type RequestHeaders = {
   [OCX_LEASE_HEADER]: string;
   [OCX_TIMESTAMP_HEADER]: string;
   [OCX_NONCE_HEADER]: `0x${string}`;
   [OCX_BODY_HASH_HEADER]: `0x${string}`;
   [OCX_SIGNER_HEADER]: Address;
   [OCX_SIGNATURE_HEADER]: `0x${string}`;
-}
+};
 
 /** The EIP-712 types of a signed request. */
 export const requestTypes = {
@@ -62,11 +62,11 @@ export const OCX_ANSWER_SHA256_HEADER = "x-ocx-answer-sha256";
 export const OCX_ANSWER_TIMESTAMP_HEADER = "x-ocx-answer-timestamp";
 
 /** The headers `signAnswer` returns, to send with an answer. */
-export interface AnswerHeaders {
+export type AnswerHeaders = {
   [OCX_ANSWER_SIGNATURE_HEADER]: `0x${string}`;
   [OCX_ANSWER_SHA256_HEADER]: `0x${string}`;
   [OCX_ANSWER_TIMESTAMP_HEADER]: string;
-}
+};
 
 /** The EIP-712 types of a provider's signed answer. */
 export const answerTypes = {
