@@ -10,7 +10,7 @@ import { createProcessExecutor } from "./process.js";
 import { markedProcesses } from "./reap.js";
 import { temporarySpec } from "./testSpec.js";
 import type { WorkloadSpec } from "./types.js";
-import { descendantPids, diskUsage, nextDiskPollMs, toWorkloadExit } from "./wrapper.js";
+import { descendantPids, diskUsage, launchWrapped, nextDiskPollMs, toWorkloadExit } from "./wrapper.js";
 
 const cleanups: (() => void)[] = [];
 afterEach(() => {
@@ -98,7 +98,31 @@ describe("log limit", () => {
     expect(out).toBe(total.slice(0, limit / 2) + notice + total.slice(total.length - limit / 2));
     expect(stderr()).toBe("small\n");
     // Nothing of the capture is left next to the exit record.
-    expect(readdirSync(path.dirname(spec.exitPath)).sort()).toEqual(["exit.json", "job", "stderr.log", "stdout.log"]);
+    expect(readdirSync(path.dirname(spec.exitPath)).sort()).toEqual([
+      "exit.json",
+      "exit.json.ended",
+      "job",
+      "stderr.log",
+      "stdout.log",
+    ]);
+  });
+
+  it("without perl, the coreutils capture keeps the same first and last parts and the same notice", async () => {
+    const limit = 4096;
+    const { spec, stdout } = job({ logLimitBytes: limit });
+    const running = await launchWrapped({
+      spec,
+      argv: sh("seq 1 20000"),
+      env: { PATH: "/usr/bin:/bin" },
+      cwd: spec.jobDir,
+      warnings: [],
+      logCapture: "sh",
+    });
+    expect((await running.wait()).exitCode).toBe(0);
+    const total = Array.from({ length: 20000 }, (_, i) => `${i + 1}\n`).join("");
+    const notice = `\n[ocx] log truncated: ${total.length - limit} bytes dropped (kept the first ${limit / 2} and the last ${limit / 2} bytes)\n`;
+    expect(stdout()).toBe(total.slice(0, limit / 2) + notice + total.slice(total.length - limit / 2));
+    expect(existsSync(`${spec.exitPath}.stdout.tail`)).toBe(false);
   });
 
   it("a 200 MB stream leaves a log file of its cap", async () => {
@@ -125,7 +149,7 @@ describe("the end of a workload", () => {
     expect(exit.reason).toBe("exited");
     expect(exit.endedAt).toBeGreaterThanOrEqual(before + 1);
     expect(exit.endedAt).toBeLessThanOrEqual(after);
-    expect(JSON.parse(readFileSync(spec.exitPath, "utf8")).endedAt).toBe(exit.endedAt);
+    expect(Math.floor(statSync(`${spec.exitPath}.ended`).mtimeMs / 1000)).toBe(exit.endedAt);
     await new Promise((resolve) => setTimeout(resolve, 1100));
     const attached = await createBwrapExecutor().attach({ pid: running.pid, spec });
     expect((await attached?.wait())?.endedAt).toBe(exit.endedAt);

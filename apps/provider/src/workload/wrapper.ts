@@ -4,7 +4,7 @@
 // process can read.
 import { type ChildProcess, spawn } from "node:child_process";
 import { closeSync, type Dirent, existsSync, openSync, readdirSync, readFileSync } from "node:fs";
-import { lstat, readdir, readFile, rename, writeFile } from "node:fs/promises";
+import { lstat, readdir, readFile, rename, rm, stat, writeFile } from "node:fs/promises";
 import { constants as osConstants } from "node:os";
 import { cgroupPids, type LeaseCgroup, readOomEvidence, removeLeaseCgroup } from "./cgroup.js";
 import {
@@ -16,31 +16,56 @@ import {
 } from "./types.js";
 
 /**
- * The wrapper: `sh -c WRAPPER_SCRIPT ocx-wrapper EXIT_PATH OOM_FILE FAILCNT_FILE "CGROUP_DIRS" LOG_LIMIT ARGV...`.
+ * The log capture in perl (perl-base is essential on Debian and Ubuntu): one process per stream.
+ * It writes the first HEAD bytes as they come, keeps the last TAIL bytes of the rest (trimmed
+ * only when twice that, so memory stays under 2 × TAIL and copying is amortised), and at the end
+ * writes the notice of what it dropped and the kept tail.
+ */
+export const PERL_LOG_CAPTURE = `my ($h, $t) = @ARGV; my ($n, $tail, $buf) = (0, "", "");
+sub out { my $d = shift; my $o = 0; while ($o < length $d) { my $w = syswrite(STDOUT, $d, length($d) - $o, $o); die "ocx log capture: $!\\n" unless defined $w; $o += $w; } }
+while (my $r = sysread(STDIN, $buf, 65536)) {
+  my $k = $n < $h ? $h - $n : 0; $k = $r if $k > $r;
+  out(substr($buf, 0, $k)) if $k > 0;
+  $tail .= substr($buf, $k) if $k < $r;
+  substr($tail, 0, length($tail) - $t, "") if length($tail) > 2 * $t;
+  $n += $r;
+}
+substr($tail, 0, length($tail) - $t, "") if length($tail) > $t;
+my $dropped = $n - $h - length($tail);
+out(sprintf("\\n[ocx] log truncated: %d bytes dropped (kept the first %d and the last %d bytes)\\n", $dropped, $h, length($tail))) if $dropped > 0;
+out($tail);
+`;
+
+/**
+ * The wrapper: `sh -c WRAPPER_SCRIPT ocx-wrapper EXIT_PATH OOM_FILE FAILCNT_FILE "CGROUP_DIRS" LOG_LIMIT CAPTURE ARGV...`,
+ * where CAPTURE is {@link PERL_LOG_CAPTURE} or "sh".
  * A child shell joins the cgroup and execs the workload, so the wrapper itself stays outside the
  * cgroup: the OOM killer and the pids limit never pick it, and it lives to record the status.
  *
- * The job's stdout and stderr go through a fifo each to a capture subshell (a fork of the
- * wrapper, so it has the wrapper's command line) that appends them to the log files the wrapper
- * was given as fd 1 and 2: the first LOG_LIMIT/2 bytes as they come, the rest through
- * `tail -c`, which keeps the last LOG_LIMIT/2 bytes and appends them when the stream ends,
- * after a notice of how many bytes were dropped. GNU or busybox coreutils are assumed (`head -c`
- * reads no further than it writes).
+ * The job's stdout and stderr go through a fifo each to a log capture (perl, or with "sh"
+ * `head -c`, then `dd | tail -c`, for hosts without perl) that
+ * appends them to the log files the wrapper was given as fd 1 and 2: the first LOG_LIMIT/2 bytes
+ * as they come, and, past them, the last LOG_LIMIT/2 bytes when the stream ends, after a notice
+ * of how many bytes were dropped. The capture runs in a subshell, a fork of the wrapper with its
+ * command line, which is how the node tells it (and its children) from the job.
  *
- * After the workload ends it notes the time (unix seconds: billing stops there), kills what is
- * left in the cgroup, waits for the logs to be written, records oom evidence, removes the cgroup
- * when empty, and writes `{"exitCode","signal","oomKill","failcnt","endedAt"}` to EXIT_PATH
- * through a temporary file and `mv`, so a reader never sees half a record and the logs are
- * complete once it exists.
+ * When the workload ends it touches EXIT_PATH.ended, whose mtime is the end time (billing stops
+ * there; a builtin redirect, no process to start), kills what is left in the cgroup, waits for
+ * the logs to be written, reads the oom evidence, and writes
+ * `{"exitCode","signal","oomKill","failcnt"}` to EXIT_PATH in one write, so the logs are
+ * complete once it exists. The node removes the fifos and the cgroup. Every step in the common
+ * path is a shell builtin, but for mkfifo and the capture: each process started costs time at
+ * every job start.
  */
-export const WRAPPER_SCRIPT = `exit_path=$1 oom_file=$2 failcnt_file=$3 cgroup_dirs=$4 log_limit=$5
-shift 5
+export const WRAPPER_SCRIPT = `exit_path=$1 oom_file=$2 failcnt_file=$3 cgroup_dirs=$4 log_limit=$5 capture_with=$6
+shift 6
 job_path=$PATH
 PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
 head_bytes=$((log_limit / 2))
 tail_bytes=$((log_limit - head_bytes))
 out_fifo=$exit_path.stdout.fifo err_fifo=$exit_path.stderr.fifo
 capture() {
+  if [ "$capture_with" != sh ]; then perl -e "$capture_with" "$head_bytes" "$tail_bytes" <"$1"; return; fi
   info=$( { head -c "$head_bytes" >&3 && dd bs=65536 | tail -c "$tail_bytes" >"$2"; } 2>&1 <"$1")
   if [ -s "$2" ]; then
     total=\${info##*records out
@@ -52,6 +77,7 @@ capture() {
     [ "$dropped" -gt 0 ] && printf '\\n[ocx] log truncated: %s bytes dropped (kept the first %s and the last %s bytes)\\n' "$dropped" "$head_bytes" "$kept"
     cat "$2"
   fi
+  rm -f "$2"
 }
 mkfifo -m 600 "$out_fifo" "$err_fifo" 2>/dev/null || { rm -f "$out_fifo" "$err_fifo"; mkfifo -m 600 "$out_fifo" "$err_fifo"; } || exit 125
 capture "$out_fifo" "$exit_path.stdout.tail" 3>&1 &
@@ -60,7 +86,7 @@ capture "$err_fifo" "$exit_path.stderr.tail" 3>&2 >&2 &
 err_pid=$!
 PATH=$job_path /bin/sh -c 'for d in $1; do echo $$ > "$d/cgroup.procs" || { echo "ocx: cannot join cgroup $d" >&2; exit 125; }; done; shift; exec "$@"' ocx-job "$cgroup_dirs" "$@" >"$out_fifo" 2>"$err_fifo"
 code=$?
-ended=$(date +%s)
+: >"$exit_path.ended"
 for d in $cgroup_dirs; do
   if [ -r "$d/cgroup.procs" ]; then while read -r p; do kill -9 "$p" 2>/dev/null; done <"$d/cgroup.procs"; fi
 done
@@ -71,9 +97,7 @@ oom=null
 if [ -n "$oom_file" ] && [ -r "$oom_file" ]; then while read -r key value; do [ "$key" = oom_kill ] && oom=$value; done <"$oom_file"; fi
 failcnt=null
 if [ -n "$failcnt_file" ] && [ -r "$failcnt_file" ]; then read -r n <"$failcnt_file" && [ -n "$n" ] && failcnt=$n; fi
-for d in $cgroup_dirs; do rmdir "$d" 2>/dev/null; done
-printf '{"exitCode":%s,"signal":"%s","oomKill":%s,"failcnt":%s,"endedAt":%s}\\n' "$code" "$sig" "$oom" "$failcnt" "$ended" > "$exit_path.tmp.$$" && mv -f "$exit_path.tmp.$$" "$exit_path"
-rm -f "$out_fifo" "$err_fifo" "$exit_path.stdout.tail" "$exit_path.stderr.tail"
+printf '{"exitCode":%s,"signal":"%s","oomKill":%s,"failcnt":%s}\\n' "$code" "$sig" "$oom" "$failcnt" >"$exit_path"
 exit "$code"
 `;
 
@@ -91,13 +115,22 @@ export type ExitRecord = {
 /** Why the node itself killed a workload for a limit; written to `<exitPath>.limit` before the kill, so it survives a restart. */
 export type LimitKill = { reason: "disk-limit"; message: string };
 
-/** Reads the wrapper's exit record; null when there is none (yet). */
+/**
+ * Reads the wrapper's exit record; null when there is none (yet). Its endedAt is the mtime of
+ * `<exitPath>.ended`, which the wrapper touched the moment the workload exited.
+ */
 export async function readExitRecord(exitPath: string): Promise<ExitRecord | null> {
+  let record: ExitRecord;
   try {
-    return JSON.parse(await readFile(exitPath, "utf8")) as ExitRecord;
+    record = JSON.parse(await readFile(exitPath, "utf8")) as ExitRecord;
   } catch {
     return null;
   }
+  if (record.endedAt === undefined) {
+    const ended = await stat(`${exitPath}.ended`).catch(() => null);
+    if (ended) record.endedAt = Math.floor(ended.mtimeMs / 1000);
+  }
+  return record;
 }
 
 /** Reads the note of a limit kill the node made; null when it made none. */
@@ -299,6 +332,8 @@ export type WrappedLaunch = {
   stopHook?: (graceMs: number) => Promise<void>;
   /** prlimit binary that holds every file of the job to its disk limit; default /usr/bin/prlimit. */
   prlimitPath?: string;
+  /** How logs are captured: perl (default where /usr/bin/perl exists) or coreutils through sh. */
+  logCapture?: "perl" | "sh";
 };
 
 /**
@@ -349,6 +384,7 @@ export async function launchWrapped(launch: WrappedLaunch): Promise<RunningWorkl
         cgroup?.failcntFile ?? "",
         (cgroup?.dirs ?? []).join(" "),
         String(logLimit),
+        (launch.logCapture ?? (existsSync("/usr/bin/perl") ? "perl" : "sh")) === "perl" ? PERL_LOG_CAPTURE : "sh",
         ...argv,
       ],
       {
@@ -417,6 +453,11 @@ function trackWorkload(tracked: {
   const ended: Promise<WorkloadExit> = (async () => {
     const wrapperStatus = await wrapperExited;
     wrapperGone = true;
+    await Promise.all(
+      ["stdout.fifo", "stderr.fifo", "stdout.tail", "stderr.tail"].map((suffix) =>
+        rm(`${spec.exitPath}.${suffix}`, { force: true }).catch(() => {}),
+      ),
+    );
     let record = await readExitRecord(spec.exitPath);
     const evidence = cgroup ? await readOomEvidence(cgroup) : { oomKill: null, failcnt: null };
     if (cgroup) {
