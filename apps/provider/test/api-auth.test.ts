@@ -3,7 +3,7 @@
 // once whatever its signature's encoding, a tampered body is a bad signature (401) and not a
 // stranger (403), and every 2xx answer is signed by the provider's apiSigner.
 
-import { mkdir, mkdtemp, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, readFile, writeFile } from "node:fs/promises";
 import { type AddressInfo, createServer } from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -310,6 +310,18 @@ describe("provider API authentication and signed answers (app.request)", () => {
     await expect(client.results(LEASE)).rejects.toThrow(/results of lease 7 are not ready/);
     store.updateLease(LEASE, { resultHash: bodyHash("not really a gzip") });
     expect((await client.results(LEASE)).sha256).toBe(bodyHash("not really a gzip"));
+    // Bytes that are not the ones the provider signed for are refused, in memory or streamed to disk.
+    await writeFile(results, "swapped after signing");
+    await expect(client.results(LEASE)).rejects.toThrow(/results hash mismatch/);
+    const file = path.join(dir, "results.tar.gz");
+    await expect(client.downloadResults(LEASE, file)).rejects.toThrow(/the provider's signed sha256 is 0x/);
+    await expect(readFile(file)).rejects.toThrow(/ENOENT/);
+    await writeFile(results, "not really a gzip");
+    expect(await client.downloadResults(LEASE, file, bodyHash("not really a gzip"))).toEqual({
+      sha256: bodyHash("not really a gzip"),
+      bytes: 17,
+    });
+    expect(await readFile(file, "utf8")).toBe("not really a gzip");
     // A client that expects another key refuses every answer.
     const wary = createProviderClient({
       url: URL_BASE,

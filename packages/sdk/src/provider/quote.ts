@@ -1,18 +1,13 @@
 // A provider's signed quote as it travels over HTTP: every integer as a decimal string.
 import type { Address, Hex } from "viem";
+import type { Quote } from "../actions/marketplace/signQuote.js";
 
 /**
  * A quote for the marketplace's `takeQuote`: the provider offers `offerId` to `buyer` for the job
- * `manifestHash` at `pricePerSecond`, once (`nonce`), until `expiry` (unix seconds).
+ * `manifestHash` at `pricePerSecond`, once (`nonce`), until `expiry` (unix seconds). The same type
+ * as `signQuote`'s `Quote`.
  */
-export interface ProviderQuote {
-  offerId: bigint;
-  buyer: Address;
-  pricePerSecond: bigint;
-  manifestHash: Hex;
-  nonce: bigint;
-  expiry: bigint;
-}
+export type ProviderQuote = Quote;
 
 /** A quote in JSON: integers as decimal strings. */
 export interface SerializedQuote {
