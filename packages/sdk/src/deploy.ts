@@ -28,7 +28,6 @@ export interface DeployParameters {
 }
 
 const ZERO: Address = "0x0000000000000000000000000000000000000000";
-const DEFAULT_ADMIN_ROLE = `0x${"00".repeat(32)}` as const;
 
 /** The role that lets the marketplace set providers' GPU commitments in the registry. */
 export const MARKET_ROLE = keccak256(toHex("MARKET_ROLE"));
@@ -113,7 +112,8 @@ export async function deployOcx(
   });
   await publicClient.waitForTransactionReceipt({ hash: grant });
   if (admin !== deployer) {
-    // Hand the registry's admin roles to `admin`, then drop the deployer's.
+    // Hand the registry's roles to `admin`: the parameter role now; the admin role in two steps (the registry
+    // refuses a one-step grant), which `admin` completes by calling `acceptDefaultAdminTransfer` on the registry.
     const parameterAdmin = await publicClient.readContract({
       address: registry,
       abi: providerRegistryAbi,
@@ -121,9 +121,7 @@ export async function deployOcx(
     });
     for (const [functionName, role, account] of [
       ["grantRole", parameterAdmin, admin],
-      ["grantRole", DEFAULT_ADMIN_ROLE, admin],
       ["renounceRole", parameterAdmin, deployer],
-      ["renounceRole", DEFAULT_ADMIN_ROLE, deployer],
     ] as const) {
       const hash = await walletClient.writeContract({
         address: registry,
@@ -133,6 +131,13 @@ export async function deployOcx(
       });
       await publicClient.waitForTransactionReceipt({ hash });
     }
+    const hash = await walletClient.writeContract({
+      address: registry,
+      abi: providerRegistryAbi,
+      functionName: "beginDefaultAdminTransfer",
+      args: [admin],
+    });
+    await publicClient.waitForTransactionReceipt({ hash });
   }
 
   return { chainId: await publicClient.getChainId(), startBlock, token, registry, marketplace, deployer };

@@ -1,6 +1,7 @@
 // A request's reverse auction through the Sync actions on a real anvil: post, bid, close; and the ways it ends empty.
 import { keccak256, stringToHex } from "viem";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { RequestState } from "../../generated/enums.js";
 import { toLabel } from "../../units.js";
 import { getManifestHash } from "../events.js";
 import { registerProviderSync } from "../registry/registerProvider.js";
@@ -120,7 +121,7 @@ describe("a request auctioned to the lowest bid", () => {
       escrow: DEPOSIT,
     });
     expect(BigInt(lease.offerId)).toBe(0n); // from a request, not an offer
-    expect((await getRequest(client, { deployment, requestId })).state).toBe(2); // Closed
+    expect((await getRequest(client, { deployment, requestId })).state).toBe(RequestState.Closed);
     expect(await getManifestHash(client, { deployment, leaseId: closed.event.leaseId })).toBe(MANIFEST);
 
     // The buyer cancels the unacknowledged lease and gets the whole deposit back.
@@ -144,6 +145,6 @@ describe("a request auctioned to the lowest bid", () => {
     const { requestId } = (await postRequest(net.wallet(2))).event;
     const cancelled = await cancelRequestSync(net.wallet(2), { deployment, requestId });
     expect(cancelled.event).toEqual({ requestId, refund: DEPOSIT });
-    expect((await getRequest(client, { deployment, requestId })).state).toBe(3); // Cancelled
+    expect((await getRequest(client, { deployment, requestId })).state).toBe(RequestState.Cancelled);
   });
 });

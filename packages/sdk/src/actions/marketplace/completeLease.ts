@@ -1,4 +1,4 @@
-// The provider's end of a lease, with the job's result.
+// The provider's end of a lease, with the job's result and the second its workload ended.
 import type { Hash } from "viem";
 import type { Deployment } from "../../deployment.js";
 import { marketplaceAbi } from "../../generated/abis.js";
@@ -29,8 +29,10 @@ export type CompleteLeaseReturnType = Hash;
 export type CompleteLeaseErrorType = WriteErrorType;
 
 /**
- * The provider completes active lease `leaseId` with the hash of its result and the job's exit code: the lease is
- * settled now and the rest of the escrow is refunded to the buyer. Calls the contract's `complete`.
+ * The provider completes active lease `leaseId` with the hash of its result, the job's exit code and `endedAt`, the
+ * unix second its workload exited: the lease settles at `endedAt`, clamped to [its last settlement, this block's
+ * time] (the provider can only claim less), so packing results and waiting for the transaction are never billed;
+ * the rest of the escrow is refunded to the buyer. Calls the contract's `complete`.
  *
  * Simulates first: a revert throws `OcxContractError` with the custom error's name, arguments and a hint,
  * and nothing is sent. Returns the transaction hash without waiting; `completeLeaseSync` waits.
@@ -51,6 +53,7 @@ export type CompleteLeaseErrorType = WriteErrorType;
  *   leaseId: 1n,
  *   resultHash: keccak256(stringToHex("result")),
  *   exitCode: 0,
+ *   endedAt: BigInt(Math.floor(Date.now() / 1000)), // when the workload exited
  * });
  */
 export async function completeLease(
@@ -95,6 +98,7 @@ export type CompleteLeaseSyncErrorType = WriteSyncErrorType;
  *   leaseId: 1n,
  *   resultHash: keccak256(stringToHex("result")),
  *   exitCode: 0,
+ *   endedAt: 1767225600n,
  * });
  * event.exitCode; // 0n
  */

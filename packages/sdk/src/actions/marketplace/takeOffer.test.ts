@@ -2,6 +2,7 @@
 import { keccak256, stringToHex } from "viem";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { OcxContractError } from "../../errors.js";
+import { LeaseState } from "../../generated/enums.js";
 import { toLabel } from "../../units.js";
 import { getLeaseEvents, getManifestHash } from "../events.js";
 import { getProvider } from "../registry/getProvider.js";
@@ -121,12 +122,18 @@ describe("an offer taken, acknowledged and completed", () => {
     const { event: acknowledged } = await acknowledgeLeaseSync(provider, { deployment, leaseId });
     expect(acknowledged.leaseId).toBe(leaseId);
     await net.setNextBlockTimestamp(acknowledged.startedAt + ELAPSED);
-    const completed = await completeLeaseSync(provider, { deployment, leaseId, resultHash: RESULT, exitCode: 0 });
+    const completed = await completeLeaseSync(provider, {
+      deployment,
+      leaseId,
+      resultHash: RESULT,
+      exitCode: 0,
+      endedAt: acknowledged.startedAt + ELAPSED,
+    });
     expect(completed.eventName).toBe("LeaseCompleted");
     expect(completed.event).toEqual({ leaseId, resultHash: RESULT, exitCode: 0n });
 
     const lease = await getLease(client, { deployment, leaseId });
-    expect(lease.state).toBe(3); // Closed
+    expect(lease.state).toBe(LeaseState.Closed);
     expect(lease.escrow).toBe(0n);
     expect(await getAccrued(client, { deployment, leaseId })).toEqual([0n, 0n]);
     expect((await getOffer(client, { deployment, offerId })).activeLeases).toBe(0);
