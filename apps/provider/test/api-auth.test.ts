@@ -3,7 +3,7 @@
 // once whatever its signature's encoding, a tampered body is a bad signature (401) and not a
 // stranger (403), and every 2xx answer is signed by the provider's apiSigner.
 
-import { mkdir, mkdtemp, readFile, writeFile } from "node:fs/promises";
+import { appendFile, mkdir, mkdtemp, readFile, writeFile } from "node:fs/promises";
 import { type AddressInfo, createServer } from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -344,8 +344,6 @@ describe("provider API authentication and signed answers (app.request)", () => {
   it("a followed log is checked through the signed digest of what arrived", async () => {
     const { stdout } = leases.files(LEASE);
     await writeFile(stdout, "all of the log\n");
-    // The lease has ended: a followed log ends at the end of the file.
-    store.moveLease(LEASE, "pending", "cancelled", "the test ended it");
     const client = createProviderClient({
       url: URL_BASE,
       account: buyer,
@@ -354,9 +352,19 @@ describe("provider API authentication and signed answers (app.request)", () => {
       apiSigner: provider.address,
       fetch: async (input, init) => app.request(input as string, init),
     });
-    let read = "";
-    for await (const chunk of client.logs(LEASE, { follow: true, offset: 4 })) read += new TextDecoder().decode(chunk);
+    // While the lease lives, the log streams as it grows: the first bytes arrive before the end.
+    const followed = client.logs(LEASE, { follow: true, offset: 4 });
+    const first = await Promise.race([
+      followed.next(),
+      new Promise<never>((_, reject) => setTimeout(() => reject(new Error("no live log bytes within 5 s")), 5000)),
+    ]);
+    let read = new TextDecoder().decode(first.value as Uint8Array);
     expect(read).toBe("of the log\n");
+    await appendFile(stdout, "and more\n");
+    // The lease ends: the followed log ends at the end of the file, and is checked by its digest.
+    store.moveLease(LEASE, "pending", "cancelled", "the test ended it");
+    for await (const chunk of followed) read += new TextDecoder().decode(chunk);
+    expect(read).toBe("of the log\nand more\n");
     const route = `/leases/${LEASE}/logs/digest?stream=stdout&offset=4&length=6`;
     const response = await send("GET", route, await signed("GET", route));
     expect(await response.json()).toEqual({ stream: "stdout", offset: 4, length: 6, sha256: bodyHash("of the") });

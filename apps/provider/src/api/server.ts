@@ -125,6 +125,8 @@ export function createApi(options: ApiOptions) {
       await next();
       if (!answerSigner || c.res.status < 200 || c.res.status >= 300) return;
       if (c.res.headers.has(OCX_ANSWER_SIGNATURE_HEADER)) return;
+      // Only whole JSON answers: a followed log streams until its job ends and is checked by digest.
+      if (!c.res.headers.get("content-type")?.startsWith("application/json")) return;
       const body = new Uint8Array(await c.res.clone().arrayBuffer());
       const headers = await sign({ leaseId: leaseIdOf(c), route: routeOf(c), body });
       for (const [name, value] of Object.entries(headers)) c.res.headers.set(name, value);
