@@ -1,13 +1,10 @@
-// A minimal reader for the tar.gz archives that providers pack results into (ustar, with pax and
-// GNU long names), and an extractor that refuses any entry that would land outside its folder.
-import { mkdir, writeFile } from "node:fs/promises";
-import path from "node:path";
-import { gunzipSync } from "node:zlib";
+// A minimal reader for the tar.gz archives that providers pack results into (ustar, with pax and GNU long names),
+// for small archives already in memory; `extractTarGz` unpacks through the streaming extractor.
+import { Readable } from "node:stream";
+import { extractTarGzStream } from "./extract.js";
+import { parseHeader, parsePax, readString, TAR_BLOCK, TarError } from "./header.js";
 
-/** Thrown for an archive that is malformed or tries to write outside the target folder. */
-export class TarError extends Error {
-  override name = "TarError";
-}
+export { safeEntryPath, TarError } from "./header.js";
 
 /** One entry of a tar archive. */
 export interface TarEntry {
@@ -20,10 +17,9 @@ export interface TarEntry {
   data: Uint8Array;
 }
 
-const BLOCK = 512;
-
 /**
- * Reads every entry of an uncompressed tar archive.
+ * Reads every entry of an uncompressed tar archive held in memory (for tests and small archives; unpack results
+ * with `extractTarGzStream`).
  * @example
  * const entries = readTar(gunzipSync(await readFile("results.tar.gz")));
  * entries.map((e) => e.path); // ["out/", "out/model.bin"]
@@ -34,20 +30,19 @@ export function readTar(archive: Uint8Array): TarEntry[] {
   let longName: string | undefined;
   let longLink: string | undefined;
   let pax: Record<string, string> = {};
-  while (offset + BLOCK <= archive.length) {
-    const header = archive.subarray(offset, offset + BLOCK);
+  while (offset + TAR_BLOCK <= archive.length) {
+    const block = archive.subarray(offset, offset + TAR_BLOCK);
     // Two zero blocks end the archive; one is enough to stop reading.
-    if (header.every((byte) => byte === 0)) break;
-    checkChecksum(header, offset);
-    const size = readNumber(header, 124, 12, offset);
-    const typeflag = String.fromCharCode(header[156] ?? 0);
-    const dataStart = offset + BLOCK;
-    const dataEnd = dataStart + size;
+    if (block.every((byte) => byte === 0)) break;
+    const header = parseHeader(block, offset);
+    const dataStart = offset + TAR_BLOCK;
+    const dataEnd = dataStart + header.size;
     if (dataEnd > archive.length) {
-      throw new TarError(`tar entry at byte ${offset} claims ${size} bytes, past the end of the archive`);
+      throw new TarError(`tar entry at byte ${offset} claims ${header.size} bytes, past the end of the archive`);
     }
     const data = archive.subarray(dataStart, dataEnd);
-    offset = dataStart + Math.ceil(size / BLOCK) * BLOCK;
+    offset = dataStart + Math.ceil(header.size / TAR_BLOCK) * TAR_BLOCK;
+    const { typeflag } = header;
     if (typeflag === "x") {
       pax = parsePax(data);
       continue;
@@ -59,26 +54,13 @@ export function readTar(archive: Uint8Array): TarEntry[] {
       else longLink = text;
       continue;
     }
-    const prefix = readString(header, 345, 155);
-    const name = readString(header, 0, 100);
-    const ustar = readString(header, 257, 5) === "ustar";
-    const entryPath = pax.path ?? longName ?? (ustar && prefix ? `${prefix}/${name}` : name);
-    const linkTarget = pax.linkpath ?? longLink ?? readString(header, 157, 100);
+    const linkTarget = pax.linkpath ?? longLink ?? header.linkName;
     entries.push({
-      path: entryPath,
-      type:
-        typeflag === "0" || typeflag === "\0" || typeflag === "7"
-          ? "file"
-          : typeflag === "5"
-            ? "directory"
-            : typeflag === "2"
-              ? "symlink"
-              : typeflag === "1"
-                ? "hardlink"
-                : "other",
-      mode: readNumber(header, 100, 8, offset),
-      size,
-      ...(typeflag === "1" || typeflag === "2" ? { linkTarget } : {}),
+      path: pax.path ?? longName ?? header.name,
+      type: header.type,
+      mode: header.mode,
+      size: header.size,
+      ...(header.type === "hardlink" || header.type === "symlink" ? { linkTarget } : {}),
       data,
     });
     longName = undefined;
@@ -88,100 +70,24 @@ export function readTar(archive: Uint8Array): TarEntry[] {
   return entries;
 }
 
-/**
- * The path an entry would be written to under `dir`, or a `TarError` when it is absolute or
- * climbs out of `dir` with "..".
- */
-export function safeEntryPath(dir: string, entryPath: string): string {
-  const normalized = entryPath.replace(/\\/g, "/");
-  if (normalized.startsWith("/") || /^[A-Za-z]:/.test(normalized) || normalized.split("/").includes("..")) {
-    throw new TarError(`the archive entry "${entryPath}" would be written outside ${dir}; refusing to unpack it`);
-  }
-  const root = path.resolve(dir);
-  const target = path.resolve(root, normalized);
-  if (target !== root && !target.startsWith(`${root}${path.sep}`)) {
-    throw new TarError(`the archive entry "${entryPath}" would be written outside ${dir}; refusing to unpack it`);
-  }
-  return target;
-}
+/** The bound `extractTarGz` puts on unpacked bytes unless given one: 16 GiB. */
+export const DEFAULT_MAX_RESULT_BYTES = 16 * 2 ** 30;
 
 /**
- * Unpacks a tar.gz into `dir`. Every entry is checked before anything is written; links are
- * skipped (they could point anywhere) and listed in `skipped`.
+ * Unpacks a tar.gz held in memory into `dir`, through `extractTarGzStream` (entries checked as they come; links
+ * skipped and listed in `skipped`). For results on disk, call `extractTarGzStream` with the file's path.
  * @example
- * const { files } = await extractTarGz(bytes, "results"); // ["results/out/model.bin"]
+ * const { files } = await extractTarGz(bytes, "results"); // ["/abs/results/out/model.bin"]
  */
 export async function extractTarGz(
   archive: Uint8Array,
   dir: string,
+  limits: { maxBytes: number; maxEntries?: number } = { maxBytes: DEFAULT_MAX_RESULT_BYTES },
 ): Promise<{ files: string[]; directories: string[]; skipped: string[] }> {
-  let tar: Uint8Array;
-  try {
-    tar = gunzipSync(archive);
-  } catch (error) {
-    throw new TarError(`the results are not a gzip archive: ${(error as Error).message}`);
-  }
-  const entries = readTar(tar).map((entry) => ({ entry, target: safeEntryPath(dir, entry.path) }));
-  const files: string[] = [];
-  const directories: string[] = [];
-  const skipped: string[] = [];
-  await mkdir(dir, { recursive: true });
-  for (const { entry, target } of entries) {
-    if (entry.type === "directory") {
-      await mkdir(target, { recursive: true });
-      directories.push(target);
-    } else if (entry.type === "file") {
-      await mkdir(path.dirname(target), { recursive: true });
-      // Keep the owner's execute bit; never setuid, setgid or world-writable.
-      await writeFile(target, entry.data, { mode: entry.mode & 0o755 || 0o644 });
-      files.push(target);
-    } else {
-      skipped.push(entry.path);
-    }
-  }
+  const { files, directories, skipped } = await extractTarGzStream(
+    Readable.from([Buffer.from(archive.buffer, archive.byteOffset, archive.byteLength)]),
+    dir,
+    limits,
+  );
   return { files, directories, skipped };
-}
-
-function readString(block: Uint8Array, start: number, length: number): string {
-  const bytes = block.subarray(start, start + length);
-  const end = bytes.indexOf(0);
-  return new TextDecoder().decode(end === -1 ? bytes : bytes.subarray(0, end));
-}
-
-/** Octal, or base-256 when the high bit of the first byte is set (GNU, for sizes ≥ 8 GiB). */
-function readNumber(block: Uint8Array, start: number, length: number, at: number): number {
-  const first = block[start] ?? 0;
-  if (first & 0x80) {
-    let value = BigInt(first & 0x7f);
-    for (let i = 1; i < length; i++) value = (value << 8n) | BigInt(block[start + i] ?? 0);
-    return Number(value);
-  }
-  const text = readString(block, start, length).trim();
-  if (text === "") return 0;
-  if (!/^[0-7]+$/.test(text)) throw new TarError(`tar header at byte ${at} has a malformed number "${text}"`);
-  return Number.parseInt(text, 8);
-}
-
-function checkChecksum(header: Uint8Array, at: number): void {
-  const stated = readNumber(header, 148, 8, at);
-  let sum = 0;
-  for (let i = 0; i < BLOCK; i++) sum += i >= 148 && i < 156 ? 32 : (header[i] ?? 0);
-  if (sum !== stated) throw new TarError(`tar header at byte ${at} has a bad checksum; the archive is damaged`);
-}
-
-/** Pax records: "<length> <key>=<value>\n". */
-function parsePax(data: Uint8Array): Record<string, string> {
-  const records: Record<string, string> = {};
-  let offset = 0;
-  while (offset < data.length) {
-    const space = data.indexOf(0x20, offset);
-    if (space === -1) break;
-    const length = Number(new TextDecoder().decode(data.subarray(offset, space)));
-    if (!Number.isInteger(length) || length <= 0) break;
-    const record = new TextDecoder().decode(data.subarray(space + 1, offset + length - 1));
-    const equals = record.indexOf("=");
-    if (equals > 0) records[record.slice(0, equals)] = record.slice(equals + 1);
-    offset += length;
-  }
-  return records;
 }
