@@ -7,11 +7,8 @@ import os from "node:os";
 import { parseArgs } from "node:util";
 import { createLogger } from "@ocx/node-kit";
 import type { Hex } from "viem";
-import { privateKeyToAccount } from "viem/accounts";
-import { configTemplate, loadConfig } from "./config.js";
+import { configTemplate } from "./config.js";
 import { describeHardware } from "./hardware.js";
-import { providerKey } from "./key.js";
-import { startProvider } from "./service.js";
 
 const { values, positionals } = parseArgs({
   allowPositionals: true,
@@ -66,6 +63,13 @@ try {
     throw new Error(
       `unknown command "${command}": use \`ocx-provider [start] --config file\` or \`ocx-provider init [--out file]\``,
     );
+  // The node's modules load only to start it: `init` stays quick.
+  const [{ loadConfig }, { providerKey }, { startProvider }, { privateKeyToAccount }] = await Promise.all([
+    import("./config.js"),
+    import("./key.js"),
+    import("./service.js"),
+    import("viem/accounts"),
+  ]);
   const config = await loadConfig(values.config as string);
   const account = privateKeyToAccount((await providerKey(config)) as Hex);
   const node = await startProvider(config, { account, log, signals: true });

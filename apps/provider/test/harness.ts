@@ -1,9 +1,10 @@
 // A whole market on one machine for the provider's tests: a real anvil with the real contracts,
 // a real provider node (bubblewrap sandbox), and a buyer that signs its requests.
 import { chmod, mkdtemp, writeFile } from "node:fs/promises";
+import { connect, createServer, type Server, type Socket } from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { createLogger, freePort, type Localnet, startLocalnet } from "@ocx/node-kit";
+import { createLogger, freePort, type Localnet, type Logger, startLocalnet } from "@ocx/node-kit";
 import {
   canonicalManifest,
   createProviderClient,
@@ -31,22 +32,72 @@ export interface Market {
   deploymentFile: string;
   config: ProviderConfig;
   node: ProviderNode;
+  /** The node's log lines (JSON objects), when started with `captureLogs`. */
+  logs: Record<string, unknown>[];
+  /** The RPC proxy between the node and anvil, when started with `rpcProxy`: close it to make the chain unreachable. */
+  proxy?: RpcProxy;
   restart(): Promise<ProviderNode>;
   stop(): Promise<void>;
 }
 
+/** A TCP proxy in front of anvil that a test can cut (an RPC outage) and restore. */
+export interface RpcProxy {
+  url: string;
+  /** Refuses new connections and drops open ones. */
+  cut(): Promise<void>;
+  /** Accepts connections again on the same port. */
+  restore(): Promise<void>;
+}
+
+/** Starts a proxy on a free port that forwards to `target` (host:port). */
+export async function startRpcProxy(target: URL): Promise<RpcProxy> {
+  const port = await freePort();
+  const sockets = new Set<Socket>();
+  let server: Server | undefined;
+  const listen = () =>
+    new Promise<void>((resolve, reject) => {
+      server = createServer((client) => {
+        const upstream = connect(Number(target.port), target.hostname);
+        for (const s of [client, upstream]) {
+          sockets.add(s);
+          s.on("close", () => sockets.delete(s));
+          s.on("error", () => s.destroy());
+        }
+        client.pipe(upstream).pipe(client);
+      });
+      server.once("error", reject);
+      server.listen(port, "127.0.0.1", () => resolve());
+    });
+  await listen();
+  return {
+    url: `http://127.0.0.1:${port}`,
+    async cut() {
+      const closed = new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve()));
+      for (const s of sockets) s.destroy();
+      await closed;
+      server = undefined;
+    },
+    restore: listen,
+  };
+}
+
 /** Starts anvil, the contracts and a provider node configured by `yaml` (merged over a CPU offer). */
-export async function startMarket(yaml = "", options: { ackWindow?: number } = {}): Promise<Market> {
+export async function startMarket(
+  yaml = "",
+  options: { ackWindow?: number; rpcProxy?: boolean; captureLogs?: boolean } = {},
+): Promise<Market> {
   const net = await startLocalnet({ deploy: { ackWindow: options.ackWindow ?? 60 } });
+  const proxy = options.rpcProxy ? await startRpcProxy(new URL(net.anvil.rpcUrl)) : undefined;
   const dir = await mkdtemp(path.join(tmpdir(), "ocx-provider-test-"));
   await chmod(dir, 0o711); // the sandbox user must pass through to the job folders
   const deploymentFile = await writeDeployment(net.deployment, dir);
   const port = await freePort();
   const config = parseConfig(
-    `chain: { rpcUrl: "${net.anvil.rpcUrl}", deployment: "${deploymentFile}", pollIntervalMs: 100 }
+    `chain: { rpcUrl: "${proxy?.url ?? net.anvil.rpcUrl}", deployment: "${deploymentFile}", pollIntervalMs: 100 }
 api: { listen: "127.0.0.1:${port}" }
 stateDir: state
 region: test
+${/^disk:/m.test(yaml) ? "" : "disk: { reserveMiB: 0 }"}
 ${
   yaml ||
   `offers:
@@ -56,12 +107,21 @@ ${
     { baseDir: dir },
   );
   const account = privateKeyToAccount(net.key(PROVIDER));
-  const log = createLogger({ level: process.env.OCX_TEST_LOG ? "debug" : "error" });
+  const logs: Record<string, unknown>[] = [];
+  const log: Logger = options.captureLogs
+    ? createLogger({
+        json: true,
+        level: "info",
+        write: (line) => logs.push(JSON.parse(line) as Record<string, unknown>),
+      })
+    : createLogger({ level: process.env.OCX_TEST_LOG ? "debug" : "error" });
   const market: Market = {
     net,
     dir,
     deploymentFile,
     config,
+    logs,
+    ...(proxy ? { proxy } : {}),
     node: await startProvider(config, { account, log }),
     async restart() {
       market.node = await startProvider(config, { account, log });
@@ -69,6 +129,7 @@ ${
     },
     async stop() {
       await market.node.close();
+      await proxy?.cut();
       await net.stop();
     },
   };
@@ -275,6 +336,7 @@ export async function startChain(yaml: string, options: { ackWindow?: number } =
 api: { listen: "127.0.0.1:${port}" }
 stateDir: state
 region: test
+${/^disk:/m.test(yaml) ? "" : "disk: { reserveMiB: 0 }"}
 ${yaml}
 `;
   await writeFile(configFile, text);

@@ -104,9 +104,14 @@ export function createLeaseService(options: LeaseServiceOptions & { retentionMs?
       resultSize: lease.resultSize,
     };
     if (lease.phase === "running" || lease.phase === "acknowledged") {
-      const [, escrowLeft] = await getAccrued(chain.reader, { deployment: chain.deployment, leaseId: id });
-      status.escrowLeft = escrowLeft.toString();
-      status.fundedSeconds = Number(escrowLeft / lease.pricePerSecond);
+      // Without the chain (an outage) the status still answers, without the escrow's figures.
+      const accrued = await getAccrued(chain.reader, { deployment: chain.deployment, leaseId: id }).catch(
+        () => undefined,
+      );
+      if (accrued) {
+        status.escrowLeft = accrued[1].toString();
+        status.fundedSeconds = Number(accrued[1] / lease.pricePerSecond);
+      }
     }
     return status;
   };
