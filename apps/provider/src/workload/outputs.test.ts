@@ -1,5 +1,16 @@
 import { execFileSync } from "node:child_process";
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, utimesSync, writeFileSync } from "node:fs";
+import {
+  closeSync,
+  mkdirSync,
+  mkdtempSync,
+  openSync,
+  readFileSync,
+  rmSync,
+  symlinkSync,
+  truncateSync,
+  utimesSync,
+  writeFileSync,
+} from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
@@ -103,6 +114,53 @@ describe("packOutputs", () => {
       .split("\n");
     expect(names).toContain(`${deep}/f.txt`);
     expect(names).toContain(`deep/${long}`);
+  });
+
+  it("bounds the outputs by the disk limit by apparent size: an 8 GB sparse file is left out at once, and said so", async () => {
+    const { root, jobDir } = jobFolder();
+    const huge = path.join(jobDir, "out", "huge.bin");
+    closeSync(openSync(huge, "w"));
+    truncateSync(huge, 8 * 1024 ** 3); // 8 GiB apparent, no blocks.
+    const started = performance.now();
+    const packed = await packOutputs(jobDir, ["out/", "metrics.txt"], path.join(root, "r.tar.gz"), {
+      maxBytes: 64 * 1024 * 1024,
+    });
+    const tookMs = performance.now() - started;
+    console.log(`packing outputs with an 8 GiB sparse file under a 64 MiB limit took ${tookMs.toFixed(0)} ms`);
+    expect(tookMs).toBeLessThan(5000);
+    expect(packed.omitted).toEqual([{ path: "out/huge.bin", size: 8 * 1024 ** 3 }]);
+    expect(packed.warnings).toEqual([
+      "1 output file(s) of 8192.0 MiB left out: the outputs may hold at most 64.0 MiB (the job's disk limit), counted by apparent size; see OCX-OMITTED.txt in the results",
+    ]);
+    expect(packed.files.map((file) => file.path)).toEqual([
+      "OCX-OMITTED.txt",
+      "metrics.txt",
+      "out/a.txt",
+      "out/b.bin",
+      "out/checkpoints/step-1.pt",
+      "out/run.sh",
+    ]);
+    const notice = execFileSync("tar", ["-xzOf", path.join(root, "r.tar.gz"), "OCX-OMITTED.txt"], { encoding: "utf8" });
+    expect(notice).toContain(`out/huge.bin\t${8 * 1024 ** 3} bytes`);
+  });
+
+  it("takes files in path order while they fit the bound, and packs everything when they all fit", async () => {
+    const { root, jobDir } = jobFolder();
+    // metrics.txt (10) + out/a.txt (6) fit in 33 bytes; out/b.bin (70,000) does not; the small files after it still do.
+    const packed = await packOutputs(jobDir, ["out/", "metrics.txt"], path.join(root, "r.tar.gz"), { maxBytes: 33 });
+    expect(packed.omitted).toEqual([{ path: "out/b.bin", size: 70_000 }]);
+    expect(packed.files.map((file) => file.path)).toEqual([
+      "OCX-OMITTED.txt",
+      "metrics.txt",
+      "out/a.txt",
+      "out/checkpoints/step-1.pt",
+      "out/run.sh",
+    ]);
+    const all = await packOutputs(jobDir, ["out/", "metrics.txt"], path.join(root, "all.tar.gz"), { maxBytes: 70_033 });
+    expect(all.omitted).toEqual([]);
+    expect(all.warnings).toEqual([]);
+    const unbounded = await packOutputs(jobDir, ["out/", "metrics.txt"], path.join(root, "u.tar.gz"));
+    expect(unbounded.sha256).toBe(all.sha256);
   });
 
   it("refuses outputs outside the job folder", async () => {

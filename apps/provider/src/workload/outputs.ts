@@ -22,7 +22,27 @@ export type PackedOutputs = {
   files: { path: string; size: number }[];
   /** Declared outputs that do not exist (or could only be reached through a symlink). */
   missing: string[];
+  /**
+   * Files left out because the outputs would have gone past `maxBytes` (by apparent size, so a
+   * sparse file counts in full), sorted by path. The archive then holds {@link OMITTED_NOTICE_PATH}
+   * saying so.
+   */
+  omitted: { path: string; size: number }[];
+  /** What the provider's log and the buyer should hear: one line per problem, with the sizes. */
+  warnings: string[];
 };
+
+/** Options of {@link packOutputs}. */
+export type PackOptions = {
+  /**
+   * Most bytes of file content packed, by apparent size: the job's disk limit. Files are taken in
+   * path order while they fit; the others are omitted and listed. Unset: no bound.
+   */
+  maxBytes?: number;
+};
+
+/** The file the archive holds when outputs were omitted: which, how big, and why. */
+export const OMITTED_NOTICE_PATH = "OCX-OMITTED.txt";
 
 /** Error thrown for a declared output that points outside the job folder. */
 export class OutputPathError extends Error {
@@ -36,6 +56,8 @@ type Entry = {
   size: number;
   executable: boolean;
   target?: string;
+  /** Content made by the node (the omitted notice) rather than read from the job folder. */
+  content?: Buffer;
 };
 
 const BLOCK = 512;
@@ -43,8 +65,10 @@ const MAX_OCTAL_SIZE = 0o77777777777;
 
 /**
  * Writes a deterministic tar.gz of the declared outputs (files or folders, relative to jobDir)
- * to archivePath. Symlinks are stored as links, never followed: a job must not be able to make
- * the node pack a host file such as /etc/shadow.
+ * to archivePath, streaming whatever their size. Symlinks are stored as links, never followed: a
+ * job must not be able to make the node pack a host file such as /etc/shadow. With `maxBytes`
+ * (the job's disk limit) the content packed is bounded, so a huge sparse file cannot keep the
+ * node busy for minutes: what does not fit is listed in `omitted` and in the archive.
  *
  * @example
  * const packed = await packOutputs("/var/lib/ocx/jobs/7", ["out/", "metrics.json"], "/var/lib/ocx/results/7.tar.gz");
@@ -54,6 +78,7 @@ export async function packOutputs(
   jobDir: string,
   outputs: readonly string[],
   archivePath: string,
+  options: PackOptions = {},
 ): Promise<PackedOutputs> {
   const root = path.resolve(jobDir);
   const entries = new Map<string, Entry>();
@@ -67,7 +92,48 @@ export async function packOutputs(
     }
     await collect(root, relative, entries);
   }
-  const sorted = [...entries.values()].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+  const byPath = (a: Entry, b: Entry) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0);
+  let sorted = [...entries.values()].sort(byPath);
+  const omitted: { path: string; size: number }[] = [];
+  const warnings: string[] = [];
+  if (options.maxBytes !== undefined) {
+    const maxBytes = options.maxBytes;
+    let packedBytes = 0;
+    sorted = sorted.filter((entry) => {
+      if (entry.kind !== "file") return true;
+      if (packedBytes + entry.size <= maxBytes) {
+        packedBytes += entry.size;
+        return true;
+      }
+      omitted.push({ path: entry.path, size: entry.size });
+      return false;
+    });
+    if (omitted.length > 0) {
+      const omittedBytes = omitted.reduce((sum, file) => sum + file.size, 0);
+      const mib = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(1)} MiB`;
+      warnings.push(
+        `${omitted.length} output file(s) of ${mib(omittedBytes)} left out: the outputs may hold at most ${mib(maxBytes)} (the job's disk limit), counted by apparent size; see ${OMITTED_NOTICE_PATH} in the results`,
+      );
+      if (!entries.has(OMITTED_NOTICE_PATH)) {
+        const content = Buffer.from(
+          `These outputs were left out: together with the others they would have gone past ${maxBytes} bytes, the job's disk limit (apparent sizes; a sparse file counts in full).\n${omitted
+            .map((file) => `${file.path}\t${file.size} bytes`)
+            .join("\n")}\n`,
+        );
+        sorted = [
+          ...sorted,
+          {
+            path: OMITTED_NOTICE_PATH,
+            kind: "file" as const,
+            absolute: "",
+            size: content.length,
+            executable: false,
+            content,
+          },
+        ].sort(byPath);
+      }
+    }
+  }
 
   const archiveHash = createHash("sha256");
   const tarHash = createHash("sha256");
@@ -98,6 +164,8 @@ export async function packOutputs(
     size,
     files: sorted.filter((entry) => entry.kind === "file").map((entry) => ({ path: entry.path, size: entry.size })),
     missing,
+    omitted,
+    warnings,
   };
 }
 
@@ -161,6 +229,12 @@ async function* tarChunks(entries: Entry[]): AsyncGenerator<Buffer> {
   for (const entry of entries) {
     yield* headerBlocks(entry);
     if (entry.kind !== "file") continue;
+    if (entry.content) {
+      yield entry.content;
+      const padding = (BLOCK - (entry.size % BLOCK)) % BLOCK;
+      if (padding > 0) yield Buffer.alloc(padding);
+      continue;
+    }
     let read = 0;
     for await (const chunk of createReadStream(entry.absolute)) {
       const buffer = chunk as Buffer;
