@@ -1,14 +1,16 @@
 // runJob's steps on a real anvil with the real contracts: the cheapest offer, the quote path's fallback when the
 // provider gives no quote, the one acknowledgement wait, the bill from events, and an auction on an idle chain
 // that ends at its deadline by this machine's clock and refunds the deposit.
+import http from "node:http";
 import net from "node:net";
-import { keccak256, parseEther, stringToHex } from "viem";
+import { type Address, getAddress, type Hex, keccak256, parseEther, stringToHex } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { acknowledgeLeaseSync } from "../actions/marketplace/acknowledgeLease.js";
 import { closeLeaseSync } from "../actions/marketplace/closeLease.js";
 import { getLease } from "../actions/marketplace/getLease.js";
 import { postOfferSync } from "../actions/marketplace/postOffer.js";
+import { signQuote } from "../actions/marketplace/signQuote.js";
 import { registerProviderSync } from "../actions/registry/registerProvider.js";
 import { stakeSync } from "../actions/registry/stake.js";
 import { startTestnet, type Testnet } from "../actions/testnet.test-fixture.js";
@@ -17,6 +19,8 @@ import { getTokenBalance } from "../actions/token/getTokenBalance.js";
 import { EXIT, OcxNoMatchError } from "../errors.js";
 import { LeaseState } from "../generated/enums.js";
 import { parseManifest } from "../manifest/parse.js";
+import { signAnswer } from "../signing/signAnswer.js";
+import { OCX_SIGNER_HEADER } from "../signing/typedData.js";
 import { toLabel } from "../units.js";
 import { billLease } from "./billLease.js";
 import { leaseDeposit } from "./deposit.js";
@@ -27,6 +31,8 @@ import { takeLease } from "./takeLease.js";
 /** The private keys of the fixture's accounts 2 and 3 (anvil's defaults): they sign requests to providers. */
 const KEY_2 = "0x5de4111afa1a4b94908f83103eb1f1706367c2e68ca870fc3fb9a804cdab365a";
 const KEY_3 = "0x7c852118294e51e653712a81e05800f419141751be58f605c371e15141b007a6";
+/** Account 4's key: the quoting provider's, which is also its registered apiSigner. */
+const KEY_4 = "0x47e179ec197488593b187f80a00eb0da91f1b9d0b13f8733639f19c30a34926a";
 
 const closedPort = () =>
   new Promise<number>((resolve, reject) => {
@@ -161,6 +167,126 @@ describe("findOffer, takeLease and billLease on offers", () => {
     expect(bill.pricePerSecond).toBe(20n);
     expect(bill.paid).toBe(bill.seconds * 20n);
     expect(bill.paid + bill.refund).toBe(lease.deposit);
+  });
+});
+
+describe("takeLease through a provider's signed quote", () => {
+  // The provider's quote endpoint as the protocol defines it (POST /quotes, a signed JSON answer), answering with
+  // a quote signed by the SDK's signQuote; `expiresIn` lets a test hand out a quote that is already stale.
+  let server: http.Server;
+  let url: string;
+  let expiresIn = 120;
+  let quoted = 0;
+  const signer = privateKeyToAccount(KEY_4);
+  beforeAll(async () => {
+    const { deployment } = testnet;
+    server = http.createServer(async (request, response) => {
+      const chunks: Buffer[] = [];
+      for await (const chunk of request) chunks.push(chunk as Buffer);
+      const asked = JSON.parse(Buffer.concat(chunks).toString()) as { offerId: string; manifestHash: Hex };
+      const quote = {
+        offerId: BigInt(asked.offerId),
+        buyer: getAddress(request.headers[OCX_SIGNER_HEADER] as Address),
+        pricePerSecond: 8n, // below the offer's 10
+        manifestHash: asked.manifestHash,
+        nonce: BigInt(++quoted),
+        expiry: BigInt(Math.floor(Date.now() / 1000) + expiresIn),
+      };
+      const signature = await signQuote(signer, { deployment, chainId: deployment.chainId, quote });
+      const body = JSON.stringify({
+        quote: Object.fromEntries(Object.entries(quote).map(([k, v]) => [k, String(v)])),
+        signature,
+      });
+      const headers = await signAnswer({
+        account: signer,
+        chainId: deployment.chainId,
+        leaseId: 0n,
+        route: "POST /quotes",
+        body,
+      });
+      response.writeHead(200, { ...headers, "content-type": "application/json" }).end(body);
+    });
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    url = `http://127.0.0.1:${(server.address() as net.AddressInfo).port}`;
+    const provider = testnet.wallet(4);
+    await registerProviderSync(provider, {
+      deployment,
+      endpoint: url,
+      region: toLabel("eu-west"),
+      metadataHash: keccak256(stringToHex("{}")),
+      apiSigner: signer.address,
+    });
+    const stake = parseEther("1000");
+    await ensureAllowance(provider, { deployment, spender: deployment.registry, amount: stake });
+    await stakeSync(provider, { deployment, amount: stake });
+    await postOfferSync(provider, {
+      deployment,
+      resources: CPU_BUNDLE,
+      pricePerSecond: 10n,
+      maxLeases: 4,
+      minDuration: 60,
+      maxDuration: 86_400,
+    });
+  });
+  afterAll(async () => {
+    await new Promise((resolve) => server?.close(resolve));
+  });
+
+  it("takes the quote in one transaction, at the quoted price, with no acknowledgement to wait for", async () => {
+    const { deployment, publicClient } = testnet;
+    const job = manifest();
+    const found = await findOffer(publicClient, { deployment, manifest: job });
+    expect(found.kind === "offer" && found.offer.pricePerSecond).toBe(10n);
+    const events: RunJobEvent[] = [];
+    const lease = await takeLease({
+      publicClient,
+      walletClient: testnet.wallet(2),
+      account: privateKeyToAccount(KEY_2),
+      deployment,
+      manifest: job,
+      found,
+      onEvent: (e) => events.push(e),
+    });
+    expect(lease.via).toBe("quote");
+    expect(lease.pricePerSecond).toBe(8n);
+    expect(lease.deposit).toBe(8n * 600n);
+    expect(lease.endpoint).toBe(url);
+    expect(events.map((e) => e.type)).toEqual(["offer", "quote"]);
+    expect((await getLease(publicClient, { deployment, leaseId: lease.leaseId })).state).toBe(LeaseState.Active);
+  });
+
+  it("takes the offer as posted when the contract refuses the quote (expired)", async () => {
+    const { deployment, publicClient } = testnet;
+    expiresIn = -10;
+    const job = manifest();
+    const found = await findOffer(publicClient, { deployment, manifest: job });
+    const events: RunJobEvent[] = [];
+    const acknowledging = new Promise<void>((resolve, reject) => {
+      const watch = setInterval(async () => {
+        const pending = events.find((e) => e.type === "acknowledging");
+        if (pending?.type !== "acknowledging") return;
+        clearInterval(watch);
+        await acknowledgeLeaseSync(testnet.wallet(4), { deployment, leaseId: pending.leaseId }).then(
+          () => resolve(),
+          reject,
+        );
+      }, 20);
+    });
+    const lease = await takeLease({
+      publicClient,
+      walletClient: testnet.wallet(2),
+      account: privateKeyToAccount(KEY_2),
+      deployment,
+      manifest: job,
+      found,
+      pollMs: 50,
+      onEvent: (e) => events.push(e),
+    });
+    await acknowledging;
+    expect(lease.via).toBe("offer");
+    expect(lease.pricePerSecond).toBe(10n);
+    const refused = events.find((e) => e.type === "quote-unavailable");
+    expect(refused?.type === "quote-unavailable" && refused.reason).toMatch(/MarketplaceQuoteExpired/);
   });
 });
 

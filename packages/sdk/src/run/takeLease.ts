@@ -7,10 +7,11 @@ import { closeAuctionSync } from "../actions/marketplace/closeAuction.js";
 import { getRequest } from "../actions/marketplace/getRequest.js";
 import { postRequestSync } from "../actions/marketplace/postRequest.js";
 import { takeOfferSync } from "../actions/marketplace/takeOffer.js";
+import { takeQuoteSync } from "../actions/marketplace/takeQuote.js";
 import { getProvider } from "../actions/registry/getProvider.js";
 import { ensureAllowance } from "../actions/token/ensureAllowance.js";
 import type { Deployment } from "../deployment.js";
-import { OcxError, OcxNoMatchError, OcxProviderError, toOcxError } from "../errors.js";
+import { OcxContractError, OcxError, OcxNoMatchError, OcxProviderError, toOcxError } from "../errors.js";
 import { marketplaceAbi } from "../generated/abis.js";
 import { RequestState } from "../generated/enums.js";
 import { manifestHash } from "../manifest/canonical.js";
@@ -166,15 +167,35 @@ async function requestQuote(
 }
 
 /**
- * Takes a quote on-chain. Until the SDK's `takeQuoteSync` action lands this returns undefined and the offer is
- * taken as posted.
+ * Takes the provider's quote on-chain: one transaction, the lease already acknowledged. A quote the contract
+ * refuses (expired, nonce used, bad signature, price above the offer's) is reported and the offer is taken as
+ * posted instead.
  */
 async function takeQuotedOffer(
-  _parameters: TakeLeaseParameters,
-  _quoted: { quote: ProviderQuote; signature: Hex },
-  _deposit: bigint,
+  parameters: TakeLeaseParameters,
+  quoted: { quote: ProviderQuote; signature: Hex },
+  deposit: bigint,
 ): Promise<Pick<TakenLease, "leaseId" | "provider" | "pricePerSecond" | "fromBlock"> | undefined> {
-  return undefined;
+  const { walletClient, deployment } = parameters;
+  await ensureAllowance(walletClient, { deployment, spender: deployment.marketplace, amount: deposit });
+  try {
+    const { receipt, event } = await takeQuoteSync(walletClient, {
+      deployment,
+      quote: quoted.quote,
+      signature: quoted.signature,
+      deposit,
+    });
+    return {
+      leaseId: event.leaseId,
+      provider: event.provider,
+      pricePerSecond: event.pricePerSecond,
+      fromBlock: receipt.blockNumber,
+    };
+  } catch (error) {
+    if (!(error instanceof OcxContractError) || !error.errorName.startsWith("MarketplaceQuote")) throw error;
+    parameters.onEvent?.({ type: "quote-unavailable", offerId: quoted.quote.offerId, reason: error.shortMessage });
+    return undefined;
+  }
 }
 
 /** Posts a request for bids, reports its progress, and at the deadline takes the lowest bid or gets the refund. */
