@@ -18,7 +18,13 @@ const spec: WorkloadSpec = {
 
 describe("buildDockerRunArgs", () => {
   it("builds the full docker run argv", () => {
-    expect(buildDockerRunArgs(spec, "/var/lib/ocx/leases/42/exit.json.env")).toEqual([
+    expect(
+      buildDockerRunArgs(
+        { ...spec, limits: { ...spec.limits, diskMiB: 1024 } },
+        "/var/lib/ocx/leases/42/exit.json.env",
+        "/var/lib/ocx/leases/42/exit.json.command",
+      ),
+    ).toEqual([
       "run",
       "--rm",
       "--name",
@@ -30,6 +36,10 @@ describe("buildDockerRunArgs", () => {
       "/job",
       "--env-file",
       "/var/lib/ocx/leases/42/exit.json.env",
+      "-v",
+      "/var/lib/ocx/leases/42/exit.json.command:/run/ocx/command:ro",
+      "--log-driver",
+      "none",
       "--network",
       "none",
       "--memory",
@@ -40,6 +50,11 @@ describe("buildDockerRunArgs", () => {
       "256",
       "--cpus",
       "1.5",
+      "--read-only",
+      "--tmpfs",
+      "/tmp:rw,nosuid,nodev,size=1073741824",
+      "--ulimit",
+      "fsize=1073741824:1073741824",
       "--gpus",
       '"device=0,3"',
       "--security-opt",
@@ -47,23 +62,24 @@ describe("buildDockerRunArgs", () => {
       "--cap-drop",
       "ALL",
       "pytorch/pytorch:2.4.0-cuda12.4-cudnn9-runtime",
-      "sh",
-      "-c",
-      "python train.py",
+      "/bin/sh",
+      "/run/ocx/command",
     ]);
   });
 
   it("leaves out what is not asked for and keeps secrets off the command line", () => {
-    const args = buildDockerRunArgs({ ...spec, network: true, limits: {}, gpus: [] }, "/env");
+    const args = buildDockerRunArgs({ ...spec, network: true, limits: {}, gpus: [] }, "/env", "/command");
     expect(args).not.toContain("--network");
+    expect(args).not.toContain("--read-only");
+    expect(args.join(" ")).not.toContain("train.py");
     expect(args).not.toContain("--gpus");
     expect(args).not.toContain("--memory");
     expect(args.join(" ")).not.toContain("buyer-secret");
   });
 
   it("refuses a spec without an image, and a lease id that cannot name a container", () => {
-    expect(() => buildDockerRunArgs({ ...spec, image: undefined }, "/env")).toThrow(/needs an image/);
-    expect(() => buildDockerRunArgs({ ...spec, leaseId: "a b" }, "/env")).toThrow(/lease id/);
+    expect(() => buildDockerRunArgs({ ...spec, image: undefined }, "/env", "/command")).toThrow(/needs an image/);
+    expect(() => buildDockerRunArgs({ ...spec, leaseId: "a b" }, "/env", "/command")).toThrow(/lease id/);
   });
 
   it("writes the environment with the GPUs renumbered inside the container", () => {

@@ -3,6 +3,7 @@
 // applies the limits itself (its own cgroup), so no OCX cgroup is made.
 import { execFile } from "node:child_process";
 import { existsSync, writeFileSync } from "node:fs";
+import { commandScript } from "./bwrap.js";
 import { leaseCgroupName } from "./cgroup.js";
 import { jobEnvironment } from "./env.js";
 import { reapWrappedWorkloads } from "./reap.js";
@@ -12,29 +13,41 @@ import { attachWrapped, launchWrapped } from "./wrapper.js";
 /** The container name of a lease: "ocx-<leaseId>". */
 export const dockerContainerName = (leaseId: string) => `ocx-${leaseId}`;
 
+/** Where the job's command script is mounted inside the container. */
+export const DOCKER_COMMAND_PATH = "/run/ocx/command";
+
 /**
  * The `docker run` argv of a workload (without the leading "docker"). The environment goes
- * through `--env-file` (written by the executor, mode 600) rather than `-e NAME=value`, which
- * every user of the host could read in /proc/<pid>/cmdline.
+ * through `--env-file` (written by the executor, mode 600) rather than `-e NAME=value`, and the
+ * command through a script mounted read-only at {@link DOCKER_COMMAND_PATH} and run by the image's
+ * /bin/sh (after the image's entrypoint, if it has one), because every user of the host can read
+ * /proc/<pid>/cmdline. Docker's own log of the container is off: its output reaches the lease's
+ * capped logs through the wrapper. With a disk limit the container's root is read-only, no file
+ * may grow past the limit, and /tmp is a tmpfs of its size.
  *
  * @example
- * buildDockerRunArgs(spec, "/var/lib/ocx/leases/7/env");
- * // ["run", "--rm", "--name", "ocx-7", "--init", "-v", "/jobs/7:/job", "-w", "/job", "--network", "none", …, "image", "sh", "-c", "…"]
+ * buildDockerRunArgs(spec, "/var/lib/ocx/leases/7/exit.json.env", "/var/lib/ocx/leases/7/exit.json.command");
+ * // ["run", "--rm", "--name", "ocx-7", "--init", "-v", "/jobs/7:/job", "-w", "/job", "--network", "none", …, "image", "/bin/sh", "/run/ocx/command"]
  */
-export function buildDockerRunArgs(spec: WorkloadSpec, envFile: string): string[] {
+export function buildDockerRunArgs(spec: WorkloadSpec, envFile: string, commandFile: string): string[] {
   if (!spec.image) throw new Error(`lease ${spec.leaseId}: the docker executor needs an image`);
   leaseCgroupName(spec.leaseId); // Validates the id for use in a container name.
   const args = ["run", "--rm", "--name", dockerContainerName(spec.leaseId), "--init"];
   args.push("-v", `${spec.jobDir}:/job`, "-w", "/job", "--env-file", envFile);
+  args.push("-v", `${commandFile}:${DOCKER_COMMAND_PATH}:ro`, "--log-driver", "none");
   if (!spec.network) args.push("--network", "none");
-  const { memoryMiB, pids, cpuMillicores } = spec.limits;
+  const { memoryMiB, pids, cpuMillicores, diskMiB } = spec.limits;
   // --memory-swap equal to --memory: no swap on top of the limit, as with the bwrap cgroups.
   if (memoryMiB !== undefined) args.push("--memory", `${memoryMiB}m`, "--memory-swap", `${memoryMiB}m`);
   if (pids !== undefined) args.push("--pids-limit", String(pids));
   if (cpuMillicores !== undefined) args.push("--cpus", (cpuMillicores / 1000).toString());
+  if (diskMiB !== undefined) {
+    const bytes = Math.floor(diskMiB * 1024 * 1024);
+    args.push("--read-only", "--tmpfs", `/tmp:rw,nosuid,nodev,size=${bytes}`, "--ulimit", `fsize=${bytes}:${bytes}`);
+  }
   if (spec.gpus.length > 0) args.push("--gpus", `"device=${spec.gpus.join(",")}"`);
   args.push("--security-opt", "no-new-privileges", "--cap-drop", "ALL");
-  args.push(spec.image, ...spec.command);
+  args.push(spec.image, "/bin/sh", DOCKER_COMMAND_PATH);
   return args;
 }
 
@@ -80,11 +93,15 @@ export function createDockerExecutor(): Executor & { name: "docker" } {
     },
     async start(spec: WorkloadSpec): Promise<RunningWorkload> {
       if (!existsSync(spec.jobDir)) throw new Error(`lease ${spec.leaseId}: job folder ${spec.jobDir} does not exist`);
+      if (spec.command.length === 0) throw new Error(`lease ${spec.leaseId}: the command is empty`);
       const envFile = `${spec.exitPath}.env`;
       writeFileSync(envFile, dockerEnvFile(spec), { mode: 0o600 });
+      // Readable by the container's user, whoever the image makes it; the folder above keeps it from others.
+      const commandFile = `${spec.exitPath}.command`;
+      writeFileSync(commandFile, commandScript(spec.command), { mode: 0o644 });
       return launchWrapped({
         spec,
-        argv: ["docker", ...buildDockerRunArgs(spec, envFile)],
+        argv: ["docker", ...buildDockerRunArgs(spec, envFile, commandFile)],
         env: { PATH: "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin" },
         cwd: "/",
         warnings: [],

@@ -148,6 +148,14 @@ describe("the host's process list", () => {
   });
 });
 
+describe("the command script", () => {
+  it("passes every argument through unchanged: quotes, dollars, spaces, globs, backslashes", async () => {
+    const { stdout, exit } = await run({ command: ["printf", "%s|", "it's", "$HOME", "a  b", "\\n", "*", "'"] });
+    expect(exit.exitCode).toBe(0);
+    expect(stdout()).toBe("it's|$HOME|a  b|\\n|*|'|");
+  });
+});
+
 describe("seccomp", () => {
   it("builds a well-formed program: 8-byte instructions ending in allow, EPERM and ENOSYS returns", () => {
     for (const arch of ["x64", "arm64"] as const) {
