@@ -430,6 +430,11 @@ describe("provider API authentication and signed answers (app.request)", () => {
     );
     expect(second.status).toBe(503);
     expect(second.headers.get("retry-after")).toBe("1");
+    // The bound is shared by every signed route.
+    const quote = await busy.request(
+      new Request(`${URL_BASE}/quotes`, { method: "POST", headers: await signed("POST", "/quotes", { lease: 0n }) }),
+    );
+    expect(quote.status).toBe(503);
     release();
     expect((await first).status).toBe(404);
   });

@@ -89,8 +89,43 @@ export interface SignedRequestOptions {
   maxSignatureAgeSeconds: number;
   /** The most body bytes a route reads: uploads get the upload limit, the rest much less. */
   bodyLimit: (c: Context) => number;
-  /** Requests being authenticated at once (default 64); more are refused with 503 until some finish. */
-  maxPendingAuth?: number;
+  /** Bounds the requests being authenticated at once, shared by every signed route (see `authGate`). */
+  gate: AuthGate;
+}
+
+/** Counts the requests being authenticated; one per API, shared by all its signed routes. */
+export interface AuthGate {
+  /** Takes a place, or returns false when all `max` are taken. */
+  enter(): boolean;
+  leave(): void;
+  readonly pending: number;
+}
+
+/**
+ * A gate for at most `max` requests being authenticated at once (default 64): the rest get 503
+ * until some are decided, so a flood of strangers holds a bounded amount of the node's work.
+ * @example
+ * const gate = authGate(64);
+ * if (!gate.enter()) throw problem(503, "busy"); try { … } finally { gate.leave(); }
+ */
+export function authGate(max = DEFAULT_MAX_PENDING_AUTH): AuthGate {
+  if (!Number.isSafeInteger(max) || max < 1) {
+    throw new Error(`maxPendingAuth must be a whole number above 0, got ${max}`);
+  }
+  let pending = 0;
+  return {
+    enter() {
+      if (pending >= max) return false;
+      pending++;
+      return true;
+    },
+    leave() {
+      pending--;
+    },
+    get pending() {
+      return pending;
+    },
+  };
 }
 
 /**
@@ -98,8 +133,8 @@ export interface SignedRequestOptions {
  * announced body no larger than the route's limit (413), the signature canonical and made by the
  * address in `x-ocx-signer` over this method, path, lease and body hash (else 401 "bad signature
  * or body hash"), and never used before (the EIP-712 digest is the replay key, so a re-encoded
- * signature is the same request). `authorize` then decides who may ask (404, 403). At most
- * `maxPendingAuth` requests are being decided at once.
+ * signature is the same request). `authorize` then decides who may ask (404, 403). The gate
+ * bounds how many requests are being decided at once (503 beyond).
  */
 export function signedRequest<V extends SignedRequestVariables>(
   options: SignedRequestOptions & {
@@ -109,12 +144,7 @@ export function signedRequest<V extends SignedRequestVariables>(
     authorize: (c: Context<{ Variables: V }>, signer: Address, leaseId: bigint) => Promise<void>;
   },
 ) {
-  const { deployment, store } = options;
-  const maxPending = options.maxPendingAuth ?? DEFAULT_MAX_PENDING_AUTH;
-  if (!Number.isSafeInteger(maxPending) || maxPending < 1) {
-    throw new Error(`maxPendingAuth must be a whole number above 0, got ${maxPending}`);
-  }
-  let pending = 0;
+  const { deployment, store, gate } = options;
   return createMiddleware<{ Variables: V }>(async (c, next) => {
     const limit = options.bodyLimit(c);
     const length = c.req.header("content-length");
@@ -126,18 +156,17 @@ export function signedRequest<V extends SignedRequestVariables>(
         { limit },
       );
     }
-    if (pending >= maxPending) {
+    if (!gate.enter()) {
       throw refuse(
         c,
         503,
-        `the provider is busy authenticating ${pending} requests: try again in a moment`,
+        `the provider is busy authenticating ${gate.pending} requests: try again in a moment`,
         {},
         {
           "retry-after": "1",
         },
       );
     }
-    pending++;
     try {
       let headers: ReturnType<typeof readRequestHeaders>;
       try {
@@ -196,7 +225,7 @@ export function signedRequest<V extends SignedRequestVariables>(
       c.set("signer", headers.signer);
       c.set("signedBody", { hash: headers.bodyHash, limit });
     } finally {
-      pending--;
+      gate.leave();
     }
     await next();
   });

@@ -22,6 +22,7 @@ import { LeaseInputError } from "../leases/errors.js";
 import type { LeaseService } from "../leases/service.js";
 import type { LeaseRecord, ProviderStore } from "../leases/store.js";
 import {
+  authGate,
   type LeaseAuthVariables,
   leaseAuth,
   MAX_MANIFEST_BYTES,
@@ -136,7 +137,7 @@ export function createApi(options: ApiOptions) {
     deployment: options.deployment,
     store: options.store,
     maxSignatureAgeSeconds: options.maxSignatureAgeSeconds,
-    ...(options.maxPendingAuth !== undefined ? { maxPendingAuth: options.maxPendingAuth } : {}),
+    gate: authGate(options.maxPendingAuth),
   };
 
   const quotes = new Hono<{ Variables: SignedRequestVariables }>();
