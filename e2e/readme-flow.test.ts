@@ -11,7 +11,7 @@ import { privateKeyToAccount } from "viem/accounts";
 import { foundry } from "viem/chains";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
-const CLI = path.resolve("apps/cli/dist/bin.js");
+const CLI = path.resolve("apps/cli/bin/ocx.js"); // what npm links as `ocx`: the bundle
 const BUYER_KEY = "0x5de4111afa1a4b94908f83103eb1f1706367c2e68ca870fc3fb9a804cdab365a"; // anvil account 2
 const buyer = privateKeyToAccount(BUYER_KEY);
 
@@ -154,6 +154,27 @@ describe("the README's flow, process by process", () => {
     expect(await balance()).toBe(before - paid);
   });
 
+  it("ocx run: the job's stdout alone on stdout, ocx's own lines on stderr", async () => {
+    const run = await ocx(["run", "--", "echo", "hi"]);
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.stdout).toBe("hi\n");
+    expect(run.stderr).toMatch(/^lease #\d+ /m);
+    expect(run.stderr).toMatch(/^exit code 0$/m);
+    expect(run.stderr).toMatch(/^cost [\d.]+ OCX for \d+ s/m);
+  });
+
+  it("the devnet's provider config sits inside the state folder the sandbox hides", async () => {
+    const config = path.join(stateDir, "provider", "provider.yaml");
+    expect(await readFile(config, "utf8")).toMatch(/^stateDir: \.$/m);
+    await expect(readFile(path.join(stateDir, "provider.yaml"))).rejects.toThrow(/ENOENT/);
+    // A job cannot read it: the provider hides its whole state folder from the sandbox.
+    const run = await ocx(["run", "--", "sh", "-c", `cat ${config} || echo hidden`]);
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.stdout).toContain("hidden");
+    expect(run.stdout).not.toContain("OCX_PROVIDER_KEY");
+    expect(run.stdout).not.toContain("rpcUrl");
+  });
+
   it("exits with the workload's own exit code", async () => {
     const run = await ocx(["run", "--", "sh", "-c", "echo failing >&2; exit 7"]);
     expect(run.code).toBe(7);
@@ -163,7 +184,7 @@ describe("the README's flow, process by process", () => {
   it("a job cancelled before the provider acknowledges is refunded in full", async () => {
     // Hold the provider still so the lease stays unacknowledged, as with a slow provider.
     const pid = Number(
-      execFileSync("pgrep", ["-f", path.join(stateDir, "provider.yaml")])
+      execFileSync("pgrep", ["-f", path.join(stateDir, "provider", "provider.yaml")])
         .toString()
         .trim()
         .split("\n")[0],

@@ -1,13 +1,14 @@
 // `ocx devnet`: the whole OCX network on this machine — a local chain with the contracts deployed
 // and accounts funded, a provider node selling this machine's compute, and a first job run through
 // the market — kept up until Ctrl-C.
-import { type ChildProcess, spawn } from "node:child_process";
+import { type ChildProcess, spawn, spawnSync } from "node:child_process";
+import { existsSync } from "node:fs";
 import { mkdir, readFile, rm, writeFile } from "node:fs/promises";
 import { createRequire } from "node:module";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { freePort, startLocalnet } from "@ocx/node-kit";
-import { extractTarGz, parseManifest, resolveInputs, runJob, writeDeployment } from "@ocx/sdk";
+import { extractTarGz, OcxUsageError, parseManifest, resolveInputs, runJob, writeDeployment } from "@ocx/sdk";
 import { Command } from "commander";
 import { formatEther } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
@@ -57,21 +58,34 @@ Then, in another terminal:
       const say = json ? () => {} : (line: string) => process.stderr.write(`${line}\n`);
       const port = Number(options.port);
       if (!Number.isInteger(port) || port < 1 || port > 65535) {
-        throw new Error(`--port must be a port number from 1 to 65535, got "${options.port}"`);
+        throw new OcxUsageError(`--port must be a port number from 1 to 65535, got "${options.port}"`);
       }
       const stateDir = path.resolve(options.stateDir);
       await rm(stateDir, { recursive: true, force: true });
       await mkdir(stateDir, { recursive: true });
 
+      // Ctrl-C or SIGTERM at any moment, start-up included, stops everything this command started.
+      let signalled = false;
+      let onSignal = () => {};
+      const stopRequested = new Promise<void>((resolve) => {
+        onSignal = () => {
+          signalled = true;
+          resolve();
+        };
+      });
+      process.once("SIGINT", onSignal);
+      process.once("SIGTERM", onSignal);
+
       say(`starting anvil on 127.0.0.1:${port} and deploying the OCX contracts…`);
       const net = await startLocalnet({ port, ...(options.blockTime ? { blockTime: Number(options.blockTime) } : {}) });
       const children: ChildProcess[] = [];
+      const state = { stopping: false };
       const stop = async () => {
-        for (const child of children) child.kill("SIGTERM");
-        await Promise.all(children.map((c) => new Promise((r) => (c.exitCode !== null ? r(null) : c.once("exit", r)))));
+        state.stopping = true;
+        await Promise.all(children.map((child) => stopChild(child)));
         await net.stop();
       };
-      try {
+      const startUp = async () => {
         const deploymentFile = await writeDeployment(net.deployment, globals.deployments);
         const d = net.deployment;
         say(`chain ${d.chainId} at ${net.anvil.rpcUrl}
@@ -82,10 +96,22 @@ Then, in another terminal:
   accounts 1–9 hold 100000 OCX each (anvil's public test keys: never use them on a real network)`);
 
         let providerUrl: string | undefined;
+        let executor: Executor | undefined;
         if (options.provider) {
-          providerUrl = await startProviderProcess(net, stateDir, path.resolve(deploymentFile), children, say);
+          executor = chooseExecutor((line) => process.stderr.write(`${line}\n`));
+          providerUrl = await startProviderProcess(net, stateDir, path.resolve(deploymentFile), executor, {
+            children,
+            say,
+            state,
+          });
         }
-        const summary: Record<string, unknown> = { rpcUrl: net.anvil.rpcUrl, deploymentFile, ...d, providerUrl };
+        const summary: Record<string, unknown> = {
+          rpcUrl: net.anvil.rpcUrl,
+          deploymentFile,
+          ...d,
+          providerUrl,
+          ...(executor ? { executor, sandboxed: executor === "bwrap" } : {}),
+        };
 
         if (options.provider && options.demo) {
           say("\nrunning the first job through the market (a small training loop)…");
@@ -139,15 +165,64 @@ The network stays up. In another terminal, try:
   npx ocx --dev-account 2 market offers
   npx ocx --dev-account 2 run --output out -- sh -c 'mkdir -p out; uname -a | tee out/host.txt'
 Press Ctrl-C to stop.`);
-        await new Promise<void>((resolve) => {
-          process.once("SIGINT", resolve);
-          process.once("SIGTERM", resolve);
-        });
+      };
+      const started = startUp();
+      started.catch(() => {}); // awaited below; a failure after a stop request has no one left to tell
+      try {
+        await Promise.race([started, stopRequested]);
+        await stopRequested;
         say("\nstopping the provider node and the chain…");
       } finally {
         await stop();
+        process.off("SIGINT", onSignal);
+        process.off("SIGTERM", onSignal);
       }
+      // A stop requested during start-up leaves its steps pending: end here rather than wait for them.
+      if (signalled) process.exit(0);
     });
+}
+
+/** How the devnet's provider runs jobs: in bubblewrap's sandbox, or as plain processes where bubblewrap is missing. */
+export type Executor = "bwrap" | "process";
+
+/**
+ * The sandbox when this machine has it; otherwise the unsandboxed process executor, announced loudly, so that
+ * a fresh machine still gets a working network. `OCX_BWRAP` names the bubblewrap binary (default /usr/bin/bwrap).
+ */
+export function chooseExecutor(say: (line: string) => void): Executor {
+  const bwrap = process.env.OCX_BWRAP ?? "/usr/bin/bwrap";
+  const setpriv = "/usr/bin/setpriv"; // a root node drops to nobody with it before bwrap
+  const missing = !existsSync(bwrap)
+    ? `bubblewrap was not found at ${bwrap}`
+    : spawnSync(bwrap, ["--version"], { timeout: 5000 }).status !== 0
+      ? `${bwrap} --version failed`
+      : process.getuid?.() === 0 && !existsSync(setpriv)
+        ? `${setpriv} (util-linux) was not found`
+        : undefined;
+  if (!missing) return "bwrap";
+  const lines = [
+    `NO SANDBOX: ${missing}.`,
+    "The devnet's provider runs jobs as plain processes of this user (executor: process):",
+    "they can read and write whatever you can. Use it only for your own jobs.",
+    "For the sandbox: apt-get install bubblewrap (and util-linux for setpriv), then restart.",
+  ];
+  const width = Math.max(...lines.map((l) => l.length));
+  const bar = "!".repeat(width + 6);
+  say(["", bar, ...lines.map((l) => `!! ${l.padEnd(width)} !!`), bar, ""].join("\n"));
+  return "process";
+}
+
+/** Ends a child process and waits for it, whether it is running, already exited, or was killed by a signal. */
+async function stopChild(child: ChildProcess): Promise<void> {
+  const ended = () => child.exitCode !== null || child.signalCode !== null;
+  if (ended()) return;
+  const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
+  child.kill("SIGTERM");
+  const timeout = new Promise<"timeout">((resolve) => setTimeout(() => resolve("timeout"), 10_000).unref());
+  if ((await Promise.race([exited, timeout])) === "timeout" && !ended()) {
+    child.kill("SIGKILL");
+    await exited;
+  }
 }
 
 /** Starts the provider node as its own process (apps talk across processes, never by import). */
@@ -155,11 +230,14 @@ async function startProviderProcess(
   net: Awaited<ReturnType<typeof startLocalnet>>,
   stateDir: string,
   deploymentFile: string,
-  children: ChildProcess[],
-  say: (line: string) => void,
+  executor: Executor,
+  { children, say, state }: { children: ChildProcess[]; say: (line: string) => void; state: { stopping: boolean } },
 ): Promise<string> {
   const apiPort = await freePort();
-  const config = path.join(stateDir, "provider.yaml");
+  // The config sits inside the provider's state folder, which the sandbox hides from jobs.
+  const providerDir = path.join(stateDir, "provider");
+  await mkdir(providerDir, { recursive: true });
+  const config = path.join(providerDir, "provider.yaml");
   await writeFile(
     config,
     `# Written by \`ocx devnet\`: a provider selling this machine's CPU (or its GPUs) on the local chain.
@@ -167,8 +245,9 @@ chain: { rpcUrl: "${net.anvil.rpcUrl}", deployment: "${deploymentFile}", pollInt
 api: { listen: "127.0.0.1:${apiPort}" }
 region: local
 stake: "1000"
-stateDir: provider
-offers:
+stateDir: .
+executor: ${executor}
+${executor === "process" ? "allowUnsandboxed: true             # no bubblewrap on this machine (see the banner)\n" : ""}offers:
   - { gpus: 0, pricePerGpuHour: "0.36", cpu: 1, memoryMiB: 1024, diskMiB: 2048, maxLeases: 4, minDuration: 10 }
 bidding: { enabled: true, pricing: { type: fixed, pricePerGpuHour: "0.36" } }
 withdrawIntervalSeconds: 60
@@ -180,6 +259,10 @@ withdrawIntervalSeconds: 60
     stdio: ["ignore", "inherit", "pipe"],
   });
   children.push(child);
+  child.once("exit", (code, signal) => {
+    if (!state.stopping)
+      say(`the provider node exited (${signal ?? `code ${code}`}); the chain stays up, Ctrl-C stops it`);
+  });
   child.stderr?.on("data", (chunk: Buffer) => {
     for (const line of chunk.toString().split("\n")) if (line) process.stderr.write(`  provider │ ${line}\n`);
   });

@@ -9,6 +9,8 @@ import {
   manifestFromDocument,
   marketplaceAbi,
   NoMatchingOfferError,
+  OcxChainError,
+  OcxError,
   OcxNoMatchError,
   OcxProviderError,
   OcxUsageError,
@@ -200,14 +202,33 @@ function explainRunFailure(error: unknown, lease: { leaseId: bigint; endpoint: s
   }
   if (!lease) return error;
   const failure = toOcxError(error);
-  if (failure.exitCode !== EXIT.provider && failure.exitCode !== EXIT.chain && failure.exitCode !== EXIT.failure) {
-    return failure;
-  }
+  if (failure.exitCode === EXIT.usage || failure.exitCode === EXIT.rejected) return failure;
   const id = lease.leaseId;
-  return new OcxProviderError(
-    `${failure.shortMessage.replace(/[.;]$/, "")} (provider ${lease.endpoint}); lease #${id} still runs: follow it with \`ocx job logs -f ${id}\` and fetch its results with \`ocx job results ${id}\``,
-    { url: lease.endpoint, cause: error, retryable: failure.retryable },
-  );
+  const follow = `lease #${id} still runs: follow it with \`ocx job logs -f ${id}\` and fetch its results with \`ocx job results ${id}\``;
+  const summary = failure.shortMessage.replace(/[.;:\s]+$/, "");
+  // A bare network failure (no RPC URL on it) came from the provider's API, not from the chain's transport.
+  const fromProvider =
+    failure instanceof OcxProviderError ||
+    failure.exitCode === EXIT.failure ||
+    (failure instanceof OcxChainError && failure.url === undefined);
+  if (fromProvider) {
+    const what =
+      failure instanceof OcxProviderError
+        ? summary.includes(lease.endpoint)
+          ? summary
+          : `the provider at ${lease.endpoint} failed: ${summary}`
+        : `lost the provider at ${lease.endpoint} (${summary})`;
+    return new OcxProviderError(`${what}; ${follow}`, {
+      url: lease.endpoint,
+      cause: error,
+      retryable: failure.retryable,
+    });
+  }
+  return new OcxError(`${summary} (provider ${lease.endpoint}); ${follow}`, {
+    cause: error,
+    retryable: failure.retryable,
+    exitCode: failure.exitCode,
+  });
 }
 
 /**

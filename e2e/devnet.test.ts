@@ -1,0 +1,140 @@
+// `ocx devnet` on a machine without bubblewrap, and when its provider dies: the process executor
+// with a loud banner, an `ocx run` that says how to follow its lease when the provider is gone, and
+// a SIGTERM that stops everything the devnet started even though its provider was killed.
+import { type ChildProcess, execFileSync, spawn } from "node:child_process";
+import { mkdtemp, readFile, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { freePort } from "@ocx/node-kit";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+
+const CLI = path.resolve("apps/cli/bin/ocx.js");
+
+let dir: string;
+let devnet: ChildProcess;
+let devnetErr = "";
+let port: number;
+let summary: { rpcUrl: string; providerUrl: string; executor: string; sandboxed: boolean };
+
+/** Process ids whose command line mentions `text` (this test's own processes, by their unique paths and ports). */
+const processesMentioning = (text: string): number[] => {
+  try {
+    return execFileSync("pgrep", ["-f", "--", text])
+      .toString()
+      .trim()
+      .split("\n")
+      .filter(Boolean)
+      .map(Number)
+      .filter((pid) => pid !== process.pid);
+  } catch {
+    return []; // pgrep exits 1 when nothing matches
+  }
+};
+
+function ocx(args: string[]) {
+  return new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
+    const child = spawn(
+      process.execPath,
+      [CLI, "--rpc-url", summary.rpcUrl, "--deployments", path.join(dir, "deployments"), "--dev-account", "2", ...args],
+      { cwd: dir, stdio: ["ignore", "pipe", "pipe"] },
+    );
+    let stdout = "";
+    let stderr = "";
+    child.stdout?.on("data", (d: Buffer) => {
+      stdout += d;
+    });
+    child.stderr?.on("data", (d: Buffer) => {
+      stderr += d;
+    });
+    child.once("exit", (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+describe("ocx devnet without bubblewrap, and when its provider dies", () => {
+  beforeAll(async () => {
+    dir = await mkdtemp(path.join(tmpdir(), "ocx-e2e-devnet-"));
+    port = await freePort();
+    devnet = spawn(
+      process.execPath,
+      [
+        CLI,
+        "--deployments",
+        path.join(dir, "deployments"),
+        "--json",
+        "devnet",
+        "--port",
+        String(port),
+        "--state-dir",
+        path.join(dir, "devnet"),
+        "--no-demo",
+      ],
+      // A machine without bubblewrap, as the devnet sees it.
+      { cwd: dir, stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, OCX_BWRAP: "/nonexistent/bwrap" } },
+    );
+    devnet.stderr?.on("data", (d) => {
+      devnetErr += d;
+    });
+    summary = await new Promise((resolve, reject) => {
+      let out = "";
+      devnet.stdout?.on("data", (d) => {
+        out += d;
+        const line = out.split("\n").find((l) => l.startsWith("{"));
+        if (line) resolve(JSON.parse(line));
+      });
+      devnet.once("exit", (code) => reject(new Error(`ocx devnet exited with ${code}: ${devnetErr}`)));
+    });
+  });
+
+  afterAll(async () => {
+    if (devnet && devnet.exitCode === null && devnet.signalCode === null) {
+      devnet.kill("SIGKILL");
+      for (const pid of processesMentioning(path.join(dir, "devnet"))) process.kill(pid, "SIGKILL");
+    }
+    if (dir) await rm(dir, { recursive: true, force: true });
+  });
+
+  it("falls back to the process executor and says so loudly", async () => {
+    expect(summary).toMatchObject({ executor: "process", sandboxed: false });
+    expect(devnetErr).toContain("NO SANDBOX: bubblewrap was not found at /nonexistent/bwrap");
+    expect(devnetErr).toContain("apt-get install bubblewrap");
+    const config = await readFile(path.join(dir, "devnet", "provider", "provider.yaml"), "utf8");
+    expect(config).toMatch(/^executor: process$/m);
+    expect(config).toMatch(/^allowUnsandboxed: true/m);
+    // And jobs run.
+    const run = await ocx(["run", "--", "echo", "hi"]);
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.stdout).toBe("hi\n");
+  });
+
+  it("an `ocx run` whose provider dies names it and says how to follow the lease", async () => {
+    const [providerPid] = processesMentioning(path.join(dir, "devnet", "provider", "provider.yaml"));
+    expect(providerPid).toBeGreaterThan(0);
+    const running = ocx(["run", "--", "sh", "-c", "echo started; sleep 4; echo ended"]);
+    // Kill the provider once the job is running.
+    const deadline = Date.now() + 30_000;
+    while (!/to=running/.test(devnetErr) && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    process.kill(providerPid as number, "SIGKILL");
+    const run = await running;
+    expect(run.code, run.stderr).toBe(5);
+    const leaseId = /lease #(\d+) with/.exec(run.stderr)?.[1];
+    expect(leaseId).toBeDefined();
+    const last = run.stderr.trimEnd().split("\n").at(-1) ?? "";
+    expect(last).toContain(summary.providerUrl);
+    expect(last).toContain(`lease #${leaseId} still runs`);
+    expect(last).toContain(`ocx job logs -f ${leaseId}`);
+    expect(last).toContain(`ocx job results ${leaseId}`);
+  });
+
+  it("stops on SIGTERM within seconds, its provider killed by a signal, and leaves no process", async () => {
+    const exited = new Promise<number | null>((resolve) => devnet.once("exit", (code) => resolve(code)));
+    const started = Date.now();
+    devnet.kill("SIGTERM");
+    const code = await exited;
+    expect(Date.now() - started).toBeLessThan(5000);
+    expect(code).toBe(0);
+    expect(processesMentioning(path.join(dir, "devnet"))).toEqual([]);
+    expect(processesMentioning(`--port ${port}`)).toEqual([]); // anvil
+  });
+});
