@@ -61,6 +61,17 @@ describe("buildBwrapArgs", () => {
     expect(args.slice(-6)).toEqual(["--chdir", "/job", "--clearenv", "--setenv", "A", "1"]);
   });
 
+  it("recreates only programs and libraries from the host's root, and /sys for GPU jobs", () => {
+    const names = sandboxRootEntries().map((entry) => entry.name);
+    expect(names).toContain("usr");
+    for (const hidden of ["home", "root", "var", "opt", "srv", "etc", "sys", "work", "mnt"])
+      expect(names).not.toContain(hidden);
+    expect(sandboxRootEntries("/", { gpus: true }).map((entry) => entry.name)).toContain("sys");
+    expect(sandboxEtcPaths(false)).not.toContain("/etc/resolv.conf");
+    expect(sandboxEtcPaths(false)).not.toContain("/etc/passwd");
+    expect(sandboxEtcPaths(false)).not.toContain("/etc/shadow");
+  });
+
   it("binds GPU device nodes only when given", () => {
     const args = buildBwrapArgs(spec, { ...input, devices: ["/dev/nvidia0", "/dev/nvidiactl"] });
     expect(args.join(" ")).toContain("--dev-bind /dev/nvidia0 /dev/nvidia0 --dev-bind /dev/nvidiactl /dev/nvidiactl");

@@ -1,7 +1,7 @@
 // Disk and log limits, the end time and the end reason, and reaping what a killed node left:
 // through the real bwrap executor (and the process executor where the sandbox does not matter).
 import { spawn } from "node:child_process";
-import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { createBwrapExecutor } from "./bwrap.js";
@@ -61,6 +61,16 @@ describe("disk limit", () => {
     );
     // dd was ended by SIGXFSZ (128 + 25), and so was the sparse write.
     expect(stderr()).toBe("dd=153\nsparse=153\n");
+    expect(exit).toMatchObject({ exitCode: 0, reason: "exited" });
+  });
+
+  it("a note of an earlier run's disk kill does not carry over to the next run with the same exit path", async () => {
+    const { spec } = job({ command: sh("true"), limits: { diskMiB: 16 } });
+    writeFileSync(
+      `${spec.exitPath}.limit`,
+      JSON.stringify({ reason: "disk-limit", message: "used 99 MiB of its 16 MiB disk limit" }),
+    );
+    const exit = await (await bwrap.start(spec)).wait();
     expect(exit).toMatchObject({ exitCode: 0, reason: "exited" });
   });
 

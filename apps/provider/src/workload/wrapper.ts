@@ -3,7 +3,7 @@
 // so the job survives a node crash, and it records the exit status to a file the next node
 // process can read.
 import { type ChildProcess, spawn } from "node:child_process";
-import { closeSync, type Dirent, existsSync, openSync, readdirSync, readFileSync } from "node:fs";
+import { closeSync, type Dirent, existsSync, openSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { lstat, readdir, readFile, rename, rm, stat, writeFile } from "node:fs/promises";
 import { constants as osConstants } from "node:os";
 import { cgroupPids, type LeaseCgroup, readOomEvidence, removeLeaseCgroup } from "./cgroup.js";
@@ -369,6 +369,8 @@ export async function launchWrapped(launch: WrappedLaunch): Promise<RunningWorkl
         `per-file size limit not applied: ${prlimit} not found (apt-get install util-linux); the disk watcher still applies`,
       );
   }
+  // Notes of an earlier run with the same exit path would be taken for this run's.
+  for (const stale of [`${spec.exitPath}.limit`, `${spec.exitPath}.ended`]) rmSync(stale, { force: true });
   const stdout = openSync(spec.stdoutPath, "a");
   const stderr = openSync(spec.stderrPath, "a");
   let child: ChildProcess;
