@@ -14,6 +14,7 @@ import {
   type Deployment,
   OCX_ANSWER_SIGNATURE_HEADER,
   OcxProviderError,
+  ProviderApiError,
   type ProviderQuote,
   signRequest,
   verifyAnswer,
@@ -307,7 +308,17 @@ describe("provider API authentication and signed answers (app.request)", () => {
     expect(read).toBe("one\nline two\n");
     expect((await client.status(LEASE)).phase).toBe("running");
     // Results are not ready in the store: 409 from the API.
-    await expect(client.results(LEASE)).rejects.toThrow(/results of lease 7 are not ready/);
+    const early = await client.results(LEASE).catch((e: unknown) => e);
+    expect(early).toBeInstanceOf(ProviderApiError);
+    expect(early).toBeInstanceOf(OcxProviderError);
+    expect(early).toMatchObject({
+      status: 409,
+      retryable: false,
+      exitCode: 5,
+      url: URL_BASE,
+      body: { phase: "pending" },
+    });
+    expect((early as Error).message).toMatch(/results of lease 7 are not ready/);
     store.updateLease(LEASE, { resultHash: bodyHash("not really a gzip") });
     expect((await client.results(LEASE)).sha256).toBe(bodyHash("not really a gzip"));
     // Bytes that are not the ones the provider signed for are refused, in memory or streamed to disk.
