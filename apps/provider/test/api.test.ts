@@ -235,6 +235,29 @@ describe("provider API refusals", () => {
     expect(existsSync(jobDir) ? readdirSync(jobDir) : []).toEqual([]);
   });
 
+  it("401 'bad signature or body hash' for a body that is not the one signed, and nothing is kept", async () => {
+    const signed = await signRequest({
+      account: b.account,
+      chainId: market.net.deployment.chainId,
+      marketplace: market.net.deployment.marketplace,
+      method: "PUT",
+      path: `/leases/${leaseId}/inputs/data.txt`,
+      leaseId,
+      body: DATA,
+    });
+    const response = await fetch(`${market.node.url}/leases/${leaseId}/inputs/data.txt`, {
+      method: "PUT",
+      headers: signed,
+      body: DATA.replace("buyer", "BUYER"),
+    });
+    expect(response.status).toBe(401);
+    expect(((await response.json()) as { error: string }).error).toMatch(
+      /^bad signature or body hash: the body's sha256/,
+    );
+    const jobDir = path.join(market.config.stateDir, "jobs", leaseId.toString());
+    expect(existsSync(jobDir) ? readdirSync(jobDir) : []).toEqual([]);
+  });
+
   it("413 for an upload above api.maxUploadMiB", async () => {
     const big = new Uint8Array(1024 * 1024 + 1);
     const r = await send("PUT", "/inputs/data.txt", { body: big });
