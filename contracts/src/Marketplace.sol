@@ -51,6 +51,24 @@ contract Marketplace is IMarketplace, EIP712, ReentrancyGuardTransient {
         uint48 requestCount;
     }
 
+    /// @dev A lease in storage, in two slots (creating one writes two new slots, not three); `getLease` rebuilds
+    /// the full `Lease`. The provider is the offer's (or the auction's winner, `Request.bestBidder` once closed),
+    /// and the most a lease may be funded ahead is its offer's `maxDuration` (unbounded for auction leases).
+    struct LeaseRecord {
+        // slot 0
+        address buyer;
+        LeaseState state;
+        uint40 time; // while Pending: the acknowledgement deadline; then: settled up to this time
+        uint48 source; // the offer's id, or the request's id with FROM_REQUEST set
+        // slot 1
+        uint120 pricePerSecond;
+        uint120 escrow; // deposit not yet paid out
+        uint16 feeBps; // the protocol fee, fixed when the lease was created
+    }
+
+    /// @dev Set in `LeaseRecord.source` when the lease came from a request.
+    uint48 private constant FROM_REQUEST = uint48(1) << 47;
+
     /// @dev A provider's money held here, in one slot: what settling a lease writes.
     struct Account {
         uint128 earnings; // credited, not yet withdrawn
@@ -65,7 +83,7 @@ contract Marketplace is IMarketplace, EIP712, ReentrancyGuardTransient {
     uint256 private _pendingFees; // the pool: swept fees, not yet flushed
 
     mapping(uint256 offerId => Offer) private _offers;
-    mapping(uint256 leaseId => Lease) private _leases;
+    mapping(uint256 leaseId => LeaseRecord) private _leases;
     mapping(uint256 requestId => Request) private _requests;
     mapping(uint256 requestId => mapping(address provider => uint128 price)) private _bids;
     mapping(address provider => Account) private _accounts;
@@ -192,7 +210,7 @@ contract Marketplace is IMarketplace, EIP712, ReentrancyGuardTransient {
         unchecked {
             ++o.activeLeases;
         }
-        leaseId = _createLease(msg.sender, provider, offerId, 0, price, deposit, o.maxDuration, manifestHash, false);
+        leaseId = _createLease(msg.sender, provider, offerId, 0, price, deposit, manifestHash, false);
         token.safeTransferFrom(msg.sender, address(this), deposit);
     }
 
@@ -215,9 +233,7 @@ contract Marketplace is IMarketplace, EIP712, ReentrancyGuardTransient {
         unchecked {
             ++o.activeLeases;
         }
-        leaseId = _createLease(
-            msg.sender, provider, quote.offerId, 0, price, deposit, o.maxDuration, quote.manifestHash, true
-        );
+        leaseId = _createLease(msg.sender, provider, quote.offerId, 0, price, deposit, quote.manifestHash, true);
         token.safeTransferFrom(msg.sender, address(this), deposit);
     }
 
@@ -325,53 +341,54 @@ contract Marketplace is IMarketplace, EIP712, ReentrancyGuardTransient {
 
     /// @inheritdoc IMarketplace
     function cancel(uint256 leaseId) external nonReentrant {
-        Lease storage l = _lease(leaseId);
+        LeaseRecord storage l = _lease(leaseId);
         if (l.state != LeaseState.Pending) revert MarketplaceLeaseWrongState(leaseId, l.state);
-        bool late = block.timestamp > l.ackDeadline;
+        bool late = block.timestamp > l.time; // the acknowledgement deadline
         if (msg.sender != l.buyer && !late) revert MarketplaceNotLeaseBuyer(leaseId, msg.sender);
+        address provider = _providerOf(l);
         if (late) {
-            uint256 noShows = ++_noShows[l.provider];
-            emit ProviderNoShow(leaseId, l.provider, noShows);
+            uint256 noShows = ++_noShows[provider];
+            emit ProviderNoShow(leaseId, provider, noShows);
         }
-        _close(leaseId, l, CloseReason.Cancelled, l.escrow, block.timestamp);
+        _close(leaseId, l, provider, CloseReason.Cancelled, l.escrow, block.timestamp);
     }
 
     /// @inheritdoc IMarketplace
     function settle(uint256 leaseId) external nonReentrant {
-        Lease storage l = _lease(leaseId);
+        LeaseRecord storage l = _lease(leaseId);
         if (l.state != LeaseState.Active) revert MarketplaceLeaseWrongState(leaseId, l.state);
-        _settle(leaseId, l);
+        _settle(leaseId, l, _providerOf(l));
     }
 
     /// @inheritdoc IMarketplace
     function topUp(uint256 leaseId, uint128 amount) external nonReentrant {
         if (amount == 0) revert MarketplaceZeroAmount();
-        Lease storage l = _lease(leaseId);
+        LeaseRecord storage l = _lease(leaseId);
         if (l.state == LeaseState.Active) {
             (uint256 owed,) = _accrued(l);
             if (owed == l.escrow) revert MarketplaceLeaseExhausted(leaseId);
-            _settle(leaseId, l);
+            _settle(leaseId, l, _providerOf(l));
         } else if (l.state != LeaseState.Pending) {
             revert MarketplaceLeaseWrongState(leaseId, l.state);
         }
         uint256 escrow = uint256(l.escrow) + amount;
-        uint256 maximum = uint256(l.pricePerSecond) * l.maxDuration;
+        uint256 maximum = uint256(l.pricePerSecond) * _maxDurationOf(l);
         if (escrow > maximum) revert MarketplaceDepositAboveMaximum(escrow, maximum);
-        l.escrow = escrow.toUint128();
+        l.escrow = escrow.toUint120();
         emit LeaseToppedUp(leaseId, msg.sender, amount, escrow);
         token.safeTransferFrom(msg.sender, address(this), amount);
     }
 
     /// @inheritdoc IMarketplace
     function close(uint256 leaseId) external nonReentrant {
-        Lease storage l = _lease(leaseId);
+        LeaseRecord storage l = _lease(leaseId);
         if (msg.sender != l.buyer) revert MarketplaceNotLeaseBuyer(leaseId, msg.sender);
         if (l.state != LeaseState.Active) revert MarketplaceLeaseWrongState(leaseId, l.state);
         (uint256 owed, uint256 escrowLeft) = _accrued(l);
-        _credit(leaseId, l, owed, escrowLeft);
-        _close(
-            leaseId, l, escrowLeft == 0 ? CloseReason.Exhausted : CloseReason.ClosedByBuyer, escrowLeft, block.timestamp
-        );
+        address provider = _providerOf(l);
+        _credit(leaseId, l, provider, owed, escrowLeft);
+        CloseReason reason = escrowLeft == 0 ? CloseReason.Exhausted : CloseReason.ClosedByBuyer;
+        _close(leaseId, l, provider, reason, escrowLeft, block.timestamp);
     }
 
     /// @inheritdoc IMarketplace
@@ -397,9 +414,9 @@ contract Marketplace is IMarketplace, EIP712, ReentrancyGuardTransient {
     /// @inheritdoc IMarketplace
     function withdraw(uint256[] calldata leaseIds) external nonReentrant returns (uint256 amount) {
         for (uint256 i; i < leaseIds.length; ++i) {
-            Lease storage l = _lease(leaseIds[i]);
-            if (msg.sender != l.provider) revert MarketplaceNotLeaseProvider(leaseIds[i], msg.sender);
-            if (l.state == LeaseState.Active) _settle(leaseIds[i], l);
+            LeaseRecord storage l = _lease(leaseIds[i]);
+            if (msg.sender != _providerOf(l)) revert MarketplaceNotLeaseProvider(leaseIds[i], msg.sender);
+            if (l.state == LeaseState.Active) _settle(leaseIds[i], l, msg.sender);
         }
         Account memory a = _accounts[msg.sender];
         amount = a.earnings;
@@ -484,8 +501,23 @@ contract Marketplace is IMarketplace, EIP712, ReentrancyGuardTransient {
     }
 
     /// @inheritdoc IMarketplace
-    function getLease(uint256 leaseId) external view returns (Lease memory) {
-        return _leases[leaseId];
+    function getLease(uint256 leaseId) external view returns (Lease memory lease) {
+        LeaseRecord storage l = _leases[leaseId];
+        if (l.state == LeaseState.None) return lease;
+        bool pending = l.state == LeaseState.Pending;
+        uint48 source = l.source;
+        lease = Lease({
+            provider: _providerOf(l),
+            state: l.state,
+            ackDeadline: pending ? l.time : 0,
+            settledAt: pending ? 0 : l.time,
+            buyer: l.buyer,
+            offerId: source & FROM_REQUEST == 0 ? source : 0,
+            feeBps: l.feeBps,
+            maxDuration: _maxDurationOf(l),
+            pricePerSecond: l.pricePerSecond,
+            escrow: l.escrow
+        });
     }
 
     /// @inheritdoc IMarketplace
@@ -554,6 +586,8 @@ contract Marketplace is IMarketplace, EIP712, ReentrancyGuardTransient {
 
     // ---------------------------------------------------------------- internal: leases
 
+    /// @dev Creates lease number `leaseCount + 1`: Pending with an acknowledgement deadline, or Active from now
+    /// (`acknowledged`, a quote's). Reverts while paused: no new lease, whatever its origin.
     function _createLease(
         address buyer,
         address provider,
@@ -561,7 +595,6 @@ contract Marketplace is IMarketplace, EIP712, ReentrancyGuardTransient {
         uint256 requestId,
         uint128 price,
         uint128 deposit,
-        uint32 maxDuration,
         bytes32 manifestHash,
         bool acknowledged
     ) private returns (uint256 leaseId) {
@@ -570,31 +603,42 @@ contract Marketplace is IMarketplace, EIP712, ReentrancyGuardTransient {
         // Cannot overflow uint48 in practice: one lease per call at most.
         leaseId = ++c.leaseCount;
         _config.leaseCount = c.leaseCount;
-        // Timestamps fit uint40 until the year 36812; offer ids fit uint48 (one per transaction).
-        // A quoted lease is acknowledged by its signature: Active from now, with no deadline (0).
+        // Timestamps fit uint40 until the year 36812; ids fit 47 bits (one per transaction at most).
+        // A quoted lease is acknowledged by its signature: Active from now, with no deadline (0 in the event).
         uint40 ackDeadline = acknowledged ? 0 : uint40(block.timestamp + c.ackWindow);
-        _leases[leaseId] = Lease({
-            provider: provider,
-            state: acknowledged ? LeaseState.Active : LeaseState.Pending,
-            ackDeadline: ackDeadline,
-            settledAt: acknowledged ? uint40(block.timestamp) : 0,
+        _leases[leaseId] = LeaseRecord({
             buyer: buyer,
-            offerId: uint48(offerId),
-            feeBps: c.feeBps,
-            maxDuration: maxDuration,
-            pricePerSecond: price,
-            escrow: deposit
+            state: acknowledged ? LeaseState.Active : LeaseState.Pending,
+            time: acknowledged ? uint40(block.timestamp) : ackDeadline,
+            source: offerId != 0 ? uint48(offerId) : uint48(requestId) | FROM_REQUEST,
+            pricePerSecond: uint256(price).toUint120(),
+            escrow: uint256(deposit).toUint120(),
+            feeBps: c.feeBps
         });
         emit LeaseCreated(leaseId, buyer, provider, offerId, requestId, price, deposit, manifestHash, ackDeadline);
     }
 
+    /// @dev The lease's provider: its offer's, or the winner of its auction.
+    function _providerOf(LeaseRecord storage l) private view returns (address) {
+        uint48 source = l.source;
+        if (source & FROM_REQUEST != 0) return _requests[source ^ FROM_REQUEST].bestBidder;
+        return _offers[source].provider;
+    }
+
+    /// @dev How far ahead the lease may be funded: its offer's current `maxDuration`; unbounded from a request.
+    function _maxDurationOf(LeaseRecord storage l) private view returns (uint32) {
+        uint48 source = l.source;
+        if (source & FROM_REQUEST != 0) return type(uint32).max;
+        return _offers[source].maxDuration;
+    }
+
     function _acknowledge(uint256 leaseId) private {
-        Lease storage l = _lease(leaseId);
-        if (msg.sender != l.provider) revert MarketplaceNotLeaseProvider(leaseId, msg.sender);
+        LeaseRecord storage l = _lease(leaseId);
+        if (msg.sender != _providerOf(l)) revert MarketplaceNotLeaseProvider(leaseId, msg.sender);
         if (l.state != LeaseState.Pending) revert MarketplaceLeaseWrongState(leaseId, l.state);
-        if (block.timestamp > l.ackDeadline) revert MarketplaceAckDeadlinePassed(leaseId, l.ackDeadline);
+        if (block.timestamp > l.time) revert MarketplaceAckDeadlinePassed(leaseId, l.time);
         l.state = LeaseState.Active;
-        l.settledAt = uint40(block.timestamp);
+        l.time = uint40(block.timestamp);
         emit LeaseAcknowledged(leaseId, block.timestamp);
     }
 
@@ -604,10 +648,10 @@ contract Marketplace is IMarketplace, EIP712, ReentrancyGuardTransient {
         private
         returns (uint256 toProvider, uint256 fee)
     {
-        Lease storage l = _lease(leaseId);
-        if (msg.sender != l.provider) revert MarketplaceNotLeaseProvider(leaseId, msg.sender);
+        LeaseRecord storage l = _lease(leaseId);
         if (l.state != LeaseState.Active) revert MarketplaceLeaseWrongState(leaseId, l.state);
-        uint256 settledAt = l.settledAt;
+        if (msg.sender != _providerOf(l)) revert MarketplaceNotLeaseProvider(leaseId, msg.sender);
+        uint256 settledAt = l.time;
         // In the buyer's favour: a provider may stop the clock early, never late or before the last settlement.
         uint256 end = endedAt < settledAt ? settledAt : endedAt > block.timestamp ? block.timestamp : endedAt;
         uint256 escrow = l.escrow;
@@ -622,34 +666,36 @@ contract Marketplace is IMarketplace, EIP712, ReentrancyGuardTransient {
             emit LeaseSettled(leaseId, owed, fee, escrowLeft);
         }
         emit LeaseCompleted(leaseId, resultHash, exitCode);
-        _close(leaseId, l, CloseReason.Completed, escrowLeft, end);
+        _close(leaseId, l, msg.sender, CloseReason.Completed, escrowLeft, end);
     }
 
     /// @dev What an active lease owes now, and the escrow left after paying it.
-    function _accrued(Lease storage l) private view returns (uint256 owed, uint256 escrowLeft) {
+    function _accrued(LeaseRecord storage l) private view returns (uint256 owed, uint256 escrowLeft) {
         if (l.state != LeaseState.Active) return (0, l.escrow);
-        owed = Settlement.owed(l.pricePerSecond, l.settledAt, l.escrow, block.timestamp);
+        owed = Settlement.owed(l.pricePerSecond, l.time, l.escrow, block.timestamp);
         escrowLeft = l.escrow - owed;
     }
 
     /// @dev Settles an active lease up to now; closes it when the escrow ran out. Returns true if it closed.
-    function _settle(uint256 leaseId, Lease storage l) private returns (bool exhausted) {
+    function _settle(uint256 leaseId, LeaseRecord storage l, address provider) private returns (bool exhausted) {
         (uint256 owed, uint256 escrowLeft) = _accrued(l);
-        _credit(leaseId, l, owed, escrowLeft);
+        _credit(leaseId, l, provider, owed, escrowLeft);
         if (escrowLeft == 0) {
-            _close(leaseId, l, CloseReason.Exhausted, 0, block.timestamp);
+            _close(leaseId, l, provider, CloseReason.Exhausted, 0, block.timestamp);
             return true;
         }
-        l.settledAt = uint40(block.timestamp);
-        l.escrow = uint128(escrowLeft); // escrowLeft <= escrow, a uint128
+        l.time = uint40(block.timestamp);
+        l.escrow = uint120(escrowLeft); // escrowLeft <= escrow, a uint120
     }
 
     /// @dev The one path by which escrow becomes earnings and fees. The caller writes the lease
     /// (each of its slots once: settling and closing in one call costs no extra writes).
-    function _credit(uint256 leaseId, Lease storage l, uint256 owed, uint256 escrowLeft) private {
+    function _credit(uint256 leaseId, LeaseRecord storage l, address provider, uint256 owed, uint256 escrowLeft)
+        private
+    {
         if (owed == 0) return;
         (uint256 fee, uint256 toProvider) = Settlement.split(owed, l.feeBps);
-        _book(l.provider, toProvider, fee);
+        _book(provider, toProvider, fee);
         emit LeaseSettled(leaseId, owed, fee, escrowLeft);
     }
 
@@ -666,35 +712,40 @@ contract Marketplace is IMarketplace, EIP712, ReentrancyGuardTransient {
     /// @dev Closes a lease for good at `closedAt`: refunds `refund` (all that is left in escrow), frees the
     /// offer's capacity, and releases the GPU units the lease alone still holds committed (a lease won at
     /// auction, or one whose offer was withdrawn or shrunk below its running leases).
-    function _close(uint256 leaseId, Lease storage l, CloseReason reason, uint256 refund, uint256 closedAt)
-        private
-    {
+    function _close(
+        uint256 leaseId,
+        LeaseRecord storage l,
+        address provider,
+        CloseReason reason,
+        uint256 refund,
+        uint256 closedAt
+    ) private {
         l.state = LeaseState.Closed;
-        l.settledAt = uint40(closedAt);
+        l.time = uint40(closedAt);
         l.escrow = 0;
-        uint256 offerId = l.offerId;
-        if (offerId != 0) {
-            Offer storage o = _offers[offerId];
+        uint48 source = l.source;
+        if (source & FROM_REQUEST == 0) {
+            Offer storage o = _offers[source];
             uint16 active = o.activeLeases;
             // Cannot underflow: every lease of an offer incremented activeLeases once when it was created.
             unchecked {
                 o.activeLeases = active - 1;
             }
             if (o.state == OfferState.Withdrawn || active > o.maxLeases) {
-                registry.decreaseCommitment(l.provider, ResourcesLib.gpuUnits(o.resources.gpuCount));
+                registry.decreaseCommitment(provider, ResourcesLib.gpuUnits(o.resources.gpuCount));
             }
         } else {
             uint256 units = _auctionUnits[leaseId];
             if (units != 0) {
                 delete _auctionUnits[leaseId];
-                registry.decreaseCommitment(l.provider, units);
+                registry.decreaseCommitment(provider, units);
             }
         }
         emit LeaseClosed(leaseId, reason, refund);
         if (refund != 0) token.safeTransfer(l.buyer, refund);
     }
 
-    function _lease(uint256 leaseId) private view returns (Lease storage l) {
+    function _lease(uint256 leaseId) private view returns (LeaseRecord storage l) {
         l = _leases[leaseId];
         if (l.state == LeaseState.None) revert MarketplaceUnknownLease(leaseId);
     }
@@ -758,7 +809,9 @@ contract Marketplace is IMarketplace, EIP712, ReentrancyGuardTransient {
     }
 
     function _checkTerms(uint128 price, uint16 maxLeases, uint32 minDuration, uint32 maxDuration) private pure {
-        if (price == 0 || maxLeases == 0 || maxDuration == 0 || minDuration > maxDuration) {
+        // A lease stores its price in 120 bits.
+        if (price == 0 || price > type(uint120).max || maxLeases == 0 || maxDuration == 0 || minDuration > maxDuration)
+        {
             revert MarketplaceInvalidTerms(price, maxLeases, minDuration, maxDuration);
         }
     }
@@ -778,8 +831,10 @@ contract Marketplace is IMarketplace, EIP712, ReentrancyGuardTransient {
         r.state = RequestState.Closed;
         uint128 deposit = r.deposit;
         r.deposit = 0;
-        leaseId =
-            _createLease(r.buyer, provider, 0, requestId, price, deposit, type(uint32).max, r.manifestHash, false);
+        // The winner is recorded as the best bid: the lease reads its provider from here.
+        r.bestBidder = provider;
+        r.bestPrice = price;
+        leaseId = _createLease(r.buyer, provider, 0, requestId, price, deposit, r.manifestHash, false);
         // The lease holds the request's GPU units of the provider's stake until it closes, as an offer's would.
         uint256 units = ResourcesLib.gpuUnits(r.requirements.gpuCount);
         _auctionUnits[leaseId] = units;

@@ -70,21 +70,20 @@ interface IMarketplace {
         Exhausted // its escrow ran out
     }
 
-    /// @notice A lease between a buyer and a provider, in three storage slots.
-    /// @dev The job manifest's hash is recorded in the LeaseCreated event rather than in storage: the
-    /// provider and the buyer read it from there, and leaving it out saves 22,100 gas per lease.
+    /// @notice A lease between a buyer and a provider, as `getLease` returns it.
+    /// @dev Stored in two slots (buyer, state, one time field and the offer or request it came from; price, escrow
+    /// and fee): the provider and `maxDuration` are read from the lease's offer (or, for a lease won at auction,
+    /// the request's winner, and no maximum). `ackDeadline` is set only while Pending; `settledAt` only after.
+    /// The job manifest's hash is recorded in the LeaseCreated event rather than in storage.
     struct Lease {
-        // slot 0: what acknowledging and settling read
         address provider;
         LeaseState state;
         uint40 ackDeadline; // the provider must acknowledge before this time
         uint40 settledAt; // payment has been settled up to this time (set on acknowledgement)
-        // slot 1
         address buyer;
         uint48 offerId; // the taken offer, or 0 when the lease came from a request
         uint16 feeBps; // the protocol fee, fixed when the lease was created
-        uint32 maxDuration; // seconds the lease may be funded ahead, at most (unbounded for requests)
-        // slot 2
+        uint32 maxDuration; // seconds the lease may be funded ahead: its offer's current maximum (unbounded for requests)
         uint128 pricePerSecond;
         uint128 escrow; // deposit not yet paid out
     }
@@ -103,7 +102,7 @@ interface IMarketplace {
         uint40 biddingDeadline; // no bids at or after this time; anyone can close the auction then
         uint128 maxPricePerSecond;
         uint128 deposit;
-        address bestBidder; // lowest bid so far; the earliest wins a tie
+        address bestBidder; // lowest bid so far (the earliest wins a tie); once Closed, the winner whose lease it is
         uint128 bestPrice;
         bytes32 manifestHash;
         Resources requirements;
@@ -227,7 +226,7 @@ interface IMarketplace {
     error MarketplaceOfferNotActive(uint256 offerId, OfferState state);
     /// @notice The offer runs as many leases as it can.
     error MarketplaceOfferFull(uint256 offerId, uint256 maxLeases);
-    /// @notice The offer's terms are invalid (zero price or capacity, or min duration above max).
+    /// @notice The offer's terms are invalid (zero price or one above 2^120 - 1, zero capacity, or min duration above max).
     error MarketplaceInvalidTerms(uint256 pricePerSecond, uint256 maxLeases, uint256 minDuration, uint256 maxDuration);
     /// @notice The price is above the buyer's limit.
     error MarketplacePriceAboveLimit(uint256 price, uint256 limit);
