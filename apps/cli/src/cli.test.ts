@@ -7,8 +7,20 @@ import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { type Localnet, startLocalnet } from "@ocx/node-kit";
-import { marketplaceAbi, ocxTokenAbi, providerRegistryAbi, toLabel, transferSync, writeDeployment } from "@ocx/sdk";
-import { parseEther, zeroHash } from "viem";
+import {
+  cancelLeaseSync,
+  ensureAllowance,
+  getAllowance,
+  getLease,
+  marketplaceAbi,
+  ocxTokenAbi,
+  providerRegistryAbi,
+  takeOfferSync,
+  toLabel,
+  transferSync,
+  writeDeployment,
+} from "@ocx/sdk";
+import { keccak256, parseEther, toHex, zeroHash } from "viem";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
 const BIN = fileURLToPath(new URL("../bin/ocx.js", import.meta.url));
@@ -225,6 +237,53 @@ resources:
     expect(verbose.stderr).toMatch(/^caused by /m);
     const scripted = await ocx(["--json", "market", "offers"], { rpcUrl: "http://127.0.0.1:1" });
     expect(JSON.parse(scripted.stdout)).toMatchObject({ error: { exitCode: 3, retryable: true } });
+  });
+
+  it("job topup approves nothing when the top-up would be refused", async () => {
+    // Account 3 takes offer #1 (1e15 wei per second, 60 s to 1 day): a pending lease, as no node runs here.
+    const buyer = net.wallet(3);
+    const { deployment, publicClient } = net;
+    const allowance = () =>
+      getAllowance(publicClient, { deployment, owner: buyer.account.address, spender: deployment.marketplace });
+    const take = async () => {
+      await ensureAllowance(buyer, { deployment, spender: deployment.marketplace, amount: 10n ** 15n * 60n });
+      const { event } = await takeOfferSync(buyer, {
+        deployment,
+        offerId: 1n,
+        maxPricePerSecond: 10n ** 15n,
+        manifestHash: keccak256(toHex("topup test")),
+        deposit: 10n ** 15n * 60n,
+      });
+      return event.leaseId;
+    };
+    const open = await take();
+    const closed = await take();
+    await cancelLeaseSync(buyer, { deployment, leaseId: closed });
+    expect(await allowance()).toBe(0n);
+    const topup = (leaseId: bigint | number, amount: string) =>
+      ocx(["--dev-account", "3", "job", "topup", String(leaseId), amount]);
+
+    const unknown = await topup(999, "1");
+    expect(unknown.code, unknown.stderr).toBe(2);
+    expect(unknown.stderr).toContain("no lease #999");
+    expect(await allowance()).toBe(0n);
+
+    const ended = await topup(closed, "1");
+    expect(ended.code, ended.stderr).toBe(2);
+    expect(ended.stderr).toContain(`lease #${closed} is closed`);
+    expect(await allowance()).toBe(0n);
+
+    // The most it may hold: 1e15 wei/s × 86400 s = 86.4 OCX; it holds 0.06.
+    const tooMuch = await topup(open, "86.35");
+    expect(tooMuch.code, tooMuch.stderr).toBe(2);
+    expect(tooMuch.stderr).toMatch(/above what lease #\d+ can take: it may hold at most 86\.4 OCX/);
+    expect(tooMuch.stderr).toContain("top up at most 86.34 OCX");
+    expect(await allowance()).toBe(0n);
+
+    const fits = await topup(open, "86.34");
+    expect(fits.code, fits.stderr).toBe(0);
+    expect((await getLease(publicClient, { deployment, leaseId: open })).escrow).toBe(parseEther("86.4"));
+    expect(await allowance()).toBe(0n); // the top-up took exactly what was approved
   });
 });
 

@@ -13,6 +13,8 @@ import {
   extractTarGz,
   formatOcx,
   fromLabel,
+  getAccrued,
+  getLease,
   listOffers,
   type Manifest,
   manifestHash,
@@ -129,6 +131,34 @@ function leaseJson(lease: LeaseView) {
     settledAt: lease.settledAt,
     manifestHash: lease.manifestHash,
   };
+}
+
+/**
+ * Fails, before any approval, when `Marketplace.topUp` would refuse: no such lease, a closed or used-up lease, or
+ * an escrow above what the lease may hold (its price × its offer's maximum duration).
+ */
+export async function checkTopUp(context: Context, leaseId: bigint, amount: bigint): Promise<void> {
+  const lease = await getLease(context.publicClient, { deployment: context.deployment, leaseId });
+  if (lease.state === 0) {
+    throw new OcxUsageError(`no lease #${leaseId} on this marketplace; see yours with \`ocx job list\``);
+  }
+  if (lease.state === 3) {
+    throw new OcxUsageError(`lease #${leaseId} is closed: it cannot be topped up; start a new job instead`);
+  }
+  const [, escrowLeft] =
+    lease.state === 2
+      ? await getAccrued(context.publicClient, { deployment: context.deployment, leaseId })
+      : [0n, lease.escrow];
+  if (lease.state === 2 && escrowLeft === 0n) {
+    throw new OcxUsageError(`lease #${leaseId} has used up its escrow, so it is over; start a new job instead`);
+  }
+  const maximum = lease.pricePerSecond * BigInt(lease.maxDuration);
+  if (escrowLeft + amount > maximum) {
+    const room = maximum > escrowLeft ? maximum - escrowLeft : 0n;
+    throw new OcxUsageError(
+      `${formatOcx(amount)} is above what lease #${leaseId} can take: it may hold at most ${formatOcx(maximum)} (${lease.maxDuration} s at ${formatOcx(perSecondToPerHour(lease.pricePerSecond))}/h) and holds ${formatOcx(escrowLeft)}; top up at most ${formatOcx(room)}`,
+    );
+  }
 }
 
 export function jobCommand(): Command {
@@ -495,6 +525,8 @@ Examples:
       const leaseId = parseId(id, "the lease id");
       const amount = parseOcxArgument(amountText, "the amount");
       const context = await createContext(command);
+      // Check everything the contract will check before approving, so a refused top-up leaves no approval behind.
+      await checkTopUp(context, leaseId, amount);
       await allowSpending(context, context.deployment.marketplace, amount);
       const { receipt, event } = await topUpLeaseSync(await context.walletClient(), {
         deployment: context.deployment,
