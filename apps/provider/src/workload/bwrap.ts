@@ -2,7 +2,7 @@
 // host's programs and libraries (not its other files), a private /tmp, its job folder as /job
 // (the only writable place), no network unless the lease asks for it, a seccomp filter, no nested
 // user namespaces, and limits through a cgroup per lease where the host allows. See docs/sandbox.md.
-import { spawn } from "node:child_process";
+import { execFile, spawn } from "node:child_process";
 import {
   chmodSync,
   chownSync,
@@ -140,7 +140,22 @@ export type BwrapArgsInput = {
   env: Record<string, string>;
   /** Whether a seccomp program is handed over on {@link BWRAP_FDS}.seccomp. */
   seccomp: boolean;
+  /** Options this bwrap has ({@link bwrapFeatures}); all by default. */
+  features?: BwrapFeatures;
 };
+
+/** Options of newer bwrap releases the sandbox uses when they are there (Ubuntu 22.04 ships 0.6). */
+export type BwrapFeatures = {
+  /** `--disable-userns` (0.8): without it the seccomp filter alone keeps nested user namespaces out. */
+  disableUserns: boolean;
+  /** `--size` for a tmpfs: without it /tmp is bounded by the memory limit only. */
+  tmpfsSize: boolean;
+};
+
+/** Which of {@link BwrapFeatures} a bwrap has, from its `--help`. */
+export function bwrapFeatures(help: string): BwrapFeatures {
+  return { disableUserns: help.includes("--disable-userns"), tmpfsSize: /^\s*--size\b/m.test(help) };
+}
 
 /**
  * The bwrap options for a workload, without the command ({@link SANDBOX_COMMAND}). They are handed to bwrap through `--args FD` rather than its command line, because
@@ -148,8 +163,9 @@ export type BwrapArgsInput = {
  * may hold the buyer's secrets.
  */
 export function buildBwrapArgs(spec: WorkloadSpec, input: BwrapArgsInput): string[] {
+  const features = input.features ?? { disableUserns: true, tmpfsSize: true };
   // --disable-userns: no nested user namespace (with it most namespace tricks of kernel exploits).
-  const args = ["--unshare-all", "--unshare-user", "--disable-userns"];
+  const args = ["--unshare-all", "--unshare-user", ...(features.disableUserns ? ["--disable-userns"] : [])];
   if (spec.network) args.push("--share-net");
   // No --die-with-parent: the job must survive a node restart; the node stops it explicitly.
   args.push("--new-session", "--cap-drop", "ALL", "--tmpfs", "/");
@@ -164,7 +180,8 @@ export function buildBwrapArgs(spec: WorkloadSpec, input: BwrapArgsInput): strin
   for (const exposed of input.exposePaths ?? []) args.push("--ro-bind", exposed, exposed);
   args.push("--proc", "/proc", "--dev", "/dev");
   // The job's /tmp lives in memory (charged to its memory cgroup); its disk limit bounds it too.
-  if (spec.limits.diskMiB !== undefined) args.push("--size", String(Math.floor(spec.limits.diskMiB * 1024 * 1024)));
+  if (spec.limits.diskMiB !== undefined && features.tmpfsSize)
+    args.push("--size", String(Math.floor(spec.limits.diskMiB * 1024 * 1024)));
   args.push("--tmpfs", "/tmp");
   for (const device of input.devices) args.push("--dev-bind", device, device);
   args.push("--bind", spec.jobDir, "/job");
@@ -230,6 +247,17 @@ export function createBwrapExecutor(options: BwrapExecutorOptions = {}): Executo
   const sandboxUser =
     options.sandboxUser === undefined ? (isRoot ? { uid: 65534, gid: 65534 } : null) : options.sandboxUser;
   const cgroupHost = detectCgroupHost(options.cgroupBase);
+  let features: BwrapFeatures | undefined;
+  /** Read once: bwrap's --help lists the options this release has. */
+  const featuresOf = async () => {
+    if (!features) {
+      const help = await new Promise<string>((resolve) =>
+        execFile(bwrapPath, ["--help"], { timeout: 15_000 }, (_error, stdout, stderr) => resolve(`${stdout}${stderr}`)),
+      );
+      features = bwrapFeatures(help);
+    }
+    return features;
+  };
   const arch = currentSeccompArch();
   const seccompProgram = options.seccomp !== false && arch ? buildSeccompFilter(arch) : null;
   const exposePaths = (options.exposePaths ?? []).map((p) => path.resolve(p));
@@ -273,6 +301,7 @@ export function createBwrapExecutor(options: BwrapExecutorOptions = {}): Executo
       etcPaths: sandboxEtcPaths(spec.network),
       exposePaths,
       seccomp: seccompProgram !== null,
+      features: features ?? { disableUserns: false, tmpfsSize: false },
       ...input,
     });
     const user = sandboxUser ?? { uid: process.getuid?.() ?? 65534, gid: process.getgid?.() ?? 65534 };
@@ -309,6 +338,11 @@ export function createBwrapExecutor(options: BwrapExecutorOptions = {}): Executo
     if (!seccompProgram && options.seccomp !== false)
       warnings.push(`no seccomp filter: system call numbers of ${process.arch} are not known`);
     try {
+      const have = await featuresOf();
+      if (spec.limits.diskMiB !== undefined && !have.tmpfsSize)
+        warnings.push(
+          "/tmp is not bounded by the disk limit (only by memory): this bwrap has no --size; bwrap 0.8 has",
+        );
       const { argv, fds } = prepare(spec, { devices: gpu.devices, hidePaths: hidePathsFor(spec.jobDir), env });
       return await launchWrapped({
         spec,
@@ -355,6 +389,7 @@ export function createBwrapExecutor(options: BwrapExecutorOptions = {}): Executo
           stderrPath: "/dev/null",
           exitPath: path.join(root, "exit.json"),
         };
+        await featuresOf();
         const { argv, fds } = prepare(spec, { devices: [], hidePaths: [], env: jobEnvironment(spec, "/job") });
         await runWithFds(argv, fds);
         if (!existsSync(path.join(jobDir, ".ocx-check"))) throw new Error("the check job wrote nothing to /job");

@@ -3,7 +3,7 @@
 // calls the seccomp filter denies, and nested user namespaces. Real bubblewrap throughout.
 import { chmodSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { afterEach, describe, expect, it } from "vitest";
-import { createBwrapExecutor } from "./bwrap.js";
+import { buildBwrapArgs, bwrapFeatures, createBwrapExecutor } from "./bwrap.js";
 import { buildSeccompFilter, DENIED_SYSCALLS } from "./seccomp.js";
 import { temporarySpec } from "./testSpec.js";
 import type { WorkloadSpec } from "./types.js";
@@ -145,6 +145,27 @@ describe("the host's process list", () => {
     } finally {
       await running.stop(100);
     }
+  });
+});
+
+describe("bwrap releases", () => {
+  it("uses --disable-userns and --size only where the bwrap has them (Ubuntu 22.04 ships 0.6)", () => {
+    const old = bwrapFeatures(
+      "usage: bwrap [OPTIONS...] [--] COMMAND [ARGS...]\n    --unshare-user   Create new user namespace\n",
+    );
+    expect(old).toEqual({ disableUserns: false, tmpfsSize: false });
+    const spec = job({ limits: { diskMiB: 8 } }).spec;
+    const input = { rootEntries: [], etcPaths: [], devices: [], hidePaths: [], env: {}, seccomp: true };
+    const oldArgs = buildBwrapArgs(spec, { ...input, features: old });
+    expect(oldArgs).not.toContain("--disable-userns");
+    expect(oldArgs).not.toContain("--size");
+    const current = bwrapFeatures(
+      "    --disable-userns             Disable further use\n    --size BYTES                 Set size\n",
+    );
+    expect(current).toEqual({ disableUserns: true, tmpfsSize: true });
+    const args = buildBwrapArgs(spec, { ...input, features: current });
+    expect(args).toContain("--disable-userns");
+    expect(args.join(" ")).toContain(`--size ${8 * 1024 * 1024} --tmpfs /tmp`);
   });
 });
 
