@@ -266,6 +266,33 @@ describe("reap", () => {
     }
   });
 
+  it("without cgroups, finds the sandbox by the marker on bwrap's processes and ends it", async () => {
+    const prefix = `reapnocg${process.pid}x${Math.random().toString(36).slice(2, 8)}-`;
+    const orphan = job({ leaseId: `${prefix}1`, command: sh("sleep 300 & sleep 300; wait") });
+    const node = spawn(
+      path.resolve("node_modules/.bin/tsx"),
+      [path.join(import.meta.dirname, "testNode.ts"), "bwrap-without-cgroups", JSON.stringify(orphan.spec)],
+      { stdio: ["ignore", "pipe", "inherit"] },
+    );
+    const started = await new Promise<{ pid: number; cgroup: string | null }>((resolve, reject) => {
+      node.stdout?.once("data", (chunk: Buffer) => resolve(JSON.parse(chunk.toString())));
+      node.once("exit", (code) => reject(new Error(`the test node exited with ${code}`)));
+    });
+    expect(started.cgroup).toBeNull();
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    const sandbox = descendantPids(started.pid);
+    const stat = readFileSync(`/proc/${started.pid}/stat`, "utf8");
+    process.kill(Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]), "SIGKILL");
+    node.kill("SIGKILL");
+    process.kill(started.pid, "SIGKILL");
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(sandbox.filter(alive).length).toBeGreaterThan(1);
+    const report = await createBwrapExecutor({ cgroupBase: "/nonexistent-cgroup-root" }).reap(() => false, { prefix });
+    expect(report.reaped.map((entry) => entry.workloadName)).toEqual([orphan.spec.leaseId]);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(sandbox.filter(alive)).toEqual([]);
+  });
+
   it("refuses an empty prefix, which would end other nodes' workloads", async () => {
     await expect(createProcessExecutor().reap(() => false, { prefix: "" })).rejects.toThrow(/prefix/);
   });
