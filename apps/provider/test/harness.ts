@@ -21,6 +21,7 @@ import {
 import { createTestClient, http, keccak256, maxUint256, parseEventLogs, toHex } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
 import { type ProviderConfig, parseConfig } from "../src/config.js";
+import { type LeaseRecord, ProviderStore } from "../src/leases/store.js";
 import { type ProviderNode, startProvider } from "../src/service.js";
 
 export const PROVIDER = 1;
@@ -348,4 +349,16 @@ ${yaml}
     url: `http://127.0.0.1:${port}`,
     config: parseConfig(text, { baseDir: dir }),
   };
+}
+
+/** The node's record of a lease, read from its SQLite state (a second connection; WAL lets it read while the node writes). */
+export function leaseRecord(market: Pick<Market, "config">, leaseId: bigint): LeaseRecord {
+  const store = new ProviderStore(path.join(market.config.stateDir, "provider.db"));
+  try {
+    const lease = store.getLease(leaseId);
+    if (!lease) throw new Error(`lease ${leaseId} is not in the node's store`);
+    return lease;
+  } finally {
+    store.close();
+  }
 }

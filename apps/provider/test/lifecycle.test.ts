@@ -14,6 +14,8 @@ import {
   buyer,
   chainLease,
   firstOfferId,
+  leaseEvents,
+  leaseRecord,
   type Market,
   PROVIDER,
   startChain,
@@ -142,6 +144,46 @@ describe("the chain goes away", () => {
     );
     expect(market.logs.some((l) => String(l.message).startsWith("chain reachable again after"))).toBe(true);
     expect((await chainLease(market, leaseId)).escrow).toBe(0n);
+  });
+});
+
+describe("billing stops when the workload exits", () => {
+  let market: Market;
+  beforeAll(async () => {
+    market = await startMarket(`offers:
+  - { gpus: 0, pricePerGpuHour: "3.6", cpu: 1, memoryMiB: 512, diskMiB: 2048, maxLeases: 2, minDuration: 1 }`);
+    await buyer(market).approve();
+  });
+  afterAll(async () => {
+    await market?.stop();
+  });
+
+  it("bills a job whose outputs take seconds to pack for its run time only, to the wei", async () => {
+    const b = buyer(market);
+    // Incompressible output: gzip works on every byte of it, for seconds, after the job has exited.
+    const { json, hash } = await b.manifest(`
+version: 1
+name: big-output
+command: "mkdir -p out; head -c 160000000 /dev/urandom > out/noise; echo written"
+resources: { cpu: 1, memory: 256Mi, disk: 1Gi }
+outputs: [out]
+maxDuration: 10m
+`);
+    const deposit = PRICE * 600n;
+    const leaseId = await b.take(await firstOfferId(market), hash, deposit);
+    await b.waitFor(leaseId, ["acknowledged"]);
+    await b.client.uploadManifest(leaseId, json);
+    await b.client.start(leaseId);
+    await b.waitFor(leaseId, ["completed"], 120_000);
+
+    const record = leaseRecord(market, leaseId);
+    const events = await leaseEvents(market, leaseId);
+    const startedAt = Number(events.acknowledged?.args.startedAt);
+    const endedAt = record.endedAt as number;
+    // Packing took a while: the completion came seconds after the workload exited.
+    expect((events.closedAt as number) - endedAt).toBeGreaterThanOrEqual(2);
+    expect(events.paid).toBe(PRICE * BigInt(Math.max(endedAt, startedAt) - startedAt));
+    expect(events.closed?.args.refund).toBe(deposit - events.paid);
   });
 });
 

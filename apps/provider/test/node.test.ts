@@ -2,7 +2,7 @@
 import { marketplaceAbi } from "@ocx/sdk";
 import { parseEventLogs } from "viem";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { buyer, firstOfferId, type Market, startMarket } from "./harness.js";
+import { buyer, firstOfferId, leaseRecord, type Market, startMarket } from "./harness.js";
 
 const JOB = `
 version: 1
@@ -78,7 +78,11 @@ describe("provider node", () => {
     const settled = parseEventLogs({ abi: marketplaceAbi, logs, eventName: "LeaseSettled" });
     const closed = parseEventLogs({ abi: marketplaceAbi, logs, eventName: "LeaseClosed" })[0];
     const completedBlock = await publicClient.getBlock({ blockNumber: completed?.blockNumber as bigint });
-    const seconds = completedBlock.timestamp - (acked?.args.startedAt as bigint);
+    // Billed up to the second the workload exited (recorded by the sandbox), not the completion's block.
+    const endedAt = BigInt(leaseRecord(market, leaseId).endedAt as number);
+    expect(endedAt).toBeLessThanOrEqual(completedBlock.timestamp);
+    const startedAt = acked?.args.startedAt as bigint;
+    const seconds = (endedAt > startedAt ? endedAt : startedAt) - startedAt; // the contract clamps to [settledAt, now]
     const paid = settled.reduce((sum, e) => sum + e.args.paid, 0n);
     const fee = settled.reduce((sum, e) => sum + e.args.fee, 0n);
     expect(paid).toBe(price * seconds);

@@ -4,9 +4,10 @@ import { type ChildProcess, spawn } from "node:child_process";
 import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { gunzipSync } from "node:zlib";
-import { readTar } from "@ocx/sdk";
+import { CloseReason, LeaseState, readTar } from "@ocx/sdk";
 import { privateKeyToAccount } from "viem/accounts";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { markedProcesses } from "../src/workload/reap.js";
 import { descendantPids } from "../src/workload/wrapper.js";
 import {
   buyer,
@@ -209,9 +210,11 @@ describe("provider node restarts", () => {
   it("closes a lease honestly when its workload died with the node and its manifest forbids a restart", async () => {
     const { b, leaseId, deposit } = await startJob(job("never"));
     const before = await b.balance();
+    const killedAt = Math.floor(Date.now() / 1000);
     current().child.kill("SIGKILL");
     await current().exited;
     await killWorkload(leaseId);
+    await new Promise((r) => setTimeout(r, 2000)); // the node stays down a while: not billed
 
     await startNode();
     const done = await b.waitFor(leaseId, ["completed", "failed", "closed"]);
@@ -219,15 +222,71 @@ describe("provider node restarts", () => {
     expect(done.exitCode).toBe(-1);
     expect(wrapperPid(leaseId)).toBeUndefined(); // not restarted
 
-    // Settled up to the completion, the rest of the deposit back to the buyer; nothing left dangling.
+    // Settled up to the last second the node saw the job alive (no later than the kill), not until
+    // the node came back; the rest of the deposit back to the buyer; nothing left dangling.
     const events = await leaseEvents(market, leaseId);
     expect(events.completed?.args.exitCode).toBe(-1n);
-    expect(events.closed?.args.reason).toBe(0); // Completed
-    const seconds = BigInt((events.closedAt as number) - Number(events.acknowledged?.args.startedAt));
-    expect(events.paid).toBe(PRICE * seconds);
+    expect(events.closed?.args.reason).toBe(CloseReason.Completed);
+    const startedAt = Number(events.acknowledged?.args.startedAt);
+    expect(events.paid).toBeLessThanOrEqual(PRICE * BigInt(killedAt + 1 - startedAt));
+    expect(events.paid).toBeLessThan(PRICE * BigInt((events.closedAt as number) - startedAt));
+    expect(events.paid % PRICE).toBe(0n);
     expect(events.closed?.args.refund).toBe(deposit - events.paid);
     expect(await b.balance()).toBe(before + (deposit - events.paid));
-    expect((await chainLease(market, leaseId)).state).toBe(3); // Closed
+    expect((await chainLease(market, leaseId)).state).toBe(LeaseState.Closed);
+  });
+
+  /** Cgroup folders of a workload under any controller (v1 or v2). */
+  function leaseCgroups(name: string): string[] {
+    const roots = [
+      "/sys/fs/cgroup/ocx",
+      ...["memory", "pids", "cpu", "cpu,cpuacct"].map((c) => `/sys/fs/cgroup/${c}/ocx`),
+    ];
+    return roots.flatMap((root) => {
+      try {
+        return readdirSync(root)
+          .filter((entry) => entry === name)
+          .map((entry) => path.join(root, entry));
+      } catch {
+        return [];
+      }
+    });
+  }
+  /** The processes marked with the workload's name (the one whose processes include `wrapper`). */
+  const workloadName = (wrapper: number) => [...markedProcesses()].find(([, pids]) => pids.includes(wrapper))?.[0];
+  const workloadPids = (name: string) => markedProcesses().get(name) ?? [];
+
+  it("after kill -9 of the node and of the job's wrapper, ends the sandbox left running and its cgroup, and bills no later than the restart", async () => {
+    const { b, leaseId, deposit } = await startJob(job("never"));
+    const wrapper = wrapperPid(leaseId) as number;
+    const name = workloadName(wrapper) as string;
+    expect(name).toMatch(new RegExp(`-${leaseId}$`));
+    const left = workloadPids(name).filter((p) => p !== wrapper);
+    expect(left.length).toBeGreaterThan(0);
+    const killedAt = Math.floor(Date.now() / 1000);
+    current().child.kill("SIGKILL");
+    await current().exited;
+    process.kill(wrapper, "SIGKILL"); // the wrapper alone: what it started keeps running, as after a crash
+    await waitUntil("the wrapper to die", () => !alive(wrapper));
+    expect(left.some(alive)).toBe(true);
+    await new Promise((r) => setTimeout(r, 3000)); // the node stays down a while
+
+    const restarted = await startNode();
+    await waitUntil("the orphaned sandbox to be ended", () => left.every((p) => !alive(p)), 20_000);
+    expect(workloadPids(name)).toEqual([]);
+    expect(leaseCgroups(name)).toEqual([]);
+    expect(restarted.logs.some((l) => l.message === "ended what was left of a workload this node no longer runs")).toBe(
+      true,
+    );
+    const done = await b.waitFor(leaseId, ["completed", "failed", "closed"]);
+    expect(done.phase).toBe("completed");
+    expect(done.exitCode).toBe(-1);
+    // Billed up to the last second the node saw the job alive (before it was killed), not until it came back.
+    const events = await leaseEvents(market, leaseId);
+    const startedAt = Number(events.acknowledged?.args.startedAt);
+    expect(events.paid).toBeLessThanOrEqual(PRICE * BigInt(killedAt - startedAt + 1));
+    expect(events.paid).toBeGreaterThanOrEqual(PRICE * BigInt(killedAt - startedAt - 3));
+    expect(events.closed?.args.refund).toBe(deposit - events.paid);
   });
 
   it('restarts the job when its workload died with the node and its manifest says restart: "on-node-restart"', async () => {

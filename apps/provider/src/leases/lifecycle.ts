@@ -196,11 +196,14 @@ export function createLifecycle(ctx: LeaseContext) {
       if (!lease.resultHash) lease = await pack(lease);
       const exitCode = lease.exitCode ?? -1;
       try {
+        // Billed up to the second the workload exited (the contract clamps it to [settledAt, now]):
+        // packing its outputs, or the node being down, is never billed.
         await completeLeaseSync(chain.writer(`complete:${id}`), {
           deployment,
           leaseId: id,
           resultHash: lease.resultHash as `0x${string}`,
           exitCode,
+          endedAt: BigInt(lease.endedAt ?? wallNow()),
         });
         // Keep the why of an OOM kill in the final message: "exit code 137" alone does not say it.
         const oom = lease.oomKilled ? " (its workload was killed for exceeding its memory limit)" : "";
