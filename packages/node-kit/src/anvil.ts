@@ -7,8 +7,12 @@ import { trackChild } from "./processes.js";
 
 const require = createRequire(import.meta.url);
 
-/** The private keys of anvil's default mnemonic ("test test … junk"), accounts 0–9 (checked against anvil's own
- * output by anvil.test.ts). */
+/**
+ * The private keys of anvil's default mnemonic ("test test … junk"), accounts 0–9 (checked against anvil's own
+ * output by anvil.test.ts).
+ * @example
+ * const buyer = privateKeyToAccount(ANVIL_KEYS[2]); // 0x3C44CdDdB6a900fa2b585dd299e03d12FA4293BC
+ */
 export const ANVIL_KEYS = [
   "0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80",
   "0x59c6995e998f97a5a0044966f0945389dc9e86dae88c7a8412f4603b6b78690d",
@@ -41,7 +45,11 @@ export interface AnvilOptions {
   chainId?: number;
 }
 
-/** The path of the anvil binary that npm installed for this platform. */
+/**
+ * The path of the anvil binary that npm installed for this platform.
+ * @example
+ * spawn(anvilBinary(), ["--port", "8545"]);
+ */
 export function anvilBinary(): string {
   const arch = ({ x64: "amd64", arm64: "arm64" } as Record<string, string>)[process.arch] ?? process.arch;
   const pkg = `@foundry-rs/anvil-${process.platform}-${arch}`;
@@ -54,7 +62,11 @@ export function anvilBinary(): string {
   }
 }
 
-/** Finds a free TCP port on 127.0.0.1. */
+/**
+ * Finds a free TCP port on 127.0.0.1.
+ * @example
+ * const port = await freePort();
+ */
 export async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = net.createServer();

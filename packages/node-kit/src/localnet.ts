@@ -36,7 +36,11 @@ export interface LocalnetOptions extends AnvilOptions {
   fundEach?: bigint;
 }
 
-/** The viem chain of a local anvil at `rpcUrl`. */
+/**
+ * The viem chain of a local anvil at `rpcUrl`.
+ * @example
+ * const client = createPublicClient({ chain: localChain(anvil.rpcUrl), transport: http(anvil.rpcUrl) });
+ */
 export function localChain(rpcUrl: string, chainId = 31337): Chain {
   return defineChain({
     id: chainId,

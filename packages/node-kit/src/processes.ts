@@ -43,7 +43,12 @@ export function trackedPids(): number[] {
   );
 }
 
-/** Whether a process with id `pid` exists (signal 0 checks without sending anything). */
+/**
+ * Whether a process with id `pid` exists (signal 0 checks without sending anything).
+ * @example
+ * await anvil.stop();
+ * isProcessAlive(anvil.pid); // false
+ */
 export function isProcessAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);

@@ -23,7 +23,11 @@ import { getNodeError } from "viem/utils";
 import type { Logger } from "./logger.js";
 import type { Store } from "./store.js";
 
-/** The table the sender keeps; add it to the daemon's migrations. */
+/**
+ * The table the sender keeps; add it to the daemon's migrations.
+ * @example
+ * const store = openStore("state/provider.db", [TX_MIGRATION, ...ownMigrations]);
+ */
 export const TX_MIGRATION = `
 CREATE TABLE tx (
   key TEXT PRIMARY KEY,

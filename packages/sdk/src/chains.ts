@@ -1,10 +1,16 @@
 // Chains OCX knows by name, so tools accept `base-sepolia` as readily as an RPC URL.
 import { type Chain, defineChain } from "viem";
 import { arbitrum, arbitrumSepolia, base, baseSepolia, foundry } from "viem/chains";
+import { OcxUsageError } from "./errors.js";
 
 /** Named networks: their chain and public RPC URL. `local` is the embedded anvil of `ocx devnet`. */
 export type NetworkName = "local" | "base" | "base-sepolia" | "arbitrum" | "arbitrum-sepolia";
 
+/**
+ * Each named network's viem chain and public RPC URL.
+ * @example
+ * NETWORKS["base-sepolia"].chain.id; // 84532
+ */
 export const NETWORKS: Record<NetworkName, { chain: Chain; rpcUrl: string }> = {
   local: { chain: foundry, rpcUrl: "http://127.0.0.1:8545" },
   base: { chain: base, rpcUrl: "https://mainnet.base.org" },
@@ -13,8 +19,12 @@ export const NETWORKS: Record<NetworkName, { chain: Chain; rpcUrl: string }> = {
   "arbitrum-sepolia": { chain: arbitrumSepolia, rpcUrl: "https://sepolia-rollup.arbitrum.io/rpc" },
 };
 
-/** A network name that is not known and is not a URL. */
-export class UnknownNetworkError extends Error {
+/**
+ * A network name that is not known and is not a URL (a usage error, exit 2).
+ * @example
+ * try { resolveRpcUrl("mainnet") } catch (e) { if (e instanceof UnknownNetworkError) console.error(e.shortMessage) }
+ */
+export class UnknownNetworkError extends OcxUsageError {
   override name = "UnknownNetworkError";
 }
 

@@ -2,6 +2,7 @@
 import { mkdir, readFile, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { type Address, isAddress } from "viem";
+import { OcxError } from "./errors.js";
 
 /** The addresses of one OCX deployment and the block to read its events from. */
 export interface Deployment {
@@ -14,12 +15,20 @@ export interface Deployment {
   deployer: Address;
 }
 
-/** Thrown when a deployments file is missing or malformed. */
-export class DeploymentError extends Error {
+/**
+ * Thrown when a deployments file is missing or malformed.
+ * @example
+ * try { await loadDeployment(8453) } catch (e) { if (e instanceof DeploymentError) console.error(e.shortMessage) }
+ */
+export class DeploymentError extends OcxError {
   override name = "DeploymentError";
 }
 
-/** The path of the deployments file for `chainId` under `dir`. */
+/**
+ * The path of the deployments file for `chainId` under `dir`.
+ * @example
+ * deploymentPath(31337); // "deployments/31337.json"
+ */
 export function deploymentPath(chainId: number, dir = "deployments"): string {
   return path.join(dir, `${chainId}.json`);
 }
@@ -43,7 +52,11 @@ export async function loadDeployment(chainId: number, dir = "deployments"): Prom
   return parseDeployment(JSON.parse(text), file);
 }
 
-/** Checks a parsed deployments document; `source` names it in errors. */
+/**
+ * Checks a parsed deployments document; `source` names it in errors.
+ * @example
+ * const deployment = parseDeployment(JSON.parse(text), "deployments/31337.json");
+ */
 export function parseDeployment(value: unknown, source = "deployment"): Deployment {
   const d = value as Partial<Record<keyof Deployment, unknown>>;
   for (const key of ["token", "registry", "marketplace", "deployer"] as const) {

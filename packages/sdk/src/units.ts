@@ -1,7 +1,12 @@
 // Units and encodings shared by every OCX tool: prices, durations and short on-chain labels.
 import { formatEther, type Hex, hexToString, stringToHex } from "viem";
+import { OcxUsageError } from "./errors.js";
 
-/** Seconds in an hour: on-chain prices are per second, people read them per hour. */
+/**
+ * Seconds in an hour: on-chain prices are per second, people read them per hour.
+ * @example
+ * const perHour = pricePerSecond * SECONDS_PER_HOUR;
+ */
 export const SECONDS_PER_HOUR = 3600n;
 
 /**
@@ -62,8 +67,12 @@ export function formatMiB(mib: number): string {
   return `${mib} MiB`;
 }
 
-/** Thrown when a label does not fit the 31 ASCII characters of a bytes32 label. */
-export class LabelError extends Error {
+/**
+ * Thrown when a label does not fit the 31 ASCII characters of a bytes32 label (a usage error, exit 2).
+ * @example
+ * try { toLabel("a".repeat(40)) } catch (e) { if (e instanceof LabelError) console.error(e.shortMessage) }
+ */
+export class LabelError extends OcxUsageError {
   override name = "LabelError";
 }
 

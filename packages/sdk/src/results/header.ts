@@ -67,6 +67,7 @@ export function safeEntryPath(dir: string, entryPath: string): string {
   return target;
 }
 
+/** A NUL-terminated string field of a header. */
 export function readString(block: Uint8Array, start: number, length: number): string {
   const bytes = block.subarray(start, start + length);
   const end = bytes.indexOf(0);
@@ -87,6 +88,7 @@ export function readNumber(block: Uint8Array, start: number, length: number, at:
   return Number.parseInt(text, 8);
 }
 
+/** Throws a `TarError` when a header's checksum does not match its bytes (a damaged archive). */
 export function checkChecksum(header: Uint8Array, at: number): void {
   const stated = readNumber(header, 148, 8, at);
   let sum = 0;

@@ -70,7 +70,11 @@ export function readTar(archive: Uint8Array): TarEntry[] {
   return entries;
 }
 
-/** The bound `extractTarGz` puts on unpacked bytes unless given one: 16 GiB. */
+/**
+ * The bound `extractTarGz` puts on unpacked bytes unless given one: 16 GiB.
+ * @example
+ * await extractTarGzStream(file, dir, { maxBytes: DEFAULT_MAX_RESULT_BYTES });
+ */
 export const DEFAULT_MAX_RESULT_BYTES = 16 * 2 ** 30;
 
 /**

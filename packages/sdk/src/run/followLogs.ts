@@ -3,7 +3,11 @@ import type { ProviderClient, ProviderLeaseStatus } from "../provider/client.js"
 import type { OnRunJobEvent } from "./events.js";
 import { sleep, withProviderRetry } from "./retry.js";
 
-/** The provider phases after which a lease runs no more. */
+/**
+ * The provider phases after which a lease runs no more.
+ * @example
+ * if (FINAL_PHASES.includes(status.phase)) console.log("done", status.exitCode);
+ */
 export const FINAL_PHASES: readonly ProviderLeaseStatus["phase"][] = [
   "completed",
   "cancelled",

@@ -1,5 +1,6 @@
 // Does an offer meet a job's needs? The one place that answers it, for `runJob`, `ocx market why` and
 // `ocx job submit`: each need the offer fails is named with what the offer has and what the job requires.
+import { OfferState, OfferStateNames } from "../generated/enums.js";
 import type { Manifest } from "../manifest/types.js";
 import { formatMiB, formatOcx, fromLabel, pricePerGpuHour } from "../units.js";
 
@@ -18,7 +19,7 @@ export interface ResourceBundle {
 export interface OfferTerms {
   offerId: bigint;
   provider: `0x${string}`;
-  /** 0 none, 1 active, 2 paused, 3 withdrawn (`OFFER_STATES`). */
+  /** The contract's `OfferState` (compare with the generated `OfferState`, name it with `offerStateName`). */
   state: number;
   maxLeases: number;
   activeLeases: number;
@@ -28,8 +29,13 @@ export interface OfferTerms {
   resources: ResourceBundle;
 }
 
-/** The names of an offer's states, indexed by the contract's `OfferState`. */
-export const OFFER_STATES = ["none", "active", "paused", "withdrawn"] as const;
+/**
+ * The names of an offer's states in lower case, indexed by the contract's `OfferState` (derived from the generated
+ * enum, never copied by hand).
+ * @example
+ * OFFER_STATES[offer.state]; // "active"
+ */
+export const OFFER_STATES = OfferStateNames.map((name) => name.toLowerCase()) as readonly string[];
 
 /** What of a manifest matching reads. */
 export type JobNeeds = Pick<Manifest, "resources" | "placement" | "maxDurationSeconds" | "maxPricePerGpuHour">;
@@ -66,7 +72,11 @@ export interface OfferVerdict {
   mismatches: Mismatch[];
 }
 
-/** The price per GPU-hour of an offer (per hour for a CPU offer), exact. */
+/**
+ * The price per GPU-hour of an offer (per hour for a CPU offer), exact.
+ * @example
+ * formatOcx(offerPricePerGpuHour(offer)); // "2.5 OCX"
+ */
 export function offerPricePerGpuHour(offer: Pick<OfferTerms, "pricePerSecond" | "resources">): bigint {
   return pricePerGpuHour(offer.pricePerSecond, offer.resources.gpuCount);
 }
@@ -85,7 +95,8 @@ export function offerMismatches(manifest: JobNeeds, offer: OfferTerms, options: 
   const need = manifest.resources;
   const model = fromLabel(has.gpuModel);
   const region = fromLabel(has.region);
-  if (offer.state !== 1) add("state", `offer is ${OFFER_STATES[offer.state] ?? `in state ${offer.state}`}`);
+  if (offer.state !== OfferState.Active)
+    add("state", `offer is ${OFFER_STATES[offer.state] ?? `in state ${offer.state}`}`);
   if (offer.activeLeases >= offer.maxLeases) {
     add("capacity", `no free capacity: ${offer.activeLeases} of ${offer.maxLeases} leases running`);
   }
@@ -159,6 +170,8 @@ export function cheapestMatch(
 /**
  * One line per offer: `#3 nvidia-a100-40gb: VRAM 40960 MiB < 81920 MiB required`, or
  * `#5 nvidia-h100-80gb: matches (2.5 OCX/GPU-h)`.
+ * @example
+ * for (const verdict of judgeOffers(manifest, offers)) console.log(describeVerdict(verdict));
  */
 export function describeVerdict(verdict: OfferVerdict): string {
   const model = fromLabel(verdict.offer.resources.gpuModel) || "cpu";
@@ -167,7 +180,11 @@ export function describeVerdict(verdict: OfferVerdict): string {
   return `${head}: ${describeMismatches(verdict.mismatches)}`;
 }
 
-/** The mismatches as one sentence: `VRAM 40960 MiB < 81920 MiB required; region us-east is not one of eu-west`. */
+/**
+ * The mismatches as one sentence: `VRAM 40960 MiB < 81920 MiB required; region us-east is not one of eu-west`.
+ * @example
+ * describeMismatches(offerMismatches(manifest, offer));
+ */
 export function describeMismatches(mismatches: Mismatch[]): string {
   return mismatches.map((m) => m.message).join("; ");
 }
