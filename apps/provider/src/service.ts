@@ -48,6 +48,7 @@ import { ProviderStore } from "./leases/store.js";
 import { createBidEngine } from "./market/bids.js";
 import { createOfferBook, desiredOffers, type OfferBook } from "./market/offers.js";
 import { pricingFrom } from "./market/pricing.js";
+import { createQuoter } from "./market/quotes.js";
 import { createBwrapExecutor } from "./workload/bwrap.js";
 import { createDockerExecutor } from "./workload/docker.js";
 import { createProcessExecutor } from "./workload/process.js";
@@ -535,6 +536,20 @@ async function apiComponent(
     maxSignatureAgeSeconds: config.api.maxSignatureAgeSeconds,
     findLease: deps.findLease,
     ...(deps.answerSigner ? { answerSigner: deps.answerSigner } : {}),
+    ...(deps.answerSigner && config.quotes.enabled
+      ? {
+          quote: createQuoter({
+            chain,
+            chainId: chain.deployment.chainId,
+            store: deps.store,
+            signer: deps.answerSigner,
+            offers,
+            allocator,
+            expirySeconds: config.quotes.expirySeconds,
+            log: common.log.child({ component: "quotes" }),
+          }),
+        }
+      : {}),
     notReady: async () => {
       const reasons: string[] = [];
       const active = await isProviderActive(chain.reader, {
