@@ -1,5 +1,5 @@
 // A set-up that fails after starting processes must leave none behind: checked by process id.
-import { spawnSync } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 import { type Anvil, startAnvil } from "./anvil.js";
@@ -78,6 +78,24 @@ describe("trackChild", () => {
     expect(run.stderr).toContain("set-up failed after anvil started");
     const pid = Number(run.stdout.trim());
     expect(pid).toBeGreaterThan(0);
+    expect(await gone(pid)).toBe(true);
+  });
+
+  it("kills a registered anvil when its process is ended by SIGTERM, and the signal still ends the process", async () => {
+    const fixture = fileURLToPath(new URL("./processes-signal.test-fixture.ts", import.meta.url));
+    const child = spawn(process.execPath, ["--import", "tsx", fixture], { stdio: ["ignore", "pipe", "inherit"] });
+    const pid = await new Promise<number>((resolve, reject) => {
+      let out = "";
+      child.stdout.on("data", (chunk) => {
+        out += chunk;
+        if (out.includes("\n")) resolve(Number(out.trim()));
+      });
+      child.once("exit", (code) => reject(new Error(`the fixture exited with ${code} before starting anvil`)));
+    });
+    expect(isProcessAlive(pid)).toBe(true);
+    const exited = new Promise<NodeJS.Signals | null>((resolve) => child.once("exit", (_, signal) => resolve(signal)));
+    child.kill("SIGTERM");
+    expect(await exited).toBe("SIGTERM");
     expect(await gone(pid)).toBe(true);
   });
 });

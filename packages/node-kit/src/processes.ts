@@ -14,9 +14,22 @@ function killAll(): void {
 }
 
 /**
- * Registers `child` so that it is killed (SIGKILL) when this process exits, normally or through an uncaught
- * exception, even if whoever started it never stops it. The child leaves the registry when it exits.
- * (A process killed with SIGKILL itself runs no handler; nothing in Node can cover that case.)
+ * On SIGTERM, SIGINT or SIGHUP with no other handler (a test runner ending its worker, Ctrl-C), kill the children,
+ * then let the signal end this process as it would have. A process with its own handler (a daemon's graceful
+ * shutdown) keeps it: its children are killed by the exit hook once it exits.
+ */
+function onSignal(signal: NodeJS.Signals): void {
+  if (process.listenerCount(signal) > 1) return;
+  killAll();
+  process.removeListener(signal, onSignal);
+  process.kill(process.pid, signal);
+}
+
+/**
+ * Registers `child` so that it is killed (SIGKILL) when this process exits: normally, through an uncaught
+ * exception, or by SIGTERM/SIGINT/SIGHUP when nothing else handles them; even if whoever started it never stops
+ * it. The child leaves the registry when it exits. (A process killed with SIGKILL runs no handler; nothing in
+ * Node can cover that case.)
  * @example
  * const child = spawn(anvilBinary(), args);
  * trackChild(child);
@@ -24,6 +37,7 @@ function killAll(): void {
 export function trackChild(child: ChildProcess): ChildProcess {
   if (!exitHookInstalled) {
     process.on("exit", killAll);
+    for (const signal of ["SIGTERM", "SIGINT", "SIGHUP"] as const) process.on(signal, onSignal);
     exitHookInstalled = true;
   }
   children.add(child);
