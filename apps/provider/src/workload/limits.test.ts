@@ -1,7 +1,7 @@
 // Disk and log limits, the end time and the end reason, and reaping what a killed node left:
 // through the real bwrap executor (and the process executor where the sandbox does not matter).
 import { spawn } from "node:child_process";
-import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { existsSync, linkSync, readdirSync, readFileSync, statSync, truncateSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { createBwrapExecutor } from "./bwrap.js";
@@ -47,21 +47,26 @@ describe("disk limit", () => {
     expect(used).toBeLessThan(64 * MiB + 256 * MiB);
   });
 
-  it("no single file grows past the disk limit, even a sparse one (RLIMIT_FSIZE)", async () => {
+  it("no single file grows past the disk limit (RLIMIT_FSIZE)", async () => {
     const { spec, stderr } = job({
-      command: sh(
-        "dd if=/dev/zero of=/job/big bs=1M count=100 2>/dev/null; echo dd=$? >&2; dd if=/dev/zero of=/job/sparse bs=1 count=1 seek=200M 2>/dev/null; echo sparse=$? >&2; exit 0",
-      ),
+      command: sh("dd if=/dev/zero of=/job/big bs=1M count=100 2>/dev/null; echo dd=$? >&2; exit 0"),
       limits: { diskMiB: 32 },
     });
     const exit = await (await bwrap.start(spec)).wait();
     expect(statSync(`${spec.jobDir}/big`).size).toBe(32 * MiB);
-    expect(existsSync(`${spec.jobDir}/sparse`) ? statSync(`${spec.jobDir}/sparse`).size : 0).toBeLessThanOrEqual(
-      32 * MiB,
-    );
-    // dd was ended by SIGXFSZ (128 + 25), and so was the sparse write.
-    expect(stderr()).toBe("dd=153\nsparse=153\n");
+    // dd was ended by SIGXFSZ (128 + 25) at the limit; the folder holds exactly the limit, not more.
+    expect(stderr()).toBe("dd=153\n");
     expect(exit).toMatchObject({ exitCode: 0, reason: "exited" });
+  });
+
+  it("nor a sparse one, whose apparent size counts", async () => {
+    const { spec, stderr } = job({
+      command: sh("dd if=/dev/zero of=/job/sparse bs=1 count=1 seek=200M 2>/dev/null; echo sparse=$? >&2; exit 0"),
+      limits: { diskMiB: 32 },
+    });
+    await (await bwrap.start(spec)).wait();
+    expect(stderr()).toBe("sparse=153\n");
+    expect(statSync(`${spec.jobDir}/sparse`).size).toBeLessThanOrEqual(32 * MiB);
   });
 
   it("a note of an earlier run's disk kill does not carry over to the next run with the same exit path", async () => {
@@ -82,6 +87,20 @@ describe("disk limit", () => {
     const exit = await (await bwrap.start(spec)).wait();
     expect(exit).toMatchObject({ exitCode: 0, reason: "exited" });
     expect(Number(stdout().trim())).toBe(48 * 1024);
+  });
+
+  it("counts allocated blocks, each hard-linked file once, and at least 4 KiB per file", async () => {
+    const { spec } = job({});
+    writeFileSync(`${spec.jobDir}/data`, Buffer.alloc(1024 * 1024, 1));
+    linkSync(`${spec.jobDir}/data`, `${spec.jobDir}/same-data`);
+    for (let i = 0; i < 100; i++) writeFileSync(`${spec.jobDir}/empty-${i}`, "");
+    const sparse = `${spec.jobDir}/sparse`;
+    writeFileSync(sparse, "");
+    truncateSync(sparse, 1024 ** 3);
+    const used = await diskUsage(spec.jobDir);
+    // 1 MiB of data once, 100 empty files and the sparse one at 4 KiB each.
+    expect(used).toBeGreaterThanOrEqual(MiB + 101 * 4096);
+    expect(used).toBeLessThan(MiB + 101 * 4096 + 64 * 1024);
   });
 
   it("polls sooner near the limit and never spends more than a fifth of a core on a big folder", () => {

@@ -3,7 +3,16 @@
 // so the job survives a node crash, and it records the exit status to a file the next node
 // process can read.
 import { type ChildProcess, spawn } from "node:child_process";
-import { closeSync, type Dirent, existsSync, openSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import {
+  closeSync,
+  type Dirent,
+  existsSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from "node:fs";
 import { lstat, readdir, readFile, rename, rm, stat, writeFile } from "node:fs/promises";
 import { constants as osConstants } from "node:os";
 import { cgroupPids, type LeaseCgroup, readOomEvidence, removeLeaseCgroup } from "./cgroup.js";
@@ -266,10 +275,11 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const unrefSleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms).unref());
 
 const MiB = 1024 * 1024;
+const INODE_BYTES = 4096;
 
 /**
- * Bytes the folder really holds: allocated blocks of every file and folder under it, each inode
- * once (hard links), symlinks not followed. A sparse file counts by what it allocated; its
+ * Bytes the folder really holds: allocated blocks of every file and folder under it (at least
+ * 4 KiB each, for its inode), each inode once (hard links), symlinks not followed. A sparse file counts by what it allocated; its
  * apparent size is held by RLIMIT_FSIZE and by packing's own bound.
  */
 export async function diskUsage(dir: string): Promise<number> {
@@ -290,7 +300,8 @@ export async function diskUsage(dir: string): Promise<number> {
           if (seen.has(stat.ino)) continue;
           seen.add(stat.ino);
         }
-        bytes += stat.blocks * 512;
+        // At least a block per inode: a million empty files are not free to the host's file system.
+        bytes += Math.max(stat.blocks * 512, INODE_BYTES);
         if (stat.isDirectory()) await walk(full);
       } catch {
         // Removed while we looked.
@@ -497,6 +508,9 @@ function trackWorkload(tracked: {
   /** Kills the job the moment its folder holds more than its disk limit; the note of why is written first. */
   const watchDisk = async (diskMiB: number) => {
     const limitBytes = Math.floor(diskMiB * MiB);
+    // The cost of a walk is the least of the last three: one slow walk (a cold start, a busy
+    // moment) must not stretch the next look, a big folder makes every walk slow.
+    const recentWalks: number[] = [];
     while (!wrapperGone) {
       const started = performance.now();
       const used = await diskUsage(spec.jobDir);
@@ -507,7 +521,25 @@ function trackWorkload(tracked: {
           reason: "disk-limit",
           message: `used ${Math.ceil(used / MiB)} MiB of its ${diskMiB} MiB disk limit`,
         };
-        await writeFile(`${spec.exitPath}.limit`, `${JSON.stringify(note)}\n`);
+        // The note first (synchronously: a restarted node must know why), then the kill, cgroup
+        // first: its list is one read, and a fast writer adds a megabyte every millisecond.
+        writeFileSync(`${spec.exitPath}.limit`, `${JSON.stringify(note)}\n`);
+        // Read synchronously: the thread pool may be busy with the walk or with other leases.
+        for (const dir of cgroup?.dirs ?? []) {
+          let procs = "";
+          try {
+            procs = readFileSync(`${dir}/cgroup.procs`, "utf8");
+          } catch {
+            continue;
+          }
+          signalPids(
+            procs
+              .split("\n")
+              .filter((line) => line !== "")
+              .map(Number),
+            "SIGKILL",
+          );
+        }
         for (let round = 0; round < 200 && !wrapperGone; round++) {
           const targets = await jobPids();
           if (targets.size === 0) break;
@@ -516,7 +548,9 @@ function trackWorkload(tracked: {
         }
         return;
       }
-      await unrefSleep(nextDiskPollMs(used, limitBytes, walkMs));
+      recentWalks.push(walkMs);
+      if (recentWalks.length > 3) recentWalks.shift();
+      await unrefSleep(nextDiskPollMs(used, limitBytes, Math.min(...recentWalks)));
     }
   };
   if (spec.limits.diskMiB !== undefined) {
