@@ -324,6 +324,8 @@ describe("provider API authentication and signed answers (app.request)", () => {
     // Bytes that are not the ones the provider signed for are refused, in memory or streamed to disk.
     await writeFile(results, "swapped after signing");
     await expect(client.results(LEASE)).rejects.toThrow(/results hash mismatch/);
+    // Not retryable: asking again gets the same wrong bytes.
+    expect(await client.results(LEASE).catch((e: unknown) => e)).toMatchObject({ status: 502, retryable: false });
     const file = path.join(dir, "results.tar.gz");
     await expect(client.downloadResults(LEASE, file)).rejects.toThrow(/the provider's signed sha256 is 0x/);
     await expect(readFile(file)).rejects.toThrow(/ENOENT/);

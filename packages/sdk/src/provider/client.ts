@@ -18,7 +18,10 @@ import { type ProviderQuote, parseQuote } from "./quote.js";
 
 export { type ProviderQuote, parseQuote, type SerializedQuote, serializeQuote } from "./quote.js";
 
-/** An answer of a provider that was not 2xx: its status and the JSON problem it sent. */
+/**
+ * An answer of a provider that was not 2xx (or whose bytes were not what it stated): its status and
+ * the JSON problem it sent. An `OcxProviderError`: retryable for 5xx unless said otherwise.
+ */
 export class ProviderApiError extends OcxProviderError {
   override name = "ProviderApiError";
   constructor(
@@ -26,10 +29,12 @@ export class ProviderApiError extends OcxProviderError {
     readonly body: Record<string, unknown>,
     readonly request: string,
     url = "",
+    options: { retryable?: boolean } = {},
   ) {
     super(`${request} → ${status}: ${typeof body.error === "string" ? body.error : JSON.stringify(body)}`, {
       url,
       status,
+      ...options,
     });
   }
 }
@@ -288,6 +293,7 @@ export function createProviderClient(options: ProviderClientOptions) {
           { error: `results hash mismatch: provider said ${stated}, got ${actual}` },
           `GET ${path}`,
           base,
+          { retryable: false },
         );
       }
       return { bytes, sha256: actual };
@@ -342,6 +348,7 @@ export function createProviderClient(options: ProviderClientOptions) {
             { error: `results hash mismatch: ${what} is ${want}, the ${bytes} bytes received hash to ${actual}` },
             `GET ${path}`,
             base,
+            { retryable: false },
           );
         }
       }
