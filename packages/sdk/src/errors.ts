@@ -16,6 +16,7 @@ import {
   WebSocketRequestError,
 } from "viem";
 import { getNodeError } from "viem/utils";
+import { OcxTransactionRevertedError } from "./actions/errors.js";
 
 /**
  * The exit codes of `ocx` and of any tool built on the SDK, one per kind of failure.
@@ -295,6 +296,9 @@ const firstLine = (text: string) => text.split("\n", 1)[0]?.trim() || "unknown e
  */
 export function toOcxError(error: unknown, context: ToOcxErrorContext = {}): OcxError {
   if (error instanceof OcxError) return error;
+  if (error instanceof OcxTransactionRevertedError) {
+    return new OcxError(firstLine(error.message), { cause: error, exitCode: EXIT.rejected });
+  }
 
   if (error instanceof BaseError) {
     const decoded = decodeContractError(error);
@@ -347,11 +351,13 @@ export function toOcxError(error: unknown, context: ToOcxErrorContext = {}): Ocx
           retryable: false,
         });
       }
-      const what = timeout ? "did not answer in time" : status ? `answered HTTP ${status}` : "cannot be reached";
-      return new OcxChainError(
-        `the chain at ${url ?? "the RPC URL"} ${what}; is the node running? Check --rpc-url and retry`,
-        { url, cause: error },
-      );
+      const where = url ?? "its RPC URL";
+      const what = timeout
+        ? `the chain at ${where} did not answer in time`
+        : status
+          ? `the chain at ${where} answered HTTP ${status}`
+          : `cannot reach the chain at ${where}`;
+      return new OcxChainError(`${what}; is the node running? Check --rpc-url and retry`, { url, cause: error });
     }
 
     if (error.walk((e) => e instanceof LimitExceededRpcError || e instanceof ResourceUnavailableRpcError)) {
