@@ -11,6 +11,7 @@ import {
   OcxError,
   OcxProviderError,
   OcxUsageError,
+  parseDuration,
   parseOcxAmount,
 } from "@ocx/sdk";
 import { type Address, isAddress, maxUint256 } from "viem";
@@ -63,6 +64,19 @@ export function parseId(value: string, what: string): bigint {
     );
   }
   return id;
+}
+
+/**
+ * Reads a duration given on the command line ("90s", "10m", "2h"), in seconds.
+ * @example
+ * parseDurationArgument("2m", "--retry-for") // 120
+ */
+export function parseDurationArgument(value: string, what: string): number {
+  try {
+    return parseDuration(value);
+  } catch {
+    throw new OcxUsageError(`${what} must be a duration such as "90s", "10m" or "2h", got "${value}"`);
+  }
 }
 
 /** Reads an address given on the command line. */

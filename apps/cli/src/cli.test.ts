@@ -12,8 +12,10 @@ import {
   ensureAllowance,
   getAllowance,
   getLease,
+  getTokenBalance,
   marketplaceAbi,
   ocxTokenAbi,
+  postRequestSync,
   providerRegistryAbi,
   takeOfferSync,
   toLabel,
@@ -284,6 +286,59 @@ resources:
     expect(fits.code, fits.stderr).toBe(0);
     expect((await getLease(publicClient, { deployment, leaseId: open })).escrow).toBe(parseEther("86.4"));
     expect(await allowance()).toBe(0n); // the top-up took exactly what was approved
+  });
+
+  it("market cancel and market close end a request, and only when they may", async () => {
+    const buyer = net.wallet(4);
+    const { deployment, publicClient } = net;
+    const balance = () => getTokenBalance(publicClient, { deployment, account: buyer.account.address });
+    const deposit = parseEther("3");
+    const post = async () => {
+      await ensureAllowance(buyer, { deployment, spender: deployment.marketplace, amount: deposit });
+      const now = (await publicClient.getBlock()).timestamp;
+      const { event } = await postRequestSync(buyer, {
+        deployment,
+        requirements: {
+          gpuModel: toLabel(""),
+          region: toLabel(""),
+          gpuCount: 0,
+          gpuVramMiB: 0,
+          cpuMillicores: 1000,
+          memoryMiB: 512,
+          diskMiB: 512,
+        },
+        maxPricePerSecond: 10n ** 12n,
+        deposit,
+        biddingDeadline: Number(now + 120n),
+        manifestHash: keccak256(toHex("request test")),
+      });
+      return event.requestId;
+    };
+    const before = await balance();
+    const first = await post();
+
+    const early = await ocx(["--dev-account", "4", "market", "close", String(first)]);
+    expect(early.code, early.stderr).toBe(2);
+    expect(early.stderr).toContain(`bidding on request #${first} is open until`);
+
+    const stranger = await ocx(["--dev-account", "5", "market", "cancel", String(first)]);
+    expect(stranger.code, stranger.stderr).toBe(2);
+    expect(stranger.stderr).toMatch(/belongs to 0x[0-9a-fA-F]{40}, not to 0x/);
+
+    const cancelled = json(await ocx(["--dev-account", "4", "--json", "market", "cancel", String(first)]));
+    expect(cancelled).toMatchObject({ requestId: String(first), action: "cancel", refund: deposit.toString() });
+    expect(await balance()).toBe(before);
+    const again = await ocx(["--dev-account", "4", "market", "cancel", String(first)]);
+    expect(again.code).toBe(2);
+    expect(again.stderr).toContain(`request #${first} is already cancelled`);
+
+    // A second request, its deadline passed on the chain's clock: anyone may close it; without bids it refunds.
+    const second = await post();
+    await publicClient.request({ method: "evm_increaseTime" as never, params: [180] as never });
+    await publicClient.request({ method: "evm_mine" as never, params: [] as never });
+    const closed = json(await ocx(["--dev-account", "5", "--json", "market", "close", String(second)]));
+    expect(closed).toMatchObject({ requestId: String(second), outcome: "refunded", refund: deposit.toString() });
+    expect(await balance()).toBe(before);
   });
 });
 

@@ -8,7 +8,15 @@ import { createRequire } from "node:module";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { freePort, startLocalnet } from "@ocx/node-kit";
-import { extractTarGz, OcxUsageError, parseManifest, resolveInputs, runJob, writeDeployment } from "@ocx/sdk";
+import {
+  DEFAULT_MAX_RESULT_BYTES,
+  extractTarGzStream,
+  OcxUsageError,
+  parseManifest,
+  resolveInputs,
+  runJob,
+  writeDeployment,
+} from "@ocx/sdk";
 import { Command } from "commander";
 import { formatEther } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
@@ -117,10 +125,7 @@ Then, in another terminal:
           say("\nrunning the first job through the market (a small training loop)…");
           const jobDir = path.join(stateDir, "demo");
           await mkdir(jobDir, { recursive: true });
-          await writeFile(
-            path.join(jobDir, "train.mjs"),
-            await import("node:fs/promises").then((fs) => fs.readFile(DEMO)),
-          );
+          await writeFile(path.join(jobDir, "train.mjs"), await readFile(DEMO));
           const manifest = await resolveInputs(
             parseManifest(
               `version: 1
@@ -152,7 +157,9 @@ maxDuration: 2m
           });
           const cost = run.cost;
           const results = path.join(stateDir, "results", `lease-${run.leaseId}`);
-          if (run.resultsPath) await extractTarGz(await readFile(run.resultsPath), results);
+          if (run.resultsPath) {
+            await extractTarGzStream(run.resultsPath, results, { maxBytes: DEFAULT_MAX_RESULT_BYTES });
+          }
           say(`  exit code ${run.exitCode} after ${((Date.now() - started) / 1000).toFixed(1)} s
   cost ${formatEther(cost.paid)} OCX for ${cost.seconds} s at ${formatEther(cost.pricePerSecond * 3600n)} OCX/h (fee ${formatEther(cost.fee)} OCX, burned); refund ${formatEther(cost.refund)} OCX
   results (sha256 ${run.resultHash}, checked against the chain) in ${path.relative(process.cwd(), results)}/`);

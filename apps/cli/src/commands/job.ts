@@ -1,36 +1,31 @@
 // `ocx job`: rent compute for a job — submit a manifest (take an offer, hand the job to the
 // provider), follow it (status, logs), collect its results, and manage its lease (cancel, top-up).
-import { readFile } from "node:fs/promises";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
 import path from "node:path";
 import {
   cancelLeaseSync,
-  canonicalManifest,
-  cheapestMatch,
   closeLeaseSync,
-  createProviderClient,
-  describeMismatches,
+  connectProvider,
+  DEFAULT_MAX_RESULT_BYTES,
   EXIT,
-  extractTarGz,
+  extractTarGzStream,
+  fetchResults,
+  findOffer,
   formatOcx,
-  fromLabel,
   getAccrued,
   getLease,
-  listOffers,
-  type Manifest,
   manifestHash,
   marketplaceAbi,
   OcxError,
-  OcxNoMatchError,
-  OcxProviderError,
   OcxUsageError,
-  type OfferTerms,
-  offerMismatches,
-  offerPricePerGpuHour,
   ProviderApiError,
   perSecondToPerHour,
   resolveInputs,
-  takeOfferSync,
+  startJob,
+  takeLease,
   topUpLeaseSync,
+  uploadJob,
 } from "@ocx/sdk";
 import { Command } from "commander";
 import type { Address } from "viem";
@@ -47,8 +42,9 @@ import {
   readLease,
 } from "../chain.js";
 import { type Context, createContext } from "../context.js";
-import { formatBytes, formatRelative, renderTable } from "../format.js";
+import { formatRelative, renderTable } from "../format.js";
 import { readJobFile } from "../jobfile.js";
+import { runReporter } from "../progress.js";
 
 /** For reads that only need the lease's state and parties. */
 const NO_CREATION: LeaseCreation = { deposit: 0n, manifestHash: "0x" };
@@ -58,51 +54,16 @@ interface SubmitOptions {
   deposit?: string;
   hours?: string;
   maxPrice?: string;
-  ackTimeout?: string;
 }
 
-/** How long a deposit funds the job: --deposit, --hours, or the manifest's maximum duration within the offer's bounds. */
-export function chooseDeposit(
-  offer: Pick<OfferTerms, "pricePerSecond" | "minDuration" | "maxDuration">,
-  manifest: Pick<Manifest, "maxDurationSeconds">,
-  options: { deposit?: bigint; hours?: number },
-): bigint {
-  if (options.deposit !== undefined) return options.deposit;
-  if (options.hours !== undefined) return offer.pricePerSecond * BigInt(Math.ceil(options.hours * 3600));
-  const seconds = Math.min(Math.max(manifest.maxDurationSeconds, offer.minDuration), offer.maxDuration);
-  return offer.pricePerSecond * BigInt(seconds);
-}
-
+/** The provider's API client for the acting buyer; its answers are checked against the provider's registered key. */
 async function providerClient(context: Context, provider: Address) {
-  return createProviderClient({
-    url: await providerEndpoint(context, provider),
+  return connectProvider({
+    publicClient: context.publicClient,
+    deployment: context.deployment,
     account: await context.account(),
-    chainId: context.chain.id,
-    marketplace: context.deployment.marketplace,
+    lease: { provider, endpoint: await providerEndpoint(context, provider) },
   });
-}
-
-/** Waits until the provider acknowledges the lease, or its deadline passes. */
-async function waitForAcknowledgement(context: Context, leaseId: bigint, ackDeadline: number): Promise<void> {
-  let lastProgress = 0;
-  for (;;) {
-    const lease = await readLease(context, leaseId, NO_CREATION);
-    if (lease.state === 2) return;
-    if (lease.state === 3) throw new OcxError(`lease #${leaseId} closed before the provider acknowledged it`);
-    const now = Math.floor(Date.now() / 1000);
-    if (now > ackDeadline + 2) {
-      throw new OcxError(
-        `the provider did not acknowledge lease #${leaseId} by its deadline; get a full refund with \`ocx job cancel ${leaseId}\``,
-      );
-    }
-    if (now - lastProgress >= 10) {
-      context.progress(
-        `waiting for the provider to acknowledge lease #${leaseId} (deadline ${formatRelative(ackDeadline, now)})…`,
-      );
-      lastProgress = now;
-    }
-    await new Promise((resolve) => setTimeout(resolve, 1000));
-  }
 }
 
 async function completedResultHash(context: Context, leaseId: bigint) {
@@ -175,8 +136,10 @@ export function jobCommand(): Command {
     .addHelpText(
       "after",
       `
-Steps: resolve the inputs and hash the manifest, take the offer (deposit in escrow), wait for
-the provider's acknowledgement, upload the manifest and inputs, start. Prints the lease id.
+Steps (the SDK's, as \`ocx run\` takes them): resolve the inputs and hash the manifest, find the
+cheapest matching offer (or run an auction under --max-price), take the lease (with the
+provider's signed quote in one transaction, else the offer and the provider's acknowledgement),
+upload the manifest and inputs, start. Prints the lease id.
 Exit codes: 2 bad manifest, 3 chain unreachable, 4 transaction refused, 5 provider refused,
 6 no matching offer.
 
@@ -202,74 +165,51 @@ Examples:
       const context = await createContext(command);
       context.progress(`read ${kind === "akash-sdl" ? "Akash SDL" : "manifest"} ${file}; hashing its inputs…`);
       const manifest = await resolveInputs(parsed, baseDir);
-      const hash = manifestHash(manifest);
-      const limits = maxPricePerGpuHour === undefined ? {} : { maxPricePerGpuHour };
-
-      const offers = await listOffers(context.publicClient, context.deployment);
-      let offer: OfferTerms | undefined;
-      if (offerId !== undefined) {
-        offer = offers.find((o) => o.offerId === offerId);
-        if (!offer) throw new OcxUsageError(`no offer #${offerId} on this marketplace`);
-        const why = offerMismatches(manifest, offer, limits);
-        if (why.length > 0) {
-          throw new OcxNoMatchError(`offer #${offerId} does not fit the job: ${describeMismatches(why)}`);
-        }
-      } else {
-        offer = cheapestMatch(manifest, offers, limits);
-        if (!offer) {
-          const active = offers.filter((o) => o.state === 1).length;
-          throw new OcxNoMatchError(
-            `no offer matches job "${manifest.name}" (${active} active offer(s)); see why with \`ocx market why ${file}\``,
-          );
-        }
-      }
-      const amount = chooseDeposit(offer, manifest, {
+      const report = runReporter(context);
+      const account = await context.account();
+      // The same steps as `ocx run` (and the SDK's runJob), up to the start: no second copy of the flow.
+      const found = await findOffer(context.publicClient, {
+        deployment: context.deployment,
+        manifest,
+        ...(offerId === undefined ? {} : { offerId }),
+        ...(maxPricePerGpuHour === undefined ? {} : { maxPricePerGpuHour }),
+      });
+      const lease = await takeLease({
+        publicClient: context.publicClient,
+        walletClient: await context.walletClient(),
+        account,
+        deployment: context.deployment,
+        manifest,
+        found,
         ...(deposit === undefined ? {} : { deposit }),
         ...(hours === undefined ? {} : { hours }),
+        onEvent: report,
       });
-      const perGpuHour = offerPricePerGpuHour(offer);
-      context.progress(
-        `taking offer #${offer.offerId} (${fromLabel(offer.resources.gpuModel) || "cpu"}, ${formatOcx(perGpuHour)}/GPU-h) with ${formatOcx(amount)} in escrow…`,
-      );
-      await allowSpending(context, context.deployment.marketplace, amount);
-      // The offer's current price is the limit: a price raised after we read it makes the transaction fail, not cost more.
-      const { receipt, event: created } = await takeOfferSync(await context.walletClient(), {
+      const { leaseId, endpoint: url } = lease;
+      report({ type: "lease", leaseId, provider: lease.provider, deposit: lease.deposit, endpoint: url });
+      const client = connectProvider({
+        publicClient: context.publicClient,
         deployment: context.deployment,
-        offerId: offer.offerId,
-        maxPricePerSecond: offer.pricePerSecond,
-        manifestHash: hash,
-        deposit: amount,
+        account,
+        lease,
       });
-      const leaseId = created.leaseId;
-      context.progress(`lease #${leaseId} created (tx ${receipt.transactionHash})`);
-
-      await waitForAcknowledgement(context, leaseId, Number(created.ackDeadline));
-      context.progress(`lease #${leaseId} acknowledged by ${offer.provider}`);
-      const provider = await providerClient(context, offer.provider);
-      await provider.uploadManifest(leaseId, canonicalManifest(manifest));
-      const total = manifest.inputs.reduce((sum, input) => sum + (input.size ?? 0), 0);
-      let sent = 0;
-      for (const [index, input] of manifest.inputs.entries()) {
-        const source = path.resolve(baseDir, input.source ?? input.path);
-        const size = input.size ?? 0;
-        context.progress(
-          `uploading input ${index + 1}/${manifest.inputs.length} ${input.path} (${formatBytes(size)})${manifest.inputs.length > 1 ? `, ${Math.floor((sent / Math.max(total, 1)) * 100)}% of ${formatBytes(total)} sent` : ""}…`,
-        );
-        await provider.uploadInput(leaseId, input.path, await readFile(source));
-        sent += size;
-      }
-      const started = await provider.start(leaseId);
+      const uploaded = await uploadJob(client, { leaseId, url, manifest, baseDir, onEvent: report });
+      await startJob(client, { leaseId, url, onEvent: report });
       context.print(
-        `${leaseId}\nlease #${leaseId} is ${started.phase} on offer #${offer.offerId}; follow it with \`ocx job logs ${leaseId} -f\``,
+        `${leaseId}\nlease #${leaseId} is running on ${lease.via === "auction" ? `request #${lease.requestId}` : `offer #${lease.offerId}`}; follow it with \`ocx job logs ${leaseId} -f\``,
         {
           leaseId,
-          offerId: offer.offerId,
-          provider: offer.provider,
-          pricePerGpuHour: perGpuHour,
-          deposit: amount,
-          manifestHash: hash,
-          transaction: receipt.transactionHash,
-          phase: started.phase,
+          offerId: lease.offerId,
+          requestId: lease.requestId,
+          via: lease.via,
+          provider: lease.provider,
+          endpoint: url,
+          pricePerSecond: lease.pricePerSecond,
+          pricePerHour: perSecondToPerHour(lease.pricePerSecond),
+          deposit: lease.deposit,
+          manifestHash: manifestHash(manifest),
+          uploaded,
+          phase: "running",
         },
       );
     });
@@ -446,15 +386,25 @@ Examples:
       const url = await providerEndpoint(context, lease.provider);
       const provider = await providerClient(context, lease.provider);
       context.progress(`downloading the results of lease #${leaseId}…`);
-      const { bytes, sha256 } = await provider.results(leaseId);
-      if (sha256.toLowerCase() !== completed.resultHash.toLowerCase()) {
-        throw new OcxProviderError(
-          `the results of lease #${leaseId} do not match the chain: sha256 ${sha256}, but the provider committed ${completed.resultHash}`,
-          { url, retryable: false },
-        );
-      }
+      // Streamed to a file and checked against the on-chain hash, then unpacked from the file: never whole in memory.
+      const work = await mkdtemp(path.join(tmpdir(), "ocx-results-"));
       const dir = options.output ?? `lease-${leaseId}`;
-      const unpacked = await extractTarGz(bytes, dir);
+      let fetched: Awaited<ReturnType<typeof fetchResults>>;
+      let unpacked: Awaited<ReturnType<typeof extractTarGzStream>>;
+      try {
+        fetched = await fetchResults(provider, {
+          publicClient: context.publicClient,
+          deployment: context.deployment,
+          leaseId,
+          url,
+          dir: work,
+        });
+        if (!fetched?.path) throw new OcxError(`lease #${leaseId} has no results on-chain`);
+        unpacked = await extractTarGzStream(fetched.path, dir, { maxBytes: DEFAULT_MAX_RESULT_BYTES });
+      } finally {
+        await rm(work, { recursive: true, force: true });
+      }
+      const { sha256, bytes } = fetched;
       const relative = unpacked.files.map((f) => path.relative(process.cwd(), f));
       context.print(
         `${relative.length} file(s) in ${dir} (sha256 ${sha256} matches the chain; job exit code ${completed.exitCode})${unpacked.skipped.length ? `\nskipped links: ${unpacked.skipped.join(", ")}` : ""}`,
@@ -463,7 +413,7 @@ Examples:
           dir,
           sha256,
           exitCode: completed.exitCode,
-          bytes: bytes.byteLength,
+          bytes,
           files: relative,
           skipped: unpacked.skipped,
         },

@@ -1,11 +1,14 @@
 // `ocx market`: what is for sale (offers), what buyers ask for (requests), and why a job's
-// manifest matches no offer.
+// manifest matches no offer; and ending a request (cancel it, or close its auction after the deadline).
 import {
+  cancelRequestSync,
+  closeAuctionSync,
   describeVerdict,
   EXIT,
   formatMiB,
   formatOcx,
   fromLabel,
+  getRequest,
   judgeOffers,
   listOffers,
   marketplaceAbi,
@@ -13,11 +16,14 @@ import {
   OFFER_STATES,
   type OfferTerms,
   offerPricePerGpuHour,
+  perSecondToPerHour,
   pricePerGpuHour,
+  RequestState,
+  requestStateName,
 } from "@ocx/sdk";
 import { Command } from "commander";
-import { parseOcxArgument, REQUEST_STATES } from "../chain.js";
-import { createContext } from "../context.js";
+import { actingAddress, parseId, parseOcxArgument } from "../chain.js";
+import { type Context, createContext } from "../context.js";
 import { formatCores, formatRelative, renderTable } from "../format.js";
 import { readJobFile } from "../jobfile.js";
 
@@ -176,16 +182,12 @@ Examples:
       const requests = await Promise.all(
         posted.map(async (log) => {
           const requestId = log.args.requestId as bigint;
-          const request = await context.publicClient.readContract({
-            ...market,
-            functionName: "getRequest",
-            args: [requestId],
-          });
+          const request = await getRequest(context.publicClient, { deployment: context.deployment, requestId });
           const r = request.requirements;
           return {
             requestId,
             buyer: request.buyer,
-            state: REQUEST_STATES[request.state] ?? String(request.state),
+            state: requestStateName(request.state).toLowerCase(),
             ...resourcesJson(r),
             maxPricePerSecond: request.maxPricePerSecond,
             maxPricePerGpuHour: pricePerGpuHour(request.maxPricePerSecond, r.gpuCount),
@@ -275,5 +277,124 @@ Examples:
       if (matching.length === 0) process.exitCode = EXIT.noMatch;
     });
 
+  market
+    .command("cancel")
+    .description("withdraw your open request for bids and get its deposit back")
+    .argument("<requestId>", "the request's id (`ocx market requests` lists them)")
+    .addHelpText(
+      "after",
+      `
+Only the request's buyer can cancel it, and only while it is open (before it is closed and a
+lease is made), bids or not.
+
+Examples:
+  $ ocx market cancel 3
+  $ ocx market cancel 3 --json
+`,
+    )
+    .action(async (id: string, _options: unknown, command: Command) => {
+      const requestId = parseId(id, "the request id");
+      const context = await createContext(command);
+      const request = await openRequest(context, requestId);
+      const me = await actingAddress(context);
+      if (request.buyer.toLowerCase() !== me.toLowerCase()) {
+        throw new OcxUsageError(
+          `request #${requestId} belongs to ${request.buyer}, not to ${me}: only its buyer can cancel it`,
+        );
+      }
+      const { receipt, event } = await cancelRequestSync(await context.walletClient(), {
+        deployment: context.deployment,
+        requestId,
+      });
+      context.print(`request #${requestId} cancelled; ${formatOcx(event.refund)} refunded`, {
+        requestId,
+        action: "cancel",
+        refund: event.refund,
+        transaction: receipt.transactionHash,
+      });
+    });
+
+  market
+    .command("close")
+    .description("end an auction after its bidding deadline: the best bid gets the lease, or the deposit comes back")
+    .argument("<requestId>", "the request's id (`ocx market requests` lists them)")
+    .addHelpText(
+      "after",
+      `
+Anyone can close a request once its bidding deadline has passed. With a bid, the best bidder
+gets the lease (as \`ocx run\` would have taken it); without one, the buyer's deposit comes back.
+
+Examples:
+  $ ocx market close 3
+  $ ocx market close 3 --json
+`,
+    )
+    .action(async (id: string, _options: unknown, command: Command) => {
+      const requestId = parseId(id, "the request id");
+      const context = await createContext(command);
+      const request = await openRequest(context, requestId);
+      const deadline = Number(request.biddingDeadline);
+      // "Now" is this machine's clock, or the chain's if it is ahead (a chain whose time was moved on).
+      const chainNow = Number((await context.publicClient.getBlock()).timestamp);
+      const now = Math.max(Math.floor(Date.now() / 1000), chainNow);
+      if (now < deadline) {
+        throw new OcxUsageError(
+          `bidding on request #${requestId} is open until ${new Date(deadline * 1000).toISOString()} (${formatRelative(deadline, now)}); close it after that, or cancel it with \`ocx market cancel ${requestId}\``,
+        );
+      }
+      const wallet = await context.walletClient();
+      // An idle chain makes no blocks: its latest block may still be before the deadline, and the contract reads
+      // the time of the block that includes the call. An empty transaction makes a block at this machine's time.
+      if (chainNow < deadline) {
+        const hash = await wallet.sendTransaction({ to: wallet.account.address, value: 0n });
+        await context.publicClient.waitForTransactionReceipt({ hash });
+      }
+      const { receipt, eventName, event } = await closeAuctionSync(wallet, {
+        deployment: context.deployment,
+        requestId,
+      });
+      if (eventName === "RequestClosed") {
+        const closed = event as { winner: `0x${string}`; pricePerSecond: bigint; leaseId: bigint };
+        context.print(
+          `request #${requestId} closed: lease #${closed.leaseId} with ${closed.winner} at ${formatOcx(perSecondToPerHour(closed.pricePerSecond))}/h`,
+          {
+            requestId,
+            action: "close",
+            outcome: "lease",
+            leaseId: closed.leaseId,
+            provider: closed.winner,
+            pricePerSecond: closed.pricePerSecond,
+            transaction: receipt.transactionHash,
+          },
+        );
+      } else {
+        const cancelled = event as { refund: bigint };
+        context.print(
+          `request #${requestId} closed without a bid; ${formatOcx(cancelled.refund)} refunded to its buyer`,
+          {
+            requestId,
+            action: "close",
+            outcome: "refunded",
+            refund: cancelled.refund,
+            transaction: receipt.transactionHash,
+          },
+        );
+      }
+    });
+
   return market;
+}
+
+/** A request that is still open, or a usage error saying what became of it. */
+async function openRequest(context: Context, requestId: bigint) {
+  const request = await getRequest(context.publicClient, { deployment: context.deployment, requestId });
+  if (request.state === RequestState.None) {
+    throw new OcxUsageError(`no request #${requestId} on this marketplace; \`ocx market requests --all\` lists them`);
+  }
+  if (request.state !== RequestState.Open) {
+    throw new OcxUsageError(
+      `request #${requestId} is already ${requestStateName(request.state).toLowerCase()}: there is nothing left to end`,
+    );
+  }
+  return request;
 }

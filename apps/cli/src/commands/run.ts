@@ -1,17 +1,14 @@
 // `ocx run -- <command>`: runs a command on the market as if it ran here — live logs, the results
 // on disk, the cost, and the workload's own exit code.
-import { readFile } from "node:fs/promises";
 import path from "node:path";
 import {
+  DEFAULT_MAX_RESULT_BYTES,
   EXIT,
-  extractTarGz,
+  extractTarGzStream,
   type Manifest,
   manifestFromDocument,
-  marketplaceAbi,
-  NoMatchingOfferError,
   OcxChainError,
   OcxError,
-  OcxNoMatchError,
   OcxProviderError,
   OcxUsageError,
   resolveInputs,
@@ -20,10 +17,11 @@ import {
 } from "@ocx/sdk";
 import { Command } from "commander";
 import { formatEther } from "viem";
-import { parseId, parseOcxArgument } from "../chain.js";
-import { type Context, createContext } from "../context.js";
-import { describeExit, formatRelative } from "../format.js";
+import { parseDurationArgument, parseId, parseOcxArgument } from "../chain.js";
+import { createContext } from "../context.js";
+import { describeExit } from "../format.js";
 import { asUsageError } from "../jobfile.js";
+import { runReporter } from "../progress.js";
 
 interface RunOptions {
   gpus: string;
@@ -42,6 +40,7 @@ interface RunOptions {
   name: string;
   offer?: string;
   results: string;
+  retryFor: string;
 }
 
 const collect = (value: string, previous: string[] = []) => [...previous, value];
@@ -66,6 +65,7 @@ export function runCommand(): Command {
     .option("--name <name>", "job name", "run")
     .option("--offer <id>", "take this offer instead of the cheapest match")
     .option("--results <dir>", "where to unpack the outputs", "ocx-results")
+    .option("--retry-for <time>", "how long to keep retrying a provider that stops answering (a restart)", "60s")
     .addHelpText(
       "after",
       `
@@ -115,58 +115,42 @@ Examples:
       } catch (error) {
         throw asUsageError(error);
       }
+      const retryFor = parseDurationArgument(options.retryFor, "--retry-for");
       const context = await createContext(command);
       const resolved = await resolveInputs(manifest, process.cwd());
-      const started = Date.now();
-      const account = await context.account();
-      // The job's stdout alone goes to stdout; what ocx says about the run goes to stderr.
-      const say = (line: string) => context.progress(line);
+      const report = runReporter(context);
       let lease: { leaseId: bigint; endpoint: string } | undefined;
-      const auction = auctionWatch(context, say);
       let run: Awaited<ReturnType<typeof runJob>>;
       try {
         run = await runJob({
           publicClient: context.publicClient,
           walletClient: await context.walletClient(),
-          account,
+          account: await context.account(),
           deployment: context.deployment,
           manifest: resolved,
           baseDir: process.cwd(),
           resultsDir: path.resolve(options.results),
+          providerRetryMs: retryFor * 1000,
           ...(offerId === undefined ? {} : { offerId }),
           ...(maxPricePerGpuHour === undefined ? {} : { maxPricePerGpuHour }),
           onEvent: (event) => {
-            if (event.type === "offer") {
-              say(`offer #${event.offer.offerId}: ${formatEther(event.pricePerGpuHour)} OCX per GPU-hour`);
-            } else if (event.type === "request") {
-              auction.start(event.requestId, Number(event.deadline), event.maxPricePerSecond);
-            } else if (event.type === "lease") {
-              auction.stop();
-              lease = { leaseId: event.leaseId, endpoint: event.endpoint };
-              say(`lease #${event.leaseId} with ${event.provider}: ${formatEther(event.deposit)} OCX in escrow`);
-            } else if (event.type === "uploaded") {
-              say(`uploaded the job and ${event.files} input file(s), ${event.bytes} bytes`);
-            } else if (event.type === "started") {
-              say(`running… (${Date.now() - started} ms after invocation)`);
-            } else if (event.type === "log") {
+            // The job's stdout alone goes to stdout; what ocx says about the run goes to stderr.
+            if (event.type === "log") {
               if (!context.json) (event.stream === "stdout" ? process.stdout : process.stderr).write(event.chunk);
-            } else {
-              // Steps the SDK reports beyond these (retries, waits) carry their own line for people.
-              const message = (event as { message?: unknown }).message;
-              if (typeof message === "string") say(message);
+              return;
             }
+            if (event.type === "lease") lease = { leaseId: event.leaseId, endpoint: event.endpoint };
+            report(event);
           },
         });
       } catch (error) {
         throw explainRunFailure(error, lease);
-      } finally {
-        auction.stop();
       }
-      // runJob verified the archive against the lease's result hash; unpack it next to where it was saved.
+      // runJob verified the archive against the lease's result hash; unpack it, streamed from disk, beside it.
       let unpacked: string | undefined;
       if (run.resultsPath) {
         unpacked = path.resolve(options.results, `lease-${run.leaseId}`);
-        await extractTarGz(await readFile(run.resultsPath), unpacked);
+        await extractTarGzStream(run.resultsPath, unpacked, { maxBytes: DEFAULT_MAX_RESULT_BYTES });
       }
       const cost = run.cost;
       const end = describeExit(run.status);
@@ -184,7 +168,7 @@ Examples:
           results: unpacked,
           cost,
         });
-      } else for (const line of lines) say(line);
+      } else for (const line of lines) context.progress(line);
       process.exitCode = end.exitCode;
     });
 }
@@ -194,15 +178,11 @@ Examples:
  * provider, so say which provider failed and how to follow the job from here.
  */
 function explainRunFailure(error: unknown, lease: { leaseId: bigint; endpoint: string } | undefined): unknown {
-  if (error instanceof NoMatchingOfferError) {
-    return new OcxNoMatchError(error.message.split("\n")[0] ?? "no offer matches the job", {
-      details: error.message,
-      cause: error,
-    });
-  }
   if (!lease) return error;
   const failure = toOcxError(error);
   if (failure.exitCode === EXIT.usage || failure.exitCode === EXIT.rejected) return failure;
+  // The SDK's steps already say how to pick the lease up again when they give up on its provider.
+  if (failure.shortMessage.includes(`ocx job logs -f ${lease.leaseId}`)) return failure;
   const id = lease.leaseId;
   const follow = `lease #${id} still runs: follow it with \`ocx job logs -f ${id}\` and fetch its results with \`ocx job results ${id}\``;
   const summary = failure.shortMessage.replace(/[.;:\s]+$/, "");
@@ -229,45 +209,4 @@ function explainRunFailure(error: unknown, lease: { leaseId: bigint; endpoint: s
     retryable: failure.retryable,
     exitCode: failure.exitCode,
   });
-}
-
-/**
- * Shows a reverse auction's progress while `runJob` waits for it: bids so far, the best price, and the seconds left
- * until the deadline (by the wall clock, as the SDK closes it).
- */
-function auctionWatch(context: Context, say: (line: string) => void) {
-  let timer: NodeJS.Timeout | undefined;
-  let stopped = false;
-  return {
-    start(requestId: bigint, deadline: number, maxPricePerSecond: bigint) {
-      say(
-        `no offer matches: posted request #${requestId} for bids up to ${formatEther(maxPricePerSecond * 3600n)} OCX/h; bidding ends ${formatRelative(deadline)}`,
-      );
-      const report = async () => {
-        const bids = await context.publicClient
-          .getContractEvents({
-            address: context.deployment.marketplace,
-            abi: marketplaceAbi,
-            eventName: "BidPlaced",
-            args: { requestId },
-            fromBlock: BigInt(context.deployment.startBlock),
-          })
-          .catch(() => undefined);
-        if (stopped) return;
-        const left = Math.max(deadline - Math.floor(Date.now() / 1000), 0);
-        const prices = (bids ?? []).map((b) => (b.args as { pricePerSecond?: bigint }).pricePerSecond ?? 0n);
-        let best: bigint | undefined;
-        for (const price of prices) if (best === undefined || price < best) best = price;
-        say(
-          `auction #${requestId}: ${bids === undefined ? "?" : prices.length} bid(s)${best === undefined ? "" : `, best ${formatEther(best * 3600n)} OCX/h`}, ${left} s to the deadline`,
-        );
-      };
-      timer = setInterval(() => void report(), 5000);
-    },
-    stop() {
-      stopped = true;
-      if (timer) clearInterval(timer);
-      timer = undefined;
-    },
-  };
 }
