@@ -55,6 +55,8 @@ import { createProcessExecutor } from "./workload/process.js";
 import type { Executor } from "./workload/types.js";
 
 export const VERSION = "0.1.0";
+/** Leases settled per withdrawal transaction. */
+const WITHDRAW_BATCH = 50;
 /** How often the node re-reads nvidia-smi to notice GPUs that vanished or came back. */
 const HARDWARE_RECHECK_MS = 60_000;
 
@@ -108,10 +110,16 @@ export async function startProvider(
     await leases.service.recover();
     await offers.book.sync(desiredOffers(config, machine.hardware, common.log));
     const events = await components.start("events", () =>
-      eventsComponent(common, chain, store.store, async (event) => {
-        await leases.service.handleEvent(event);
-        await bids.engine?.handleEvent(event);
-      }),
+      eventsComponent(
+        common,
+        chain,
+        store.store,
+        async (event) => {
+          await leases.service.handleEvent(event);
+          await bids.engine?.handleEvent(event);
+        },
+        () => leases.service.afterEvents(),
+      ),
     );
     await events.start();
     await components.start("timers", () =>
@@ -398,6 +406,7 @@ function eventsComponent(
   chain: ChainAccess,
   store: ProviderStore,
   handle: Parameters<typeof followEvents>[0]["handle"],
+  afterBatch: () => Promise<void>,
 ) {
   const follower = followEvents({
     publicClient: chain.reader,
@@ -407,6 +416,7 @@ function eventsComponent(
     pollIntervalMs: common.config.chain.pollIntervalMs,
     log: common.log.child({ component: "events" }),
     handle,
+    afterBatch,
   });
   return {
     follower,
@@ -506,9 +516,13 @@ async function withdrawEarnings(common: Common, chain: ChainAccess, store: Provi
     .map((l) => l.id);
   const earned = await getEarnings(chain.reader, { deployment: chain.deployment, provider: chain.address });
   if (earned === 0n && live.length === 0) return;
-  await withdrawEarningsSync(chain.writer(`withdraw:${Date.now()}`), { deployment: chain.deployment, leaseIds: live })
-    .then(() => common.log.info("withdrew earnings", { leases: live.length }))
-    .catch((error: Error) => common.log.info("nothing withdrawn", { reason: error.message }));
+  // In batches of WITHDRAW_BATCH leases, so a provider with many leases stays within a block's gas.
+  const batches = live.length === 0 ? [[]] : chunk(live, WITHDRAW_BATCH);
+  for (const [i, leaseIds] of batches.entries()) {
+    await withdrawEarningsSync(chain.writer(`withdraw:${Date.now()}:${i}`), { deployment: chain.deployment, leaseIds })
+      .then(() => common.log.info("withdrew earnings", { leases: leaseIds.length }))
+      .catch((error: Error) => common.log.info("nothing withdrawn", { reason: error.message }));
+  }
 }
 
 async function apiComponent(
@@ -644,6 +658,12 @@ function untraversable(dir: string): string | undefined {
     if ((statSync(d).mode & 0o001) === 0) return d;
     if (d === "/") return undefined;
   }
+}
+
+function chunk<T>(items: T[], size: number): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
+  return out;
 }
 
 function splitListen(listen: string): [string, number] {

@@ -33,6 +33,8 @@ export function followEvents(options: {
   pollIntervalMs: number;
   log: Logger;
   handle: (event: MarketplaceEvent) => Promise<void>;
+  /** Called after each range's events were handled (before the cursor moves past them), e.g. to batch what they asked for. */
+  afterBatch?: () => Promise<void>;
 }): EventFollower {
   const { publicClient, marketplace, store, log } = options;
   let cursor = BigInt(store.getMeta(CURSOR_KEY) ?? (options.startBlock - 1n).toString());
@@ -60,6 +62,7 @@ export function followEvents(options: {
         strict: true,
       });
       for (const event of events) await options.handle(event);
+      if (events.length > 0) await options.afterBatch?.();
       cursor = toBlock;
       store.setMeta(CURSOR_KEY, cursor.toString());
     }

@@ -2,7 +2,15 @@
 // (pack outputs, complete on-chain at the second the workload exited), and stop (escrow out, buyer
 // closed). Every change of phase goes through `ctx.move`, which checks it against the table.
 import { mkdir, rm } from "node:fs/promises";
-import { acknowledgeLeaseSync, completeLeaseSync, LeaseState, type Manifest, parseCanonicalManifest } from "@ocx/sdk";
+import {
+  acknowledgeLeaseSync,
+  acknowledgeLeasesSync,
+  completeLeaseSync,
+  completeLeasesSync,
+  LeaseState,
+  type Manifest,
+  parseCanonicalManifest,
+} from "@ocx/sdk";
 import { packOutputs } from "../workload/outputs.js";
 import type { RunningWorkload, WorkloadExit, WorkloadSpec } from "../workload/types.js";
 import type { LeaseContext } from "./context.js";
@@ -22,8 +30,6 @@ const wallNow = () => Math.floor(Date.now() / 1000);
 export function createLifecycle(ctx: LeaseContext) {
   const { store, chain, executor, allocator } = ctx;
   const deployment = chain.deployment;
-  /** Leases whose completion is in flight, so a tick and an exit do not complete twice at once. */
-  const completing = new Set<string>();
   /** Leases being stopped: their exit watcher must not finish them, and a second stop waits for the first. */
   const stopping = new Map<string, Promise<void>>();
 
@@ -46,10 +52,14 @@ export function createLifecycle(ctx: LeaseContext) {
     return onChain;
   };
 
-  const acknowledge = async (lease: LeaseRecord) => {
+  /**
+   * Readies a pending lease for acknowledgement: refuses it (cancelled, failed) when it cannot be
+   * run, else takes its GPUs. Returns whether it is ready.
+   */
+  const prepare = async (lease: LeaseRecord): Promise<boolean> => {
     if (ctx.now() > lease.ackDeadline) {
       ctx.move(lease.id, "cancelled", "acknowledgement deadline passed before the node could acknowledge");
-      return;
+      return false;
     }
     const { bundle, gpus } = await takeGpus(lease);
     if (!gpus) {
@@ -58,21 +68,54 @@ export function createLifecycle(ctx: LeaseContext) {
       ctx.move(lease.id, "failed", `no ${bundle.gpuCount} free GPU(s) for this lease; not acknowledging it`, {
         bundle,
       });
-      return;
+      return false;
     }
-    store.updateLease(lease.id, { gpus, bundle });
-    ctx.capacityChanged();
-    try {
-      const { event } = await acknowledgeLeaseSync(chain.writer(`ack:${lease.id}`), {
-        deployment,
-        leaseId: lease.id,
+    if (lease.bundle === null) {
+      store.updateLease(lease.id, { gpus, bundle });
+      ctx.capacityChanged();
+    }
+    return true;
+  };
+
+  /** Moves acknowledged leases on, with the chain's start time and paid-until time. */
+  const acknowledged = async (ids: bigint[]) => {
+    for (const id of ids) {
+      const onChain = await ctx.chainLease(id);
+      ctx.move(id, "acknowledged", "acknowledged on-chain; waiting for the buyer's manifest and inputs", {
+        startedAt: onChain.settledAt,
+        paidUntil: paidUntilOf(onChain),
       });
-      ctx.move(lease.id, "acknowledged", "acknowledged on-chain; waiting for the buyer's manifest and inputs", {
-        startedAt: Number(event.startedAt),
-      });
-      await refreshPaidUntil(lease.id);
-    } catch (error) {
-      ctx.leaseLog(lease.id).warn("acknowledging failed; will retry", { error: (error as Error).message });
+    }
+  };
+
+  /**
+   * Acknowledges every pending lease that is ready: one transaction for all of them
+   * (`acknowledgeMany`) when there are several, falling back to one by one when the batch is
+   * refused (a lease in it was cancelled meanwhile).
+   */
+  const acknowledgeDue = async () => {
+    const ready: bigint[] = [];
+    for (const lease of store.liveLeases()) {
+      if (lease.phase === "pending" && (await prepare(lease))) ready.push(lease.id);
+    }
+    if (ready.length === 0) return;
+    if (ready.length > 1) {
+      try {
+        await acknowledgeLeasesSync(chain.writer(`ack:${ready.join(",")}`), { deployment, leaseIds: ready });
+        ctx.log.info("acknowledged leases in one transaction", { leases: ready.join(",") });
+        await acknowledged(ready);
+        return;
+      } catch (error) {
+        ctx.log.warn("acknowledging the batch failed; acknowledging one by one", { error: (error as Error).message });
+      }
+    }
+    for (const id of ready) {
+      try {
+        await acknowledgeLeaseSync(chain.writer(`ack:${id}`), { deployment, leaseId: id });
+        await acknowledged([id]);
+      } catch (error) {
+        ctx.leaseLog(id).warn("acknowledging failed; will retry", { error: (error as Error).message });
+      }
     }
   };
 
@@ -174,7 +217,7 @@ export function createLifecycle(ctx: LeaseContext) {
       oomKilled: exit.oomKilled,
       endedAt: endedAtOf(exit),
     });
-    await complete(id);
+    await complete();
   };
 
   const pack = async (lease: LeaseRecord) => {
@@ -185,47 +228,92 @@ export function createLifecycle(ctx: LeaseContext) {
     return store.updateLease(lease.id, { resultHash: packed.sha256, resultSize: packed.size });
   };
 
-  /** Completes a finishing lease on-chain (packing its outputs first if that was not done). */
-  const complete = async (id: bigint) => {
-    const key = id.toString();
-    if (completing.has(key)) return;
-    completing.add(key);
+  /** The completion of a finishing, packed lease: billed up to the second its workload exited. */
+  const completionOf = (lease: LeaseRecord) => ({
+    leaseId: lease.id,
+    resultHash: lease.resultHash as `0x${string}`,
+    exitCode: lease.exitCode ?? -1,
+    // The contract clamps it to [settledAt, now]: packing, or the node being down, is never billed.
+    endedAt: BigInt(lease.endedAt ?? wallNow()),
+  });
+
+  const completed = (id: bigint) => {
+    const lease = store.getLease(id) as LeaseRecord;
+    // Keep the why of an OOM kill in the final message: "exit code 137" alone does not say it.
+    const oom = lease.oomKilled ? " (its workload was killed for exceeding its memory limit)" : "";
+    ctx.move(
+      id,
+      "completed",
+      `completed on-chain with exit code ${lease.exitCode ?? -1} and result ${lease.resultHash}${oom}`,
+    );
+    allocator.release(ctx.owner(id));
+  };
+
+  const completeOne = async (lease: LeaseRecord) => {
     try {
-      let lease = store.getLease(id);
-      if (lease?.phase !== "finishing") return;
-      if (!lease.resultHash) lease = await pack(lease);
-      const exitCode = lease.exitCode ?? -1;
-      try {
-        // Billed up to the second the workload exited (the contract clamps it to [settledAt, now]):
-        // packing its outputs, or the node being down, is never billed.
-        await completeLeaseSync(chain.writer(`complete:${id}`), {
-          deployment,
-          leaseId: id,
-          resultHash: lease.resultHash as `0x${string}`,
-          exitCode,
-          endedAt: BigInt(lease.endedAt ?? wallNow()),
-        });
-        // Keep the why of an OOM kill in the final message: "exit code 137" alone does not say it.
-        const oom = lease.oomKilled ? " (its workload was killed for exceeding its memory limit)" : "";
-        ctx.move(id, "completed", `completed on-chain with exit code ${exitCode} and result ${lease.resultHash}${oom}`);
-      } catch (error) {
-        const onChain = await ctx.chainLease(id);
-        if (onChain.state !== LeaseState.Active) {
-          ctx.move(
-            id,
-            "closed",
-            "the lease was closed on-chain before the node completed it; results stay downloadable",
-          );
-        } else {
-          ctx.leaseLog(id).warn("completing on-chain failed; will retry", { error: (error as Error).message });
-          return;
-        }
+      await completeLeaseSync(chain.writer(`complete:${lease.id}`), { deployment, ...completionOf(lease) });
+      completed(lease.id);
+    } catch (error) {
+      const onChain = await ctx.chainLease(lease.id);
+      if (onChain.state !== LeaseState.Active) {
+        ctx.move(
+          lease.id,
+          "closed",
+          "the lease was closed on-chain before the node completed it; results stay downloadable",
+        );
+        allocator.release(ctx.owner(lease.id));
+      } else {
+        ctx.leaseLog(lease.id).warn("completing on-chain failed; will retry", { error: (error as Error).message });
       }
-      allocator.release(ctx.owner(id));
-      ctx.capacityChanged();
-    } finally {
-      completing.delete(key);
     }
+  };
+
+  /**
+   * Completes every finishing lease (packing outputs first where that was not done): one
+   * transaction for all of them (`completeMany`) when several are due, one by one when the batch
+   * is refused. Runs one at a time; leases that finish meanwhile go in the next round.
+   */
+  const completeBatch = async () => {
+    const due: LeaseRecord[] = [];
+    for (let lease of store.liveLeases()) {
+      if (lease.phase !== "finishing") continue;
+      if (!lease.resultHash) lease = await pack(lease);
+      due.push(lease);
+    }
+    if (due.length === 0) return;
+    let single = due;
+    if (due.length > 1) {
+      try {
+        await completeLeasesSync(chain.writer(`complete:${due.map((l) => l.id).join(",")}`), {
+          deployment,
+          completions: due.map(completionOf),
+        });
+        ctx.log.info("completed leases in one transaction", { leases: due.map((l) => l.id).join(",") });
+        for (const lease of due) completed(lease.id);
+        single = [];
+      } catch (error) {
+        ctx.log.warn("completing the batch failed; completing one by one", { error: (error as Error).message });
+      }
+    }
+    for (const lease of single) await completeOne(lease);
+    ctx.capacityChanged();
+  };
+  let completing: Promise<void> | undefined;
+  let completeAgain = false;
+  const complete = async (): Promise<void> => {
+    if (completing) {
+      completeAgain = true;
+      return completing;
+    }
+    completing = (async () => {
+      do {
+        completeAgain = false;
+        await completeBatch();
+      } while (completeAgain);
+    })().finally(() => {
+      completing = undefined;
+    });
+    return completing;
   };
 
   /**
@@ -264,7 +352,19 @@ export function createLifecycle(ctx: LeaseContext) {
     }
   };
 
-  return { acknowledge, adoptActive, refreshPaidUntil, specOf, watch, launch, finish, pack, complete, stop };
+  return {
+    prepare,
+    acknowledgeDue,
+    adoptActive,
+    refreshPaidUntil,
+    specOf,
+    watch,
+    launch,
+    finish,
+    pack,
+    complete,
+    stop,
+  };
 }
 
 export type Lifecycle = ReturnType<typeof createLifecycle>;

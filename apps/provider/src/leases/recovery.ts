@@ -44,7 +44,7 @@ export function createRecovery(ctx: LeaseContext, lifecycle: Lifecycle) {
             "the workload was lost while the node was down and its manifest forbids a restart",
             { exitCode: -1, endedAt: lease.aliveAt ?? lease.startedAt ?? ctx.now() },
           );
-          await lifecycle.complete(lease.id);
+          await lifecycle.complete();
         }
         continue;
       }
@@ -60,7 +60,7 @@ export function createRecovery(ctx: LeaseContext, lifecycle: Lifecycle) {
         await lifecycle.adoptActive(lease, "acknowledged on-chain (found active after a restart)");
       }
       if (lease.phase === "acknowledged" && lease.paidUntil === null) await lifecycle.refreshPaidUntil(lease.id);
-      if (lease.phase === "finishing") await lifecycle.complete(lease.id);
+      if (lease.phase === "finishing") await lifecycle.complete();
     }
     // Whatever is left of a workload the node does not run now (a sandbox whose wrapper was
     // killed with the node, an empty cgroup) is ended and removed.

@@ -57,7 +57,8 @@ export function createLeaseService(options: LeaseServiceOptions & { retentionMs?
       if ((await ctx.chainLease(lease.id)).state === LeaseState.Active) {
         await lifecycle.adoptActive(lease, "created active by a provider-signed quote; no acknowledgement needed");
       } else {
-        await lifecycle.acknowledge(lease);
+        // Acknowledged after this batch of events, together with the others that came in it.
+        await lifecycle.prepare(lease);
       }
       return;
     }
@@ -80,10 +81,8 @@ export function createLeaseService(options: LeaseServiceOptions & { retentionMs?
   /** The chain's periodic half: acknowledgements and completions to retry, exhausted leases to settle. */
   const tick = async () => {
     if (!(await escrow.sync())) return;
-    for (const lease of store.liveLeases()) {
-      if (lease.phase === "pending") await lifecycle.acknowledge(lease);
-      else if (lease.phase === "finishing") await lifecycle.complete(lease.id);
-    }
+    await lifecycle.acknowledgeDue();
+    if (store.liveLeases().some((l) => l.phase === "finishing")) await lifecycle.complete();
   };
 
   const statusOf = async (id: bigint): Promise<LeaseStatus | undefined> => {
@@ -118,6 +117,8 @@ export function createLeaseService(options: LeaseServiceOptions & { retentionMs?
 
   return {
     handleEvent,
+    /** After each batch of chain events: acknowledges the new leases in it, in one transaction when several. */
+    afterEvents: () => lifecycle.acknowledgeDue(),
     acceptManifest: uploads.acceptManifest,
     acceptInput: uploads.acceptInput,
     start: uploads.start,
