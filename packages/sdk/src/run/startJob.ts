@@ -14,9 +14,17 @@ export interface StartJobParameters {
 }
 
 /**
+ * The provider has not caught up with the chain yet: it does not know the lease (404), or still has it pending
+ * (409 with `phase: "pending"`). Any other refusal (inputs missing, the lease over) is final.
+ */
+const notReadyYet = (error: unknown) =>
+  error instanceof ProviderApiError &&
+  (error.status === 404 || (error.status === 409 && error.body.phase === "pending"));
+
+/**
  * Starts the job. The lease is acknowledged on-chain before this step (`takeLease`), but the provider may not
- * have read that block yet: its 409 ("not acknowledged") and 404 answers are retried, as is a provider that
- * cannot be reached, for a bounded time.
+ * have read that block yet: its 404 and its 409 for a lease still pending are retried, as is a provider that
+ * cannot be reached, for a bounded time; any other refusal is thrown at once.
  * @example
  * await startJob(client, { leaseId: lease.leaseId, url: lease.endpoint });
  */
@@ -27,7 +35,7 @@ export async function startJob(client: ProviderClient, parameters: StartJobParam
     leaseId: parameters.leaseId,
     maxMs: parameters.retryMs ?? 60_000,
     initialDelayMs: 50,
-    retryIf: (error) => error instanceof ProviderApiError && (error.status === 409 || error.status === 404),
+    retryIf: notReadyYet,
     onRetry: (info) => parameters.onEvent?.({ type: "retry", ...info }),
   });
   parameters.onEvent?.({ type: "started" });
