@@ -9,6 +9,7 @@ import { createProviderClient, type ProviderLeaseStatus } from "../provider/clie
 import type { RunJobEvent } from "./events.js";
 import { followLogs } from "./followLogs.js";
 import { withProviderRetry } from "./retry.js";
+import { startJob } from "./startJob.js";
 
 const account = privateKeyToAccount(generatePrivateKey());
 const MARKETPLACE = "0x5FbDB2315678afecb367f032d93F642f64180aa3";
@@ -175,5 +176,36 @@ describe("followLogs across a provider restart", () => {
     expect(final.phase).toBe("completed");
     expect(events.some((e) => e.type === "retry")).toBe(true);
     expect(events.at(-1)?.type).toBe("finished");
+  });
+});
+
+describe("startJob", () => {
+  it("waits while the provider still has the lease pending, and fails at once on any other refusal", async () => {
+    let calls = 0;
+    let phase = "pending";
+    const server = await serve((_, response) => {
+      calls++;
+      if (phase === "pending" && calls <= 2) {
+        response.writeHead(409, { "content-type": "application/json" });
+        response.end(JSON.stringify({ error: "lease 1 is not acknowledged yet; try again in a moment", phase }));
+        return;
+      }
+      if (phase !== "pending") {
+        response.writeHead(409, { "content-type": "application/json" });
+        response.end(JSON.stringify({ error: `lease 1 is ${phase} and cannot start`, phase }));
+        return;
+      }
+      response.writeHead(200, { "content-type": "application/json" }).end('{"phase":"running","message":""}');
+    });
+    const events: RunJobEvent[] = [];
+    await startJob(clientOf(server), { leaseId: 1n, url: server.url, onEvent: (e) => events.push(e) });
+    expect(calls).toBe(3);
+    expect(events.map((e) => e.type)).toEqual(["retry", "retry", "started"]);
+
+    calls = 0;
+    phase = "completed";
+    const error = await startJob(clientOf(server), { leaseId: 1n, url: server.url }).catch((e: unknown) => e);
+    expect((error as OcxProviderError).status).toBe(409);
+    expect(calls).toBe(1);
   });
 });
