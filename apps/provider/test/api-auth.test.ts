@@ -414,6 +414,43 @@ describe("provider API authentication and signed answers (app.request)", () => {
     expect(forLease.status).toBe(401);
   });
 
+  it("429 with retry-after beyond the quote rate, which refills with time", async () => {
+    const limited = createApi({
+      deployment,
+      store,
+      leases: leases.service,
+      metrics: createMetrics("ocx_test_rate_"),
+      maxUploadBytes: 1024,
+      maxSignatureAgeSeconds: 60,
+      findLease: async () => undefined,
+      status: async () => ({}),
+      notReady: async () => [],
+      answerSigner: provider,
+      quote: async (offerId, who, manifestHash) => ({
+        quote: { offerId, buyer: who, pricePerSecond: 5n, manifestHash, nonce: 1n, expiry: 2n ** 40n },
+        signature: `0x${"ab".repeat(65)}`,
+      }),
+      quoteRate: { perSecond: 2, burst: 2 },
+    });
+    const body = JSON.stringify({ offerId: "1", manifestHash: `0x${"33".repeat(32)}` });
+    const ask = async () =>
+      limited.request(
+        new Request(`${URL_BASE}/quotes`, {
+          method: "POST",
+          headers: await signed("POST", "/quotes", { body, lease: 0n }),
+          body,
+        }),
+      );
+    expect((await ask()).status).toBe(200);
+    expect((await ask()).status).toBe(200);
+    const refused = await ask();
+    expect(refused.status).toBe(429);
+    expect(refused.headers.get("retry-after")).toBe("1");
+    expect(await refused.text()).toMatch(/at most 2 quotes a second/);
+    await new Promise((r) => setTimeout(r, 600));
+    expect((await ask()).status).toBe(200);
+  });
+
   it("503 when more requests than maxPendingAuth are being authenticated at once", async () => {
     let release: () => void = () => {};
     const gate = new Promise<void>((resolve) => {

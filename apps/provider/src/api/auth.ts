@@ -48,7 +48,7 @@ export const DEFAULT_MAX_PENDING_AUTH = 64;
 
 /** A JSON problem answer: what was wrong, and the values involved. */
 export function problem(
-  status: 400 | 401 | 403 | 404 | 409 | 413 | 500 | 501 | 503,
+  status: 400 | 401 | 403 | 404 | 409 | 413 | 429 | 500 | 501 | 503,
   error: string,
   details: Record<string, unknown> = {},
   headers: Record<string, string> = {},

@@ -59,6 +59,39 @@ export interface ApiOptions {
   quote?: (offerId: bigint, buyer: Address, manifestHash: Hex) => Promise<{ quote: ProviderQuote; signature: Hex }>;
   /** Requests being authenticated at once; more get 503 until some are decided (default 64). */
   maxPendingAuth?: number;
+  /**
+   * Quotes signed per second across all buyers, with a burst (default 10/s, burst 20): each costs
+   * a chain read, a stored nonce and a signature, and anyone with a key may ask. Beyond: 429.
+   */
+  quoteRate?: { perSecond: number; burst: number };
+}
+
+/**
+ * A token bucket: `take()` is true while tokens last; they refill at `perSecond` up to `burst`.
+ * @example
+ * const bucket = tokenBucket({ perSecond: 10, burst: 20 });
+ * if (!bucket.take()) throw problem(429, "too many quotes");
+ */
+export function tokenBucket(rate: { perSecond: number; burst: number }, now: () => number = Date.now) {
+  if (!(rate.perSecond > 0) || !(rate.burst >= 1)) {
+    throw new Error(`a rate needs perSecond > 0 and burst >= 1, got ${JSON.stringify(rate)}`);
+  }
+  let tokens = rate.burst;
+  let at = now();
+  return {
+    take(): boolean {
+      const t = now();
+      tokens = Math.min(rate.burst, tokens + ((t - at) / 1000) * rate.perSecond);
+      at = t;
+      if (tokens < 1) return false;
+      tokens -= 1;
+      return true;
+    },
+    /** Seconds until the next token. */
+    wait(): number {
+      return Math.max(1, Math.ceil((1 - tokens) / rate.perSecond));
+    },
+  };
 }
 
 const STATUS_OF: Record<LeaseInputError["problem"], 400 | 404 | 409 | 413> = {
@@ -154,8 +187,18 @@ export function createApi(options: ApiOptions) {
       authorize: async () => {},
     }),
   );
+  const quoteBucket = tokenBucket(options.quoteRate ?? { perSecond: 10, burst: 20 });
   quotes.post("/", async (c) => {
     if (!options.quote) throw problem(501, "this provider gives no quotes: take its offer on-chain instead");
+    if (!quoteBucket.take()) {
+      const wait = quoteBucket.wait();
+      throw problem(
+        429,
+        `this provider signs at most ${options.quoteRate?.perSecond ?? 10} quotes a second: try again in ${wait} s, or take its offer on-chain`,
+        {},
+        { "retry-after": String(wait) },
+      );
+    }
     const text = new TextDecoder().decode(await readVerifiedBody(c.req.raw, c.get("signedBody")));
     let offerId: bigint;
     let manifestHash: Hex;
