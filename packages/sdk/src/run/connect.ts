@@ -11,8 +11,8 @@ export interface ConnectProviderParameters {
   deployment: Pick<Deployment, "chainId" | "marketplace" | "registry">;
   /** The buyer's key. */
   account: LocalAccount;
-  /** The lease's provider and its API URL. */
-  lease: { provider: `0x${string}`; endpoint: string };
+  /** The lease's provider and its API URL; with `apiSigner` (as `takeLease` returns it) the registry is not read. */
+  lease: { provider: `0x${string}`; endpoint: string; apiSigner?: `0x${string}` };
 }
 
 /**
@@ -29,6 +29,6 @@ export function connectProvider(parameters: ConnectProviderParameters): Provider
     account: parameters.account,
     chainId: deployment.chainId,
     marketplace: deployment.marketplace,
-    apiSigner: { client: parameters.publicClient, deployment, provider: lease.provider },
+    apiSigner: lease.apiSigner ?? { client: parameters.publicClient, deployment, provider: lease.provider },
   });
 }

@@ -53,6 +53,8 @@ export interface TakenLease {
   provider: Address;
   /** The provider's API, as registered on-chain. */
   endpoint: string;
+  /** The key that signs the provider's API answers, as registered on-chain. */
+  apiSigner: Address;
   pricePerSecond: bigint;
   deposit: bigint;
   /** The block the lease was created in: its bill is read from there. */
@@ -89,9 +91,13 @@ export async function takeLease(parameters: TakeLeaseParameters): Promise<TakenL
   return lease;
 }
 
-async function endpointOf(parameters: TakeLeaseParameters, provider: Address): Promise<string> {
+/** The provider's API URL and answer-signing key, from its registry record. */
+async function apiOf(
+  parameters: TakeLeaseParameters,
+  provider: Address,
+): Promise<Pick<TakenLease, "endpoint" | "apiSigner">> {
   const record = await getProvider(parameters.publicClient, { deployment: parameters.deployment, provider });
-  return record.endpoint;
+  return { endpoint: record.endpoint, apiSigner: record.apiSigner };
 }
 
 async function takeOffer(
@@ -103,10 +109,10 @@ async function takeOffer(
   const { offer } = found;
   emit({ type: "offer", offer, pricePerGpuHour: found.pricePerGpuHour });
   const hash = manifestHash(manifest);
-  const endpoint = await endpointOf(parameters, offer.provider);
+  const api = await apiOf(parameters, offer.provider);
 
   if (parameters.quote !== false) {
-    const quoted = await requestQuote(parameters, endpoint, offer.offerId, offer.provider, hash);
+    const quoted = await requestQuote(parameters, api, offer.offerId, hash);
     if (quoted) {
       emit({
         type: "quote",
@@ -116,7 +122,7 @@ async function takeOffer(
       });
       const deposit = leaseDeposit({ ...offer, pricePerSecond: quoted.quote.pricePerSecond }, manifest, parameters);
       const taken = await takeQuotedOffer(parameters, quoted, deposit);
-      if (taken) return { ...taken, offerId: offer.offerId, requestId: 0n, endpoint, deposit, via: "quote" };
+      if (taken) return { ...taken, ...api, offerId: offer.offerId, requestId: 0n, deposit, via: "quote" };
     }
   }
 
@@ -134,7 +140,7 @@ async function takeOffer(
     offerId: offer.offerId,
     requestId: 0n,
     provider: event.provider,
-    endpoint,
+    ...api,
     pricePerSecond: offer.pricePerSecond,
     deposit,
     fromBlock: receipt.blockNumber,
@@ -145,17 +151,16 @@ async function takeOffer(
 /** The provider's signed quote, or undefined when it gives none (an older node, or it cannot be reached). */
 async function requestQuote(
   parameters: TakeLeaseParameters,
-  endpoint: string,
+  api: Pick<TakenLease, "endpoint" | "apiSigner">,
   offerId: bigint,
-  provider: Address,
   hash: Hex,
 ): Promise<{ quote: ProviderQuote; signature: Hex } | undefined> {
   const client = createProviderClient({
-    url: endpoint,
+    url: api.endpoint,
     account: parameters.account,
     chainId: parameters.deployment.chainId,
     marketplace: parameters.deployment.marketplace,
-    apiSigner: { client: parameters.publicClient, deployment: parameters.deployment, provider },
+    apiSigner: api.apiSigner,
   });
   try {
     return await client.requestQuote(offerId, hash);
@@ -285,7 +290,7 @@ async function runAuction(parameters: TakeLeaseParameters, maxPricePerGpuHour: b
     offerId: 0n,
     requestId,
     provider: closed.args.winner,
-    endpoint: await endpointOf(parameters, closed.args.winner),
+    ...(await apiOf(parameters, closed.args.winner)),
     pricePerSecond: closed.args.pricePerSecond,
     deposit,
     fromBlock: closed.blockNumber,
