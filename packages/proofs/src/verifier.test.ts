@@ -72,6 +72,13 @@ describe("cheaters are caught", () => {
     expect(opening.rows.length).toBe(8);
   });
 
+  it("a prover whose products are consistent with its own wrong commitment is caught by the chain (Freivalds)", () => {
+    const challenge = challengeOf(32, 2);
+    const lazy = (c: Challenge) => commitResult(c, new Uint8Array(c.n * c.n));
+    const { verify } = audited(challenge, lazy, seedOf(1003), 8, 1);
+    expect(verify()).toMatchObject({ ok: false, fault: "wrong-product" });
+  });
+
   it("over 300 audits, a prover wrong in half the rows passes no more often than the bound allows", () => {
     const n = 32;
     const k = 4;
