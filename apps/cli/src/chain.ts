@@ -7,6 +7,7 @@ import {
   getLease,
   getProvider,
   getTokenBalance,
+  LeaseState,
   marketplaceAbi,
   OcxError,
   OcxProviderError,
@@ -18,9 +19,14 @@ import { type Address, isAddress, maxUint256 } from "viem";
 import type { Context } from "./context.js";
 import { walletAddress } from "./wallets.js";
 
-export const LEASE_STATES = ["none", "pending", "active", "closed"] as const;
-export const REQUEST_STATES = ["none", "open", "closed", "cancelled"] as const;
-export const CLOSE_REASONS = ["completed", "closed by buyer", "cancelled", "exhausted"] as const;
+/**
+ * A generated enum member's name as people read it: "ClosedByBuyer" → "closed by buyer".
+ * @example
+ * spaced(leaseStateName(2)) // "active"
+ */
+export function spaced(name: string): string {
+  return name.replace(/([a-z])([A-Z])/g, "$1 $2").toLowerCase();
+}
 
 /**
  * Reads an amount of OCX given on the command line, or fails with a usage error naming the argument.
@@ -134,11 +140,13 @@ export interface LeaseCreation {
 export async function readLease(context: Context, leaseId: bigint, created?: LeaseCreation): Promise<LeaseView> {
   const { deployment } = context;
   const lease = await getLease(context.publicClient, { deployment, leaseId });
-  if (lease.state === 0) {
+  if (lease.state === LeaseState.None) {
     throw new OcxUsageError(`no lease #${leaseId} on this marketplace; see yours with \`ocx job list\``);
   }
   const [, escrowLeft] =
-    lease.state === 2 ? await getAccrued(context.publicClient, { deployment, leaseId }) : [0n, lease.escrow];
+    lease.state === LeaseState.Active
+      ? await getAccrued(context.publicClient, { deployment, leaseId })
+      : [0n, lease.escrow];
   let creation = created;
   if (creation === undefined) {
     const [log] = await context.publicClient.getContractEvents({

@@ -340,6 +340,21 @@ resources:
     expect(closed).toMatchObject({ requestId: String(second), outcome: "refunded", refund: deposit.toString() });
     expect(await balance()).toBe(before);
   });
+
+  it("provider init writes the provider node's own template (ocx-provider init), never over a file", async () => {
+    const file = path.join(home, "provider.yaml");
+    const init = await ocx(["provider", "init", "-o", file]);
+    expect(init.code, init.stderr).toBe(0);
+    expect(init.stdout).toContain(`wrote ${file}`);
+    const text = readFileSync(file, "utf8");
+    expect(text).toContain("written by `ocx-provider init`");
+    expect(text).toContain(`rpcUrl: ${net.anvil.rpcUrl}`);
+    const again = await ocx(["provider", "init", "-o", file]);
+    expect(again.code).toBe(2);
+    expect(again.stderr).toContain("exists; pass --force");
+    const forced = await ocx(["--json", "provider", "init", "-o", file, "--force"]);
+    expect(json(forced)).toMatchObject({ file });
+  });
 });
 
 describe("ocx starts fast", () => {

@@ -6,6 +6,7 @@ import path from "node:path";
 import {
   cancelLeaseSync,
   closeLeaseSync,
+  closeReasonName,
   connectProvider,
   DEFAULT_MAX_RESULT_BYTES,
   EXIT,
@@ -15,6 +16,8 @@ import {
   formatOcx,
   getAccrued,
   getLease,
+  LeaseState,
+  leaseStateName,
   manifestHash,
   marketplaceAbi,
   OcxError,
@@ -32,14 +35,13 @@ import type { Address } from "viem";
 import {
   actingAddress,
   allowSpending,
-  CLOSE_REASONS,
-  LEASE_STATES,
   type LeaseCreation,
   type LeaseView,
   parseId,
   parseOcxArgument,
   providerEndpoint,
   readLease,
+  spaced,
 } from "../chain.js";
 import { type Context, createContext } from "../context.js";
 import { formatRelative, renderTable } from "../format.js";
@@ -82,7 +84,7 @@ function leaseJson(lease: LeaseView) {
     leaseId: lease.leaseId,
     buyer: lease.buyer,
     provider: lease.provider,
-    state: LEASE_STATES[lease.state] ?? String(lease.state),
+    state: spaced(leaseStateName(lease.state)),
     offerId: lease.offerId,
     pricePerSecond: lease.pricePerSecond,
     pricePerHour: perSecondToPerHour(lease.pricePerSecond),
@@ -100,17 +102,17 @@ function leaseJson(lease: LeaseView) {
  */
 export async function checkTopUp(context: Context, leaseId: bigint, amount: bigint): Promise<void> {
   const lease = await getLease(context.publicClient, { deployment: context.deployment, leaseId });
-  if (lease.state === 0) {
+  if (lease.state === LeaseState.None) {
     throw new OcxUsageError(`no lease #${leaseId} on this marketplace; see yours with \`ocx job list\``);
   }
-  if (lease.state === 3) {
+  if (lease.state === LeaseState.Closed) {
     throw new OcxUsageError(`lease #${leaseId} is closed: it cannot be topped up; start a new job instead`);
   }
   const [, escrowLeft] =
-    lease.state === 2
+    lease.state === LeaseState.Active
       ? await getAccrued(context.publicClient, { deployment: context.deployment, leaseId })
       : [0n, lease.escrow];
-  if (lease.state === 2 && escrowLeft === 0n) {
+  if (lease.state === LeaseState.Active && escrowLeft === 0n) {
     throw new OcxUsageError(`lease #${leaseId} has used up its escrow, so it is over; start a new job instead`);
   }
   const maximum = lease.pricePerSecond * BigInt(lease.maxDuration);
@@ -258,7 +260,7 @@ Examples:
               leases.map((l) => [
                 `#${l.leaseId}`,
                 `${l.provider.slice(0, 8)}…${l.provider.slice(-4)}`,
-                LEASE_STATES[l.state] ?? String(l.state),
+                spaced(leaseStateName(l.state)),
                 formatOcx(perSecondToPerHour(l.pricePerSecond), { unit: false }),
                 formatOcx(l.deposit, { unit: false }),
                 formatOcx(l.escrowLeft, { unit: false }),
@@ -294,14 +296,14 @@ Examples:
         if (error instanceof OcxUsageError) throw error;
         providerStatus = { error: (error as Error).message.split("\n")[0] ?? String(error) };
       }
-      const state = LEASE_STATES[lease.state] ?? String(lease.state);
+      const state = spaced(leaseStateName(lease.state));
       const lines = [
         `lease #${leaseId}: ${state}`,
         `  provider     ${lease.provider}`,
         `  price        ${formatOcx(perSecondToPerHour(lease.pricePerSecond))}/h`,
         `  deposit      ${formatOcx(lease.deposit)}`,
         `  escrow left  ${formatOcx(lease.escrowLeft)}`,
-        ...(lease.state === 1 ? [`  ack due      ${formatRelative(lease.ackDeadline)}`] : []),
+        ...(lease.state === LeaseState.Pending ? [`  ack due      ${formatRelative(lease.ackDeadline)}`] : []),
         ...(completed ? [`  completed    exit code ${completed.exitCode}, result ${completed.resultHash}`] : []),
         "error" in providerStatus
           ? `  node         unreachable or refused: ${providerStatus.error}`
@@ -380,7 +382,7 @@ Examples:
       const completed = await completedResultHash(context, leaseId);
       if (!completed) {
         throw new OcxError(
-          `lease #${leaseId} has no results yet: it is ${LEASE_STATES[lease.state]} and its provider has not completed it; check \`ocx job status ${leaseId}\``,
+          `lease #${leaseId} has no results yet: it is ${spaced(leaseStateName(lease.state))} and its provider has not completed it; check \`ocx job status ${leaseId}\``,
         );
       }
       const url = await providerEndpoint(context, lease.provider);
@@ -436,16 +438,16 @@ Examples:
       const leaseId = parseId(id, "the lease id");
       const context = await createContext(command);
       const lease = await readLease(context, leaseId, NO_CREATION);
-      if (lease.state === 3) throw new OcxUsageError(`lease #${leaseId} is already closed`);
+      if (lease.state === LeaseState.Closed) throw new OcxUsageError(`lease #${leaseId} is already closed`);
       // Before the provider acknowledges, cancel (a full refund); after, close (the unused escrow comes back).
-      const functionName = lease.state === 1 ? "cancel" : "close";
+      const functionName = lease.state === LeaseState.Pending ? "cancel" : "close";
       const end = functionName === "cancel" ? cancelLeaseSync : closeLeaseSync;
       const { receipt, event: closed } = await end(await context.walletClient(), {
         deployment: context.deployment,
         leaseId,
       });
       const refund = closed.refund;
-      const reason = CLOSE_REASONS[closed.reason];
+      const reason = spaced(closeReasonName(closed.reason));
       context.print(
         `lease #${leaseId} ${functionName === "cancel" ? "cancelled" : "closed"}; ${formatOcx(refund)} refunded`,
         {

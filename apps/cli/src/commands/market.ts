@@ -13,16 +13,17 @@ import {
   listOffers,
   marketplaceAbi,
   OcxUsageError,
-  OFFER_STATES,
+  OfferState,
   type OfferTerms,
   offerPricePerGpuHour,
+  offerStateName,
   perSecondToPerHour,
   pricePerGpuHour,
   RequestState,
   requestStateName,
 } from "@ocx/sdk";
 import { Command } from "commander";
-import { actingAddress, parseId, parseOcxArgument } from "../chain.js";
+import { actingAddress, parseId, parseOcxArgument, spaced } from "../chain.js";
 import { type Context, createContext } from "../context.js";
 import { formatCores, formatRelative, renderTable } from "../format.js";
 import { readJobFile } from "../jobfile.js";
@@ -53,7 +54,7 @@ export function offerJson(offer: OfferTerms) {
   return {
     offerId: offer.offerId,
     provider: offer.provider,
-    state: OFFER_STATES[offer.state] ?? String(offer.state),
+    state: spaced(offerStateName(offer.state)),
     ...resourcesJson(offer.resources),
     pricePerSecond: offer.pricePerSecond,
     pricePerGpuHour: offerPricePerGpuHour(offer),
@@ -134,7 +135,7 @@ Examples:
       const context = await createContext(command);
       let offers = (await listOffers(context.publicClient, context.deployment)).filter((o) => {
         const model = fromLabel(o.resources.gpuModel) || "cpu";
-        if (!options.all && o.state !== 1) return false;
+        if (!options.all && o.state !== OfferState.Active) return false;
         if (options.gpuModel !== undefined && model !== options.gpuModel) return false;
         if (o.resources.gpuCount < minGpus) return false;
         if (options.region !== undefined && fromLabel(o.resources.region) !== options.region) return false;
@@ -187,7 +188,7 @@ Examples:
           return {
             requestId,
             buyer: request.buyer,
-            state: requestStateName(request.state).toLowerCase(),
+            state: spaced(requestStateName(request.state)),
             ...resourcesJson(r),
             maxPricePerSecond: request.maxPricePerSecond,
             maxPricePerGpuHour: pricePerGpuHour(request.maxPricePerSecond, r.gpuCount),
@@ -254,7 +255,9 @@ Examples:
         options.maxPrice === undefined ? undefined : parseOcxArgument(options.maxPrice, "--max-price");
       const { manifest } = await readJobFile(file, { maxPrice: options.maxPrice });
       const context = await createContext(command);
-      const offers = (await listOffers(context.publicClient, context.deployment)).filter((o) => o.state === 1);
+      const offers = (await listOffers(context.publicClient, context.deployment)).filter(
+        (o) => o.state === OfferState.Active,
+      );
       const verdicts = judgeOffers(manifest, offers, maxPricePerGpuHour === undefined ? {} : { maxPricePerGpuHour });
       const matching = verdicts.filter((v) => v.matches);
       const needs = manifest.resources;
@@ -393,7 +396,7 @@ async function openRequest(context: Context, requestId: bigint) {
   }
   if (request.state !== RequestState.Open) {
     throw new OcxUsageError(
-      `request #${requestId} is already ${requestStateName(request.state).toLowerCase()}: there is nothing left to end`,
+      `request #${requestId} is already ${spaced(requestStateName(request.state))}: there is nothing left to end`,
     );
   }
   return request;

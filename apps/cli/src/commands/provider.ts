@@ -1,18 +1,23 @@
-// `ocx provider`: sell this machine's compute — write a config, run the provider node, and
-// manage the stake and earnings that back it on-chain.
+// `ocx provider`: sell this machine's compute — write a config (`ocx-provider init`), run the provider
+// node, and manage the stake and earnings that back it on-chain.
 import { spawn, spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
-import { writeFile } from "node:fs/promises";
 import { createRequire } from "node:module";
 import os from "node:os";
 import path from "node:path";
 import {
   formatOcx,
   fromLabel,
+  getEarnings,
+  getLease,
+  getNoShows,
+  getProvider,
+  getRequiredStake,
+  isProviderActive,
+  LeaseState,
   marketplaceAbi,
   OcxError,
   OcxUsageError,
-  providerRegistryAbi,
   requestUnstakeSync,
   stakeSync,
   withdrawEarningsSync,
@@ -26,81 +31,6 @@ import { formatRelative } from "../format.js";
 import type { GlobalOptions } from "../options.js";
 
 const require = createRequire(import.meta.url);
-
-/** The GPUs nvidia-smi lists (name and MiB), or none when it is missing or finds nothing. */
-export function detectNvidiaGpus(): { name: string; vramMiB: number }[] {
-  const result = spawnSync("nvidia-smi", ["--query-gpu=name,memory.total", "--format=csv,noheader,nounits"], {
-    encoding: "utf8",
-    timeout: 10_000,
-  });
-  if (result.status !== 0 || typeof result.stdout !== "string") return [];
-  return result.stdout
-    .split("\n")
-    .map((line) => line.split(",").map((cell) => cell.trim()))
-    .filter((cells) => cells.length >= 2 && cells[0])
-    .map(([name, mib]) => ({ name: name as string, vramMiB: Number(mib) }));
-}
-
-/** A commented starter provider.yaml for this machine: one offer per GPU, or a CPU offer without GPUs. */
-export function starterConfig(gpus: { name: string; vramMiB: number }[], options: GlobalOptions): string {
-  const cores = Math.max(1, Math.floor(os.cpus().length / Math.max(gpus.length, 1) / 2));
-  const memoryMiB = Math.max(1024, Math.floor(os.totalmem() / 2 ** 20 / Math.max(gpus.length, 1) / 2 / 1024) * 1024);
-  const offer =
-    gpus.length > 0
-      ? `  # Found ${gpus.length} GPU(s): ${[...new Set(gpus.map((g) => g.name))].join(", ")}.
-  - gpus: 1                        # GPUs per lease
-    # gpuModel: nvidia-h100-80gb   # default: the machine's most common model
-    pricePerGpuHour: "2.0"         # OCX per GPU-hour
-    maxLeases: ${gpus.length}                   # leases at once (default: as many as the free GPUs allow)
-    cpu: ${cores}                         # cores per lease
-    memoryMiB: ${memoryMiB}
-    diskMiB: 51200`
-      : `  # nvidia-smi found no GPU: this machine sells CPU compute.
-  - gpus: 0                        # 0 = a CPU offer
-    pricePerGpuHour: "0.05"        # OCX per hour for a CPU bundle
-    maxLeases: 2
-    cpu: ${Math.max(1, Math.floor(os.cpus().length / 2))}                         # cores per lease
-    memoryMiB: ${Math.max(1024, Math.floor(os.totalmem() / 2 ** 20 / 4 / 1024) * 1024)}
-    diskMiB: 10240`;
-  return `# OCX provider node configuration (written by \`ocx provider init\`).
-# Every field is documented in docs/provider.md. Start the node with:
-#   OCX_PROVIDER_KEY=0x… ocx provider start --config provider.yaml
-
-chain:
-  rpcUrl: ${options.rpcUrl}
-  deployment: ${path.join(options.deployments, "31337.json")}   # deployments/<chainId>.json
-  pollIntervalMs: 500
-
-# The provider's key: an environment variable (default), or an encrypted keystore opened with
-# OCX_PASSWORD (e.g. one made by \`ocx wallet new --name provider\`).
-wallet:
-  privateKeyEnv: OCX_PROVIDER_KEY
-  # keystore: ~/.ocx/wallets/provider.json
-
-api:
-  listen: 127.0.0.1:8443
-  # publicUrl: https://gpu.example.com   # the URL buyers reach; registered on-chain
-  maxUploadMiB: 512
-
-region: local                   # short region code buyers filter on, e.g. eu-west
-stake: "0"                      # OCX to keep staked; the node tops up to this on start
-stateDir: .ocx/provider
-executor: bwrap                 # bwrap (sandbox, default) | docker | process (no sandbox: needs allowUnsandboxed)
-
-gpus:
-  exclude: []                   # GPU indexes or UUIDs never to offer
-  busyUtilizationPct: 10
-
-offers:
-${offer}
-
-bidding:
-  enabled: false                # bid on buyers' requests too
-  # pricing: { type: fixed, pricePerGpuHour: "2.2", utilizationMarkup: 0.5 }
-
-withdrawIntervalSeconds: 3600
-`;
-}
 
 /** Where the provider node's entry point is: `@ocx/provider`'s dist/bin.js. Throws when it is not built. */
 export function providerBinary(): string {
@@ -146,18 +76,39 @@ Examples:
     )
     .action(async (options: { output: string; force?: boolean }, command: Command) => {
       const globals = command.optsWithGlobals() as GlobalOptions;
-      const gpus = detectNvidiaGpus();
-      try {
-        await writeFile(options.output, starterConfig(gpus, globals), { flag: options.force ? "w" : "wx" });
-      } catch (error) {
-        if ((error as NodeJS.ErrnoException).code === "EEXIST") {
-          throw new OcxUsageError(`${options.output} exists; pass --force to replace it or -o another file`);
-        }
-        throw error;
+      if (existsSync(options.output) && !options.force) {
+        throw new OcxUsageError(`${options.output} exists; pass --force to replace it or -o another file`);
       }
-      const text = `wrote ${options.output} (${gpus.length > 0 ? `${gpus.length} GPU(s) found` : "no GPU found: a CPU offer"}); edit the prices, then \`ocx provider start --config ${options.output}\``;
-      if (globals.json) process.stdout.write(`${JSON.stringify({ file: options.output, gpus })}\n`);
-      else process.stdout.write(`${text}\n`);
+      // The template belongs to the provider node: `ocx-provider init` reads the hardware and writes it.
+      const result = spawnSync(
+        process.execPath,
+        [
+          providerBinary(),
+          "init",
+          "--out",
+          options.output,
+          ...(options.force ? ["--force"] : []),
+          "--rpc-url",
+          globals.rpcUrl,
+          "--deployment",
+          path.join(globals.deployments, "31337.json"),
+        ],
+        { encoding: "utf8", timeout: 60_000 },
+      );
+      const said = (result.stderr ?? "").trim();
+      if (result.status !== 0) {
+        // The node logs "HH:MM:SS.mmm error  <message>": keep the message.
+        const last =
+          said
+            .split("\n")
+            .at(-1)
+            ?.replace(/^\S+\s+error\s+/, "") ?? "";
+        const message = last || `ocx-provider init failed (${result.error?.message ?? `exit code ${result.status}`})`;
+        throw new OcxError(message);
+      }
+      if (globals.json)
+        process.stdout.write(`${JSON.stringify({ file: path.resolve(options.output), message: said })}\n`);
+      else process.stdout.write(`${said}\n`);
     });
 
   provider
@@ -218,12 +169,8 @@ Examples:
       const given = addressArg === undefined ? undefined : parseAddress(addressArg);
       const context = await createContext(command);
       const address = given ?? (await actingAddress(context));
-      const registry = { address: context.deployment.registry, abi: providerRegistryAbi } as const;
-      const record = await context.publicClient.readContract({
-        ...registry,
-        functionName: "getProvider",
-        args: [address],
-      });
+      const { deployment, publicClient } = context;
+      const record = await getProvider(publicClient, { deployment, provider: address });
       if (!record.registered) {
         context.print(`${address} is not a registered provider; \`ocx provider start\` registers it`, {
           address,
@@ -232,24 +179,10 @@ Examples:
         return;
       }
       const [required, active, earnings, noShows, now] = await Promise.all([
-        context.publicClient.readContract({
-          ...registry,
-          functionName: "requiredStake",
-          args: [BigInt(record.committedGpus)],
-        }),
-        context.publicClient.readContract({ ...registry, functionName: "isActive", args: [address] }),
-        context.publicClient.readContract({
-          address: context.deployment.marketplace,
-          abi: marketplaceAbi,
-          functionName: "earningsOf",
-          args: [address],
-        }),
-        context.publicClient.readContract({
-          address: context.deployment.marketplace,
-          abi: marketplaceAbi,
-          functionName: "noShowsOf",
-          args: [address],
-        }),
+        getRequiredStake(publicClient, { deployment, committedGpus: BigInt(record.committedGpus) }),
+        isProviderActive(publicClient, { deployment, provider: address }),
+        getEarnings(publicClient, { deployment, provider: address }),
+        getNoShows(publicClient, { deployment, provider: address }),
         chainTime(context),
       ]);
       let node: Record<string, unknown> | { error: string };
@@ -360,30 +293,22 @@ Examples:
     .action(async (_options: unknown, command: Command) => {
       const context = await createContext(command);
       const me = (await context.account()).address;
-      const market = { address: context.deployment.marketplace, abi: marketplaceAbi } as const;
-      const created = await context.publicClient.getContractEvents({
-        ...market,
+      const { deployment, publicClient } = context;
+      const created = await publicClient.getContractEvents({
+        address: deployment.marketplace,
+        abi: marketplaceAbi,
         eventName: "LeaseCreated",
         args: { provider: me },
         fromBlock: BigInt(context.deployment.startBlock),
       });
       const running: bigint[] = [];
       for (const log of created) {
-        const lease = await context.publicClient.readContract({
-          ...market,
-          functionName: "getLease",
-          args: [log.args.leaseId as bigint],
-        });
-        if (lease.state === 2) running.push(log.args.leaseId as bigint);
+        const lease = await getLease(publicClient, { deployment, leaseId: log.args.leaseId as bigint });
+        if (lease.state === LeaseState.Active) running.push(log.args.leaseId as bigint);
       }
       const [earnings, record, now] = await Promise.all([
-        context.publicClient.readContract({ ...market, functionName: "earningsOf", args: [me] }),
-        context.publicClient.readContract({
-          address: context.deployment.registry,
-          abi: providerRegistryAbi,
-          functionName: "getProvider",
-          args: [me],
-        }),
+        getEarnings(publicClient, { deployment, provider: me }),
+        getProvider(publicClient, { deployment, provider: me }),
         chainTime(context),
       ]);
       let withdrawn = 0n;
