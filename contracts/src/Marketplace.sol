@@ -516,7 +516,7 @@ contract Marketplace is IMarketplace, EIP712, ReentrancyGuardTransient {
             feeBps: l.feeBps,
             maxDuration: _maxDurationOf(l),
             pricePerSecond: l.pricePerSecond,
-            escrow: l.escrow
+            escrow: pending || l.state == LeaseState.Active ? l.escrow : 0
         });
     }
 
@@ -598,24 +598,42 @@ contract Marketplace is IMarketplace, EIP712, ReentrancyGuardTransient {
         bytes32 manifestHash,
         bool acknowledged
     ) private returns (uint256 leaseId) {
-        Config memory c = _config;
-        if (c.paused) revert MarketplacePaused();
-        // Cannot overflow uint48 in practice: one lease per call at most.
-        leaseId = ++c.leaseCount;
-        _config.leaseCount = c.leaseCount;
-        // Timestamps fit uint40 until the year 36812; ids fit 47 bits (one per transaction at most).
-        // A quoted lease is acknowledged by its signature: Active from now, with no deadline (0 in the event).
-        uint40 ackDeadline = acknowledged ? 0 : uint40(block.timestamp + c.ackWindow);
-        _leases[leaseId] = LeaseRecord({
-            buyer: buyer,
-            state: acknowledged ? LeaseState.Active : LeaseState.Pending,
-            time: acknowledged ? uint40(block.timestamp) : ackDeadline,
-            source: offerId != 0 ? uint48(offerId) : uint48(requestId) | FROM_REQUEST,
-            pricePerSecond: uint256(price).toUint120(),
-            escrow: uint256(deposit).toUint120(),
-            feeBps: c.feeBps
-        });
+        uint40 ackDeadline;
+        {
+            Config storage config = _config;
+            if (config.paused) revert MarketplacePaused();
+            // Cannot overflow uint48 in practice: one lease per call at most.
+            uint48 count = config.leaseCount + 1;
+            config.leaseCount = count;
+            leaseId = count;
+            // Timestamps fit uint40 until the year 36812; ids fit 47 bits (one per transaction at most).
+            // A quoted lease is acknowledged by its signature: Active from now, with no deadline (0 in the event).
+            ackDeadline = acknowledged ? 0 : uint40(block.timestamp + config.ackWindow);
+            // Both slots of the new lease written once each, in LeaseRecord's layout (members from the low bits up).
+            uint256 slot0 =
+                _leaseSlot0(buyer, acknowledged, ackDeadline, offerId != 0 ? offerId : requestId, offerId == 0);
+            uint256 slot1 = uint256(uint256(price).toUint120()) | (uint256(uint256(deposit).toUint120()) << 120)
+                | (uint256(config.feeBps) << 240);
+            LeaseRecord storage l = _leases[leaseId];
+            assembly ("memory-safe") {
+                sstore(l.slot, slot0)
+                sstore(add(l.slot, 1), slot1)
+            }
+        }
         emit LeaseCreated(leaseId, buyer, provider, offerId, requestId, price, deposit, manifestHash, ackDeadline);
+    }
+
+    /// @dev Slot 0 of a new LeaseRecord: buyer (bits 0-159), state (160-167), time (168-207), source (208-255).
+    function _leaseSlot0(address buyer, bool acknowledged, uint40 ackDeadline, uint256 id, bool fromRequest)
+        private
+        view
+        returns (uint256)
+    {
+        LeaseState state = acknowledged ? LeaseState.Active : LeaseState.Pending;
+        uint40 time = acknowledged ? uint40(block.timestamp) : ackDeadline;
+        uint48 source = fromRequest ? uint48(id) | FROM_REQUEST : uint48(id);
+        return uint256(uint160(buyer)) | (uint256(uint8(state)) << 160) | (uint256(time) << 168)
+            | (uint256(source) << 208);
     }
 
     /// @dev The lease's provider: its offer's, or the winner of its auction.
@@ -671,7 +689,7 @@ contract Marketplace is IMarketplace, EIP712, ReentrancyGuardTransient {
 
     /// @dev What an active lease owes now, and the escrow left after paying it.
     function _accrued(LeaseRecord storage l) private view returns (uint256 owed, uint256 escrowLeft) {
-        if (l.state != LeaseState.Active) return (0, l.escrow);
+        if (l.state != LeaseState.Active) return (0, l.state == LeaseState.Pending ? l.escrow : 0);
         owed = Settlement.owed(l.pricePerSecond, l.time, l.escrow, block.timestamp);
         escrowLeft = l.escrow - owed;
     }
@@ -702,11 +720,14 @@ contract Marketplace is IMarketplace, EIP712, ReentrancyGuardTransient {
     /// @dev Books a provider's share and the protocol's fee in the provider's account: one slot written.
     function _book(address provider, uint256 toProvider, uint256 fee) private {
         if (toProvider == 0 && fee == 0) return;
-        Account memory a = _accounts[provider];
+        Account storage a = _accounts[provider];
         // Checked: a sum above uint128 (more than the token's supply) reverts rather than wraps.
-        _accounts[provider] = Account({
-            earnings: (a.earnings + toProvider).toUint128(), fees: (a.fees + fee).toUint128()
-        });
+        uint256 earnings = (a.earnings + toProvider).toUint128();
+        uint256 fees = (a.fees + fee).toUint128();
+        // One write of the account's slot (earnings in the low 128 bits, fees in the high).
+        assembly ("memory-safe") {
+            sstore(a.slot, or(earnings, shl(128, fees)))
+        }
     }
 
     /// @dev Closes a lease for good at `closedAt`: refunds `refund` (all that is left in escrow), frees the
@@ -720,9 +741,10 @@ contract Marketplace is IMarketplace, EIP712, ReentrancyGuardTransient {
         uint256 refund,
         uint256 closedAt
     ) private {
+        // The escrow field is left as it was (one storage write saved): a Closed lease holds nothing, whatever it
+        // says; every reader goes by the state first (`getLease` and `accrued` report 0).
         l.state = LeaseState.Closed;
         l.time = uint40(closedAt);
-        l.escrow = 0;
         uint48 source = l.source;
         if (source & FROM_REQUEST == 0) {
             Offer storage o = _offers[source];
