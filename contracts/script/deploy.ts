@@ -45,3 +45,9 @@ const deployment = await deployOcx(
 const file = await writeDeployment(deployment, values.out);
 console.log(JSON.stringify(deployment, null, 2));
 console.log(`wrote ${file}`);
+if (values.admin) {
+  console.log(
+    `${values.admin} administers the marketplace and the token now; for the registry it is proposed: it takes the role ` +
+      `by calling acceptDefaultAdminTransfer() on ${deployment.registry} (two-step admin transfer).`,
+  );
+}
