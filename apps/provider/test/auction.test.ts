@@ -13,6 +13,7 @@ import {
   buyer,
   chainTime,
   leaseEvents,
+  leaseRecord,
   type Market,
   registerProvider,
   startMarket,
@@ -153,13 +154,17 @@ bidding: { enabled: true, pricing: { type: fixed, pricePerGpuHour: "3.6" } }`,
     expect(results.sha256).toBe(done.resultHash);
     expect(reservationState(market, requestId)).toBe("won");
 
-    // Paid at the winning bid for the seconds from acknowledgement to completion; the rest came back.
+    // Paid at the winning bid for the seconds from acknowledgement to the workload's exit (in chain
+    // time: this test moved the chain's clock ahead of the machine's); the rest came back.
     const events = await leaseEvents(market, leaseId);
     expect(events.created?.args.requestId).toBe(requestId);
     expect(events.completed?.args.resultHash).toBe(results.sha256);
     expect(events.closed?.args.reason).toBe(0); // Completed
-    const seconds = BigInt((events.closedAt as number) - Number(events.acknowledged?.args.startedAt));
-    expect(events.paid).toBe(NODE_PRICE * seconds);
+    const startedAt = Number(events.acknowledged?.args.startedAt);
+    const endedAt = leaseRecord(market, leaseId).endedAt as number;
+    expect(endedAt).toBeLessThanOrEqual(events.closedAt as number);
+    // The contract clamps the end to [settledAt, now].
+    expect(events.paid).toBe(NODE_PRICE * BigInt(Math.max(endedAt, startedAt) - startedAt));
     expect(events.closed?.args.refund).toBe(DEPOSIT - events.paid);
     expect(await b.balance()).toBe(before - events.paid);
   });

@@ -43,6 +43,8 @@ export interface LeaseContext extends LeaseServiceOptions {
   move(id: bigint, to: LeasePhase, reason?: string, fields?: LeaseFields): LeaseRecord;
   /** The chain's time as this node reckons it: its own clock plus how far ahead the chain was last seen. */
   now(): number;
+  /** A time of this machine's clock (unix seconds) as the chain reckons it: plus how far ahead the chain runs. */
+  toChainTime(wallSeconds: number): number;
   /** Records the time of a block just read, so `now` follows a chain that runs ahead of this clock. */
   sawChainTime(timestamp: number): void;
   /** The bundle the lease bought: from its offer, or from its request's requirements. */
@@ -75,6 +77,7 @@ export function createLeaseContext(options: LeaseServiceOptions): LeaseContext {
       return moved;
     },
     now: () => Math.floor(Date.now() / 1000) + skew,
+    toChainTime: (wallSeconds) => wallSeconds + skew,
     sawChainTime(timestamp) {
       const ahead = timestamp - Math.floor(Date.now() / 1000);
       if (ahead > skew) skew = ahead;

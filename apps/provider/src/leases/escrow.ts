@@ -22,11 +22,10 @@ export function createEscrowWatch(ctx: LeaseContext, lifecycle: Lifecycle) {
    */
   const enforce = async () => {
     const now = ctx.now();
-    const wall = Math.floor(Date.now() / 1000);
     for (const lease of store.liveLeases()) {
       if (lease.phase !== "running" && lease.phase !== "acknowledged") continue;
       if (lease.phase === "running" && ctx.running.has(lease.id.toString())) {
-        if ((lease.aliveAt ?? 0) + ALIVE_EVERY_SECONDS <= wall) store.updateLease(lease.id, { aliveAt: wall });
+        if ((lease.aliveAt ?? 0) + ALIVE_EVERY_SECONDS <= now) store.updateLease(lease.id, { aliveAt: now });
       }
       if (lease.paidUntil === null || now < lease.paidUntil) continue;
       const offline = outageSince ? " (by the node's own clock: the chain is unreachable)" : "";

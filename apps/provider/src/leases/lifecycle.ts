@@ -189,14 +189,14 @@ export function createLifecycle(ctx: LeaseContext) {
     const updated = ctx.move(lease.id, "running", `running with ${executor.name} as pid ${workload.pid}`, {
       pid: workload.pid,
       cgroup: workload.cgroup ?? null,
-      aliveAt: wallNow(),
+      aliveAt: ctx.now(),
       endedAt: null,
     });
     watch(updated, workload);
   };
 
-  /** The second the workload exited, as the executor recorded it (now, if it could not say). */
-  const endedAtOf = (exit: WorkloadExit) => exit.endedAt ?? wallNow();
+  /** The second the workload exited, as the executor recorded it (now, if it could not say), in chain time. */
+  const endedAtOf = (exit: WorkloadExit) => ctx.toChainTime(exit.endedAt ?? wallNow());
 
   /** The workload ended by itself: pack the outputs and complete the lease on-chain. */
   const finish = async (id: bigint, exit: WorkloadExit) => {
@@ -234,7 +234,7 @@ export function createLifecycle(ctx: LeaseContext) {
     resultHash: lease.resultHash as `0x${string}`,
     exitCode: lease.exitCode ?? -1,
     // The contract clamps it to [settledAt, now]: packing, or the node being down, is never billed.
-    endedAt: BigInt(lease.endedAt ?? wallNow()),
+    endedAt: BigInt(lease.endedAt ?? ctx.now()),
   });
 
   const completed = (id: bigint) => {

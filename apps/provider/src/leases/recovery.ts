@@ -11,6 +11,8 @@ export function createRecovery(ctx: LeaseContext, lifecycle: Lifecycle) {
   const { store } = ctx;
 
   const recover = async () => {
+    // Times recorded below (a lost workload's end) are in chain time: learn how far ahead the chain runs first.
+    ctx.sawChainTime(Number((await ctx.chain.reader.getBlock({ blockTag: "latest" })).timestamp));
     for (const lease of store.liveLeases()) ctx.allocator.hold(ctx.owner(lease.id), lease.gpus);
     for (const lease of store.liveLeases()) {
       const onChain = await ctx.chainLease(lease.id);

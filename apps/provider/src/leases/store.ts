@@ -43,9 +43,9 @@ export interface LeaseRecord {
   /** Why the lease is in its phase, for people reading `status`. */
   message: string;
   kind: LeaseKind;
-  /** Unix seconds the workload exited (from its exit status): billing stops here, not when packing ends. */
+  /** When the workload exited (from its exit status), in chain time (unix seconds): billing stops here, not when packing ends. */
   endedAt: number | null;
-  /** Unix seconds the node last saw the workload alive: the end to bill when nothing recorded its exit. */
+  /** When the node last saw the workload alive, in chain time: the end to bill when nothing recorded its exit. */
   aliveAt: number | null;
   /** Unix seconds the escrow pays up to (settledAt + ceil(escrow / price)); the node stops the workload then by its own clock. */
   paidUntil: number | null;
