@@ -298,21 +298,48 @@ async function runAuction(parameters: TakeLeaseParameters, maxPricePerGpuHour: b
   };
 }
 
+/** How far behind this machine's clock the latest block may be before the chain counts as idle (no blocks). */
+const IDLE_CHAIN_SECONDS = 3n;
+/** How long to wait for the chain's time to pass the deadline before giving up on closing. */
+const CHAIN_CATCH_UP_MS = 60_000;
+
 /**
- * Closes the auction unless someone (the winning provider, say) already has. On an idle chain the latest block is
- * older than the deadline, so simulation would still see bidding open: one empty transaction makes a block at this
- * machine's time first. If closing fails, the request is cancelled so the deposit always comes back.
+ * Closes the auction unless someone (the winning provider, say) already has. The contract checks the deadline
+ * against the block's time: on an idle chain (no block for a few seconds: a devnet) one empty transaction makes a
+ * block at this machine's time; on a live chain the next blocks get there. If closing fails for another reason
+ * (a pause), the request is cancelled so the deposit comes back.
  */
 async function closeAtDeadline(parameters: TakeLeaseParameters, requestId: bigint, deadline: bigint): Promise<void> {
   const { publicClient, walletClient, deployment } = parameters;
   const open = async () => (await getRequest(publicClient, { deployment, requestId })).state === RequestState.Open;
   if (!(await open())) return;
-  // Wait out the last second on this clock, so the next block's time is past the deadline.
-  const wait = (Number(deadline) + 1) * 1000 - Date.now();
-  if (wait > 0) await sleep(wait);
-  if ((await publicClient.getBlock()).timestamp < deadline) {
-    const hash = await walletClient.sendTransaction({ to: walletClient.account.address, value: 0n });
-    await publicClient.waitForTransactionReceipt({ hash });
+  let giveUpAt = Number.POSITIVE_INFINITY;
+  let nudgedAt = 0;
+  for (;;) {
+    const blockTime = (await publicClient.getBlock()).timestamp;
+    if (blockTime >= deadline) break;
+    // Wait out the last second on this clock, so a block made now is past the deadline.
+    const wait = (Number(deadline) + 1) * 1000 - Date.now();
+    if (wait > 0) {
+      await sleep(wait);
+      continue;
+    }
+    if (giveUpAt === Number.POSITIVE_INFINITY) giveUpAt = Date.now() + CHAIN_CATCH_UP_MS;
+    if (Date.now() > giveUpAt) {
+      throw new OcxError(
+        `the chain's time is still before request #${requestId}'s deadline ${CHAIN_CATCH_UP_MS / 1000} s after it ` +
+          "passed on this machine: check this machine's clock; the request stays open: `ocx market requests` " +
+          "lists it, close it from there once its deadline has passed",
+      );
+    }
+    const now = BigInt(Math.floor(Date.now() / 1000));
+    if (now - blockTime > IDLE_CHAIN_SECONDS && Date.now() - nudgedAt > 5_000) {
+      nudgedAt = Date.now();
+      const hash = await walletClient.sendTransaction({ to: walletClient.account.address, value: 0n });
+      await publicClient.waitForTransactionReceipt({ hash, pollingInterval: 100 });
+      continue;
+    }
+    await sleep(500);
   }
   try {
     await closeAuctionSync(walletClient, { deployment, requestId });
