@@ -96,5 +96,18 @@ describe("provider node", () => {
       args: [market.node.address],
     });
     expect(earnings).toBe(paid - fee);
+
+    // Each move of the lease machine was counted.
+    const metrics = await (await fetch(`${market.node.url}/metrics`)).text();
+    for (const [from, to] of [
+      ["pending", "acknowledged"],
+      ["acknowledged", "running"],
+      ["running", "finishing"],
+      ["finishing", "completed"],
+    ]) {
+      expect(metrics).toMatch(
+        new RegExp(`ocx_provider_transitions_total\\{machine="lease",from="${from}",to="${to}"\\} [1-9]`),
+      );
+    }
   });
 });
