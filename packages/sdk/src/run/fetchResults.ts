@@ -8,6 +8,8 @@ import type { ReadClient } from "../actions/internal/contract.js";
 import type { Deployment } from "../deployment.js";
 import { OcxError } from "../errors.js";
 import type { ProviderClient } from "../provider/client.js";
+import { type ExtractReturnType, extractTarGzStream } from "../results/extract.js";
+import { DEFAULT_MAX_RESULT_BYTES } from "../results/tar.js";
 import type { OnRunJobEvent } from "./events.js";
 import { sleep, withProviderRetry } from "./retry.js";
 
@@ -21,6 +23,10 @@ export interface FetchResultsParameters {
   url: string;
   /** Folder to keep `lease-<id>.tar.gz` in; without it the archive is checked, then deleted. */
   dir?: string;
+  /** Unpack the verified archive into this folder, as it streams from disk (`extractTarGzStream`). */
+  unpackTo?: string;
+  /** The most bytes the archive may unpack to. Default: `DEFAULT_MAX_RESULT_BYTES` (16 GiB). */
+  maxUnpackedBytes?: number;
   /** How long to retry a provider that cannot be reached, and to wait for the completion on-chain, in ms. Default: 60 s. */
   retryMs?: number;
   onEvent?: OnRunJobEvent;
@@ -31,6 +37,8 @@ export interface FetchResultsReturnType {
   path?: string;
   sha256: Hex;
   bytes: number;
+  /** What was unpacked, with `unpackTo`. */
+  unpacked?: ExtractReturnType;
 }
 
 /**
@@ -57,7 +65,8 @@ export async function getResultHash(
  * Streams the lease's results archive to disk (never whole in memory, whatever its size) and checks its sha256
  * against the provider's signed answer and the result hash on-chain; the file appears only once both match. A
  * provider that cannot be reached is retried with backoff; on giving up, `OcxProviderError` says the lease's
- * results can still be fetched with `ocx job results <id>`. Returns undefined when the lease has no result.
+ * results can still be fetched with `ocx job results <id>`. With `unpackTo`, the verified archive is unpacked from
+ * disk as a stream (bounded by `maxUnpackedBytes`). Returns undefined when the lease has no result.
  * @example
  * const results = await fetchResults(client, { publicClient, deployment, leaseId, url: lease.endpoint, dir: "." });
  * results?.path; // "./lease-7.tar.gz"
@@ -89,8 +98,14 @@ export async function fetchResults(
     if (sha256.toLowerCase() !== expected.toLowerCase()) {
       throw new OcxError(`lease #${leaseId}'s results hash to ${sha256}, but the lease records ${expected}`);
     }
+    const unpacked =
+      parameters.unpackTo === undefined
+        ? undefined
+        : await extractTarGzStream(file, parameters.unpackTo, {
+            maxBytes: parameters.maxUnpackedBytes ?? DEFAULT_MAX_RESULT_BYTES,
+          });
     parameters.onEvent?.({ type: "results", path: keep ? file : "", sha256, bytes });
-    return { ...(keep ? { path: file } : {}), sha256, bytes };
+    return { ...(keep ? { path: file } : {}), sha256, bytes, ...(unpacked ? { unpacked } : {}) };
   } finally {
     if (!keep) await rm(dir, { recursive: true, force: true });
   }

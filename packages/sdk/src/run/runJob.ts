@@ -35,6 +35,10 @@ export interface RunJobParameters {
   maxPricePerGpuHour?: bigint;
   /** Folder to write the verified `lease-<id>.tar.gz` into; default: none (the archive is checked, not kept). */
   resultsDir?: string;
+  /** Unpack the verified results into this folder (streamed from disk, bounded by `maxUnpackedBytes`). */
+  unpackTo?: string;
+  /** The most bytes the results may unpack to. Default: 16 GiB. */
+  maxUnpackedBytes?: number;
   onEvent?: OnRunJobEvent;
   /**
    * "offer": only take offers. "auto" (default): when no offer matches and the job has a price
@@ -61,6 +65,8 @@ export interface RunJobReturnType {
   exitCode: number;
   resultHash: `0x${string}` | null;
   resultsPath?: string;
+  /** The files unpacked into `unpackTo`. */
+  unpackedFiles?: string[];
   /** What the lease cost: `paid` (to the provider, fee included) = pricePerSecond × seconds; `refund` came back. */
   cost: LeaseBill;
 }
@@ -118,6 +124,8 @@ export async function runJob(parameters: RunJobParameters): Promise<RunJobReturn
         retryMs,
         onEvent,
         ...(parameters.resultsDir !== undefined ? { dir: parameters.resultsDir } : {}),
+        ...(parameters.unpackTo !== undefined ? { unpackTo: parameters.unpackTo } : {}),
+        ...(parameters.maxUnpackedBytes !== undefined ? { maxUnpackedBytes: parameters.maxUnpackedBytes } : {}),
       })
     : undefined;
   const cost = await billLease(publicClient, { deployment, leaseId });
@@ -129,6 +137,7 @@ export async function runJob(parameters: RunJobParameters): Promise<RunJobReturn
     exitCode: status.exitCode ?? -1,
     resultHash: status.resultHash,
     ...(results?.path ? { resultsPath: results.path } : {}),
+    ...(results?.unpacked ? { unpackedFiles: results.unpacked.files } : {}),
     cost: { ...cost, pricePerSecond: cost.pricePerSecond || lease.pricePerSecond },
   };
 }

@@ -1,13 +1,19 @@
 // runJob's steps on a real anvil with the real contracts: the cheapest offer, the quote path's fallback when the
 // provider gives no quote, the one acknowledgement wait, the bill from events, and an auction on an idle chain
 // that ends at its deadline by this machine's clock and refunds the deposit.
+import { existsSync } from "node:fs";
+import { mkdtemp, readFile } from "node:fs/promises";
 import http from "node:http";
 import net from "node:net";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { gzipSync } from "node:zlib";
 import { type Address, getAddress, type Hex, keccak256, parseEther, stringToHex } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { acknowledgeLeaseSync } from "../actions/marketplace/acknowledgeLease.js";
 import { closeLeaseSync } from "../actions/marketplace/closeLease.js";
+import { completeLeaseSync } from "../actions/marketplace/completeLease.js";
 import { getLease } from "../actions/marketplace/getLease.js";
 import { postOfferSync } from "../actions/marketplace/postOffer.js";
 import { signQuote } from "../actions/marketplace/signQuote.js";
@@ -19,14 +25,17 @@ import { getTokenBalance } from "../actions/token/getTokenBalance.js";
 import { EXIT, OcxNoMatchError } from "../errors.js";
 import { LeaseState } from "../generated/enums.js";
 import { parseManifest } from "../manifest/parse.js";
+import { bodyHash } from "../signing/bodyHash.js";
 import { signAnswer } from "../signing/signAnswer.js";
 import { OCX_SIGNER_HEADER } from "../signing/typedData.js";
 import { toLabel } from "../units.js";
 import { billLease } from "./billLease.js";
+import { connectProvider } from "./connect.js";
 import { leaseDeposit } from "./deposit.js";
 import type { RunJobEvent } from "./events.js";
+import { fetchResults } from "./fetchResults.js";
 import { findOffer, NoMatchingOfferError } from "./findOffer.js";
-import { takeLease } from "./takeLease.js";
+import { type TakenLease, takeLease } from "./takeLease.js";
 
 /** The private keys of the fixture's accounts 2 and 3 (anvil's defaults): they sign requests to providers. */
 const KEY_2 = "0x5de4111afa1a4b94908f83103eb1f1706367c2e68ca870fc3fb9a804cdab365a";
@@ -177,10 +186,27 @@ describe("takeLease through a provider's signed quote", () => {
   let url: string;
   let expiresIn = 120;
   let quoted = 0;
+  let quotedLease: TakenLease | undefined;
+  // The results archive the provider serves: one file, out/r.txt.
+  const archive = gzipSync(tarOf("out/r.txt", "result\n"));
+  let served: Buffer = archive;
   const signer = privateKeyToAccount(KEY_4);
   beforeAll(async () => {
     const { deployment } = testnet;
     server = http.createServer(async (request, response) => {
+      const results = /^\/leases\/(\d+)\/results$/.exec(request.url ?? "");
+      if (results) {
+        // The archive, with the provider's signature over its sha256 (what the client checks on arrival).
+        const headers = await signAnswer({
+          account: signer,
+          chainId: deployment.chainId,
+          leaseId: BigInt(results[1] as string),
+          route: `GET ${request.url}`,
+          body: served,
+        });
+        response.writeHead(200, { ...headers, "content-type": "application/gzip" }).end(served);
+        return;
+      }
       const chunks: Buffer[] = [];
       for await (const chunk of request) chunks.push(chunk as Buffer);
       const asked = JSON.parse(Buffer.concat(chunks).toString()) as { offerId: string; manifestHash: Hex };
@@ -253,6 +279,51 @@ describe("takeLease through a provider's signed quote", () => {
     expect(lease.endpoint).toBe(url);
     expect(events.map((e) => e.type)).toEqual(["offer", "quote"]);
     expect((await getLease(publicClient, { deployment, leaseId: lease.leaseId })).state).toBe(LeaseState.Active);
+    quotedLease = lease;
+  });
+
+  it("fetches the results checked against the on-chain hash, and unpacks them from disk", async () => {
+    const { deployment, publicClient } = testnet;
+    const lease = quotedLease;
+    if (!lease) throw new Error("the quote test did not take a lease");
+    const { timestamp } = await publicClient.getBlock();
+    await completeLeaseSync(testnet.wallet(4), {
+      deployment,
+      leaseId: lease.leaseId,
+      resultHash: bodyHash(archive),
+      exitCode: 0,
+      endedAt: timestamp,
+    });
+    const client = connectProvider({ publicClient, deployment, account: privateKeyToAccount(KEY_2), lease });
+    const dir = await mkdtemp(path.join(tmpdir(), "ocx-fetch-"));
+    const fetched = await fetchResults(client, {
+      publicClient,
+      deployment,
+      leaseId: lease.leaseId,
+      url: lease.endpoint,
+      dir,
+      unpackTo: path.join(dir, "unpacked"),
+    });
+    expect(fetched?.sha256).toBe(bodyHash(archive));
+    expect(fetched?.path).toBe(path.join(dir, `lease-${lease.leaseId}.tar.gz`));
+    expect(await readFile(path.join(dir, "unpacked/out/r.txt"), "utf8")).toBe("result\n");
+
+    // Other bytes, even signed by the provider, are not what the lease records: refused, and no file is left.
+    served = gzipSync(tarOf("out/r.txt", "forged\n"));
+    const other = await mkdtemp(path.join(tmpdir(), "ocx-fetch-"));
+    const refused = await fetchResults(client, {
+      publicClient,
+      deployment,
+      leaseId: lease.leaseId,
+      url: lease.endpoint,
+      dir: other,
+      unpackTo: path.join(other, "unpacked"),
+      retryMs: 500,
+    }).catch((e: unknown) => e);
+    expect((refused as Error).message).toMatch(/hash/);
+    expect(existsSync(path.join(other, `lease-${lease.leaseId}.tar.gz`))).toBe(false);
+    expect(existsSync(path.join(other, "unpacked"))).toBe(false);
+    served = archive;
   });
 
   it("takes the offer as posted when the contract refuses the quote (expired)", async () => {
@@ -323,3 +394,23 @@ describe("an auction on an idle chain", () => {
     expect(await getTokenBalance(publicClient, { deployment, account: buyer.account.address })).toBe(before);
   }, 120_000);
 });
+
+/** A one-file ustar archive (uncompressed). */
+function tarOf(name: string, body: string): Buffer {
+  const data = Buffer.from(body);
+  const header = Buffer.alloc(512);
+  header.write(name, 0, 100, "utf8");
+  header.write("0000644\0", 100);
+  header.write(`${data.length.toString(8).padStart(11, "0")}\0`, 124);
+  header.write("00000000000\0", 136);
+  header.write("        ", 148);
+  header.write("0", 156);
+  header.write("ustar\0", 257);
+  header.write("00", 263);
+  let sum = 0;
+  for (const byte of header) sum += byte;
+  header.write(`${sum.toString(8).padStart(6, "0")}\0 `, 148);
+  const padded = Buffer.alloc(Math.ceil(data.length / 512) * 512);
+  data.copy(padded);
+  return Buffer.concat([header, padded, Buffer.alloc(1024)]);
+}
