@@ -631,4 +631,31 @@ contract MarketplaceQuotesTest is Deployers {
         market.complete(a, 0, 0, uint64(block.timestamp));
         assertEq(_committed(provider), base + 2);
     }
+
+    // ---------------------------------------------------------------- registry views used by quotes and auctions
+
+    function test_canCommit_reflectsStakeJailAndRegistration() public {
+        // 10,000 OCX at 100 OCX a unit covers 100 units; setUp's offer commits 4.
+        assertTrue(registry.canCommit(provider, 96));
+        assertFalse(registry.canCommit(provider, 97));
+        assertFalse(registry.canCommit(stranger, 0)); // not registered
+        vm.prank(slasher);
+        registry.slash(provider, 9_700 ether, "test"); // 300 OCX left, 400 needed
+        assertTrue(registry.getProvider(provider).jailed, "under-staked: jailed");
+        assertFalse(registry.canCommit(provider, 0)); // jailed
+    }
+
+    function test_quoteSigner_returnsTheApiSignerAndWhetherActive() public {
+        (address s1, bool active) = registry.quoteSigner(provider);
+        assertEq(s1, signer);
+        assertTrue(active);
+        vm.prank(slasher);
+        registry.slash(provider, 9_700 ether, "test"); // 300 OCX left, 400 needed
+        (address s2, bool stillActive) = registry.quoteSigner(provider);
+        assertEq(s2, signer);
+        assertFalse(stillActive);
+        (address none, bool strangerActive) = registry.quoteSigner(stranger);
+        assertEq(none, address(0));
+        assertFalse(strangerActive);
+    }
 }
