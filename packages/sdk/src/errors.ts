@@ -147,7 +147,7 @@ export class OcxInsufficientGasFundsError extends OcxError {
   constructor(options: Omit<OcxErrorOptions, "exitCode"> & { address?: Address } = {}) {
     const who = options.address ? `account ${options.address}` : "the sending account";
     super(
-      `${who} has too little ETH to pay for gas: send it ETH (on the devnet: \`ocx faucet\`${options.address ? ` ${options.address}` : ""}) and retry`,
+      `${who} has too little ETH to pay for gas: send it ETH (on the devnet: \`ocx faucet${options.address ? ` ${options.address}` : ""}\`) and retry`,
       { ...options, exitCode: EXIT.chain },
     );
     this.address = options.address;
