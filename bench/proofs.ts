@@ -19,7 +19,7 @@ import {
   verifyOpening,
 } from "@ocx/proofs";
 
-const SIZES = (process.env.BENCH_SIZES ?? "128,256,512,1024").split(",").map(Number);
+const SIZES = (process.env.BENCH_SIZES ?? "128,256,512,1024,1536").split(",").map(Number);
 const STEPS = Number(process.env.BENCH_STEPS ?? 4);
 const k = DEFAULT_OPENED_ROWS;
 const t = DEFAULT_REPETITIONS;
@@ -73,10 +73,16 @@ for (const n of SIZES) {
   const openMs = performance.now() - openStarted;
   const proveMs = committedMs + openMs;
   const proveCpuMs = cpuMs() - proveCpuStarted;
-  const verifyCpuStarted = cpuMs();
-  const verdict = verifyOpening({ challenge, commitment: session.commitment, checkSeed, opening });
-  const verifyCpuMs = cpuMs() - verifyCpuStarted;
-  if (!verdict.ok) throw new Error(`honest proof refused at n=${n}: ${verdict.message}`);
+  // A validator verifies many proofs: take the median of three runs (the first includes JIT tier-up).
+  const verifications = [0, 1, 2].map(() => {
+    const cpuStarted = cpuMs();
+    const verdict = verifyOpening({ challenge, commitment: session.commitment, checkSeed, opening });
+    if (!verdict.ok) throw new Error(`honest proof refused at n=${n}: ${verdict.message}`);
+    return { wallMs: verdict.verifyMs, cpuMs: cpuMs() - cpuStarted };
+  });
+  const middle = (values: number[]) => values.sort((a, b) => a - b)[1] as number;
+  const verifyCpuMs = middle(verifications.map((v) => v.cpuMs));
+  const verdict = { verifyMs: middle(verifications.map((v) => v.wallMs)) };
   const { deriveMs, productMs, commitMs } = session.timings;
   const macs = STEPS * n ** 3;
   const row = {
@@ -118,7 +124,8 @@ const models = Object.fromEntries(
           expectedSeconds: round(size.expectedSeconds),
           deadlineSeconds: size.deadlineSeconds,
           workingSetGiB: round(size.workingSetBytes / 2 ** 30, 2),
-          commitSecondsAt1GBps: round(commitSeconds),
+          commitSecondsAssumed: round(commitSeconds, 2),
+          commitSecondsOneCoreAt1GBps: round((size.n * size.n) / 1e9, 1),
           commitOverWork: round(commitSeconds / size.expectedSeconds, 3),
         },
       ];

@@ -15,7 +15,7 @@ Backends:
          at a small n before trusting its figures.
 
 Usage:
-  prove.py --challenge challenge.json [--check-seed 0x..] [--k 64] [--t 1]
+  prove.py --challenge challenge.json [--check-seed 0x..] [--k 64] [--t 2]
            [--backend numpy|torch] [--out result.json]
 The challenge JSON is the TypeScript `Challenge` (deriveChallenge's output); its id is recomputed
 here and must match.
@@ -287,7 +287,7 @@ def merkle_proof(levels, index):
     return proof
 
 
-def prove(ch, backend, check_seed=None, k=64, t=1, threads=8):
+def prove(ch, backend, check_seed=None, k=64, t=2, threads=8):
     cid = sha256(encode_challenge(ch))
     if to_hex(cid) != ch["id"].lower():
         raise ValueError(f"challenge id {ch['id']} does not match its fields (they hash to {to_hex(cid)})")
@@ -343,7 +343,7 @@ def main(argv):
     parser.add_argument("--challenge", required=True, help="challenge JSON (TypeScript deriveChallenge output)")
     parser.add_argument("--check-seed", help="bytes32 hash of the block after the commitment; also writes the opening")
     parser.add_argument("--k", type=int, default=64, help="rows to open (default 64)")
-    parser.add_argument("--t", type=int, default=1, help="Freivalds vectors (default 1)")
+    parser.add_argument("--t", type=int, default=2, help="Freivalds vectors (default 2)")
     parser.add_argument("--backend", choices=["numpy", "torch"], default=None)
     parser.add_argument("--threads", type=int, default=8, help="threads hashing rows")
     parser.add_argument("--out", help="write the JSON here instead of stdout")

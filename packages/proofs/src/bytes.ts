@@ -49,10 +49,14 @@ export function toHex(bytes: Uint8Array): Hex {
  * fromHex("0x01ff", 2, "row"); // Uint8Array [1, 255]
  */
 export function fromHex(hex: string, expectedBytes: number | undefined, what: string): Uint8Array {
-  if (typeof hex !== "string" || !/^0x([0-9a-fA-F]{2})*$/.test(hex)) {
+  // Buffer stops at the first non-hex pair, so a short result means the text was not all hex.
+  const bytes =
+    typeof hex === "string" && hex.startsWith("0x") && hex.length % 2 === 0
+      ? new Uint8Array(Buffer.from(hex.slice(2), "hex"))
+      : undefined;
+  if (bytes === undefined || bytes.length * 2 !== hex.length - 2) {
     throw new RangeError(`${what} is not 0x-prefixed hex with whole bytes: ${String(hex).slice(0, 80)}`);
   }
-  const bytes = new Uint8Array(Buffer.from(hex.slice(2), "hex"));
   if (expectedBytes !== undefined && bytes.length !== expectedBytes) {
     throw new RangeError(`${what} has ${bytes.length} bytes, expected ${expectedBytes}`);
   }

@@ -108,8 +108,16 @@ function applyMatrix(key: MatrixKey, n: number, vectors: Float64Array[], transpo
   const row = new Uint8Array(n);
   const outs: Float64Array[] = [];
   for (let t = 0; t < vectors.length; t++) outs.push(new Float64Array(n));
+  const [v0, v1] = vectors as [Float64Array, Float64Array | undefined];
+  const [o0, o1] = outs as [Float64Array, Float64Array | undefined];
   for (let j = 0; j < n; j++) {
     fillMatrixRow(key, j, row);
+    // The usual t = 2 in one pass over the row; other t one vector at a time.
+    if (vectors.length === 2 && v1 !== undefined && o1 !== undefined) {
+      if (transpose) addScaledRowPair(row, v0[j] as number, v1[j] as number, o0, o1, n);
+      else dotPair(row, v0, v1, n, o0, o1, j);
+      continue;
+    }
     for (let t = 0; t < vectors.length; t++) {
       if (transpose) addScaledRow(row, (vectors[t] as Float64Array)[j] as number, outs[t] as Float64Array, n);
       else (outs[t] as Float64Array)[j] = dot(row, vectors[t] as Float64Array, n);
@@ -124,6 +132,41 @@ function dot(row: Uint8Array, v: Float64Array, n: number): number {
   let sum = 0;
   for (let c = 0; c < n; c++) sum += (row[c] as number) * (v[c] as number);
   return sum;
+}
+
+function dotPair(
+  row: Uint8Array,
+  v0: Float64Array,
+  v1: Float64Array,
+  n: number,
+  o0: Float64Array,
+  o1: Float64Array,
+  j: number,
+): void {
+  let s0 = 0;
+  let s1 = 0;
+  for (let c = 0; c < n; c++) {
+    const m = row[c] as number;
+    s0 += m * (v0[c] as number);
+    s1 += m * (v1[c] as number);
+  }
+  o0[j] = s0;
+  o1[j] = s1;
+}
+
+function addScaledRowPair(
+  row: Uint8Array,
+  a0: number,
+  a1: number,
+  o0: Float64Array,
+  o1: Float64Array,
+  n: number,
+): void {
+  for (let c = 0; c < n; c++) {
+    const m = row[c] as number;
+    o0[c] = (o0[c] as number) + m * a0;
+    o1[c] = (o1[c] as number) + m * a1;
+  }
 }
 
 function addScaledRow(row: Uint8Array, scale: number, out: Float64Array, n: number): void {

@@ -15,7 +15,7 @@ import { commitResult, type Prover } from "./prover.js";
  * only the opened rows can betray it.
  *
  * @example
- * const session = skippingProver(0.5)(challenge); // caught with probability ≥ 1 − (1 − 0.5·(1 − 127^−t))^k
+ * const session = skippingProver(0.5)(challenge); // passes with probability ≤ passProbabilityBound({ f: 0.5, k, t })
  */
 export function skippingProver(f: number): Prover {
   if (!(f > 0 && f <= 1)) throw new RangeError(`skippingProver: fraction ${f} must be in (0, 1]`);

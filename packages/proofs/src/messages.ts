@@ -180,7 +180,7 @@ export function commitmentHash(commitment: Commitment): Hex {
 /** Default number of rows opened per audit (see docs/proofs.md for the soundness it buys). */
 export const DEFAULT_OPENED_ROWS = 64;
 /** Default number of Freivalds vectors per audit. */
-export const DEFAULT_REPETITIONS = 1;
+export const DEFAULT_REPETITIONS = 2;
 
 /** Parameters of {@link deriveAudit}. */
 export type DeriveAuditParameters = {
@@ -190,7 +190,7 @@ export type DeriveAuditParameters = {
   checkSeed: Hex;
   /** Rows to open (default 64, at most n). */
   k?: number;
-  /** Freivalds vectors (default 1). */
+  /** Freivalds vectors (default 2). */
   t?: number;
 };
 

@@ -15,15 +15,19 @@ describe("soundness formulas", () => {
     }
   });
 
-  it("an all-wrong commitment passes only if every opened row is orthogonal to r: 127^(−t·k)", () => {
-    expect(exactPassProbability({ n: 50, wrongRows: 50, k: 3, t: 1 })).toBeCloseTo(127 ** -3, 12);
-    expect(passProbabilityBound({ f: 1, k: 3, t: 2 })).toBeCloseTo(127 ** -6, 20);
+  it("an all-wrong commitment is bounded by the floor p^−t: wrong rows may share one error that r misses", () => {
+    expect(exactPassProbability({ n: 50, wrongRows: 50, k: 3, t: 1 })).toBeCloseTo(1 / 127, 12);
+    expect(passProbabilityBound({ f: 1, k: 3, t: 2 })).toBeCloseTo(127 ** -2, 15);
+  });
+
+  it("refuses a target below the floor p^−t", () => {
+    expect(() => rowsForSoundness({ f: 0.5, t: 1, target: 1e-3 })).toThrow(/floor p\^-t/);
   });
 
   it("an honest commitment always passes; k rows for a target match the bound", () => {
     expect(exactPassProbability({ n: 64, wrongRows: 0, k: 8, t: 1 })).toBeCloseTo(1, 12);
-    const k = rowsForSoundness({ f: 0.1, t: 1, target: 1e-3 });
-    expect(passProbabilityBound({ f: 0.1, k, t: 1 })).toBeLessThanOrEqual(1e-3);
-    expect(passProbabilityBound({ f: 0.1, k: k - 1, t: 1 })).toBeGreaterThan(1e-3);
+    const k = rowsForSoundness({ f: 0.1, t: 2, target: 1e-3 });
+    expect(passProbabilityBound({ f: 0.1, k, t: 2 })).toBeLessThanOrEqual(1e-3);
+    expect(passProbabilityBound({ f: 0.1, k: k - 1, t: 2 })).toBeGreaterThan(1e-3);
   });
 });

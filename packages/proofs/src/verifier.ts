@@ -57,7 +57,7 @@ export type VerifyOpeningParameters = {
   opening: Opening;
   /** Rows opened (default 64). */
   k?: number;
-  /** Freivalds vectors (default 1). */
+  /** Freivalds vectors (default 2). */
   t?: number;
 };
 
