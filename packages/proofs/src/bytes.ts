@@ -63,7 +63,12 @@ export function fromHex(hex: string, expectedBytes: number | undefined, what: st
   return bytes;
 }
 
-/** Concatenation of byte arrays. */
+/**
+ * Concatenation of byte arrays.
+ *
+ * @example
+ * concatBytes(Uint8Array.of(1), Uint8Array.of(2, 3)); // Uint8Array [1, 2, 3]
+ */
 export function concatBytes(...parts: Uint8Array[]): Uint8Array {
   let length = 0;
   for (const part of parts) length += part.length;
@@ -76,7 +81,12 @@ export function concatBytes(...parts: Uint8Array[]): Uint8Array {
   return out;
 }
 
-/** True when both arrays hold the same bytes. */
+/**
+ * True when both arrays hold the same bytes.
+ *
+ * @example
+ * bytesEqual(Uint8Array.of(1, 2), Uint8Array.of(1, 2)); // true
+ */
 export function bytesEqual(a: Uint8Array, b: Uint8Array): boolean {
   if (a.length !== b.length) return false;
   for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;

@@ -17,7 +17,12 @@ export function rowLeaf(row: Uint8Array): Uint8Array {
   return sha256(LEAF, row);
 }
 
-/** Hash of an inner node. */
+/**
+ * Hash of an inner node.
+ *
+ * @example
+ * merkleNode(rowLeaf(row0), rowLeaf(row1)); // the root of a two-row matrix
+ */
 export function merkleNode(left: Uint8Array, right: Uint8Array): Uint8Array {
   return sha256(NODE, left, right);
 }
@@ -49,12 +54,22 @@ export function buildRowTree(matrix: Uint8Array, rows: number, cols: number): Me
   return { levels, leafCount: rows };
 }
 
-/** Root of a tree. */
+/**
+ * Root of a tree.
+ *
+ * @example
+ * toHex(merkleRoot(buildRowTree(y, n, n))); // the commitment's root
+ */
 export function merkleRoot(tree: MerkleTree): Uint8Array {
   return tree.levels[tree.levels.length - 1]?.[0] as Uint8Array;
 }
 
-/** Number of sibling hashes in a proof for a tree of `leafCount` leaves: ⌈log2 leafCount⌉. */
+/**
+ * Number of sibling hashes in a proof for a tree of `leafCount` leaves: ⌈log2 leafCount⌉.
+ *
+ * @example
+ * merkleDepth(1000); // 10
+ */
 export function merkleDepth(leafCount: number): number {
   let depth = 0;
   while (2 ** depth < leafCount) depth++;

@@ -172,7 +172,12 @@ export function encodeCommitment(commitment: Commitment): Uint8Array {
   );
 }
 
-/** SHA-256 of {@link encodeCommitment}. */
+/**
+ * SHA-256 of {@link encodeCommitment}: what the provider signs and a contract records.
+ *
+ * @example
+ * commitmentHash({ challengeId: challenge.id, root }); // "0x…"
+ */
 export function commitmentHash(commitment: Commitment): Hex {
   return toHex(sha256(encodeCommitment(commitment)));
 }
@@ -249,12 +254,22 @@ export function encodeOpening(opening: Opening): Uint8Array {
   return concatBytes(...parts);
 }
 
-/** SHA-256 of {@link encodeOpening}. */
+/**
+ * SHA-256 of {@link encodeOpening}: what the provider signs.
+ *
+ * @example
+ * openingHash(session.open(audit)); // "0x…"
+ */
 export function openingHash(opening: Opening): Hex {
   return toHex(sha256(encodeOpening(opening)));
 }
 
-/** True when two hex strings encode the same bytes (case-insensitive). */
+/**
+ * True when two hex strings encode the same bytes (case-insensitive).
+ *
+ * @example
+ * sameHex("0xAB", "0xab"); // true
+ */
 export function sameHex(a: Hex, b: Hex): boolean {
   return bytesEqual(fromHex(a, undefined, "hex"), fromHex(b, undefined, "hex"));
 }

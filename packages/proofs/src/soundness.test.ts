@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { exactPassProbability, passProbabilityBound, rowsForSoundness } from "./soundness.js";
+import { passProbabilityBound, passProbabilityBoundDistinctRows, rowsForSoundness } from "./soundness.js";
 
 describe("soundness formulas", () => {
   it("the with-replacement bound is above the exact hypergeometric pass probability", () => {
@@ -9,14 +9,14 @@ describe("soundness formulas", () => {
       [1024, 102, 64, 1],
       [100, 100, 10, 1],
     ] as const) {
-      expect(exactPassProbability({ n, wrongRows: wrong, k, t })).toBeLessThanOrEqual(
+      expect(passProbabilityBoundDistinctRows({ n, wrongRows: wrong, k, t })).toBeLessThanOrEqual(
         passProbabilityBound({ f: wrong / n, k, t }) + 1e-15,
       );
     }
   });
 
   it("an all-wrong commitment is bounded by the floor p^−t: wrong rows may share one error that r misses", () => {
-    expect(exactPassProbability({ n: 50, wrongRows: 50, k: 3, t: 1 })).toBeCloseTo(1 / 127, 12);
+    expect(passProbabilityBoundDistinctRows({ n: 50, wrongRows: 50, k: 3, t: 1 })).toBeCloseTo(1 / 127, 12);
     expect(passProbabilityBound({ f: 1, k: 3, t: 2 })).toBeCloseTo(127 ** -2, 15);
   });
 
@@ -25,7 +25,7 @@ describe("soundness formulas", () => {
   });
 
   it("an honest commitment always passes; k rows for a target match the bound", () => {
-    expect(exactPassProbability({ n: 64, wrongRows: 0, k: 8, t: 1 })).toBeCloseTo(1, 12);
+    expect(passProbabilityBoundDistinctRows({ n: 64, wrongRows: 0, k: 8, t: 1 })).toBeCloseTo(1, 12);
     const k = rowsForSoundness({ f: 0.1, t: 2, target: 1e-3 });
     expect(passProbabilityBound({ f: 0.1, k, t: 2 })).toBeLessThanOrEqual(1e-3);
     expect(passProbabilityBound({ f: 0.1, k: k - 1, t: 2 })).toBeGreaterThan(1e-3);

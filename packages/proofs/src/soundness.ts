@@ -35,9 +35,9 @@ export function passProbabilityBound({ f, k, t, p = MODULUS }: SoundnessParamete
  * P0 = C(n − wrongRows, k) / C(n, k) (hypergeometric). Attained when all wrong rows carry one error.
  *
  * @example
- * exactPassProbability({ n: 32, wrongRows: 16, k: 4, t: 1 }); // ≈ 0.058
+ * passProbabilityBoundDistinctRows({ n: 32, wrongRows: 16, k: 4, t: 1 }); // ≈ 0.058
  */
-export function exactPassProbability({
+export function passProbabilityBoundDistinctRows({
   n,
   wrongRows,
   k,

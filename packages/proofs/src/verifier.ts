@@ -36,7 +36,12 @@ export type Verdict =
   | { ok: true; verifyMs: number }
   | { ok: false; fault: ProofFault; message: string; row?: number; verifyMs: number };
 
-/** Error thrown by {@link assertValidOpening}: carries the fault and the offending row. */
+/**
+ * Error thrown by {@link assertValidOpening}: carries the fault and the offending row.
+ *
+ * @example
+ * try { assertValidOpening(parameters); } catch (e) { if (e instanceof ProofRejectedError) console.log(e.fault, e.row); }
+ */
 export class ProofRejectedError extends Error {
   override name = "ProofRejectedError";
   readonly fault: ProofFault;
