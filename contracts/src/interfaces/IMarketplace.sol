@@ -397,7 +397,8 @@ interface IMarketplace {
     /// @notice `complete` for each of `completions`, all or none; the caller's earnings are written once.
     function completeMany(Completion[] calldata completions) external;
 
-    /// @notice Settles the caller's `leaseIds` and sends the caller all of its earnings.
+    /// @notice Settles the caller's `leaseIds` and sends the caller all of its earnings. Moves its booked fees to
+    /// the pool, but for one unit that stays booked (so that its next settlement is cheaper; `sweepFees` takes it).
     function withdraw(uint256[] calldata leaseIds) external returns (uint256 amount);
 
     /// @notice Burns the fee pool (fees swept from providers' accounts), or sends it to the fee sink when one is set.

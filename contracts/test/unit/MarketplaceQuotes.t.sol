@@ -365,14 +365,16 @@ contract MarketplaceQuotesTest is Deployers {
         uint256 fee = market.feesOf(provider);
         assertEq(fee, PRICE * 100 * FEE_BPS / 10_000);
         vm.expectEmit(true, true, true, true, address(market));
-        emit IMarketplace.FeesSwept(provider, fee);
+        emit IMarketplace.FeesSwept(provider, fee - 1);
         vm.prank(provider);
         market.withdraw(new uint256[](0));
-        assertEq(market.feesOf(provider), 0);
-        assertEq(market.pendingFees(), fee);
+        assertEq(market.feesOf(provider), 1, "one unit stays booked: the slot stays nonzero");
+        assertEq(market.pendingFees(), fee - 1);
+        assertEq(market.earningsOf(provider), 0);
         uint256 supply = token.totalSupply();
-        assertEq(market.flushFees(), fee);
-        assertEq(token.totalSupply(), supply - fee, "burned");
+        assertEq(market.flushFees(), fee - 1);
+        assertEq(token.totalSupply(), supply - fee + 1, "burned");
+        assertEq(_sweepFees(), 1, "the last unit is swept too");
     }
 
     function test_sweepFees_anyoneMovesFeesToThePool() public {
@@ -458,6 +460,7 @@ contract MarketplaceQuotesTest is Deployers {
         vm.stopPrank();
         vm.prank(provider);
         market.withdraw(new uint256[](0));
+        _sweepFees();
         market.flushFees();
 
         assertEq(token.balanceOf(address(market)), 0, "the market holds nothing: everyone got out");

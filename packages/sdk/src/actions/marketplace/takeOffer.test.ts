@@ -163,9 +163,10 @@ describe("an offer taken, acknowledged and completed", () => {
     expect(await getTokenBalance(client, { deployment, account: provider.account.address })).toBe(
       FUNDED - stake + PAID - FEE,
     );
-    expect(await getPendingFees(client, { deployment })).toBe(FEE);
+    // Withdrawing moves the provider's booked fees to the pool but one unit, which keeps its account slot nonzero.
+    expect(await getPendingFees(client, { deployment })).toBe(FEE - 1n);
     const flushed = await flushFeesSync(net.wallet(3), { deployment });
-    expect(flushed.eventName === "FeesFlushed" && flushed.event.amount).toBe(FEE);
+    expect(flushed.eventName === "FeesFlushed" && flushed.event.amount).toBe(FEE - 1n);
     const again = await flushFeesSync(net.wallet(3), { deployment });
     expect(again.eventName).toBeUndefined();
     expect(again.receipt.status).toBe("success");
