@@ -185,7 +185,12 @@ class NumpyBackend:
 
 
 class TorchBackend:
-    """GPU prover. UNCHECKED: no GPU where this was written; see the module docstring."""
+    """GPU prover. UNCHECKED: no GPU where this was written; see the module docstring.
+
+    Matrices live on the GPU as symmetric int8 residues ([-63, 63], same class mod 127), so the
+    working set is exactly X_{i-1}, B_i and X_i (3 n^2 bytes, what models.ts sizes n for) plus one
+    int32 row chunk; they are turned back into canonical residues [0, 126] only for the commitment.
+    """
 
     name = "torch"
 
@@ -198,8 +203,13 @@ class TorchBackend:
         self.device = torch.device("cuda")
 
     def _chunk_rows(self, n, bytes_per_row):
+        # _int_mm needs more than 16 rows; keep each chunk's temporaries to 5 % of free memory.
         free, _ = self.torch.cuda.mem_get_info()
-        return max(16, min(n, int(0.05 * free) // max(1, bytes_per_row)))
+        return max(32, min(n, int(0.05 * free) // max(1, bytes_per_row)))
+
+    def _symmetric(self, canonical):
+        s = canonical.to(self.torch.int16)
+        return (s - 127 * (s > 63).to(self.torch.int16)).to(self.torch.int8)
 
     def matrix_rows(self, key, row0, row1, n):
         torch = self.torch
@@ -209,34 +219,28 @@ class TorchBackend:
         words = mul32(torch.arange(n // 4, dtype=torch.int64, device=self.device), WEYL)
         x = fmix32(((h[:, None] + words[None, :]) & MASK32) ^ k1)
         parts = [fold((x >> shift) & 0x7F) for shift in (0, 8, 16, 24)]
-        return torch.stack(parts, dim=-1).reshape(row1 - row0, n).to(torch.uint8)
+        return torch.stack(parts, dim=-1).reshape(row1 - row0, n)
 
     def matrix(self, key, n):
         torch = self.torch
-        out = torch.empty((n, n), dtype=torch.uint8, device=self.device)
-        chunk = self._chunk_rows(n, n * 8 * 12)
+        out = torch.empty((n, n), dtype=torch.int8, device=self.device)
+        chunk = self._chunk_rows(n, n * 8 * 4)
         for row0 in range(0, n, chunk):
             row1 = min(n, row0 + chunk)
-            out[row0:row1] = self.matrix_rows(key, row0, row1, n)
+            out[row0:row1] = self._symmetric(self.matrix_rows(key, row0, row1, n))
         return out
-
-    def _symmetric(self, m):
-        # Residues 64..126 become -63..-1: same class mod 127, and |value| <= 63.
-        s = m.to(self.torch.int16)
-        return (s - 127 * (s > 63).to(self.torch.int16)).to(self.torch.int8)
 
     def step(self, x, b):
         torch = self.torch
         n = x.shape[0]
-        bs = self._symmetric(b)
-        out = torch.empty((n, n), dtype=torch.uint8, device=self.device)
-        chunk = self._chunk_rows(n, n * 4 * 2)
+        out = torch.empty((n, n), dtype=torch.int8, device=self.device)
+        chunk = self._chunk_rows(n, n * 4 * 3)
         for row0 in range(0, n, chunk):
             row1 = min(n, row0 + chunk)
-            z = torch._int_mm(self._symmetric(x[row0:row1]), bs)
+            z = torch._int_mm(x[row0:row1], b)
             # Product row i becomes result column i.
-            out[:, row0:row1] = torch.remainder(z, MODULUS).to(torch.uint8).t()
-        del bs
+            out[:, row0:row1] = self._symmetric(torch.remainder(z, MODULUS)).t()
+            del z
         return out
 
     def times_vectors(self, y, vectors):
@@ -247,12 +251,19 @@ class TorchBackend:
         cols = []
         for row0 in range(0, n, chunk):
             row1 = min(n, row0 + chunk)
+            # Symmetric residues give the same sums mod 127; remainder() is non-negative.
             cols.append(torch.remainder(y[row0:row1].to(torch.float64) @ r, MODULUS))
-        out = torch.cat(cols).to(torch.uint8).t().cpu().tolist()
-        return out
+        return torch.cat(cols).to(torch.uint8).t().cpu().tolist()
 
     def to_host(self, y):
-        return y.cpu().numpy()
+        torch = self.torch
+        n = y.shape[0]
+        host = torch.empty((n, n), dtype=torch.uint8)
+        chunk = self._chunk_rows(n, n * 2)
+        for row0 in range(0, n, chunk):
+            row1 = min(n, row0 + chunk)
+            host[row0:row1] = torch.remainder(y[row0:row1].to(torch.int16), MODULUS).to(torch.uint8).cpu()
+        return host.numpy()
 
     def sync(self):
         self.torch.cuda.synchronize()

@@ -1,6 +1,7 @@
 // The PyTorch prover (python/prove.py) must compute the same bytes as this package. Its constants
 // are compared always; where python3 with NumPy is installed its CPU backend is run end to end.
-// Its torch backend (GPU) is not run here: no GPU and no PyPI on development machines.
+// Its torch backend runs here only on a NumPy stand-in for torch (python/check_torch_path.py):
+// no GPU and no PyPI on development machines, so torch itself and CUDA are unchecked.
 import { execFileSync, spawnSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -84,6 +85,16 @@ describe("python/prove.py", () => {
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
+  });
+
+  it.skipIf(!hasNumpy).each([
+    [64, 3],
+    [96, 2],
+  ])("torch backend, run on a NumPy stand-in for torch, gives the NumPy bytes at n=%i, L=%i", (n, steps) => {
+    // Checks the GPU path's own logic (symmetric int8, row chunks, transposed writes); not torch or CUDA.
+    const checker = fileURLToPath(new URL("../python/check_torch_path.py", import.meta.url));
+    const out = execFileSync("python3", [checker, "--n", String(n), "--steps", String(steps)], { encoding: "utf8" });
+    expect(JSON.parse(out)).toMatchObject({ n, steps, match: true });
   });
 
   it.skipIf(!hasNumpy)("refuses a challenge whose id does not match its fields", () => {
