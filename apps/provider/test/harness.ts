@@ -6,15 +6,23 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { createLogger, freePort, type Localnet, type Logger, startLocalnet } from "@ocx/node-kit";
 import {
+  approveSync,
+  cancelLeaseSync,
   canonicalManifest,
+  closeLeaseSync,
   createProviderClient,
+  getLease,
+  getRegistryParameters,
+  getTokenBalance,
   type Manifest,
   manifestHash,
   marketplaceAbi,
-  ocxTokenAbi,
   parseManifest,
-  providerRegistryAbi,
+  registerProviderSync,
   resolveInputs,
+  settleLeaseSync,
+  stakeSync,
+  takeOfferSync,
   toLabel,
   writeDeployment,
 } from "@ocx/sdk";
@@ -142,18 +150,13 @@ export function buyer(market: Market, index = BUYER) {
   const { net } = market;
   const wallet = net.wallet(index);
   const account = privateKeyToAccount(net.key(index));
-  const marketplace = { address: net.deployment.marketplace, abi: marketplaceAbi } as const;
+  const { deployment } = net;
   const client = createProviderClient({
     url: market.node.url,
     account,
-    chainId: net.deployment.chainId,
-    marketplace: net.deployment.marketplace,
+    chainId: deployment.chainId,
+    marketplace: deployment.marketplace,
   });
-  const send = async (hash: `0x${string}`) => {
-    const receipt = await net.publicClient.waitForTransactionReceipt({ hash });
-    if (receipt.status !== "success") throw new Error(`transaction ${hash} reverted`);
-    return receipt;
-  };
   return {
     account,
     wallet,
@@ -167,38 +170,24 @@ export function buyer(market: Market, index = BUYER) {
       const manifest = await resolveInputs(parseManifest(yaml), base);
       return { manifest, json: canonicalManifest(manifest), hash: manifestHash(manifest) };
     },
-    balance: () =>
-      net.publicClient.readContract({
-        address: net.deployment.token,
-        abi: ocxTokenAbi,
-        functionName: "balanceOf",
-        args: [account.address],
-      }),
+    balance: () => getTokenBalance(net.publicClient, { deployment, account: account.address }),
     async approve() {
-      await send(
-        await wallet.writeContract({
-          address: net.deployment.token,
-          abi: ocxTokenAbi,
-          functionName: "approve",
-          args: [net.deployment.marketplace, maxUint256],
-        }),
-      );
+      await approveSync(wallet, { deployment, spender: deployment.marketplace, value: maxUint256 });
     },
     /** Takes offer `offerId` with `deposit`, returning the lease id. */
     async take(offerId: bigint, hash: `0x${string}`, deposit: bigint, maxPrice = 10n ** 30n) {
-      const receipt = await send(
-        await wallet.writeContract({
-          ...marketplace,
-          functionName: "takeOffer",
-          args: [offerId, maxPrice as never, hash, deposit as never],
-        }),
-      );
-      const [created] = parseEventLogs({ abi: marketplaceAbi, logs: receipt.logs, eventName: "LeaseCreated" });
-      if (!created) throw new Error("no LeaseCreated event");
-      return created.args.leaseId;
+      const { event } = await takeOfferSync(wallet, {
+        deployment,
+        offerId,
+        maxPricePerSecond: maxPrice,
+        manifestHash: hash,
+        deposit,
+      });
+      return event.leaseId;
     },
     async write(functionName: "close" | "cancel" | "settle", leaseId: bigint) {
-      return send(await wallet.writeContract({ ...marketplace, functionName, args: [leaseId] }));
+      const action = { close: closeLeaseSync, cancel: cancelLeaseSync, settle: settleLeaseSync }[functionName];
+      return (await action(wallet, { deployment, leaseId })).receipt;
     },
     /** Polls the provider until the lease reaches one of `phases`. */
     async waitFor(leaseId: bigint, phases: string[], timeoutMs = 30_000) {
@@ -284,41 +273,28 @@ export async function leaseEvents(market: Pick<Market, "net">, leaseId: bigint) 
 
 /** The lease as the contract holds it now. */
 export function chainLease(market: Pick<Market, "net">, leaseId: bigint) {
-  const { publicClient, deployment } = market.net;
-  return publicClient.readContract({
-    address: deployment.marketplace,
-    abi: marketplaceAbi,
-    functionName: "getLease",
-    args: [leaseId],
-  });
+  return getLease(market.net.publicClient, { deployment: market.net.deployment, leaseId });
 }
 
 /** Registers anvil account `index` as a second provider and stakes enough for `units` GPU units. */
 export async function registerProvider(net: Localnet, index: number, units = 1n) {
   const wallet = net.wallet(index);
+  const { deployment } = net;
+  const address = wallet.account.address;
+  await registerProviderSync(wallet, {
+    deployment,
+    endpoint: "http://127.0.0.1:1",
+    region: toLabel("test"),
+    metadataHash: keccak256(toHex("competitor")),
+    apiSigner: address,
+  });
+  const params = await getRegistryParameters(net.publicClient, { deployment });
+  await approveSync(wallet, { deployment, spender: deployment.registry, value: maxUint256 });
+  await stakeSync(wallet, { deployment, amount: params.minStakePerGpu * units });
   const send = async (hash: `0x${string}`) => {
     const receipt = await net.publicClient.waitForTransactionReceipt({ hash });
     if (receipt.status !== "success") throw new Error(`transaction ${hash} reverted`);
   };
-  const registry = { address: net.deployment.registry, abi: providerRegistryAbi } as const;
-  const address = wallet.account.address;
-  await send(
-    await wallet.writeContract({
-      ...registry,
-      functionName: "register",
-      args: ["http://127.0.0.1:1", toLabel("test"), keccak256(toHex("competitor")), address],
-    }),
-  );
-  const params = await net.publicClient.readContract({ ...registry, functionName: "parameters" });
-  await send(
-    await wallet.writeContract({
-      address: net.deployment.token,
-      abi: ocxTokenAbi,
-      functionName: "approve",
-      args: [net.deployment.registry, maxUint256],
-    }),
-  );
-  await send(await wallet.writeContract({ ...registry, functionName: "stake", args: [params.minStakePerGpu * units] }));
   return { wallet, address, send };
 }
 
