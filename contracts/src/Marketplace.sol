@@ -582,9 +582,10 @@ contract Marketplace is IMarketplace, EIP712, ReentrancyGuardTransient {
     /// @inheritdoc IMarketplace
     function parameters() external view returns (Parameters memory) {
         Config memory c = _config;
-        return Parameters({
-            feeBps: c.feeBps, ackWindow: c.ackWindow, maxBiddingWindow: c.maxBiddingWindow, feeSink: _feeSink
-        });
+        return
+            Parameters({
+                feeBps: c.feeBps, ackWindow: c.ackWindow, maxBiddingWindow: c.maxBiddingWindow, feeSink: _feeSink
+            });
     }
 
     // ---------------------------------------------------------------- internal: leases
@@ -635,8 +636,8 @@ contract Marketplace is IMarketplace, EIP712, ReentrancyGuardTransient {
         LeaseState state = acknowledged ? LeaseState.Active : LeaseState.Pending;
         uint40 time = acknowledged ? uint40(block.timestamp) : ackDeadline;
         uint48 source = fromRequest ? uint48(id) | FROM_REQUEST : uint48(id);
-        return uint256(uint160(buyer)) | (uint256(uint8(state)) << 160) | (uint256(time) << 168)
-            | (uint256(source) << 208);
+        return
+            uint256(uint160(buyer)) | (uint256(uint8(state)) << 160) | (uint256(time) << 168) | (uint256(source) << 208);
     }
 
     /// @dev The lease's provider: its offer's, or the winner of its auction.
@@ -803,7 +804,9 @@ contract Marketplace is IMarketplace, EIP712, ReentrancyGuardTransient {
 
     function _quoteDigest(Quote calldata q) private view returns (bytes32) {
         return _hashTypedDataV4(
-            keccak256(abi.encode(QUOTE_TYPEHASH, q.offerId, q.buyer, q.pricePerSecond, q.manifestHash, q.nonce, q.expiry))
+            keccak256(
+                abi.encode(QUOTE_TYPEHASH, q.offerId, q.buyer, q.pricePerSecond, q.manifestHash, q.nonce, q.expiry)
+            )
         );
     }
 

@@ -114,11 +114,7 @@ contract MarketplaceMoneyFuzzTest is Deployers {
         assertEq(_allFees(), m.fees, "fees match the model");
         assertEq(market.earningsOf(provider), m.paid - m.fees, "provider credited the exact rest");
         assertLe(m.paid, m.deposited, "never pays beyond deposit + top-ups");
-        assertEq(
-            token.balanceOf(address(market)),
-            market.earningsOf(provider) + _allFees(),
-            "market holds the rest"
-        );
+        assertEq(token.balanceOf(address(market)), market.earningsOf(provider) + _allFees(), "market holds the rest");
         IMarketplace.Lease memory l = market.getLease(m.leaseId);
         assertTrue(l.state == IMarketplace.LeaseState.Closed, "closed");
         assertEq(l.escrow, 0, "escrow emptied");

@@ -2,8 +2,9 @@
 pragma solidity ^0.8.28;
 
 import {IAccessControl} from "@openzeppelin/contracts/access/IAccessControl.sol";
-import {IAccessControlDefaultAdminRules} from
-    "@openzeppelin/contracts/access/extensions/IAccessControlDefaultAdminRules.sol";
+import {
+    IAccessControlDefaultAdminRules
+} from "@openzeppelin/contracts/access/extensions/IAccessControlDefaultAdminRules.sol";
 import {IMarketplace} from "../../src/interfaces/IMarketplace.sol";
 import {IProviderRegistry} from "../../src/interfaces/IProviderRegistry.sol";
 import {Deployers} from "../utils/Deployers.sol";

@@ -453,7 +453,9 @@ contract MarketHandler {
         uint256 k;
         for (uint256 i; i < n; ++i) {
             IMarketplace.Lease memory l = market.getLease(leaseIds[i]);
-            if (l.provider != who || l.state != IMarketplace.LeaseState.Pending || currentTime > l.ackDeadline) continue;
+            if (l.provider != who || l.state != IMarketplace.LeaseState.Pending || currentTime > l.ackDeadline) {
+                continue;
+            }
             ids[k++] = leaseIds[i];
         }
         if (k == 0) return;
