@@ -20,11 +20,13 @@ import { flushFeesSync } from "./flushFees.js";
 import { getAccrued } from "./getAccrued.js";
 import { getCounts } from "./getCounts.js";
 import { getEarnings } from "./getEarnings.js";
+import { getFees } from "./getFees.js";
 import { getLease } from "./getLease.js";
 import { getMarketplaceParameters } from "./getMarketplaceParameters.js";
 import { getOffer } from "./getOffer.js";
 import { getPendingFees } from "./getPendingFees.js";
 import { postOfferSync } from "./postOffer.js";
+import { sweepFees } from "./sweepFees.js";
 import { takeOffer, takeOfferSync } from "./takeOffer.js";
 import { withdrawEarningsSync } from "./withdrawEarnings.js";
 
@@ -170,6 +172,13 @@ describe("an offer taken, acknowledged and completed", () => {
     const again = await flushFeesSync(net.wallet(3), { deployment });
     expect(again.eventName).toBeUndefined();
     expect(again.receipt.status).toBe("success");
+    // Anyone sweeps the unit left booked; then the pool holds it.
+    expect(await getFees(client, { deployment, provider: provider.account.address })).toBe(1n);
+    await client.waitForTransactionReceipt({
+      hash: await sweepFees(net.wallet(3), { deployment, providers: [provider.account.address] }),
+    });
+    expect(await getFees(client, { deployment, provider: provider.account.address })).toBe(0n);
+    expect(await getPendingFees(client, { deployment })).toBe(1n);
   });
 
   it("turns a revert into OcxContractError and sends nothing", async () => {
