@@ -183,6 +183,24 @@ class NumpyBackend:
     def sync(self):
         pass
 
+    def f64(self, values):
+        return self.np.array(values, dtype=self.np.float64)
+
+    def as_f64(self, a):
+        return a.astype(self.np.float64)
+
+    def zeros_f64(self, shape):
+        return self.np.zeros(shape, dtype=self.np.float64)
+
+    def remainder(self, a, m):
+        return self.np.remainder(a, m)
+
+    def tolist(self, a):
+        return a.tolist()
+
+    def verify_chunk_rows(self, n):
+        return max(1, (1 << 24) // max(1, n))
+
 
 class TorchBackend:
     """GPU prover. UNCHECKED: no GPU where this was written; see the module docstring.
@@ -268,6 +286,24 @@ class TorchBackend:
     def sync(self):
         self.torch.cuda.synchronize()
 
+    def f64(self, values):
+        return self.torch.tensor(values, dtype=self.torch.float64, device=self.device)
+
+    def as_f64(self, a):
+        return a.to(self.torch.float64)
+
+    def zeros_f64(self, shape):
+        return self.torch.zeros(shape, dtype=self.torch.float64, device=self.device)
+
+    def remainder(self, a, m):
+        return self.torch.remainder(a, m)
+
+    def tolist(self, a):
+        return a.cpu().tolist()
+
+    def verify_chunk_rows(self, n):
+        return self._chunk_rows(n, n * 8 * 6)
+
 
 # ---------------------------------------------------------------------------------------------
 # Commitment: Merkle tree over rows, leaf = sha256(0x00 || row), node = sha256(0x01 || l || r).
@@ -349,6 +385,87 @@ def prove(ch, backend, check_seed=None, k=64, t=2, threads=8):
     return result
 
 
+# ---------------------------------------------------------------------------------------------
+# Verification (packages/proofs/src/verifier.ts): Y @ r through the chain from the keys alone,
+# O((L+1) n^2), matrices regenerated in row chunks and never held whole. For GPU-sized challenges a
+# validator runs this with the torch backend; the TypeScript verifier is for CPU sizes.
+
+
+def apply_matrix(backend, key, n, v, transpose):
+    out = backend.zeros_f64((n, v.shape[1]))
+    chunk = backend.verify_chunk_rows(n)
+    for row0 in range(0, n, chunk):
+        row1 = min(n, row0 + chunk)
+        m = backend.as_f64(backend.matrix_rows(key, row0, row1, n))
+        if transpose:
+            out += m.t() @ v[row0:row1] if hasattr(m, "t") else m.T @ v[row0:row1]
+        else:
+            out[row0:row1] = m @ v
+    # Sums stay below 126*126*n < 2^53: exact in float64.
+    return backend.remainder(out, MODULUS)
+
+
+def chain_times_vectors(backend, challenge_id, steps, n, vectors):
+    v = backend.f64(vectors)
+    v = v.t() if hasattr(v, "t") else v.T
+    after, transposed = [], False
+    for i in range(steps, 0, -1):
+        key = matrix_key(challenge_id, i)
+        if transposed:
+            v, transposed = apply_matrix(backend, key, n, v, False), False
+        else:
+            after.append(key)
+            transposed = True
+    v = apply_matrix(backend, matrix_key(challenge_id, 0), n, v, transposed)
+    for key in reversed(after):
+        v = apply_matrix(backend, key, n, v, True)
+    columns = backend.tolist(v)
+    return [[int(row[t]) for row in columns] for t in range(len(vectors))]
+
+
+def verify(ch, commitment, opening, check_seed, k=64, t=2, backend=None):
+    """Returns {"ok": True} or {"ok": False, "fault": ..., "message": ...}, like verifyOpening."""
+
+    def refuse(fault, message):
+        return {"ok": False, "fault": fault, "message": message}
+
+    cid = sha256(encode_challenge(ch))
+    if to_hex(cid) != ch["id"].lower() or commitment["challengeId"].lower() != to_hex(cid):
+        return refuse("challenge-mismatch", f"commitment or challenge id does not match {to_hex(cid)}")
+    n = ch["n"]
+    k = min(k, n)
+    root = from_hex(commitment["root"], 32, "root")
+    aid = audit_id(from_hex(check_seed, 32, "check seed"), cid, root, k, t)
+    if opening["challengeId"].lower() != to_hex(cid) or opening["auditId"].lower() != to_hex(aid):
+        return refuse("replayed-opening", f"opening answers audit {opening['auditId']}, expected {to_hex(aid)}")
+    rows = audit_rows(aid, k, n)
+    vectors = [audit_vector(aid, v, n) for v in range(t)]
+    if len(opening["products"]) != t or len(opening["rows"]) != k:
+        return refuse("malformed", f"opening has {len(opening['products'])} products and {len(opening['rows'])} rows")
+    products = [list(from_hex(p, n, "product")) for p in opening["products"]]
+    truth = chain_times_vectors(backend, cid, ch["steps"], n, vectors)
+    for v in range(t):
+        if products[v] != truth[v]:
+            j = next(i for i in range(n) if products[v][i] != truth[v][i])
+            return refuse("wrong-product", f"product {v} is {products[v][j]} at row {j}, the chain gives {truth[v][j]}")
+    for i, opened in enumerate(opening["rows"]):
+        if opened["index"] != rows[i]:
+            return refuse("malformed", f"opened row #{i} is row {opened['index']}, the audit asks for {rows[i]}")
+        values = from_hex(opened["values"], n, "row")
+        node, position = sha256(b"\x00", values), opened["index"]
+        for sibling in opened["proof"]:
+            sib = from_hex(sibling, 32, "proof")
+            node = sha256(b"\x01", sib, node) if position & 1 else sha256(b"\x01", node, sib)
+            position >>= 1
+        if node != root:
+            return refuse("bad-merkle-proof", f"row {opened['index']} does not hash up to the committed root")
+        for v in range(t):
+            got = sum(a * b for a, b in zip(values, vectors[v])) % MODULUS
+            if got != products[v][opened["index"]]:
+                return refuse("row-inconsistent", f"row {opened['index']} . r_{v} is {got}, the product claims {products[v][opened['index']]}")
+    return {"ok": True}
+
+
 def main(argv):
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--challenge", required=True, help="challenge JSON (TypeScript deriveChallenge output)")
@@ -358,6 +475,7 @@ def main(argv):
     parser.add_argument("--backend", choices=["numpy", "torch"], default=None)
     parser.add_argument("--threads", type=int, default=8, help="threads hashing rows")
     parser.add_argument("--out", help="write the JSON here instead of stdout")
+    parser.add_argument("--verify", help="instead of proving, verify this JSON {commitment, opening} (needs --check-seed)")
     args = parser.parse_args(argv)
     with open(args.challenge) as f:
         ch = json.load(f)
@@ -370,6 +488,14 @@ def main(argv):
             backend = TorchBackend()
         except Exception:  # noqa: BLE001 - no torch or no CUDA: fall back to the CPU path
             backend = NumpyBackend()
+    if args.verify:
+        if args.check_seed is None:
+            parser.error("--verify needs --check-seed")
+        with open(args.verify) as f:
+            answer = json.load(f)
+        verdict = verify(ch, answer["commitment"], answer["opening"], args.check_seed, args.k, args.t, backend)
+        print(json.dumps(verdict))
+        sys.exit(0 if verdict["ok"] else 1)
     result = prove(ch, backend, args.check_seed, args.k, args.t, args.threads)
     text = json.dumps(result, indent=2)
     if args.out:

@@ -8,6 +8,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
+import type { Hex } from "./bytes.js";
 import { MODULUS } from "./field.js";
 import { deriveAudit, deriveChallenge, type Opening, openingHash, PROOF_VERSION } from "./messages.js";
 import { TAG, WEYL } from "./prg.js";
@@ -94,8 +95,67 @@ describe("python/prove.py", () => {
     // Checks the GPU path's own logic (symmetric int8, row chunks, transposed writes); not torch or CUDA.
     const checker = fileURLToPath(new URL("../python/check_torch_path.py", import.meta.url));
     const out = execFileSync("python3", [checker, "--n", String(n), "--steps", String(steps)], { encoding: "utf8" });
-    expect(JSON.parse(out)).toMatchObject({ n, steps, match: true });
+    expect(JSON.parse(out)).toMatchObject({ n, steps, match: true, verified: true });
   });
+
+  it.skipIf(!hasNumpy)(
+    "its verifier accepts the TypeScript prover's opening and names the fault of tampered ones",
+    () => {
+      const dir = mkdtempSync(join(tmpdir(), "ocx-proofs-"));
+      try {
+        const challenge = deriveChallenge({
+          seed: `0x${"5a".repeat(32)}`,
+          provider: "0x70997970c51812dc3a010c7d01b50e0d17dc79c8",
+          gpuIndex: 0,
+          model: "cpu",
+          n: 64,
+          steps: 3,
+        });
+        const checkSeed = `0x${"c3".repeat(32)}` as const;
+        const session = proveChallenge(challenge);
+        const opening = session.open(deriveAudit({ challenge, commitment: session.commitment, checkSeed }));
+        writeFileSync(join(dir, "challenge.json"), JSON.stringify(challenge));
+        const verifyInPython = (changed: Opening) => {
+          writeFileSync(join(dir, "answer.json"), JSON.stringify({ commitment: session.commitment, opening: changed }));
+          const run = spawnSync(
+            "python3",
+            [
+              script,
+              "--challenge",
+              join(dir, "challenge.json"),
+              "--backend",
+              "numpy",
+              "--check-seed",
+              checkSeed,
+              "--verify",
+              join(dir, "answer.json"),
+            ],
+            { encoding: "utf8" },
+          );
+          return JSON.parse(run.stdout) as { ok: boolean; fault?: string };
+        };
+        expect(verifyInPython(opening)).toEqual({ ok: true });
+        const product = opening.products[0] as string;
+        const wrongProduct = `0x${((Number.parseInt(product.slice(2, 4), 16) + 1) % 127).toString(16).padStart(2, "0")}${product.slice(4)}`;
+        expect(
+          verifyInPython({ ...opening, products: [wrongProduct as Hex, opening.products[1] as Hex] }),
+        ).toMatchObject({
+          ok: false,
+          fault: "wrong-product",
+        });
+        const row = opening.rows[0] as Opening["rows"][number];
+        const wrongRow = { ...row, values: `0x00${row.values.slice(4)}` as Hex };
+        const changedRow =
+          row.values.slice(2, 4) === "00" ? { ...row, values: `0x01${row.values.slice(4)}` as Hex } : wrongRow;
+        expect(verifyInPython({ ...opening, rows: [changedRow, ...opening.rows.slice(1)] })).toMatchObject({
+          ok: false,
+          fault: "bad-merkle-proof",
+        });
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
+    },
+  );
 
   it.skipIf(!hasNumpy)("refuses a challenge whose id does not match its fields", () => {
     const dir = mkdtempSync(join(tmpdir(), "ocx-proofs-"));
