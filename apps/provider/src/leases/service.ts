@@ -2,7 +2,7 @@
 // (acknowledge, run, finish, stop), the buyer's uploads, the escrow watch, recovery after a
 // restart and retention — and driven by the marketplace's events. The API calls `acceptManifest`,
 // `acceptInput`, `start`, `statusOf` and `files`.
-import { CloseReason, getAccrued, LeaseState, type ProviderLeaseStatus } from "@ocx/sdk";
+import { CloseReason, getAccrued, type ProviderLeaseStatus } from "@ocx/sdk";
 import type { MarketplaceEvent } from "../chain/events.js";
 import { createLeaseContext, type LeaseServiceOptions } from "./context.js";
 import { createEscrowWatch } from "./escrow.js";
@@ -53,8 +53,9 @@ export function createLeaseService(options: LeaseServiceOptions & { retentionMs?
         ctx.leaseLog(a.leaseId).info("new lease", { buyer: a.buyer, deposit: a.deposit, price: a.pricePerSecond });
       const lease = store.getLease(a.leaseId);
       if (lease?.phase !== "pending") return;
-      // A lease taken through a provider-signed quote is created active: nothing to acknowledge.
-      if ((await ctx.chainLease(lease.id)).state === LeaseState.Active) {
+      // A lease taken through a provider-signed quote is created active (the event says so with an
+      // ackDeadline of 0): nothing to acknowledge.
+      if (Number(a.ackDeadline) === 0) {
         await lifecycle.adoptActive(lease, "created active by a provider-signed quote; no acknowledgement needed");
       } else {
         // Acknowledged after this batch of events, together with the others that came in it.
