@@ -1,8 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { sha256 } from "./bytes.js";
-import { chainStep, chainTimesVectors, rowTimesVector, runChain } from "./chain.js";
+import { chainStep, chainTimesVectors, rowTimesVector, runChain, stepEntry } from "./chain.js";
 import { MODULUS } from "./field.js";
-import { auditVector, generateMatrix, type MatrixKey, matrixKey } from "./prg.js";
+import { auditVector, fillMatrixRow, generateMatrix, type MatrixKey, matrixEntry, matrixKey } from "./prg.js";
 
 const id = sha256(new TextEncoder().encode("chain"));
 const keysFor = (steps: number): MatrixKey[] => Array.from({ length: steps + 1 }, (_, i) => matrixKey(id, i));
@@ -77,5 +77,39 @@ describe("chainTimesVectors (Freivalds through the chain)", () => {
     }
     // Only r[3] = 0 hides it: probability 1/127 per trial.
     expect(seen).toBeGreaterThanOrEqual(48);
+  });
+});
+
+describe("stepEntry (the O(n) check of one entry)", () => {
+  it("recomputes every entry of a one-step chain from the keys alone", () => {
+    const n = 12;
+    const keys = keysFor(1);
+    const { result } = runChain(keys, n);
+    const row = new Uint8Array(n);
+    for (let c = 0; c < n; c++) {
+      fillMatrixRow(keys[0] as MatrixKey, c, row);
+      for (let j = 0; j < n; j++) expect(stepEntry(keys[1] as MatrixKey, row, j)).toBe(result[j * n + c]);
+    }
+  });
+
+  it("recomputes an entry of step i from one row of step i − 1", () => {
+    const n = 8;
+    const keys = keysFor(3);
+    const x2 = runChain(keys.slice(0, 3), n).result;
+    const x3 = runChain(keys, n).result;
+    for (const [j, c] of [
+      [0, 0],
+      [3, 5],
+      [7, 2],
+    ] as const) {
+      expect(stepEntry(keys[3] as MatrixKey, x2.subarray(c * n, (c + 1) * n), j)).toBe(x3[j * n + c]);
+    }
+  });
+
+  it("matrixEntry agrees with generateMatrix everywhere", () => {
+    const key = matrixKey(id, 42);
+    const n = 20;
+    const m = generateMatrix(key, n);
+    for (let r = 0; r < n; r++) for (let c = 0; c < n; c++) expect(matrixEntry(key, r, c)).toBe(m[r * n + c]);
   });
 });

@@ -3,7 +3,7 @@
 // one block of rows at a time; one entry of X_i is still X_{i-1}[c,:]·B_i[:,j], one committed row
 // and one column of B_i, which is what an on-chain check of a single step needs.
 import { MODULUS } from "./field.js";
-import { fillMatrixRow, generateMatrix, type MatrixKey } from "./prg.js";
+import { fillMatrixRow, generateMatrix, type MatrixKey, matrixColumn } from "./prg.js";
 
 /**
  * One step of the chain: returns (x · b)ᵀ mod 127 for row-major n×n residue matrices. `columns`
@@ -210,4 +210,19 @@ export function rowTimesVector(row: Uint8Array, vector: Uint8Array): number {
   let sum = 0;
   for (let c = 0; c < row.length; c++) sum += (row[c] as number) * (vector[c] as number);
   return sum % MODULUS;
+}
+
+/**
+ * One entry of step i of the chain from one row of the step before, in O(n): the check an on-chain
+ * fraud proof runs. X_i[j][c] = X_{i-1}[c,:] · B_i[:,j] mod 127, where `previousRow` is row c of
+ * X_{i-1} (for i = 1, row c of A, which anyone can regenerate) and `key` is B_i's key.
+ *
+ * @example
+ * // L = 1: an opened entry Y[j][c] recomputed from the seed alone.
+ * const row = new Uint8Array(n);
+ * fillMatrixRow(keys[0], c, row);
+ * stepEntry(keys[1], row, j) === y[j * n + c]; // true for an honest Y
+ */
+export function stepEntry(key: MatrixKey, previousRow: Uint8Array, j: number): number {
+  return rowTimesVector(previousRow, matrixColumn(key, j, previousRow.length));
 }

@@ -143,3 +143,28 @@ export function auditRows(auditId: Uint8Array, k: number, n: number): number[] {
   }
   return rows;
 }
+
+/**
+ * One entry of a work matrix, in O(1): what a contract evaluates n times to rebuild one column.
+ *
+ * @example
+ * matrixEntry(key, 5, 9) === generateMatrix(key, 16)[5 * 16 + 9]; // true
+ */
+export function matrixEntry(key: MatrixKey, row: number, col: number): number {
+  const h = fmix32(key.k0 ^ row);
+  const x = fmix32(((h + Math.imul(col >>> 2, WEYL)) ^ key.k1) >>> 0);
+  const e = (x >>> (8 * (col & 3))) & 0x7f;
+  return (e + ((e + 1) >> 7)) & 0x7f;
+}
+
+/**
+ * Column `col` of an n×n work matrix, in O(n) (2n fmix32 calls).
+ *
+ * @example
+ * matrixColumn(matrixKey(idBytes, 1), 9, 16); // Uint8Array(16): B_1[:, 9]
+ */
+export function matrixColumn(key: MatrixKey, col: number, n: number): Uint8Array {
+  const out = new Uint8Array(n);
+  for (let row = 0; row < n; row++) out[row] = matrixEntry(key, row, col);
+  return out;
+}
