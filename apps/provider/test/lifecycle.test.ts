@@ -5,7 +5,7 @@ import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { createServer } from "node:net";
 import path from "node:path";
 import { createLogger, freePort } from "@ocx/node-kit";
-import { LeaseState, ProviderApiError } from "@ocx/sdk";
+import { LeaseState, ProviderApiError, topUpLeaseSync } from "@ocx/sdk";
 import { privateKeyToAccount } from "viem/accounts";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parseConfig } from "../src/config.js";
@@ -105,6 +105,26 @@ describe("the chain goes away", () => {
   });
   afterAll(async () => {
     await market?.stop();
+  });
+
+  it("moves a lease's paid-until time when the buyer tops it up, and stops the workload at the new time", async () => {
+    const b = buyer(market);
+    const marker = `${6000 + (process.pid % 1000)}.25`;
+    const { json, hash } = await b.manifest(sleepJob(marker));
+    const leaseId = await b.take(offerId, hash, PRICE * 4n);
+    await b.waitFor(leaseId, ["acknowledged"]);
+    await b.client.uploadManifest(leaseId, json);
+    await b.client.start(leaseId);
+    await waitUntil("the job to run", () => sleeping(marker));
+    const first = leaseRecord(market, leaseId).paidUntil as number;
+
+    await topUpLeaseSync(b.wallet, { deployment: market.net.deployment, leaseId, amount: PRICE * 4n });
+    await waitUntil("the node to see the top-up", () => (leaseRecord(market, leaseId).paidUntil ?? 0) === first + 4);
+    await new Promise((r) => setTimeout(r, Math.max(0, (first + 1) * 1000 - Date.now())));
+    expect(sleeping(marker)).toBe(true); // past the first paid-until time, still running
+    await waitUntil("the workload to stop", () => !sleeping(marker), 15_000);
+    expect(Math.abs(Date.now() / 1000 - (first + 4))).toBeLessThanOrEqual(2);
+    expect((await b.waitFor(leaseId, ["exhausted"])).phase).toBe("exhausted");
   });
 
   it("stops the workload at its paid-until time by its own clock, logs the outage once, and settles when the chain returns", async () => {
