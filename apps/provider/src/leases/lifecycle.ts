@@ -59,6 +59,8 @@ export function createLifecycle(ctx: LeaseContext) {
   const prepare = async (lease: LeaseRecord): Promise<boolean> => {
     if (ctx.now() > lease.ackDeadline) {
       ctx.move(lease.id, "cancelled", "acknowledgement deadline passed before the node could acknowledge");
+      allocator.release(ctx.owner(lease.id)); // taken in an earlier round whose acknowledgement failed
+      ctx.capacityChanged();
       return false;
     }
     const { bundle, gpus } = await takeGpus(lease);
