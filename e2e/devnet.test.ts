@@ -106,13 +106,38 @@ describe("ocx devnet without bubblewrap, and when its provider dies", () => {
     expect(run.stdout).toBe("hi\n");
   });
 
+  it("an auction no provider bids on shows its progress, ends at its deadline on an idle chain, and refunds", {
+    timeout: 150_000,
+  }, async () => {
+    const requests = async () =>
+      JSON.parse((await ocx(["--json", "market", "requests", "--all"])).stdout).requests as {
+        requestId: string;
+        state: string;
+      }[];
+    const before = (await requests()).length;
+    const balanceBefore = JSON.parse((await ocx(["--json", "wallet", "balance"])).stdout).ocxWei as string;
+    // The devnet's provider bids at 0.36 OCX/h: far above this limit, so no one bids.
+    const run = await ocx(["run", "--max-price", "0.0000001", "--", "true"]);
+    expect(run.code, run.stderr).toBe(6);
+    const requestId = /posted request #(\d+)/.exec(run.stderr)?.[1];
+    expect(requestId, run.stderr).toBeDefined();
+    expect(run.stderr).toMatch(new RegExp(`auction #${requestId}: 0 bid\\(s\\); \\d+ s to the deadline`));
+    expect(run.stderr).toContain(`no provider won request #${requestId} by its deadline`);
+    const after = await requests();
+    expect(after).toHaveLength(before + 1);
+    expect(after.find((r) => r.requestId === requestId)?.state).toBe("cancelled");
+    // The deposit came back to the last wei (gas is paid in ETH).
+    expect(JSON.parse((await ocx(["--json", "wallet", "balance"])).stdout).ocxWei).toBe(balanceBefore);
+  });
+
   it("an `ocx run` whose provider dies names it and says how to follow the lease", async () => {
     const [providerPid] = processesMentioning(path.join(dir, "devnet", "provider", "provider.yaml"));
     expect(providerPid).toBeGreaterThan(0);
-    const running = ocx(["run", "--", "sh", "-c", "echo started; sleep 4; echo ended"]);
-    // Kill the provider once the job is running.
+    const logFrom = devnetErr.length;
+    const running = ocx(["run", "--retry-for", "3s", "--", "sh", "-c", "echo started; sleep 8; echo ended"]);
+    // Kill the provider once this job runs (its log line, after what earlier tests logged).
     const deadline = Date.now() + 30_000;
-    while (!/to=running/.test(devnetErr) && Date.now() < deadline) {
+    while (!/to=running/.test(devnetErr.slice(logFrom)) && Date.now() < deadline) {
       await new Promise((r) => setTimeout(r, 100));
     }
     process.kill(providerPid as number, "SIGKILL");
