@@ -225,8 +225,13 @@ export function createLifecycle(ctx: LeaseContext) {
   const pack = async (lease: LeaseRecord) => {
     const files = ctx.files(lease.id);
     const manifest = lease.manifest ? parseCanonicalManifest(lease.manifest) : undefined;
-    const packed = await packOutputs(files.jobDir, manifest?.outputs ?? [], files.results);
+    // Outputs are bounded by the job's disk limit: an 8 GB sparse file cannot cost more than the job.
+    const diskMiB = manifest && lease.bundle ? manifestDiskMiB(manifest, lease.bundle.diskMiB) : lease.bundle?.diskMiB;
+    const packed = await packOutputs(files.jobDir, manifest?.outputs ?? [], files.results, {
+      ...(diskMiB ? { maxBytes: diskMiB * 1024 * 1024 } : {}),
+    });
     if (packed.missing.length > 0) ctx.leaseLog(lease.id).warn("declared outputs missing", { missing: packed.missing });
+    for (const warning of packed.warnings) ctx.leaseLog(lease.id).warn(warning);
     return store.updateLease(lease.id, { resultHash: packed.sha256, resultSize: packed.size });
   };
 
