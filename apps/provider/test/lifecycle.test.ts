@@ -4,8 +4,9 @@
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { createServer } from "node:net";
 import path from "node:path";
+import { gunzipSync } from "node:zlib";
 import { createLogger, freePort } from "@ocx/node-kit";
-import { LeaseState, ProviderApiError, topUpLeaseSync } from "@ocx/sdk";
+import { LeaseState, ProviderApiError, readTar, topUpLeaseSync } from "@ocx/sdk";
 import { privateKeyToAccount } from "viem/accounts";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parseConfig } from "../src/config.js";
@@ -204,6 +205,48 @@ maxDuration: 10m
     expect((events.closedAt as number) - endedAt).toBeGreaterThanOrEqual(2);
     expect(events.paid).toBe(PRICE * BigInt(Math.max(endedAt, startedAt) - startedAt));
     expect(events.closed?.args.refund).toBe(deposit - events.paid);
+  });
+});
+
+describe("outputs larger than the job's disk limit", () => {
+  let market: Market;
+  beforeAll(async () => {
+    market = await startMarket(OFFER);
+    await buyer(market).approve();
+  });
+  afterAll(async () => {
+    await market?.stop();
+  });
+
+  it("packs only what fits in the disk limit and lists the rest in the archive", async () => {
+    const b = buyer(market);
+    const { json, hash } = await b.manifest(`
+version: 1
+name: sparse
+command: "mkdir -p out; echo small > out/a.txt; truncate -s 60M out/s1; truncate -s 60M out/sparse"
+resources: { cpu: 1, memory: 128Mi, disk: 64Mi }
+outputs: [out]
+maxDuration: 10m
+`);
+    const leaseId = await b.take(await firstOfferId(market), hash, PRICE * 600n);
+    await b.waitFor(leaseId, ["acknowledged"]);
+    await b.client.uploadManifest(leaseId, json);
+    await b.client.start(leaseId);
+    const done = await b.waitFor(leaseId, ["completed"], 60_000);
+    expect(done.resultSize).toBeLessThan(1024 * 1024);
+    const events = await leaseEvents(market, leaseId);
+    // Billed for the run, not for packing: the completion is at most a few seconds after the exit.
+    expect((events.closedAt as number) - (leaseRecord(market, leaseId).endedAt as number)).toBeLessThanOrEqual(3);
+    const results = await b.client.results(leaseId);
+    const files = new Map<string, string>();
+    for (const entry of readTar(gunzipSync(results.bytes))) {
+      if (entry.type === "file") files.set(entry.path, new TextDecoder().decode(entry.data));
+    }
+    expect(files.get("out/a.txt")).toBe("small\n");
+    expect(done.exitCode).toBe(0);
+    expect(files.get("out/s1")?.length).toBe(60 * 1024 * 1024); // fits: packed (its zeros cost little)
+    expect(files.has("out/sparse")).toBe(false); // 120 MiB of apparent size do not fit in 64 MiB
+    expect(files.get("OCX-OMITTED.txt")).toContain("out/sparse");
   });
 });
 
