@@ -283,6 +283,7 @@ async function identityComponent(common: Common, chain: ChainAccess, hardware: H
   const units = desired.reduce((n, o) => n + BigInt(Math.max(o.resources.gpuCount, 1) * o.maxLeases), 0n) + bidUnits;
   const params = await getRegistryParameters(reader, { deployment });
   const required = units * params.minStakePerGpu;
+  // biome-ignore lint/complexity/useMathMinMax: bigints, which Math.max does not take
   const target = config.stake > required ? config.stake : required;
   const current = (await getProvider(reader, { deployment, provider: address })).stake;
   if (current < target) {
