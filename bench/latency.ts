@@ -66,7 +66,10 @@ const ready = await new Promise<Record<string, string>>((resolve, reject) => {
   devnet.stdout?.on("data", (d) => {
     out += d;
     const line = out.split("\n").find((l) => l.startsWith("{"));
-    if (line) resolve(JSON.parse(line));
+    if (!line) return;
+    const summary = JSON.parse(line);
+    if (summary.error) reject(new Error(`devnet failed: ${summary.error.message}`));
+    else resolve(summary);
   });
   devnet.once("exit", (code) => reject(new Error(`devnet exited with ${code}: ${devnetLog}`)));
   setTimeout(() => reject(new Error(`devnet was not ready in 60 s: ${devnetLog}`)), 60_000).unref();

@@ -43,6 +43,17 @@ export interface Context {
   progress(text: string): void;
 }
 
+/**
+ * How often to poll the chain for receipts and events, in ms: a local chain mines at once and answers in a
+ * millisecond, so waiting on it is polling latency alone; a remote RPC is asked less often.
+ */
+export function pollingIntervalFor(chainId: number): number {
+  return chainId === LOCAL_CHAIN_ID ? 20 : 100;
+}
+
+/** anvil's chain id: the local chain of `ocx devnet`. */
+export const LOCAL_CHAIN_ID = 31337;
+
 /** The key of anvil's test account `index` (0–9), or a usage error naming the value given. */
 export function devAccountKey(index: string): Hex {
   const key = /^\d$/.test(index) ? ANVIL_KEYS[Number(index)] : undefined;
@@ -79,7 +90,7 @@ export async function createContext(command: Command): Promise<Context> {
   const publicClient = createPublicClient({
     chain,
     transport: http(options.rpcUrl),
-    pollingInterval: 100,
+    pollingInterval: pollingIntervalFor(chainId),
   }) as PublicClient;
   let account: LocalAccount | undefined;
   const json = Boolean(options.json);
@@ -92,7 +103,7 @@ export async function createContext(command: Command): Promise<Context> {
     async account() {
       if (account) return account;
       if (options.devAccount !== undefined) {
-        if (chainId !== 31337) {
+        if (chainId !== LOCAL_CHAIN_ID) {
           throw new OcxUsageError(
             `--dev-account only works on the local chain (31337), not on chain ${chainId}; use --wallet`,
           );
@@ -109,7 +120,7 @@ export async function createContext(command: Command): Promise<Context> {
         chain,
         transport: http(options.rpcUrl),
         account: await context.account(),
-        pollingInterval: 100,
+        pollingInterval: pollingIntervalFor(chainId),
       });
     },
     print(text, data) {

@@ -18,7 +18,7 @@ import {
 import { Command } from "commander";
 import { formatEther } from "viem";
 import { parseDurationArgument, parseId, parseOcxArgument } from "../chain.js";
-import { createContext } from "../context.js";
+import { createContext, pollingIntervalFor } from "../context.js";
 import { describeExit } from "../format.js";
 import { asUsageError } from "../jobfile.js";
 import { runReporter } from "../progress.js";
@@ -131,6 +131,7 @@ Examples:
           baseDir: process.cwd(),
           resultsDir: path.resolve(options.results),
           providerRetryMs: retryFor * 1000,
+          pollMs: pollingIntervalFor(context.chain.id),
           ...(offerId === undefined ? {} : { offerId }),
           ...(maxPricePerGpuHour === undefined ? {} : { maxPricePerGpuHour }),
           onEvent: (event) => {
