@@ -22,13 +22,19 @@ contract OcxTokenTest is Test {
 
     uint256 internal ownerKey = 0xA11CE5EC;
     address internal owner;
+    /// @dev Stand-ins for the registry and the marketplace; the marketplace's has a key here only so that a test can
+    /// show that even a valid `delegateBySig` from an escrow is refused.
+    address internal registryEscrow = address(0xE5C1);
+    uint256 internal marketEscrowKey = 0xE5C2;
+    address internal marketEscrow;
 
     OcxToken internal token;
 
     function setUp() public {
         vm.warp(1_700_000_000);
         vm.roll(100);
-        token = new OcxToken(admin, treasury, INITIAL_SUPPLY);
+        marketEscrow = vm.addr(marketEscrowKey);
+        token = new OcxToken(admin, treasury, INITIAL_SUPPLY, registryEscrow, marketEscrow);
         owner = vm.addr(ownerKey);
         bytes32 minterRole = token.MINTER_ROLE();
         vm.prank(admin);
@@ -307,5 +313,91 @@ contract OcxTokenTest is Test {
         assertEq(token.getPastVotes(alice, delegatedAt + 9), 1_000 ether);
         assertEq(token.getPastVotes(alice, delegatedAt + 10), 700 ether);
         assertEq(token.getVotes(alice), 700 ether);
+    }
+
+    // ---------------------------------------------------------------- escrows never vote
+
+    bytes32 internal constant DELEGATION_TYPEHASH =
+        keccak256("Delegation(address delegatee,uint256 nonce,uint256 expiry)");
+
+    function test_constructor_recordsEscrows() public view {
+        assertEq(token.registryEscrow(), registryEscrow);
+        assertEq(token.marketplaceEscrow(), marketEscrow);
+    }
+
+    function test_delegate_revertsForEscrows() public {
+        vm.prank(marketEscrow);
+        vm.expectRevert(abi.encodeWithSelector(OcxToken.OcxTokenEscrowCannotDelegate.selector, marketEscrow));
+        token.delegate(marketEscrow);
+        vm.prank(registryEscrow);
+        vm.expectRevert(abi.encodeWithSelector(OcxToken.OcxTokenEscrowCannotDelegate.selector, registryEscrow));
+        token.delegate(alice);
+        assertEq(token.delegates(marketEscrow), address(0));
+        assertEq(token.delegates(registryEscrow), address(0));
+    }
+
+    function test_delegateBySig_revertsForEscrows() public {
+        bytes32 structHash = keccak256(abi.encode(DELEGATION_TYPEHASH, alice, uint256(0), block.timestamp + 1));
+        bytes32 digest = keccak256(abi.encodePacked("\x19\x01", token.DOMAIN_SEPARATOR(), structHash));
+        (uint8 v, bytes32 r, bytes32 s) = vm.sign(marketEscrowKey, digest);
+        vm.expectRevert(abi.encodeWithSelector(OcxToken.OcxTokenEscrowCannotDelegate.selector, marketEscrow));
+        token.delegateBySig(alice, 0, block.timestamp + 1, v, r, s);
+        assertEq(token.getVotes(alice), 0);
+    }
+
+    /// @dev Tokens escrowed and paid back keep every holder's votes exact; the escrows hold none.
+    function test_getVotes_exactThroughEscrows() public {
+        vm.startPrank(treasury);
+        require(token.transfer(alice, 1_000 ether), "transfer failed");
+        require(token.transfer(bob, 1_000 ether), "transfer failed");
+        vm.stopPrank();
+        vm.prank(alice);
+        token.delegate(alice);
+        vm.prank(bob);
+        token.delegate(carol);
+
+        vm.prank(alice);
+        require(token.transfer(marketEscrow, 400 ether), "transfer failed");
+        vm.prank(bob);
+        require(token.transfer(registryEscrow, 250 ether), "transfer failed");
+        assertEq(token.getVotes(alice), 600 ether);
+        assertEq(token.getVotes(carol), 750 ether);
+
+        // The marketplace pays bob (whose votes go to carol) and refunds alice; the registry returns bob's stake.
+        vm.startPrank(marketEscrow);
+        require(token.transfer(bob, 100 ether), "transfer failed");
+        require(token.transfer(alice, 300 ether), "transfer failed");
+        vm.stopPrank();
+        vm.prank(registryEscrow);
+        require(token.transfer(bob, 250 ether), "transfer failed");
+
+        assertEq(token.getVotes(alice), 900 ether);
+        assertEq(token.getVotes(carol), 1_100 ether);
+        assertEq(token.getVotes(marketEscrow), 0);
+        assertEq(token.getVotes(registryEscrow), 0);
+        assertEq(token.balanceOf(marketEscrow), 0);
+    }
+
+    /// @dev The point of the escrows' fixed delegate: a transfer into one skips the recipient's delegate read (a cold
+    /// slot). Two transfers alike in every other way (the token's slots cold, the recipient's balance nonzero).
+    function test_transfer_toEscrowSkipsTheDelegateRead() public {
+        vm.startPrank(treasury);
+        require(token.transfer(alice, 10 ether), "transfer failed");
+        require(token.transfer(bob, 10 ether), "transfer failed");
+        require(token.transfer(carol, 1 ether), "transfer failed");
+        require(token.transfer(marketEscrow, 1 ether), "transfer failed");
+        vm.stopPrank();
+
+        vm.cool(address(token));
+        vm.prank(alice);
+        uint256 before = gasleft();
+        require(token.transfer(carol, 1 ether), "transfer failed");
+        uint256 toHolder = before - gasleft();
+        vm.cool(address(token));
+        vm.prank(bob);
+        before = gasleft();
+        require(token.transfer(marketEscrow, 1 ether), "transfer failed");
+        uint256 toEscrow = before - gasleft();
+        assertGe(toHolder, toEscrow + 2_000, "a transfer into an escrow reads no delegate");
     }
 }

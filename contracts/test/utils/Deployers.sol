@@ -37,7 +37,11 @@ abstract contract Deployers is Test {
 
     function setUp() public virtual {
         vm.warp(1_700_000_000);
-        token = new OcxToken(admin, treasury, INITIAL_SUPPLY);
+        // The token knows the two escrows (which never vote) by the CREATE addresses they get next.
+        uint256 nonce = vm.getNonce(address(this));
+        address registryAt = vm.computeCreateAddress(address(this), nonce + 1);
+        address marketAt = vm.computeCreateAddress(address(this), nonce + 2);
+        token = new OcxToken(admin, treasury, INITIAL_SUPPLY, registryAt, marketAt);
         registry = new ProviderRegistry(
             IOcxToken(address(token)),
             admin,
@@ -53,6 +57,7 @@ abstract contract Deployers is Test {
                 feeBps: FEE_BPS, ackWindow: ACK_WINDOW, maxBiddingWindow: MAX_BIDDING_WINDOW, feeSink: address(0)
             })
         );
+        require(address(registry) == registryAt && address(market) == marketAt, "escrow addresses mispredicted");
         vm.startPrank(admin);
         registry.grantRole(registry.MARKET_ROLE(), address(market));
         registry.grantRole(registry.SLASHER_ROLE(), slasher);

@@ -11,6 +11,9 @@ interface Vm {
     function stopPrank() external;
     function deal(address account, uint256 balance) external;
     function addr(uint256 privateKey) external pure returns (address);
+    function getNonce(address account) external view returns (uint64);
+    function cool(address target) external;
+    function computeCreateAddress(address deployer, uint256 nonce) external pure returns (address);
     function sign(uint256 privateKey, bytes32 digest) external pure returns (uint8 v, bytes32 r, bytes32 s);
     function label(address account, string calldata name) external;
     function assume(bool condition) external pure;

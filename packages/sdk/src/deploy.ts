@@ -1,6 +1,6 @@
 // Deploys the OCX contracts (token, registry, marketplace) to any EVM chain and wires their roles.
 import type { Account, Address, Chain, PublicClient, Transport, WalletClient } from "viem";
-import { getAddress, keccak256, parseEther, toHex } from "viem";
+import { getAddress, getContractAddress, keccak256, parseEther, toHex } from "viem";
 import type { Deployment } from "./deployment.js";
 import { marketplaceAbi, ocxTokenAbi, providerRegistryAbi } from "./generated/abis.js";
 import { marketplaceBytecode, ocxTokenBytecode, providerRegistryBytecode } from "./generated/bytecode.js";
@@ -60,11 +60,22 @@ export async function deployOcx(
     return getAddress(receipt.contractAddress);
   };
 
+  // The token is told its two escrows (registry, marketplace), which never vote, by the addresses the next two
+  // contract creations from this account get; checked once they exist.
+  const nonce = await publicClient.getTransactionCount({ address: deployer, blockTag: "pending" });
+  const registryAt = getContractAddress({ from: deployer, nonce: BigInt(nonce + 1) });
+  const marketplaceAt = getContractAddress({ from: deployer, nonce: BigInt(nonce + 2) });
   const token = await deployed(
     await walletClient.deployContract({
       abi: ocxTokenAbi,
       bytecode: ocxTokenBytecode,
-      args: [admin, parameters.treasury ?? deployer, parameters.initialSupply ?? parseEther("1000000000")],
+      args: [
+        admin,
+        parameters.treasury ?? deployer,
+        parameters.initialSupply ?? parseEther("1000000000"),
+        registryAt,
+        marketplaceAt,
+      ],
     }),
     "OcxToken",
   );
@@ -103,6 +114,12 @@ export async function deployOcx(
     }),
     "Marketplace",
   );
+  if (registry !== registryAt || marketplace !== marketplaceAt) {
+    throw new Error(
+      `the registry and marketplace were deployed at ${registry} and ${marketplace}, not at ${registryAt} and ${marketplaceAt} ` +
+        `as the token was told: another transaction from ${deployer} took a nonce during the deployment; deploy again from an idle account`,
+    );
+  }
 
   const grant = await walletClient.writeContract({
     address: registry,
