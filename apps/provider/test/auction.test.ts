@@ -3,7 +3,7 @@
 import { mkdtemp, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { marketplaceAbi, perHourToPerSecond, toLabel } from "@ocx/sdk";
+import { CloseReason, marketplaceAbi, perHourToPerSecond, RequestState, toLabel } from "@ocx/sdk";
 import Database from "better-sqlite3";
 import { parseEther, parseEventLogs } from "viem";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -128,7 +128,7 @@ bidding: { enabled: true, pricing: { type: fixed, pricePerGpuHour: "3.6" } }`,
     await advanceTime(market.net, deadline - (await chainTime(market.net)) + 1);
     const request = await waitUntil("the node to close the auction", async () => {
       const r = await b.request(requestId);
-      return r.state === 2 ? r : undefined;
+      return r.state === RequestState.Closed ? r : undefined;
     });
     expect(request.bestBidder).toBe(market.node.address);
     const { publicClient, deployment } = market.net;
@@ -159,7 +159,7 @@ bidding: { enabled: true, pricing: { type: fixed, pricePerGpuHour: "3.6" } }`,
     const events = await leaseEvents(market, leaseId);
     expect(events.created?.args.requestId).toBe(requestId);
     expect(events.completed?.args.resultHash).toBe(results.sha256);
-    expect(events.closed?.args.reason).toBe(0); // Completed
+    expect(events.closed?.args.reason).toBe(CloseReason.Completed);
     const startedAt = Number(events.acknowledged?.args.startedAt);
     const endedAt = leaseRecord(market, leaseId).endedAt as number;
     expect(endedAt).toBeLessThanOrEqual(events.closedAt as number);

@@ -2,7 +2,7 @@
 // empty or the buyer closes, settles exactly, and keeps what the job wrote downloadable.
 import { readdirSync, readFileSync } from "node:fs";
 import { gunzipSync } from "node:zlib";
-import { marketplaceAbi, readTar } from "@ocx/sdk";
+import { CloseReason, LeaseState, marketplaceAbi, readTar } from "@ocx/sdk";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { buyer, chainLease, firstOfferId, leaseEvents, type Market, startMarket, waitUntil } from "./harness.js";
 
@@ -90,12 +90,12 @@ describe("escrow and buyer-side endings", () => {
       const e = await leaseEvents(market, leaseId);
       return e.closed ? e : undefined;
     });
-    expect(events.closed?.args.reason).toBe(3); // Exhausted
+    expect(events.closed?.args.reason).toBe(CloseReason.Exhausted);
     expect(events.closed?.args.refund).toBe(0n);
     expect(events.completed).toBeUndefined();
     expect(events.paid).toBe(deposit);
     expect(events.fee).toBe((deposit * FEE_BPS) / 10_000n);
-    expect((await chainLease(market, leaseId)).state).toBe(3); // Closed
+    expect((await chainLease(market, leaseId)).state).toBe(LeaseState.Closed);
     expect(await b.balance()).toBe(before - deposit);
     const earningsAfter = await publicClient.readContract({
       address: deployment.marketplace,
@@ -133,7 +133,7 @@ describe("escrow and buyer-side endings", () => {
     await waitUntil("the workload to stop", () => !sleeping(marker), 10_000);
 
     const events = await leaseEvents(market, leaseId);
-    expect(events.closed?.args.reason).toBe(1); // ClosedByBuyer
+    expect(events.closed?.args.reason).toBe(CloseReason.ClosedByBuyer);
     const seconds = BigInt((events.closedAt as number) - Number(events.acknowledged?.args.startedAt));
     expect(events.paid).toBe(PRICE * seconds);
     expect(events.closed?.args.refund).toBe(deposit - events.paid);
@@ -159,7 +159,7 @@ describe("escrow and buyer-side endings", () => {
     expect(status.phase).toBe("cancelled");
     const events = await leaseEvents(market, leaseId);
     expect(events.acknowledged).toBeUndefined();
-    expect(events.closed?.args.reason).toBe(2); // Cancelled
+    expect(events.closed?.args.reason).toBe(CloseReason.Cancelled);
     expect(events.closed?.args.refund).toBe(deposit);
     await expect(b.client.uploadManifest(leaseId, json)).rejects.toMatchObject({
       status: 409,

@@ -1,8 +1,10 @@
 // The sandbox's limits as a buyer's job meets them: memory (OOM kill, reported and settled with
 // its exit code), a read-only host (nothing written outside /job) and no network unless asked.
+
 import { existsSync } from "node:fs";
 import { createServer, type Server } from "node:net";
 import path from "node:path";
+import { CloseReason } from "@ocx/sdk";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { buyer, firstOfferId, leaseEvents, type Market, startMarket } from "./harness.js";
 
@@ -56,7 +58,7 @@ maxDuration: 10m
     const events = await leaseEvents(market, leaseId);
     expect(events.completed?.args.exitCode).toBe(BigInt(status.exitCode as number));
     expect(status.exitCode).not.toBe(0);
-    expect(events.closed?.args.reason).toBe(0); // Completed
+    expect(events.closed?.args.reason).toBe(CloseReason.Completed);
   });
 
   it("keeps a job from writing anywhere on the host but its job folder", async () => {
