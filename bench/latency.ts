@@ -118,7 +118,7 @@ for (let i = 0; i < JOBS; i++) {
     stderr += d;
   });
   const code = await new Promise<number | null>((resolve) => child.once("exit", resolve));
-  if (code !== 0) throw new Error(`ocx run exited ${code}: ${stderr}`);
+  if (code !== 0) throw new Error(`ocx run exited ${code}: ${stderr}\nthe devnet's log ends with:\n${devnetLog}`);
   firstLog.push(first);
   resultsOnDisk.push(performance.now() - t0);
   // A bare node start between jobs too, so the run's ratio compares like with like.

@@ -192,6 +192,16 @@ function explainRunFailure(error: unknown, lease: { leaseId: bigint; endpoint: s
     failure instanceof OcxProviderError ||
     failure.exitCode === EXIT.failure ||
     (failure instanceof OcxChainError && failure.url === undefined);
+  // A provider that answered and refused (4xx) is not lost: say what it said, and where.
+  if (failure instanceof OcxProviderError && !failure.retryable) {
+    const summaryWithUrl = summary.includes(lease.endpoint) ? summary : `the provider at ${lease.endpoint}: ${summary}`;
+    return new OcxProviderError(`${summaryWithUrl}; see the lease with \`ocx job status ${id}\``, {
+      url: lease.endpoint,
+      cause: error,
+      retryable: false,
+      ...(failure.status === undefined ? {} : { status: failure.status }),
+    });
+  }
   if (fromProvider) {
     const what =
       failure instanceof OcxProviderError
