@@ -27,6 +27,9 @@ function manifestDiskMiB(manifest: Manifest, bought: number): number {
 const wallNow = () => Math.floor(Date.now() / 1000);
 
 /** Builds the lifecycle part of the lease service. */
+/** A lease taken through a provider-signed quote: created active, with no acknowledgement deadline. */
+export const isQuoted = (lease: Pick<LeaseRecord, "ackDeadline">) => lease.ackDeadline === 0;
+
 export function createLifecycle(ctx: LeaseContext) {
   const { store, chain, executor, allocator } = ctx;
   const deployment = chain.deployment;
@@ -57,6 +60,7 @@ export function createLifecycle(ctx: LeaseContext) {
    * run, else takes its GPUs. Returns whether it is ready.
    */
   const prepare = async (lease: LeaseRecord): Promise<boolean> => {
+    if (isQuoted(lease)) return false;
     if (ctx.now() > lease.ackDeadline) {
       ctx.move(lease.id, "cancelled", "acknowledgement deadline passed before the node could acknowledge");
       allocator.release(ctx.owner(lease.id)); // taken in an earlier round whose acknowledgement failed
@@ -98,7 +102,9 @@ export function createLifecycle(ctx: LeaseContext) {
   const acknowledgeDue = async () => {
     const ready: bigint[] = [];
     for (const lease of store.liveLeases()) {
-      if (lease.phase === "pending" && (await prepare(lease))) ready.push(lease.id);
+      // A quoted lease (ackDeadline 0) was created active: the event handler or recovery adopts it,
+      // and it has no deadline to miss. Preparing it here, while its adoption is in flight, would cancel it.
+      if (lease.phase === "pending" && !isQuoted(lease) && (await prepare(lease))) ready.push(lease.id);
     }
     if (ready.length === 0) return;
     if (ready.length > 1) {
