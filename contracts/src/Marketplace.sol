@@ -199,17 +199,10 @@ contract Marketplace is IMarketplace, EIP712, ReentrancyGuardTransient {
         nonReentrant
         returns (uint256 leaseId)
     {
-        Offer storage o = _takeableOffer(offerId);
-        uint128 price = o.pricePerSecond;
+        (address provider, uint128 price, uint256 durations) = _reserve(offerId);
         if (price > maxPricePerSecond) revert MarketplacePriceAboveLimit(price, maxPricePerSecond);
-        _checkDeposit(o, price, deposit);
-        address provider = o.provider;
+        _checkDeposit(durations, price, deposit);
         if (!registry.isActive(provider)) revert MarketplaceProviderInactive(provider);
-
-        // Cannot overflow: activeLeases < maxLeases, a uint16.
-        unchecked {
-            ++o.activeLeases;
-        }
         leaseId = _createLease(msg.sender, provider, offerId, 0, price, deposit, manifestHash, false);
         token.safeTransferFrom(msg.sender, address(this), deposit);
     }
@@ -222,17 +215,11 @@ contract Marketplace is IMarketplace, EIP712, ReentrancyGuardTransient {
     {
         if (msg.sender != quote.buyer) revert MarketplaceQuoteBuyerMismatch(quote.buyer, msg.sender);
         if (block.timestamp > quote.expiry) revert MarketplaceQuoteExpired(quote.expiry, block.timestamp);
-        Offer storage o = _takeableOffer(quote.offerId);
+        (address provider, uint128 offerPrice, uint256 durations) = _reserve(quote.offerId);
         uint128 price = quote.pricePerSecond;
-        if (price == 0 || price > o.pricePerSecond) revert MarketplaceQuotePriceInvalid(price, o.pricePerSecond);
-        _checkDeposit(o, price, deposit);
-        address provider = o.provider;
+        if (price == 0 || price > offerPrice) revert MarketplaceQuotePriceInvalid(price, offerPrice);
+        _checkDeposit(durations, price, deposit);
         _checkQuoteSignature(provider, quote, signature);
-
-        // Cannot overflow: activeLeases < maxLeases, a uint16.
-        unchecked {
-            ++o.activeLeases;
-        }
         leaseId = _createLease(msg.sender, provider, quote.offerId, 0, price, deposit, quote.manifestHash, true);
         token.safeTransferFrom(msg.sender, address(this), deposit);
     }
@@ -670,21 +657,33 @@ contract Marketplace is IMarketplace, EIP712, ReentrancyGuardTransient {
         private
         returns (uint256 toProvider, uint256 fee)
     {
-        LeaseRecord storage l = _lease(leaseId);
-        if (l.state != LeaseState.Active) revert MarketplaceLeaseWrongState(leaseId, l.state);
+        LeaseRecord storage l = _leases[leaseId];
+        // Both slots read once (LeaseRecord's layout: state bits 160-167 and time 168-207 of slot 0; price bits 0-119,
+        // escrow 120-239 and feeBps 240-255 of slot 1).
+        uint256 slot0;
+        uint256 slot1;
+        assembly ("memory-safe") {
+            slot0 := sload(l.slot)
+            slot1 := sload(add(l.slot, 1))
+        }
+        LeaseState state = LeaseState(uint8(slot0 >> 160));
+        if (state != LeaseState.Active) {
+            if (state == LeaseState.None) revert MarketplaceUnknownLease(leaseId);
+            revert MarketplaceLeaseWrongState(leaseId, state);
+        }
         if (msg.sender != _providerOf(l)) revert MarketplaceNotLeaseProvider(leaseId, msg.sender);
-        uint256 settledAt = l.time;
+        uint256 settledAt = uint40(slot0 >> 168);
         // In the buyer's favour: a provider may stop the clock early, never late or before the last settlement.
         uint256 end = endedAt < settledAt ? settledAt : endedAt > block.timestamp ? block.timestamp : endedAt;
-        uint256 escrow = l.escrow;
-        uint256 owed = Settlement.owed(l.pricePerSecond, settledAt, escrow, end);
+        uint256 escrow = uint120(slot1 >> 120);
+        uint256 owed = Settlement.owed(uint120(slot1), settledAt, escrow, end);
         // Cannot underflow: owed <= escrow.
         uint256 escrowLeft;
         unchecked {
             escrowLeft = escrow - owed;
         }
         if (owed != 0) {
-            (fee, toProvider) = Settlement.split(owed, l.feeBps);
+            (fee, toProvider) = Settlement.split(owed, uint16(slot1 >> 240));
             emit LeaseSettled(leaseId, owed, fee, escrowLeft);
         }
         emit LeaseCompleted(leaseId, resultHash, exitCode);
@@ -747,17 +746,29 @@ contract Marketplace is IMarketplace, EIP712, ReentrancyGuardTransient {
     ) private {
         // The escrow field is left as it was (one storage write saved): a Closed lease holds nothing, whatever it
         // says; every reader goes by the state first (`getLease` and `accrued` report 0).
-        l.state = LeaseState.Closed;
-        l.time = uint40(closedAt);
-        uint48 source = l.source;
+        // Slot 0 read once and written once (LeaseRecord's layout: buyer bits 0-159, state 160-167, time 168-207,
+        // source 208-255): state Closed, time `closedAt` (a block time or one clamped below it: fits uint40).
+        uint256 slot0;
+        assembly ("memory-safe") {
+            slot0 := sload(l.slot)
+        }
+        slot0 = (slot0 & ~(uint256(type(uint48).max) << 160)) | (uint256(uint8(LeaseState.Closed)) << 160)
+            | (uint256(uint40(closedAt)) << 168);
+        assembly ("memory-safe") {
+            sstore(l.slot, slot0)
+        }
+        uint48 source = uint48(slot0 >> 208);
         if (source & FROM_REQUEST == 0) {
             Offer storage o = _offers[source];
-            uint16 active = o.activeLeases;
-            // Cannot underflow: every lease of an offer incremented activeLeases once when it was created.
-            unchecked {
-                o.activeLeases = active - 1;
+            uint256 head;
+            assembly ("memory-safe") {
+                head := sload(o.slot)
             }
-            if (o.state == OfferState.Withdrawn || active > o.maxLeases) {
+            // activeLeases (bits 184-199) - 1: cannot borrow, as every lease of an offer counted itself once there.
+            assembly ("memory-safe") {
+                sstore(o.slot, sub(head, shl(184, 1)))
+            }
+            if (OfferState(uint8(head >> 160)) == OfferState.Withdrawn || uint16(head >> 184) > uint16(head >> 168)) {
                 registry.decreaseCommitment(provider, ResourcesLib.gpuUnits(o.resources.gpuCount));
             }
         } else {
@@ -768,7 +779,7 @@ contract Marketplace is IMarketplace, EIP712, ReentrancyGuardTransient {
             }
         }
         emit LeaseClosed(leaseId, reason, refund);
-        if (refund != 0) token.safeTransfer(l.buyer, refund);
+        if (refund != 0) token.safeTransfer(address(uint160(slot0)), refund);
     }
 
     function _lease(uint256 leaseId) private view returns (LeaseRecord storage l) {
@@ -784,21 +795,40 @@ contract Marketplace is IMarketplace, EIP712, ReentrancyGuardTransient {
         if (o.provider != msg.sender) revert MarketplaceNotOfferOwner(offerId, msg.sender);
     }
 
-    /// @dev An offer that can take one more lease now: it exists, is active and has room.
-    function _takeableOffer(uint256 offerId) private view returns (Offer storage o) {
-        o = _offers[offerId];
-        if (o.state != OfferState.Active) {
-            if (o.state == OfferState.None) revert MarketplaceUnknownOffer(offerId);
-            revert MarketplaceOfferNotActive(offerId, o.state);
+    /// @dev Counts one more lease on an offer that can take it now (it exists, is active and has room), reading its
+    /// two head slots once each (Offer's layout: provider bits 0-159, state 160-167, maxLeases 168-183, activeLeases
+    /// 184-199, minDuration 200-231; then pricePerSecond 0-127, maxDuration 128-159). Returns its provider, its
+    /// price, and its durations (minDuration in the low 32 bits, maxDuration in the next 32).
+    function _reserve(uint256 offerId) private returns (address provider, uint128 price, uint256 durations) {
+        Offer storage o = _offers[offerId];
+        uint256 head;
+        uint256 terms;
+        assembly ("memory-safe") {
+            head := sload(o.slot)
+            terms := sload(add(o.slot, 1))
         }
-        if (o.activeLeases >= o.maxLeases) revert MarketplaceOfferFull(offerId, o.maxLeases);
+        OfferState state = OfferState(uint8(head >> 160));
+        if (state != OfferState.Active) {
+            if (state == OfferState.None) revert MarketplaceUnknownOffer(offerId);
+            revert MarketplaceOfferNotActive(offerId, state);
+        }
+        uint16 maxLeases = uint16(head >> 168);
+        if (uint16(head >> 184) >= maxLeases) revert MarketplaceOfferFull(offerId, maxLeases);
+        // activeLeases + 1: no carry out of its 16 bits, as activeLeases < maxLeases, a uint16.
+        assembly ("memory-safe") {
+            sstore(o.slot, add(head, shl(184, 1)))
+        }
+        provider = address(uint160(head));
+        price = uint128(terms);
+        durations = uint32(head >> 200) | (uint256(uint32(terms >> 128)) << 32);
     }
 
-    /// @dev The deposit must fund between the offer's minimum and maximum durations at `price`.
-    function _checkDeposit(Offer storage o, uint128 price, uint128 deposit) private view {
-        uint256 minimum = uint256(price) * o.minDuration;
+    /// @dev The deposit must fund between the offer's minimum and maximum durations (`durations` from `_reserve`)
+    /// at `price`.
+    function _checkDeposit(uint256 durations, uint128 price, uint128 deposit) private pure {
+        uint256 minimum = uint256(price) * uint32(durations);
         if (deposit == 0 || deposit < minimum) revert MarketplaceDepositBelowMinimum(deposit, minimum);
-        uint256 maximum = uint256(price) * o.maxDuration;
+        uint256 maximum = uint256(price) * uint32(durations >> 32);
         if (deposit > maximum) revert MarketplaceDepositAboveMaximum(deposit, maximum);
     }
 

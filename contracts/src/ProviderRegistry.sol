@@ -196,7 +196,15 @@ contract ProviderRegistry is IProviderRegistry, AccessControlDefaultAdminRules, 
 
     /// @inheritdoc IProviderRegistry
     function quoteSigner(address provider) external view returns (address apiSigner, bool active) {
-        return (_providers[provider].apiSigner, isActive(provider));
+        Provider storage p = _providers[provider];
+        // The slot with stake, committedGpus, registered and jailed read once (Provider's layout: slot 4 of the
+        // record; stake bits 0-127, committedGpus 128-159, registered 160-167, jailed 168-175).
+        uint256 hot;
+        assembly ("memory-safe") {
+            hot := sload(add(p.slot, 4))
+        }
+        active = uint8(hot >> 160) != 0 && uint8(hot >> 168) == 0 && uint128(hot) >= requiredStake(uint32(hot >> 128));
+        return (p.apiSigner, active);
     }
 
     /// @inheritdoc IProviderRegistry

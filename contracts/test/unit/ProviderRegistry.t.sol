@@ -798,6 +798,36 @@ contract ProviderRegistryTest is Deployers {
         assertTrue(registry.isActive(provider2), "no commitments: still active");
     }
 
+    /// @dev `quoteSigner` decodes the provider's packed slot itself: its `active` must be `isActive`'s in every case,
+    /// including a provider jailed while it holds enough stake (only the jailed bit says no).
+    function test_quoteSigner_activeExactlyAsIsActive() public {
+        (address signer, bool active) = registry.quoteSigner(provider);
+        assertEq(signer, registry.getProvider(provider).apiSigner);
+        assertTrue(active);
+        (, active) = registry.quoteSigner(newcomer);
+        assertTrue(!active, "not registered");
+
+        _commit(provider, 50); // 5_000 required
+        _slash(provider, 6_000 ether); // 4_000 left: jailed
+        vm.prank(provider);
+        registry.stake(5_000 ether); // 9_000: enough, still jailed
+        assertTrue(registry.getProvider(provider).jailed);
+        (, active) = registry.quoteSigner(provider);
+        assertTrue(!active, "jailed with enough stake");
+        assertFalse(registry.isActive(provider));
+
+        vm.prank(provider);
+        registry.unjail();
+        (, active) = registry.quoteSigner(provider);
+        assertTrue(active, "unjailed");
+        _setParameters(181 ether, UNBONDING_DELAY, address(0)); // 9_050 required
+        (, active) = registry.quoteSigner(provider);
+        assertTrue(!active, "under-staked after a parameter change");
+        _setParameters(180 ether, UNBONDING_DELAY, address(0)); // 9_000 required: exactly the stake
+        (, active) = registry.quoteSigner(provider);
+        assertTrue(active, "stake equal to the requirement");
+    }
+
     function test_requiredStake_isUnitsTimesMinStake() public {
         assertEq(registry.requiredStake(0), 0);
         assertEq(registry.requiredStake(1), MIN_STAKE_PER_GPU);
