@@ -2,7 +2,7 @@
 // through which a buyer hands over a job and gets its logs and results back; and signed quotes.
 // Every 2xx answer of a signed route is itself signed by the provider's apiSigner.
 import { createHash } from "node:crypto";
-import { createReadStream } from "node:fs";
+import { createReadStream, watch } from "node:fs";
 import { stat } from "node:fs/promises";
 import type { Registry } from "@ocx/node-kit";
 import {
@@ -320,7 +320,7 @@ export function createApi(options: ApiOptions) {
         const phase = options.store.getLease(id)?.phase;
         const live = phase === "pending" || phase === "acknowledged" || phase === "running";
         if (!live || out.aborted) break;
-        await new Promise((r) => setTimeout(r, 100));
+        await grownOrAfter(file, 100);
       }
     });
   });
@@ -366,3 +366,26 @@ export function createApi(options: ApiOptions) {
 }
 
 export type ProviderApi = ReturnType<typeof createApi>;
+
+/**
+ * Resolves as soon as `file` changes (inotify, through fs.watch) or after `ms`, whichever comes first: a
+ * followed log's first line reaches the buyer when it is written, not at the next poll. The timer bounds
+ * the wait where watching is not possible (the file does not exist yet, or the platform has no watcher).
+ */
+function grownOrAfter(file: string, ms: number): Promise<void> {
+  return new Promise((resolve) => {
+    let watcher: ReturnType<typeof watch> | undefined;
+    const done = () => {
+      clearTimeout(timer);
+      watcher?.close();
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    try {
+      watcher = watch(file, { persistent: false }, done);
+      watcher.on("error", done);
+    } catch {
+      // Not created yet: the timer wakes the loop.
+    }
+  });
+}
