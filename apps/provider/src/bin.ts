@@ -1,7 +1,9 @@
 #!/usr/bin/env node
 // The provider node's process: `ocx-provider --config provider.yaml` (what `ocx provider start`
 // runs), and `ocx-provider init [--out file]`, which prints or writes a commented config built
-// from this machine's hardware (what `ocx provider init` runs).
+// from this machine's hardware (what `ocx provider init` runs), and `ocx-provider reap --config
+// provider.yaml`, which ends every workload the node left running, with their cgroups (what a
+// stopping `ocx devnet` runs; a node that stops leaves its workloads to its next start).
 import { writeFile } from "node:fs/promises";
 import os from "node:os";
 import { parseArgs } from "node:util";
@@ -53,15 +55,44 @@ async function init(): Promise<void> {
   );
 }
 
+/** `ocx-provider reap`: ends every process and cgroup of this node's workloads (by its state folder and key). */
+async function reap(): Promise<void> {
+  const [{ loadConfig }, { providerKey }, { executorFor }, { workloadTagOf }, { privateKeyToAccount }] =
+    await Promise.all([
+      import("./config.js"),
+      import("./key.js"),
+      import("./service.js"),
+      import("./leases/context.js"),
+      import("viem/accounts"),
+    ]);
+  const config = await loadConfig(values.config as string);
+  const account = privateKeyToAccount((await providerKey(config)) as Hex);
+  const report = await executorFor(config).reap(() => false, {
+    prefix: `${workloadTagOf(config.stateDir, account.address)}-`,
+  });
+  for (const warning of report.warnings) log.warn(`reaping: ${warning}`);
+  for (const r of report.reaped) {
+    log.info("ended a workload the node left running", {
+      workload: r.workloadName,
+      pids: r.pids.join(","),
+      cgroups: r.cgroups.length,
+    });
+  }
+}
+
 try {
   const command = positionals[0] ?? "start";
   if (command === "init") {
     await init();
     process.exit(0);
   }
+  if (command === "reap") {
+    await reap();
+    process.exit(0);
+  }
   if (command !== "start")
     throw new Error(
-      `unknown command "${command}": use \`ocx-provider [start] --config file\` or \`ocx-provider init [--out file]\``,
+      `unknown command "${command}": use \`ocx-provider [start] --config file\`, \`ocx-provider init [--out file]\` or \`ocx-provider reap --config file\``,
     );
   // The node's modules load only to start it: `init` stays quick.
   const [{ loadConfig }, { providerKey }, { startProvider }, { privateKeyToAccount }] = await Promise.all([

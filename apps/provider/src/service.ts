@@ -243,7 +243,8 @@ async function hardwareComponent(common: Common) {
   };
 }
 
-function executorFor(config: ProviderConfig): Executor {
+/** The executor the config names: bubblewrap (default), docker, or the unsandboxed process executor. */
+export function executorFor(config: ProviderConfig): Executor {
   if (config.executor === "docker") return createDockerExecutor();
   if (config.executor === "process") return createProcessExecutor();
   // Inside the sandbox the whole state folder is hidden (other jobs, logs, the database); only the

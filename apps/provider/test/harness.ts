@@ -29,8 +29,10 @@ import {
 import { createTestClient, http, keccak256, maxUint256, parseEventLogs, toHex } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
 import { type ProviderConfig, parseConfig } from "../src/config.js";
+import { workloadTagOf } from "../src/leases/context.js";
 import { type LeaseRecord, ProviderStore } from "../src/leases/store.js";
 import { type ProviderNode, startProvider } from "../src/service.js";
+import { createBwrapExecutor } from "../src/workload/bwrap.js";
 
 export const PROVIDER = 1;
 export const BUYER = 2;
@@ -140,6 +142,7 @@ ${
       await market.node.close();
       await proxy?.cut();
       await net.stop();
+      await reapWorkloads(config.stateDir, account.address);
     },
   };
   return market;
@@ -337,4 +340,13 @@ export function leaseRecord(market: Pick<Market, "config">, leaseId: bigint): Le
   } finally {
     store.close();
   }
+}
+
+/**
+ * Ends every process and cgroup of the workloads of the node with this state folder and address. A node
+ * leaves its workloads running when it closes (its next start re-attaches to them); a test has no next
+ * start, so its teardown reaps them.
+ */
+export async function reapWorkloads(stateDir: string, provider: string): Promise<void> {
+  await createBwrapExecutor().reap(() => false, { prefix: `${workloadTagOf(stateDir, provider)}-` });
 }

@@ -16,6 +16,7 @@ import {
   leaseEvents,
   type Market,
   PROVIDER,
+  reapWorkloads,
   startChain,
   waitUntil,
 } from "./harness.js";
@@ -175,6 +176,7 @@ describe("provider node restarts", () => {
       if (pid) process.kill(-pid, "SIGKILL");
     }
     await chain?.net.stop();
+    await reapWorkloads(chain.config.stateDir, privateKeyToAccount(chain.net.key(PROVIDER)).address);
   });
 
   const current = () => nodes[nodes.length - 1] as NodeProcess;

@@ -97,6 +97,8 @@ Then, in another terminal:
         // them with it, also those of a provider that was killed before it could end them.
         const ended = await endLeftovers(path.join(stateDir, "provider"));
         if (ended > 0) say(`ended ${ended} job process(es) the provider node left running`);
+        // The provider's own reaping also removes the workloads' cgroups.
+        await reapProviderWorkloads(path.join(stateDir, "provider", "provider.yaml"), net.key(PROVIDER_ACCOUNT));
         await net.stop();
       };
       const startUp = async () => {
@@ -282,6 +284,25 @@ async function stopChild(child: ChildProcess): Promise<void> {
   }
 }
 
+/** The provider node's entry point (`@ocx/provider`'s dist/bin.js). */
+const providerBin = () => path.join(path.dirname(require.resolve("@ocx/provider/package.json")), "dist", "bin.js");
+
+/**
+ * Runs `ocx-provider reap` for the devnet's provider: every process and cgroup of its workloads ends. A config
+ * that was never written (a start-up that failed early) has nothing to reap.
+ */
+async function reapProviderWorkloads(config: string, key: string): Promise<void> {
+  if (!existsSync(config)) return;
+  const child = spawn(process.execPath, [providerBin(), "reap", "--config", config], {
+    env: { ...process.env, OCX_PROVIDER_KEY: key },
+    stdio: "ignore",
+  });
+  await new Promise<void>((resolve) => {
+    child.once("exit", () => resolve());
+    child.once("error", () => resolve());
+  });
+}
+
 /** Starts the provider node as its own process (apps talk across processes, never by import). */
 async function startProviderProcess(
   net: Awaited<ReturnType<typeof startLocalnet>>,
@@ -310,8 +331,7 @@ bidding: { enabled: true, pricing: { type: fixed, pricePerGpuHour: "0.36" } }
 withdrawIntervalSeconds: 60
 `,
   );
-  const bin = path.join(path.dirname(require.resolve("@ocx/provider/package.json")), "dist", "bin.js");
-  const child = spawn(process.execPath, [bin, "--config", config], {
+  const child = spawn(process.execPath, [providerBin(), "--config", config], {
     env: { ...process.env, OCX_PROVIDER_KEY: net.key(PROVIDER_ACCOUNT) },
     stdio: ["ignore", "inherit", "pipe"],
   });

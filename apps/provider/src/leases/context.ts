@@ -54,6 +54,15 @@ export interface LeaseContext extends LeaseServiceOptions {
   capacityChanged(): void;
 }
 
+/**
+ * The host-unique prefix of this node's workload names (cgroups, containers): several nodes on one host
+ * never share a name, and `reap` touches only names that start with `<tag>-`.
+ * @example
+ * const prefix = `${workloadTagOf(config.stateDir, address)}-`;
+ */
+export const workloadTagOf = (stateDir: string, provider: string): string =>
+  createHash("sha256").update(`${stateDir}:${provider}`).digest("hex").slice(0, 10);
+
 /** Builds the shared state. */
 export function createLeaseContext(options: LeaseServiceOptions): LeaseContext {
   const { store, chain, stateDir, log } = options;
@@ -64,7 +73,7 @@ export function createLeaseContext(options: LeaseServiceOptions): LeaseContext {
   return {
     ...options,
     running: new Map(),
-    workloadTag: createHash("sha256").update(`${stateDir}:${chain.address}`).digest("hex").slice(0, 10),
+    workloadTag: workloadTagOf(stateDir, chain.address),
     files: (id) => leaseFiles(dirs, id),
     owner: (id) => `lease:${id}`,
     leaseLog,
