@@ -3,7 +3,7 @@
 // the market — kept up until Ctrl-C.
 import { type ChildProcess, spawn, spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
-import { mkdir, readdir, readFile, readlink, rm, writeFile } from "node:fs/promises";
+import { mkdir, readFile, rm, writeFile } from "node:fs/promises";
 import { createRequire } from "node:module";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -95,9 +95,6 @@ Then, in another terminal:
         await Promise.all(children.map((child) => stopChild(child)));
         // Workloads outlive their node by design (a restarted node re-attaches them); a devnet that stops takes
         // them with it, also those of a provider that was killed before it could end them.
-        const ended = await endLeftovers(path.join(stateDir, "provider"));
-        if (ended > 0) say(`ended ${ended} job process(es) the provider node left running`);
-        // The provider's own reaping also removes the workloads' cgroups.
         await reapProviderWorkloads(path.join(stateDir, "provider", "provider.yaml"), net.key(PROVIDER_ACCOUNT));
         await net.stop();
       };
@@ -225,50 +222,6 @@ export function chooseExecutor(say: (line: string) => void): Executor {
   const bar = "!".repeat(width + 6);
   say(["", bar, ...lines.map((l) => `!! ${l.padEnd(width)} !!`), bar, ""].join("\n"));
   return "process";
-}
-
-/**
- * Ends (SIGKILL) the process group of every process that works in `dir` or names it on its command line: the
- * job wrappers and workloads of the devnet's provider. Never this process's own group. Linux only (reads /proc);
- * returns how many processes matched.
- */
-export async function endLeftovers(dir: string): Promise<number> {
-  const inside = `${path.resolve(dir)}/`;
-  const ownGroup = await processGroup(process.pid);
-  const groups = new Set<number>();
-  let matched = 0;
-  const entries = await readdir("/proc").catch(() => [] as string[]);
-  for (const entry of entries) {
-    if (!/^\d+$/.test(entry) || Number(entry) === process.pid) continue;
-    const pid = Number(entry);
-    const [cmdline, cwd] = await Promise.all([
-      readFile(`/proc/${pid}/cmdline`, "utf8").catch(() => ""),
-      readlink(`/proc/${pid}/cwd`).catch(() => ""),
-    ]);
-    if (!cmdline.replaceAll("\0", " ").includes(inside) && !`${cwd}/`.startsWith(inside)) continue;
-    matched++;
-    const group = await processGroup(pid);
-    if (group !== undefined && group !== ownGroup && group > 1) groups.add(group);
-    else killQuietly(pid);
-  }
-  for (const group of groups) killQuietly(-group);
-  return matched;
-}
-
-/** The process group of `pid` (field 5 of /proc/<pid>/stat, after the parenthesised name). */
-async function processGroup(pid: number): Promise<number | undefined> {
-  const stat = await readFile(`/proc/${pid}/stat`, "utf8").catch(() => "");
-  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-  const group = Number(fields[2]);
-  return Number.isInteger(group) ? group : undefined;
-}
-
-function killQuietly(pid: number): void {
-  try {
-    process.kill(pid, "SIGKILL");
-  } catch {
-    // gone already, or not ours to end
-  }
 }
 
 /** Ends a child process and waits for it, whether it is running, already exited, or was killed by a signal. */
