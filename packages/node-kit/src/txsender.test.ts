@@ -60,6 +60,28 @@ describe("createTxSender (real anvil)", () => {
     expect(store.prepare("SELECT count(*) AS n FROM tx").get()).toEqual({ n: 0 });
   });
 
+  it("with simulated: true (an SDK action simulated just now) it does not simulate again, and still sends once", async () => {
+    const methods: string[] = [];
+    const counting = createPublicClient({
+      chain: net.publicClient.chain,
+      transport: httpTransport(net.anvil.rpcUrl, {
+        onFetchRequest: async (request) => {
+          const body = (await request.clone().json()) as { method: string } | { method: string }[];
+          for (const call of Array.isArray(body) ? body : [body]) methods.push(call.method);
+        },
+      }),
+    });
+    const store = openStore(":memory:", [TX_MIGRATION]);
+    const tx = createTxSender({ publicClient: counting as never, walletClient: net.wallet(5), store, log });
+    const before = await balance();
+    await tx.write("pay:simulated", transfer(parseEther("1")), { simulated: true });
+    expect(methods).not.toContain("eth_call");
+    expect(await balance()).toBe(before + parseEther("1"));
+    methods.length = 0;
+    await tx.write("pay:unsimulated", transfer(parseEther("1")));
+    expect(methods).toContain("eth_call");
+  });
+
   it("after a crash between signing and broadcasting, resume() sends the recorded transaction once", async () => {
     const { store } = sender();
     const before = await balance();

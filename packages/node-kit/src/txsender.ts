@@ -72,9 +72,19 @@ export interface TxSender {
   write<abi extends Abi, fn extends ContractFunctionName<abi, "nonpayable" | "payable">>(
     key: string,
     request: WriteRequest<abi, fn>,
+    options?: WriteOptions,
   ): Promise<TransactionReceipt>;
   /** Re-broadcasts and awaits every transaction left in flight by an earlier process. */
   resume(): Promise<void>;
+}
+
+/** Options of one {@link TxSender.write}. */
+export interface WriteOptions {
+  /**
+   * The caller (an SDK action) has just simulated the call and decoded any revert: skip the sender's own
+   * simulation. Gas estimation still refuses a call that would revert now.
+   */
+  simulated?: boolean;
 }
 
 export interface TxSenderOptions {
@@ -211,7 +221,7 @@ export function createTxSender(options: TxSenderOptions): TxSender {
   };
 
   return {
-    write(key, request) {
+    write(key, request, writeOptions = {}) {
       return serial(async () => {
         const existing = get.get(key);
         if (existing?.status === "mined") {
@@ -220,12 +230,14 @@ export function createTxSender(options: TxSenderOptions): TxSender {
         if (existing?.status === "sent") return settle(existing);
 
         // Simulate first: a revert is decoded and thrown before anything is signed or stored.
-        try {
-          await withRetry("simulate", () =>
-            publicClient.simulateContract({ ...(request as WriteRequest), account } as never),
-          );
-        } catch (error) {
-          throw toOcxError(error);
+        if (!writeOptions.simulated) {
+          try {
+            await withRetry("simulate", () =>
+              publicClient.simulateContract({ ...(request as WriteRequest), account } as never),
+            );
+          } catch (error) {
+            throw toOcxError(error);
+          }
         }
         const data = encodeFunctionData({
           abi: request.abi,

@@ -52,12 +52,17 @@ export function createChainAccess(options: {
         functionName: string;
         args?: readonly unknown[];
       }): Promise<Hash> => {
-        const receipt = await tx.write(key, {
-          address: request.address,
-          abi: request.abi,
-          functionName: request.functionName,
-          args: (request.args ?? []) as never,
-        } as never);
+        // The action simulated (and decoded any revert) just now: the sender does not simulate again.
+        const receipt = await tx.write(
+          key,
+          {
+            address: request.address,
+            abi: request.abi,
+            functionName: request.functionName,
+            args: (request.args ?? []) as never,
+          } as never,
+          { simulated: true },
+        );
         return receipt.transactionHash;
       };
       return walletClient.extend(() => ({ writeContract }) as never) as unknown as WriteClient;

@@ -328,8 +328,8 @@ async function closeAtDeadline(parameters: TakeLeaseParameters, requestId: bigin
     if (Date.now() > giveUpAt) {
       throw new OcxError(
         `the chain's time is still before request #${requestId}'s deadline ${CHAIN_CATCH_UP_MS / 1000} s after it ` +
-          "passed on this machine: check this machine's clock; the request stays open: `ocx market requests` " +
-          "lists it, close it from there once its deadline has passed",
+          `passed on this machine: check this machine's clock; the request stays open: run \`ocx market close ${requestId}\` ` +
+          `once the chain's time has passed the deadline, or \`ocx market cancel ${requestId}\` to take the deposit back`,
       );
     }
     const now = BigInt(Math.floor(Date.now() / 1000));
@@ -350,7 +350,7 @@ async function closeAtDeadline(parameters: TakeLeaseParameters, requestId: bigin
     } catch {
       throw new OcxError(
         `request #${requestId} could not be closed (${toOcxError(closeError).shortMessage}); its deposit stays ` +
-          `locked until it is: \`ocx market requests\` lists it; close or cancel it from there`,
+          `locked until it is: run \`ocx market close ${requestId}\` or \`ocx market cancel ${requestId}\``,
         { cause: closeError },
       );
     }
