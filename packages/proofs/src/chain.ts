@@ -3,7 +3,8 @@
 // one block of rows at a time; one entry of X_i is still X_{i-1}[c,:]·B_i[:,j], one committed row
 // and one column of B_i, which is what an on-chain check of a single step needs.
 import { MODULUS } from "./field.js";
-import { fillMatrixRow, generateMatrix, type MatrixKey, matrixColumn } from "./prg.js";
+import { generateMatrix, type MatrixKey, matrixColumn } from "./prg.js";
+import { chainTraces } from "./trace.js";
 
 /**
  * One step of the chain: returns (x · b)ᵀ mod 127 for row-major n×n residue matrices. `columns`
@@ -102,102 +103,16 @@ export function runChain(
   return { result: x, timings: { deriveMs, productMs } };
 }
 
-// For each vector v: out = M·v (transpose false) or Mᵀ·v (transpose true) mod 127, M regenerated
-// one row at a time from its key so the verifier never holds an n×n matrix.
-function applyMatrix(key: MatrixKey, n: number, vectors: Float64Array[], transpose: boolean): Float64Array[] {
-  const row = new Uint8Array(n);
-  const outs: Float64Array[] = [];
-  for (let t = 0; t < vectors.length; t++) outs.push(new Float64Array(n));
-  const [v0, v1] = vectors as [Float64Array, Float64Array | undefined];
-  const [o0, o1] = outs as [Float64Array, Float64Array | undefined];
-  for (let j = 0; j < n; j++) {
-    fillMatrixRow(key, j, row);
-    // The usual t = 2 in one pass over the row; other t one vector at a time.
-    if (vectors.length === 2 && v1 !== undefined && o1 !== undefined) {
-      if (transpose) addScaledRowPair(row, v0[j] as number, v1[j] as number, o0, o1, n);
-      else dotPair(row, v0, v1, n, o0, o1, j);
-      continue;
-    }
-    for (let t = 0; t < vectors.length; t++) {
-      if (transpose) addScaledRow(row, (vectors[t] as Float64Array)[j] as number, outs[t] as Float64Array, n);
-      else (outs[t] as Float64Array)[j] = dot(row, vectors[t] as Float64Array, n);
-    }
-  }
-  // Sums stay below 126·126·n < 2^53: exact in doubles.
-  for (const out of outs) for (let i = 0; i < n; i++) out[i] = (out[i] as number) % MODULUS;
-  return outs;
-}
-
-function dot(row: Uint8Array, v: Float64Array, n: number): number {
-  let sum = 0;
-  for (let c = 0; c < n; c++) sum += (row[c] as number) * (v[c] as number);
-  return sum;
-}
-
-function dotPair(
-  row: Uint8Array,
-  v0: Float64Array,
-  v1: Float64Array,
-  n: number,
-  o0: Float64Array,
-  o1: Float64Array,
-  j: number,
-): void {
-  let s0 = 0;
-  let s1 = 0;
-  for (let c = 0; c < n; c++) {
-    const m = row[c] as number;
-    s0 += m * (v0[c] as number);
-    s1 += m * (v1[c] as number);
-  }
-  o0[j] = s0;
-  o1[j] = s1;
-}
-
-function addScaledRowPair(
-  row: Uint8Array,
-  a0: number,
-  a1: number,
-  o0: Float64Array,
-  o1: Float64Array,
-  n: number,
-): void {
-  for (let c = 0; c < n; c++) {
-    const m = row[c] as number;
-    o0[c] = (o0[c] as number) + m * a0;
-    o1[c] = (o1[c] as number) + m * a1;
-  }
-}
-
-function addScaledRow(row: Uint8Array, scale: number, out: Float64Array, n: number): void {
-  if (scale === 0) return;
-  for (let c = 0; c < n; c++) out[c] = (out[c] as number) + (row[c] as number) * scale;
-}
-
 /**
  * Y·r mod 127 for each r, computed from the keys alone in O(L·n²) without running the chain
- * (Freivalds through the chain): X_i·v = B_iᵀ(X_{i-1}ᵀ v) and X_iᵀ·v = X_{i-1}(B_i v), down to A.
+ * (Freivalds through the chain): X_i·v = B_iᵀ(X_{i-1}ᵀ v) and X_iᵀ·v = X_{i-1}(B_i v), down to A; the last
+ * vector of each {@link chainTraces} trace, so the order of the steps has one definition (trace.ts).
  *
  * @example
  * const [y] = chainTimesVectors(keys, 64, [r]); // equals runChain(keys, 64).result · r mod 127
  */
 export function chainTimesVectors(keys: readonly MatrixKey[], n: number, vectors: readonly Uint8Array[]): Uint8Array[] {
-  let current: Float64Array[] = vectors.map((v) => Float64Array.from(v));
-  let transposed = false;
-  const after: MatrixKey[] = [];
-  for (let i = keys.length - 1; i >= 1; i--) {
-    const key = keys[i] as MatrixKey;
-    if (transposed) {
-      current = applyMatrix(key, n, current, false);
-      transposed = false;
-    } else {
-      after.push(key);
-      transposed = true;
-    }
-  }
-  current = applyMatrix(keys[0] as MatrixKey, n, current, transposed);
-  for (let i = after.length - 1; i >= 0; i--) current = applyMatrix(after[i] as MatrixKey, n, current, true);
-  return current.map((v) => Uint8Array.from(v));
+  return chainTraces(keys, n, vectors).map((trace) => trace[trace.length - 1] as Uint8Array);
 }
 
 /**

@@ -10,4 +10,5 @@ export * from "./models.js";
 export * from "./prg.js";
 export * from "./prover.js";
 export * from "./soundness.js";
+export * from "./trace.js";
 export * from "./verifier.js";
