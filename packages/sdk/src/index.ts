@@ -11,6 +11,7 @@ export * from "./provider/client.js";
 export * from "./results/extract.js";
 export * from "./results/tar.js";
 export * from "./run/index.js";
+export * from "./services/index.js";
 export * from "./signing/index.js";
 export * from "./units.js";
 export * from "./wallet/index.js";
