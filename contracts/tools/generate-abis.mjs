@@ -9,7 +9,7 @@ const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..")
 const out = path.join(root, "contracts/out");
 const target = path.join(root, "packages/sdk/src/generated");
 // Each entry: the exported name, and the artifact its ABI and bytecode come from.
-const contracts = ["OcxToken", "ProviderRegistry", "Marketplace", "ValidatorRegistry", "ProofOfCompute"];
+const contracts = ["OcxToken", "ProviderRegistry", "Marketplace", "ValidatorRegistry", "ProofOfCompute", "SpotChecks"];
 // While a contract has only its interface, its ABI comes from the interface and it has no bytecode.
 const interfaceOnly = new Set(["ValidatorRegistry", "ProofOfCompute"]);
 
@@ -37,6 +37,7 @@ for (const name of contracts) {
 const enumSources = {
   IMarketplace: ["OfferState", "LeaseState", "RequestState", "CloseReason"],
   IProofOfCompute: ["ChallengePhase", "DisputeStage"],
+  ISpotChecks: ["CheckState"],
 };
 let enums = `${header}// The contracts' enums: each is an object from member name to its number on-chain, and a lookup from number to
 // name. Compare with these, never with bare numbers.
