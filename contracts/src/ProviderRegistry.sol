@@ -28,6 +28,8 @@ contract ProviderRegistry is IProviderRegistry, AccessControlDefaultAdminRules, 
     uint256 public constant MAX_ENDPOINT_LENGTH = 256;
     uint256 public constant MAX_MIN_STAKE_PER_GPU = 10_000_000 ether;
     uint64 public constant MAX_UNBONDING_DELAY = 90 days;
+    /// @notice Basis points of a whole slash: the most a fault's prover can be paid.
+    uint16 public constant MAX_REWARD_BPS = 10_000;
 
     /// @notice The token that is staked.
     IOcxToken public immutable token;
@@ -112,13 +114,15 @@ contract ProviderRegistry is IProviderRegistry, AccessControlDefaultAdminRules, 
     // ---------------------------------------------------------------- roles
 
     /// @inheritdoc IProviderRegistry
-    function slash(address provider, uint256 amount, bytes32 reason)
+    function slash(address provider, uint256 amount, bytes32 reason, address beneficiary, uint16 rewardBps)
         external
         onlyRole(SLASHER_ROLE)
         nonReentrant
         returns (uint256 slashed)
     {
         if (amount == 0) revert RegistryZeroAmount();
+        if (rewardBps > MAX_REWARD_BPS) revert RegistryParameterOutOfBounds("rewardBps", rewardBps, 0, MAX_REWARD_BPS);
+        if (rewardBps > 0 && beneficiary == address(0)) revert RegistryInvalidBeneficiary();
         Provider storage p = _registered(provider);
         uint256 fromStake = amount < p.stake ? amount : p.stake;
         uint256 rest = amount - fromStake;
@@ -130,11 +134,16 @@ contract ProviderRegistry is IProviderRegistry, AccessControlDefaultAdminRules, 
         }
         slashed = fromStake + fromUnbonding;
         if (p.stake < requiredStake(p.committedGpus) || p.stake == 0) p.jailed = true;
-        emit Slashed(provider, msg.sender, slashed, reason, p.jailed);
+        // Rounded down: the sink gets the remainder, so reward + toSink == slashed exactly.
+        uint256 reward = slashed * rewardBps / MAX_REWARD_BPS;
+        emit Slashed(provider, msg.sender, slashed, reason, p.jailed, beneficiary, reward);
         if (slashed == 0) return 0;
+        if (reward > 0) token.safeTransfer(beneficiary, reward);
+        uint256 toSink = slashed - reward;
+        if (toSink == 0) return slashed;
         address sink = _parameters.slashSink;
-        if (sink == address(0)) token.burn(slashed);
-        else token.safeTransfer(sink, slashed);
+        if (sink == address(0)) token.burn(toSink);
+        else token.safeTransfer(sink, toSink);
     }
 
     /// @inheritdoc IProviderRegistry

@@ -45,8 +45,17 @@ interface IProviderRegistry {
     event UnstakeRequested(address indexed provider, uint256 amount, uint256 unbonding, uint64 readyAt);
     /// @notice Unbonded stake went back to the provider.
     event Unstaked(address indexed provider, uint256 amount);
-    /// @notice A slasher took `amount` from a provider's stake and unbonding funds.
-    event Slashed(address indexed provider, address indexed slasher, uint256 amount, bytes32 reason, bool jailed);
+    /// @notice A slasher took `amount` from a provider's stake and unbonding funds; `reward` of it went to
+    /// `beneficiary` (whoever proved the fault), the rest to the slash sink.
+    event Slashed(
+        address indexed provider,
+        address indexed slasher,
+        uint256 amount,
+        bytes32 reason,
+        bool jailed,
+        address beneficiary,
+        uint256 reward
+    );
     /// @notice A jailed provider with enough stake again released itself.
     event Unjailed(address indexed provider);
     /// @notice The marketplace changed how many GPU units the provider has committed.
@@ -76,6 +85,8 @@ interface IProviderRegistry {
     error RegistryProviderJailed(address provider);
     /// @notice The provider is not jailed.
     error RegistryNotJailed(address provider);
+    /// @notice A slash with a reward needs a nonzero beneficiary.
+    error RegistryInvalidBeneficiary();
     /// @notice A parameter is outside its allowed range.
     error RegistryParameterOutOfBounds(bytes32 name, uint256 value, uint256 min, uint256 max);
 
@@ -101,9 +112,14 @@ interface IProviderRegistry {
 
     // ---------------------------------------------------------------- roles
 
-    /// @notice Takes up to `amount` from the provider's stake, then its unbonding funds, and sends it to the slash sink.
-    /// Jails the provider when its remaining stake is below what its commitments require.
-    function slash(address provider, uint256 amount, bytes32 reason) external returns (uint256 slashed);
+    /// @notice Takes up to `amount` from the provider's stake, then its unbonding funds. `beneficiary` (whoever
+    /// proved the fault) receives ⌊slashed·rewardBps/10_000⌋, rounded down in favour of the sink; the rest goes
+    /// to the slash sink (burned when the sink is the zero address). Jails the provider when its remaining stake
+    /// is below what its commitments require.
+    /// @param rewardBps at most 10_000; with 0, `beneficiary` may be the zero address.
+    function slash(address provider, uint256 amount, bytes32 reason, address beneficiary, uint16 rewardBps)
+        external
+        returns (uint256 slashed);
 
     /// @notice Commits `units` more GPU units for the provider. Only the marketplace calls this.
     /// @dev Reverts unless the provider is registered, not jailed, and staked for the new total.

@@ -20,7 +20,7 @@ contract MarketplaceOffersTest is Deployers {
     function _jail(address who) internal {
         uint256 stake = registry.getProvider(who).stake;
         vm.prank(slasher);
-        registry.slash(who, stake, "test");
+        registry.slash(who, stake, "test", address(0), 0);
         assertTrue(registry.getProvider(who).jailed, "provider should be jailed");
     }
 
@@ -626,7 +626,7 @@ contract MarketplaceOffersTest is Deployers {
         uint256 offerId = _postOffer(provider); // 4 units = 400 ether
         // Slash down to 300 ether: below the commitment, jailed and inactive.
         vm.prank(slasher);
-        registry.slash(provider, 9_700 ether, "test");
+        registry.slash(provider, 9_700 ether, "test", address(0), 0);
         vm.expectRevert(abi.encodeWithSelector(IMarketplace.MarketplaceProviderInactive.selector, provider));
         _takeOffer(offerId, uint128(PRICE * 60));
     }

@@ -212,7 +212,7 @@ contract MarketplaceQuotesTest is Deployers {
 
     function test_takeQuote_revertsWhenProviderJailed() public {
         vm.prank(slasher);
-        registry.slash(provider, 10_000 ether, "test");
+        registry.slash(provider, 10_000 ether, "test", address(0), 0);
         IMarketplace.Quote memory q = _quote(1);
         bytes memory signature = _sign(SIGNER_KEY, q);
         vm.expectRevert(abi.encodeWithSelector(IMarketplace.MarketplaceProviderInactive.selector, provider));
@@ -644,7 +644,7 @@ contract MarketplaceQuotesTest is Deployers {
         assertFalse(registry.canCommit(provider, 97));
         assertFalse(registry.canCommit(stranger, 0)); // not registered
         vm.prank(slasher);
-        registry.slash(provider, 9_700 ether, "test"); // 300 OCX left, 400 needed
+        registry.slash(provider, 9_700 ether, "test", address(0), 0); // 300 OCX left, 400 needed
         assertTrue(registry.getProvider(provider).jailed, "under-staked: jailed");
         assertFalse(registry.canCommit(provider, 0)); // jailed
     }
@@ -654,7 +654,7 @@ contract MarketplaceQuotesTest is Deployers {
         assertEq(s1, signer);
         assertTrue(active);
         vm.prank(slasher);
-        registry.slash(provider, 9_700 ether, "test"); // 300 OCX left, 400 needed
+        registry.slash(provider, 9_700 ether, "test", address(0), 0); // 300 OCX left, 400 needed
         (address s2, bool stillActive) = registry.quoteSigner(provider);
         assertEq(s2, signer);
         assertFalse(stillActive);

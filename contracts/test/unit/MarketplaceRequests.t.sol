@@ -40,7 +40,7 @@ contract MarketplaceRequestsTest is Deployers {
     function _jail(address who) internal {
         uint256 stake = registry.getProvider(who).stake;
         vm.prank(slasher);
-        registry.slash(who, stake, "test");
+        registry.slash(who, stake, "test", address(0), 0);
         assertTrue(registry.getProvider(who).jailed, "provider should be jailed");
     }
 

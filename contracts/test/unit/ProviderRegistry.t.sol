@@ -47,7 +47,7 @@ contract ProviderRegistryTest is Deployers {
 
     function _slash(address who, uint256 amount) internal returns (uint256 slashed) {
         vm.prank(slasher);
-        slashed = registry.slash(who, amount, REASON);
+        slashed = registry.slash(who, amount, REASON, address(0), 0);
     }
 
     // ---------------------------------------------------------------- constructor & roles
@@ -457,7 +457,7 @@ contract ProviderRegistryTest is Deployers {
         bytes32 role = registry.SLASHER_ROLE();
         vm.expectRevert(abi.encodeWithSelector(IAccessControl.AccessControlUnauthorizedAccount.selector, admin, role));
         vm.prank(admin);
-        registry.slash(provider, 1 ether, REASON);
+        registry.slash(provider, 1 ether, REASON, address(0), 0);
         assertEq(registry.getProvider(provider).stake, STAKE);
     }
 
@@ -467,19 +467,19 @@ contract ProviderRegistryTest is Deployers {
             abi.encodeWithSelector(IAccessControl.AccessControlUnauthorizedAccount.selector, address(market), role)
         );
         vm.prank(address(market));
-        registry.slash(provider, 1 ether, REASON);
+        registry.slash(provider, 1 ether, REASON, address(0), 0);
     }
 
     function test_slash_revertsZeroAmount() public {
         vm.expectRevert(IProviderRegistry.RegistryZeroAmount.selector);
         vm.prank(slasher);
-        registry.slash(provider, 0, REASON);
+        registry.slash(provider, 0, REASON, address(0), 0);
     }
 
     function test_slash_revertsWhenNotRegistered() public {
         vm.expectRevert(abi.encodeWithSelector(IProviderRegistry.RegistryNotRegistered.selector, newcomer));
         vm.prank(slasher);
-        registry.slash(newcomer, 1 ether, REASON);
+        registry.slash(newcomer, 1 ether, REASON, address(0), 0);
     }
 
     function test_slash_burnsWhenNoSink() public {
@@ -509,7 +509,7 @@ contract ProviderRegistryTest is Deployers {
 
     function test_slash_emitsSlashed() public {
         vm.expectEmit(true, true, false, true, address(registry));
-        emit IProviderRegistry.Slashed(provider, slasher, 1_000 ether, REASON, false);
+        emit IProviderRegistry.Slashed(provider, slasher, 1_000 ether, REASON, false, address(0), 0);
         _slash(provider, 1_000 ether);
     }
 
@@ -537,7 +537,7 @@ contract ProviderRegistryTest is Deployers {
         uint256 held = token.balanceOf(address(registry));
 
         vm.expectEmit(true, true, false, true, address(registry));
-        emit IProviderRegistry.Slashed(provider, slasher, STAKE, REASON, true);
+        emit IProviderRegistry.Slashed(provider, slasher, STAKE, REASON, true, address(0), 0);
         uint256 slashed = _slash(provider, 1_000_000 ether);
 
         assertEq(slashed, STAKE);
@@ -555,7 +555,7 @@ contract ProviderRegistryTest is Deployers {
         uint256 supply = token.totalSupply();
         uint256 held = token.balanceOf(address(registry));
         vm.expectEmit(true, true, false, true, address(registry));
-        emit IProviderRegistry.Slashed(provider, slasher, 0, REASON, true);
+        emit IProviderRegistry.Slashed(provider, slasher, 0, REASON, true, address(0), 0);
         assertEq(_slash(provider, 1 ether), 0);
         assertEq(token.totalSupply(), supply);
         assertEq(token.balanceOf(address(registry)), held);
@@ -569,7 +569,7 @@ contract ProviderRegistryTest is Deployers {
         assertTrue(registry.isActive(provider));
 
         vm.expectEmit(true, true, false, true, address(registry));
-        emit IProviderRegistry.Slashed(provider, slasher, 1, REASON, true);
+        emit IProviderRegistry.Slashed(provider, slasher, 1, REASON, true, address(0), 0);
         _slash(provider, 1);
         IProviderRegistry.Provider memory p = registry.getProvider(provider);
         assertTrue(p.jailed);
@@ -587,6 +587,73 @@ contract ProviderRegistryTest is Deployers {
         _slash(provider, STAKE); // no commitments, but nothing left at stake
         assertTrue(registry.getProvider(provider).jailed);
         assertFalse(registry.isActive(provider));
+    }
+
+    // ---------------------------------------------------------------- slash with a reward
+
+    function test_slash_paysRewardRoundedDownAndBurnsTheRest() public {
+        address prover = address(0xF00D);
+        uint256 supply = token.totalSupply();
+        vm.expectEmit(true, true, false, true, address(registry));
+        // 1_000 ether + 1 wei at 33.33 %: the reward is rounded down, the sink (burn) gets the remainder.
+        uint256 amount = 1_000 ether + 1;
+        uint256 reward = amount * 3_333 / 10_000;
+        emit IProviderRegistry.Slashed(provider, slasher, amount, REASON, false, prover, reward);
+        vm.prank(slasher);
+        uint256 slashed = registry.slash(provider, amount, REASON, prover, 3_333);
+        assertEq(slashed, amount);
+        assertEq(token.balanceOf(prover), reward);
+        assertEq(token.totalSupply(), supply - (amount - reward), "the rest is burned");
+    }
+
+    function test_slash_paysRewardAndSendsRestToSink() public {
+        _setParameters(MIN_STAKE_PER_GPU, UNBONDING_DELAY, sink);
+        address prover = address(0xF00D);
+        uint256 held = token.balanceOf(address(registry));
+        vm.prank(slasher);
+        registry.slash(provider, 1_000 ether, REASON, prover, 5_000);
+        assertEq(token.balanceOf(prover), 500 ether);
+        assertEq(token.balanceOf(sink), 500 ether);
+        assertEq(token.balanceOf(address(registry)), held - 1_000 ether);
+    }
+
+    function test_slash_wholeSlashAsReward() public {
+        address prover = address(0xF00D);
+        uint256 supply = token.totalSupply();
+        vm.prank(slasher);
+        registry.slash(provider, 1_000 ether, REASON, prover, 10_000);
+        assertEq(token.balanceOf(prover), 1_000 ether);
+        assertEq(token.totalSupply(), supply, "nothing burned");
+    }
+
+    function test_slash_revertsRewardAboveWhole() public {
+        vm.expectRevert(
+            abi.encodeWithSelector(
+                IProviderRegistry.RegistryParameterOutOfBounds.selector, bytes32("rewardBps"), 10_001, 0, 10_000
+            )
+        );
+        vm.prank(slasher);
+        registry.slash(provider, 1 ether, REASON, address(0xF00D), 10_001);
+    }
+
+    function test_slash_revertsRewardToZeroAddress() public {
+        vm.expectRevert(IProviderRegistry.RegistryInvalidBeneficiary.selector);
+        vm.prank(slasher);
+        registry.slash(provider, 1 ether, REASON, address(0), 1);
+    }
+
+    function testFuzz_slash_rewardPlusSinkEqualsSlashed(uint256 amount, uint16 rewardBps) public {
+        amount = bound(amount, 1, 2 * STAKE);
+        rewardBps = uint16(bound(rewardBps, 0, 10_000));
+        _setParameters(MIN_STAKE_PER_GPU, UNBONDING_DELAY, sink);
+        address prover = address(0xF00D);
+        uint256 held = token.balanceOf(address(registry));
+        vm.prank(slasher);
+        uint256 slashed = registry.slash(provider, amount, REASON, prover, rewardBps);
+        assertEq(slashed, amount < STAKE ? amount : STAKE);
+        assertEq(token.balanceOf(prover), slashed * rewardBps / 10_000, "reward rounded down");
+        assertEq(token.balanceOf(prover) + token.balanceOf(sink), slashed, "no unit created or lost");
+        assertEq(token.balanceOf(address(registry)), held - slashed);
     }
 
     // ---------------------------------------------------------------- unjail

@@ -723,7 +723,7 @@ contract MarketHandler {
     function slash(uint256 providerSeed, uint256 amountSeed) external step {
         uint256 supply = token.totalSupply();
         vm.prank(slasher);
-        uint256 slashed = registry.slash(_provider(providerSeed), _bound(amountSeed, 1, 3_000 ether), "fuzz");
+        uint256 slashed = registry.slash(_provider(providerSeed), _bound(amountSeed, 1, 3_000 ether), "fuzz", address(0), 0);
         if (token.totalSupply() + slashed != supply) ++transferMismatches;
         ghostSlashed += slashed;
         ++calls["slash"];
