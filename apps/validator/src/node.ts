@@ -1,0 +1,114 @@
+// The validator daemon: the wiring of its components, started in order and torn down in reverse —
+// store → chain (clients, transaction sender) → identity (admission, stake) → challenges → HTTP API.
+import path from "node:path";
+import { createTxSender, type Logger } from "@ocx/node-kit";
+import { type Deployment, loadDeploymentFile } from "@ocx/sdk";
+import { type Account, createPublicClient, createWalletClient, defineChain, http, type PublicClient } from "viem";
+import { createApi, listen } from "./api.js";
+import { type ChainAccess, createChainAccess } from "./chain/client.js";
+import { type Common, type Component, createCommon, createComponents, startAll } from "./common.js";
+import type { ValidatorConfig } from "./config.js";
+import { ValidatorStore } from "./store.js";
+
+export const VERSION = "0.1.0";
+
+/** A running validator daemon. */
+export interface ValidatorNode {
+  /** The API's base URL (/health, /ready, /status, /metrics). */
+  url: string;
+  address: `0x${string}`;
+  /** Stops the daemon: API, challenge loop, chain; challenges in flight resume on the next start. */
+  close(): Promise<void>;
+  /** Resolves when the daemon has stopped (after `close` or a signal). */
+  done: Promise<void>;
+}
+
+/**
+ * Starts a validator daemon for `config` with the given account. A failure while starting stops
+ * whatever had started (in reverse) and closes the database before it rethrows.
+ * @example
+ * const node = await startValidator(config, { account: privateKeyToAccount(key) });
+ * console.log(`${node.url}/health`);
+ */
+export async function startValidator(
+  config: ValidatorConfig,
+  options: { account: Account; log?: Logger; signals?: boolean },
+): Promise<ValidatorNode> {
+  const common = createCommon(config, options);
+  const components = createComponents(common);
+  return startAll(common, async () => {
+    const store = await components.start("store", () => storeComponent(common));
+    const chain = await components.start("chain", () => chainComponent(common, store.store, options.account));
+    const api = await components.start("api", () =>
+      apiComponent(common, {
+        status: async () => ({ version: VERSION, validator: chain.address, components: await components.status() }),
+        notReady: async () => [],
+      }),
+    );
+    common.log.info("validator is up", { api: api.url, validator: chain.address });
+    return {
+      url: api.url,
+      address: chain.address,
+      close: () => common.shutdown.run("close"),
+      done: common.shutdown.done,
+    };
+  });
+}
+
+// ------------------------------------------------------------------ components
+
+/** The SQLite state. */
+function storeComponent(common: Common) {
+  const file = path.join(common.config.stateDir, "validator.db");
+  const store = new ValidatorStore(file);
+  return { store, status: () => ({ file }), close: () => store.close() };
+}
+
+/** The chain: clients, the crash-safe transaction sender (resuming what an earlier process left in flight), and the SDK's actions over both. */
+async function chainComponent(
+  common: Common,
+  store: ValidatorStore,
+  account: Account,
+): Promise<Component & ChainAccess> {
+  const { config } = common;
+  const deployment: Deployment = await loadDeploymentFile(config.chain.deployment);
+  const chain = defineChain({
+    id: deployment.chainId,
+    name: `chain ${deployment.chainId}`,
+    nativeCurrency: { name: "Ether", symbol: "ETH", decimals: 18 },
+    rpcUrls: { default: { http: [config.chain.rpcUrl] } },
+  });
+  const publicClient = createPublicClient({
+    chain,
+    transport: http(config.chain.rpcUrl, { retryCount: 3 }),
+    pollingInterval: Math.min(config.chain.pollIntervalMs, 250),
+  }) as PublicClient;
+  const walletClient = createWalletClient({ chain, transport: http(config.chain.rpcUrl), account });
+  const chainId = await publicClient.getChainId().catch((error: Error) => {
+    throw new Error(`cannot reach the chain at ${config.chain.rpcUrl}: ${error.message.split("\n")[0]}`);
+  });
+  if (chainId !== deployment.chainId) {
+    throw new Error(
+      `the RPC at ${config.chain.rpcUrl} is chain ${chainId}, but ${config.chain.deployment} is for chain ${deployment.chainId}`,
+    );
+  }
+  const tx = createTxSender({
+    publicClient,
+    walletClient,
+    store: store.db,
+    log: common.log.child({ component: "tx" }),
+  });
+  await tx.resume();
+  const access = createChainAccess({ deployment, publicClient, walletClient, tx });
+  return { ...access, status: () => ({ chainId, rpcUrl: config.chain.rpcUrl }), close: () => {} };
+}
+
+/** The HTTP API. */
+async function apiComponent(
+  common: Common,
+  options: { status: () => Promise<Record<string, unknown>>; notReady: () => Promise<string[]> },
+) {
+  const app = createApi({ metrics: common.metrics, ...options });
+  const server = await listen(app, common.config.api.listen);
+  return { url: server.url, status: () => ({ url: server.url }), close: () => server.close() };
+}
