@@ -8,6 +8,7 @@ export * from "./generated/abis.js";
 export * from "./generated/enums.js";
 export * from "./manifest/index.js";
 export * from "./provider/client.js";
+export * from "./reputation/index.js";
 export * from "./results/extract.js";
 export * from "./results/tar.js";
 export * from "./run/index.js";
