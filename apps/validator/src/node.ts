@@ -6,6 +6,10 @@ import { type Deployment, loadDeploymentFile } from "@ocx/sdk";
 import { type Account, createPublicClient, createWalletClient, defineChain, http, type PublicClient } from "viem";
 import { createApi, listen } from "./api.js";
 import { type ChainAccess, createChainAccess } from "./chain/client.js";
+import { ensureStake, readStanding } from "./chain/identity.js";
+import { createChallengePort } from "./chain/proofs.js";
+import { type ChallengeEngine, createChallengeEngine } from "./challenges/engine.js";
+import type { ChallengePort } from "./challenges/port.js";
 import { type Common, type Component, createCommon, createComponents, startAll } from "./common.js";
 import type { ValidatorConfig } from "./config.js";
 import { ValidatorStore } from "./store.js";
@@ -32,19 +36,43 @@ export interface ValidatorNode {
  */
 export async function startValidator(
   config: ValidatorConfig,
-  options: { account: Account; log?: Logger; signals?: boolean },
+  options: {
+    account: Account;
+    log?: Logger;
+    signals?: boolean;
+    /** Replaces the chain-and-API port of the challenge engine (tests). */
+    port?: ChallengePort;
+  },
 ): Promise<ValidatorNode> {
   const common = createCommon(config, options);
   const components = createComponents(common);
   return startAll(common, async () => {
     const store = await components.start("store", () => storeComponent(common));
     const chain = await components.start("chain", () => chainComponent(common, store.store, options.account));
+    await components.start("identity", () => identityComponent(common, chain));
+    const challenges = await components.start("challenges", () =>
+      challengesComponent(common, {
+        store: store.store,
+        port: options.port ?? createChallengePort(chain),
+      }),
+    );
     const api = await components.start("api", () =>
       apiComponent(common, {
         status: async () => ({ version: VERSION, validator: chain.address, components: await components.status() }),
-        notReady: async () => [],
+        notReady: async () => {
+          const standing = await readStanding(chain).catch((error: Error) => error);
+          if (standing instanceof Error) return [`cannot read the validator's standing: ${standing.message}`];
+          return standing.active
+            ? []
+            : [
+                standing.admitted
+                  ? `free stake ${standing.stake - standing.locked} is below the registry's minStake ${standing.minStake}`
+                  : "not admitted in the ValidatorRegistry",
+              ];
+        },
       }),
     );
+    challenges.start();
     common.log.info("validator is up", { api: api.url, validator: chain.address });
     return {
       url: api.url,
@@ -101,6 +129,56 @@ async function chainComponent(
   await tx.resume();
   const access = createChainAccess({ deployment, publicClient, walletClient, tx });
   return { ...access, status: () => ({ chainId, rpcUrl: config.chain.rpcUrl }), close: () => {} };
+}
+
+/** Admission and stake, checked and topped up on start. */
+async function identityComponent(common: Common, chain: ChainAccess): Promise<Component> {
+  const standing = await ensureStake(chain, {
+    stake: common.config.stake,
+    maxInFlight: common.config.challenges.maxInFlight,
+    log: common.log,
+  });
+  return {
+    status: async () => {
+      const now = await readStanding(chain).catch(() => standing);
+      return { admitted: now.admitted, active: now.active, stake: now.stake.toString(), locked: now.locked.toString() };
+    },
+    close: () => {},
+  };
+}
+
+/** The challenge loop on its timer (the poll interval); the engine never runs two passes at once. */
+function challengesComponent(common: Common, deps: { store: ValidatorStore; port: ChallengePort }) {
+  const { config } = common;
+  const engine: ChallengeEngine = createChallengeEngine({
+    store: deps.store,
+    port: deps.port,
+    settings: {
+      ...config.challenges,
+      pythonAboveN: config.verify.pythonAboveN,
+      python: config.verify.python,
+      falseAccusation: config.test.falseAccusation,
+    },
+    log: common.log.child({ component: "challenges" }),
+    metrics: common.metrics,
+  });
+  let timer: NodeJS.Timeout | undefined;
+  let running: Promise<void> = Promise.resolve();
+  return {
+    engine,
+    start() {
+      const run = () => {
+        running = engine.tick();
+      };
+      run();
+      timer = setInterval(run, config.chain.pollIntervalMs);
+    },
+    status: () => engine.status(),
+    async close() {
+      clearInterval(timer);
+      await running;
+    },
+  };
 }
 
 /** The HTTP API. */

@@ -1,0 +1,263 @@
+// The challenge engine's port over the chain and the providers' APIs: ProofOfCompute reads and
+// writes (writes through the validator's crash-safe sender under a key naming their purpose, each
+// simulated first so that a revert comes back decoded), the marketplace's active offers, and the
+// providers' signed openings checked against their registered apiSigner.
+// TODO(T1's SDK actions): when packages/sdk/src/actions/proofs/ lands, call its typed actions here;
+// this file is the one place that knows the contract's function names.
+import type { Hex, Opening } from "@ocx/proofs";
+import {
+  challengePhaseName,
+  disputeStageName,
+  fromLabel,
+  getCounts,
+  getOffer,
+  getProvider,
+  OfferState,
+  proofOfComputeAbi,
+  toLabel,
+  verifyAnswer,
+} from "@ocx/sdk";
+import { type Address, hexToBytes, parseEventLogs } from "viem";
+import { getBlock, getContractEvents, readContract, simulateContract, writeContract } from "viem/actions";
+import { getAction } from "viem/utils";
+import type { ChainChallenge, ChainPhase, ChainStage, ChallengePort, ProofParameters } from "../challenges/port.js";
+import type { OfferView } from "../challenges/schedule.js";
+import type { ChainAccess } from "./client.js";
+
+/** Largest opening body accepted from a provider (k rows of n bytes as hex plus proofs); bigger is refused unread. */
+const MAX_OPENING_BYTES = 64 * 1024 * 1024;
+
+/** The ProofOfCompute address of a deployment, or a clear error when the deployment predates it. */
+export function proofOfComputeAddress(deployment: object): Address {
+  const address = (deployment as { proofOfCompute?: Address }).proofOfCompute;
+  if (!address) {
+    throw new Error(
+      "the deployment file has no proofOfCompute address: redeploy with a version of deployOcx that deploys the trust contracts",
+    );
+  }
+  return address;
+}
+
+/**
+ * The port for `access`'s validator.
+ * @example
+ * const port = createChallengePort(access, { fetch });
+ * const c = await port.getChallenge(1n);
+ */
+export function createChallengePort(
+  access: ChainAccess,
+  options: { fetch?: typeof fetch; openingTimeoutMs?: number } = {},
+): ChallengePort {
+  const reader = access.reader;
+  const deployment = access.deployment;
+  const address = proofOfComputeAddress(deployment);
+  const doFetch = options.fetch ?? fetch;
+  const read = <T>(functionName: string, args: readonly unknown[]) =>
+    readContract(reader, {
+      address,
+      abi: proofOfComputeAbi,
+      functionName: functionName as never,
+      args: args as never,
+    }) as Promise<T>;
+  const send = async (key: string, functionName: string, args: readonly unknown[]): Promise<Hex> => {
+    const { request } = await simulateContract(reader, {
+      account: access.address,
+      address,
+      abi: proofOfComputeAbi,
+      functionName: functionName as never,
+      args: args as never,
+    });
+    // getAction finds the sender's writeContract on the writer client (the SDK's actions do the same).
+    const write = getAction(access.writer(key) as never, writeContract as never, "writeContract") as (
+      r: unknown,
+    ) => Promise<Hex>;
+    return write(request);
+  };
+  const labelOf = (model: string) => toLabel(model);
+
+  return {
+    address: access.address,
+    async now() {
+      return Number((await getBlock(reader, { blockTag: "latest" })).timestamp);
+    },
+    async blockHash(number) {
+      const block = await getBlock(reader, { blockNumber: number });
+      if (!block.hash) throw new Error(`block ${number} has no hash yet`);
+      return block.hash;
+    },
+    async parameters(): Promise<ProofParameters> {
+      const p = await read<{
+        challengeBond: bigint;
+        faultSlash: bigint;
+        rewardBps: number;
+        responseWindow: number;
+        attestationTtl: number;
+        openedRows: number;
+        repetitions: number;
+      }>("parameters", []);
+      return {
+        challengeBond: p.challengeBond,
+        faultSlash: p.faultSlash,
+        rewardBps: Number(p.rewardBps),
+        responseWindow: Number(p.responseWindow),
+        attestationTtl: Number(p.attestationTtl),
+        openedRows: Number(p.openedRows),
+        repetitions: Number(p.repetitions),
+      };
+    },
+    async activeOffers(): Promise<OfferView[]> {
+      const counts = await getCounts(reader, { deployment });
+      const total = Number((counts as readonly bigint[])[0] ?? (counts as unknown as { offers: bigint }).offers);
+      const out: OfferView[] = [];
+      for (let id = 1; id <= total; id++) {
+        const offer = await getOffer(reader, { deployment, offerId: BigInt(id) });
+        if (offer.state !== OfferState.Active) continue;
+        out.push({
+          provider: offer.provider,
+          state: offer.state,
+          resources: { gpuModel: offer.resources.gpuModel, gpuCount: offer.resources.gpuCount },
+        });
+      }
+      return out;
+    },
+    async challenge(key, target) {
+      const hash = await send(key, "challenge", [target.provider, labelOf(target.model), target.gpuIndex]);
+      const receipt = await reader.getTransactionReceipt({ hash });
+      const [event] = parseEventLogs({ abi: proofOfComputeAbi, eventName: "ChallengeIssued", logs: receipt.logs });
+      if (!event) throw new Error(`the challenge transaction ${hash} emitted no ChallengeIssued`);
+      const args = event.args as { id: bigint; deadlineAt: bigint };
+      return { id: args.id, deadlineAt: Number(args.deadlineAt) };
+    },
+    async getChallenge(id): Promise<ChainChallenge> {
+      const c = await read<{
+        provider: Address;
+        gpuIndex: number;
+        challengedAt: bigint;
+        validator: Address;
+        deadlineAt: bigint;
+        phase: number;
+        stage: number;
+        disputedVector: number;
+        model: Hex;
+        n: number;
+        steps: number;
+        k: number;
+        t: number;
+        challengeBlock: bigint;
+        committedAt: bigint;
+        commitBlock: bigint;
+        roundDeadline: bigint;
+        roundArg: number;
+        seed: Hex;
+        workId: Hex;
+        root: Hex;
+        auditId: Hex;
+        productsHash: Hex;
+      }>("getChallenge", [id]);
+      return {
+        id,
+        provider: c.provider.toLowerCase() as `0x${string}`,
+        validator: c.validator.toLowerCase() as `0x${string}`,
+        gpuIndex: Number(c.gpuIndex),
+        model: fromLabel(c.model) || "cpu",
+        phase: challengePhaseName(c.phase) as ChainPhase,
+        stage: disputeStageName(c.stage) as ChainStage,
+        disputedVector: Number(c.disputedVector),
+        n: Number(c.n),
+        steps: Number(c.steps),
+        k: Number(c.k),
+        t: Number(c.t),
+        challengedAt: Number(c.challengedAt),
+        deadlineAt: Number(c.deadlineAt),
+        challengeBlock: c.challengeBlock,
+        committedAt: Number(c.committedAt),
+        commitBlock: c.commitBlock,
+        roundDeadline: Number(c.roundDeadline),
+        roundArg: Number(c.roundArg),
+        seed: c.seed,
+        workId: c.workId,
+        root: c.root,
+        auditId: c.auditId,
+        productsHash: c.productsHash,
+      };
+    },
+    async productsOf(id) {
+      return hexToBytes(await read<Hex>("productsOf", [id]));
+    },
+    async traceOf(id) {
+      return [...(await read<readonly Hex[]>("traceOf", [id]))];
+    },
+    async revealedStep(id) {
+      const events = await getContractEvents(reader, {
+        address,
+        abi: proofOfComputeAbi,
+        eventName: "StepRevealed",
+        args: { id },
+        fromBlock: BigInt(deployment.startBlock),
+        strict: true,
+      });
+      const last = events[events.length - 1];
+      if (!last) return undefined;
+      const a = last.args as { s: number; vs: Hex; vs1: Hex };
+      return { s: Number(a.s), vs: hexToBytes(a.vs), vs1: hexToBytes(a.vs1) };
+    },
+    async attestationExpiry(target) {
+      const a = await read<{ expiresAt: bigint }>("attestationOf", [
+        target.provider,
+        labelOf(target.model),
+        target.gpuIndex,
+      ]);
+      return Number(a.expiresAt);
+    },
+    async fetchOpening(provider, id) {
+      const registered = await getProvider(reader, { deployment, provider });
+      if (!registered.endpoint)
+        return { ok: false, reason: `provider ${provider} has no registered endpoint`, retry: false };
+      const route = `/challenges/${id}/opening`;
+      const url = `${registered.endpoint.replace(/\/+$/, "")}${route}`;
+      let response: Response;
+      try {
+        response = await doFetch(url, { signal: AbortSignal.timeout(options.openingTimeoutMs ?? 10_000) });
+      } catch (error) {
+        return { ok: false, reason: `${url} is unreachable: ${(error as Error).message}`, retry: true };
+      }
+      if (!response.ok) {
+        const text = (await response.text().catch(() => "")).slice(0, 300);
+        return { ok: false, reason: `${url} answered ${response.status} ${text}`, retry: response.status !== 400 };
+      }
+      const length = Number(response.headers.get("content-length") ?? 0);
+      if (length > MAX_OPENING_BYTES) {
+        await response.body?.cancel();
+        return { ok: false, reason: `${url} sent ${length} bytes, more than an opening can be`, retry: false };
+      }
+      const body = new Uint8Array(await response.arrayBuffer());
+      try {
+        await verifyAnswer({
+          chainId: deployment.chainId,
+          apiSigner: registered.apiSigner,
+          leaseId: id,
+          route: `GET ${route}`,
+          headers: response.headers,
+          body,
+        });
+      } catch (error) {
+        return {
+          ok: false,
+          reason: `the opening is not signed by the provider's apiSigner: ${(error as Error).message}`,
+          retry: false,
+        };
+      }
+      try {
+        return { ok: true, opening: JSON.parse(new TextDecoder().decode(body)) as Opening };
+      } catch {
+        return { ok: false, reason: `${url} answered a signed body that is not JSON`, retry: false };
+      }
+    },
+    attest: async (id, score) => void (await send(`attest:${id}`, "attest", [id, score])),
+    proveLate: async (id) => void (await send(`prove-late:${id}`, "proveLate", [id])),
+    demandRow: async (id, row) => void (await send(`demand-row:${id}`, "demandRow", [id, row])),
+    disputeProducts: async (id, t) => void (await send(`dispute-products:${id}`, "disputeProducts", [id, t])),
+    pickStep: async (id, s) => void (await send(`pick-step:${id}`, "pickStep", [id, s])),
+    proveStep: async (id, j) => void (await send(`prove-step:${id}`, "proveStep", [id, j])),
+  };
+}
