@@ -1,0 +1,172 @@
+// The provider's ingress: a public HTTP/WebSocket listener that routes to service leases' public ports
+// (host names or /l/<lease>/<port>/), and forwarded plain TCP ports. It reaches services only through the
+// runtime's Unix sockets; internal ports have none exposed here and are never reachable.
+import http from "node:http";
+import type { Logger, Store } from "@ocx/node-kit";
+import type { ServiceUrl } from "@ocx/sdk";
+import { createConnectionCap, createHttpIngress } from "./http.js";
+import { createRouter, publicPortOf } from "./routing.js";
+import { createTcpForwarder, parsePortRange } from "./tcp.js";
+import type { IngressBackend, IngressHttpOptions } from "./types.js";
+
+export { createConnectionCap, createHttpIngress } from "./http.js";
+export { createRouter, hostOf, publicPortOf } from "./routing.js";
+export { createTcpForwarder, parsePortRange } from "./tcp.js";
+export * from "./types.js";
+
+/** Options of `startIngress`. */
+export interface IngressOptions {
+  /** host:port to listen on for HTTP (port 0: any free port). */
+  listen: string;
+  /** The base URL buyers reach the listener at (behind NAT or a proxy); default: http://<listen host>:<port>. */
+  publicUrl?: string;
+  /** With a wildcard DNS record *.<domain> pointing here: service URLs http://l<lease>-<port>.<domain>/. */
+  domain?: string;
+  /** Host ports for plain TCP public ports, e.g. "30000-30999". */
+  tcpPorts: string;
+  /** Open requests, WebSockets and TCP connections one lease may hold at once. */
+  maxConnectionsPerLease: number;
+  /** Limits for ports whose manifest sets none. */
+  defaults?: IngressHttpOptions;
+  /** How often the TCP listeners are matched to the live leases, in ms (default 1000). */
+  syncIntervalMs?: number;
+  backend: IngressBackend;
+  /** The provider's SQLite database: forwarded TCP ports are kept there. */
+  db: Store;
+  log: Logger;
+}
+
+/** A running ingress. */
+export interface Ingress {
+  /** The base URL of the HTTP listener as buyers reach it. */
+  url: string;
+  /** How buyers reach each public port of a lease ([] for none). */
+  urlsOf(leaseId: bigint): ServiceUrl[];
+  /** Matches the TCP listeners to the live leases now (also done on a timer). */
+  sync(): Promise<void>;
+  status(): Record<string, unknown>;
+  close(): Promise<void>;
+}
+
+function splitHostPort(listen: string): [string, number] {
+  const match = /^(.*):(\d+)$/.exec(listen);
+  if (!match) throw new Error(`ingress.listen must be host:port, got "${listen}"`);
+  return [(match[1] as string).replace(/^\[|\]$/g, ""), Number(match[2])];
+}
+
+/**
+ * Starts the ingress: listens, forwards the TCP ports of the live leases, and keeps them in step.
+ * @example
+ * const ingress = await startIngress({ listen: "0.0.0.0:8444", tcpPorts: "30000-30999",
+ *   maxConnectionsPerLease: 256, backend, db: store.db, log });
+ * console.log(ingress.urlsOf(12n)); // [{ service: "web", port: 8080, url: "http://…/l/12/8080/", … }]
+ */
+export async function startIngress(options: IngressOptions): Promise<Ingress> {
+  const { backend, log } = options;
+  const [host, port] = splitHostPort(options.listen);
+  const range = parsePortRange(options.tcpPorts);
+  const cap = createConnectionCap(options.maxConnectionsPerLease);
+  const router = createRouter({
+    backend,
+    ...(options.domain ? { domain: options.domain } : {}),
+    onConflict: (name, kept, refused) =>
+      log.warn("two leases accept the same host name; the older lease keeps it", { host: name, kept, refused }),
+  });
+  const proxy = createHttpIngress({
+    router,
+    backend,
+    cap,
+    log,
+    ...(options.defaults ? { defaults: options.defaults } : {}),
+  });
+  // Streaming bodies have no overall deadline (the port's idle timeouts apply); headers must come within 60 s.
+  const server = http.createServer({ requestTimeout: 0, headersTimeout: 60_000, noDelay: true }, proxy.handleRequest);
+  server.on("upgrade", proxy.handleUpgrade);
+  server.on("clientError", (_error, socket) => {
+    if (socket.writable) socket.end("HTTP/1.1 400 Bad Request\r\nconnection: close\r\n\r\n");
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", (error: NodeJS.ErrnoException) =>
+      reject(
+        error.code === "EADDRINUSE"
+          ? new Error(
+              `ingress.listen ${options.listen} is already in use: stop what listens there or pick another port`,
+            )
+          : error,
+      ),
+    );
+    server.listen(port, host, () => resolve());
+  });
+  const bound = server.address();
+  const boundPort = typeof bound === "object" && bound ? bound.port : port;
+  const shownHost = host === "0.0.0.0" || host === "::" || host === "" ? "127.0.0.1" : host;
+  const url = (
+    options.publicUrl ?? `http://${shownHost.includes(":") ? `[${shownHost}]` : shownHost}:${boundPort}`
+  ).replace(/\/$/, "");
+  const tcpHost = new URL(url).hostname;
+  const tcp = createTcpForwarder({ db: options.db, range, host, backend, cap, log });
+  await tcp.sync();
+  const timer = setInterval(() => {
+    tcp
+      .sync()
+      .catch((error: Error) =>
+        log.warn("matching the forwarded TCP ports failed; will retry", { error: error.message }),
+      );
+  }, options.syncIntervalMs ?? 1000);
+  timer.unref();
+  const domain = options.domain?.toLowerCase().replace(/^\.|\.$/g, "");
+
+  const urlsOf = (leaseId: bigint): ServiceUrl[] => {
+    const out: ServiceUrl[] = [];
+    for (const endpoint of backend.endpoints(leaseId)) {
+      if (endpoint.expose !== "public") continue;
+      const shown = publicPortOf(endpoint);
+      if (endpoint.protocol === "tcp") {
+        const hostPort = tcp.hostPortOf(leaseId, endpoint.service, endpoint.port);
+        if (hostPort === undefined) continue;
+        out.push({
+          service: endpoint.service,
+          port: endpoint.port,
+          protocol: "tcp",
+          url: `tcp://${tcpHost}:${hostPort}`,
+          also: [],
+        });
+        continue;
+      }
+      const byPath = `${url}/l/${leaseId}/${shown}/`;
+      const byHost = domain ? `http://l${leaseId}-${shown}.${domain}/` : undefined;
+      const accepted = (endpoint.hosts ?? []).map((h) => `http://${h}/`);
+      out.push({
+        service: endpoint.service,
+        port: endpoint.port,
+        protocol: "http",
+        url: byHost ?? byPath,
+        also: [...(byHost ? [byPath] : []), ...accepted],
+      });
+    }
+    return out;
+  };
+
+  log.info("ingress is up", {
+    url,
+    services: `${url}/l/<lease>/<port>/`,
+    ...(domain ? { hosts: `http://l<lease>-<port>.${domain}/` } : {}),
+    tcpPorts: options.tcpPorts,
+    maxConnectionsPerLease: options.maxConnectionsPerLease,
+  });
+  return {
+    url,
+    urlsOf,
+    sync: () => tcp.sync(),
+    status: () => ({ url, ...(domain ? { domain } : {}), tcpPorts: tcp.assignments().length }),
+    async close() {
+      clearInterval(timer);
+      await tcp.close();
+      proxy.close();
+      await new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      });
+    },
+  };
+}
