@@ -3,6 +3,7 @@
 import { type Hex, keccak256, stringToBytes } from "viem";
 import { ManifestError, type ManifestIssue } from "./errors.js";
 import {
+  checkKind,
   envField,
   FieldProblem,
   integerIn,
@@ -12,6 +13,7 @@ import {
   optional,
   readBoolean,
   readImage,
+  readKind,
   readModel,
   readName,
   readOutputPath,
@@ -21,11 +23,11 @@ import {
   readVersion,
   required,
   requireGpusForGpuFields,
-  requireImageOrCommand,
 } from "./fields.js";
 import { manifestLimits } from "./limits.js";
 import { issuesFromZod } from "./parse.js";
-import type { Manifest, ManifestInput } from "./types.js";
+import { canonicalServicesField, canonicalVolumesField, checkServiceLease, readAttributes } from "./services.js";
+import type { Manifest, ManifestInput, ManifestPlacement } from "./types.js";
 
 function readArgv(value: unknown): string[] {
   if (!Array.isArray(value) || value.length === 0 || value.some((arg) => typeof arg !== "string") || value[0] === "") {
@@ -62,6 +64,7 @@ const canonicalInputSchema = mapping({
  */
 export const canonicalManifestSchema = mapping({
   version: required(readVersion, "1"),
+  kind: optional(readKind),
   name: required(readName, "a short job name"),
   image: optional(readImage),
   command: optional(readArgv),
@@ -94,9 +97,20 @@ export const canonicalManifestSchema = mapping({
   network: required(readBoolean, "true or false"),
   maxDurationSeconds: required(integerIn(manifestLimits.maxDurationSeconds), "seconds"),
   maxPricePerGpuHour: optional(readWei),
-  placement: mapping({ regions: list(required(readRegion, "a region"), (region) => region) }),
+  placement: mapping({
+    regions: list(required(readRegion, "a region"), (region) => region),
+    verified: optional(readBoolean),
+    attributes: optional(readAttributes),
+  }),
   restart: required(readRestart, '"never" or "on-node-restart"'),
-}).superRefine((document, ctx) => requireImageOrCommand(document, ctx), { when: () => true });
+  deterministic: optional(readBoolean),
+  services: canonicalServicesField,
+  volumes: canonicalVolumesField,
+})
+  .superRefine((document, ctx) => checkKind(document, ctx), { when: () => true })
+  .superRefine((document, ctx) => {
+    if (document.kind === "service") checkServiceLease(document, ctx, (_service, index) => ["services", index]);
+  });
 
 /** The canonical object of a manifest, before serialization; `undefined` fields are left out. */
 function canonicalObject(manifest: Manifest): Record<string, unknown> {
@@ -104,8 +118,13 @@ function canonicalObject(manifest: Manifest): Record<string, unknown> {
     .sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0))
     .map((input) => ({ path: input.path, sha256: input.sha256, size: input.size }));
   const { gpu } = manifest.resources ?? {};
+  const service = manifest.kind === "service";
+  const attributes = manifest.placement?.attributes;
+  // A job's canonical form is what it was before services existed: the new fields are left
+  // out when they hold their defaults, so every job hash stays the same.
   return {
     version: manifest.version,
+    kind: service ? "service" : undefined,
     name: manifest.name,
     image: manifest.image,
     command: manifest.command,
@@ -121,9 +140,20 @@ function canonicalObject(manifest: Manifest): Record<string, unknown> {
     network: manifest.network,
     maxDurationSeconds: manifest.maxDurationSeconds,
     maxPricePerGpuHour: manifest.maxPricePerGpuHour?.toString(),
-    placement: { regions: manifest.placement?.regions },
+    placement: {
+      regions: manifest.placement?.regions,
+      verified: manifest.placement?.verified === true ? true : undefined,
+      attributes: attributes !== undefined && Object.keys(attributes).length > 0 ? attributes : undefined,
+    },
     restart: manifest.restart,
+    deterministic: manifest.deterministic === true ? true : undefined,
+    services: service || (manifest.services?.length ?? 0) > 0 ? sortByName(manifest.services ?? []) : undefined,
+    volumes: service || (manifest.volumes?.length ?? 0) > 0 ? sortByName(manifest.volumes ?? []) : undefined,
   };
+}
+
+function sortByName<T extends { name: string }>(items: T[]): T[] {
+  return [...items].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
 }
 
 /** JSON with keys sorted by UTF-16 code units, no whitespace, `undefined` fields left out. */
@@ -220,8 +250,12 @@ export function parseCanonicalManifest(json: string | Uint8Array): Manifest {
   const result = canonicalManifestSchema.safeParse(document);
   if (!result.success) throw new ManifestError(issuesFromZod(result.error.issues, document), { source });
   const parsed = result.data;
+  const placement: ManifestPlacement = { regions: parsed.placement.regions };
+  if (parsed.placement.verified !== undefined) placement.verified = parsed.placement.verified;
+  if (parsed.placement.attributes !== undefined) placement.attributes = parsed.placement.attributes;
   const manifest: Manifest = {
     version: parsed.version,
+    kind: parsed.kind ?? "job",
     name: parsed.name,
     resources: parsed.resources,
     inputs: parsed.inputs.map((input) => {
@@ -233,8 +267,11 @@ export function parseCanonicalManifest(json: string | Uint8Array): Manifest {
     env: parsed.env,
     network: parsed.network,
     maxDurationSeconds: parsed.maxDurationSeconds,
-    placement: parsed.placement,
+    placement,
     restart: parsed.restart,
+    deterministic: parsed.deterministic ?? false,
+    services: parsed.services,
+    volumes: parsed.volumes,
   };
   if (parsed.image !== undefined) manifest.image = parsed.image;
   if (parsed.command !== undefined) manifest.command = parsed.command;

@@ -2,9 +2,9 @@
 // Shared by the YAML schema and the canonical-JSON schema; not part of the public API.
 import type { Hex } from "viem";
 import * as z from "zod";
-import { manifestLimits, reservedEnvNames, restartPolicies } from "./limits.js";
+import { manifestKinds, manifestLimits, reservedEnvNames, restartPolicies } from "./limits.js";
 import { formatDuration, formatSize, parseCpu, parseDuration, parseSize, QuantityError } from "./quantities.js";
-import type { RestartPolicy } from "./types.js";
+import type { ManifestKind, RestartPolicy } from "./types.js";
 
 /** @internal A problem with one field; the schema turns it into an issue at that field's path. */
 export class FieldProblem extends Error {}
@@ -202,9 +202,10 @@ export function readEnv(value: unknown, ctx: z.core.ParsePayload<unknown>): Reco
   }
   const env: Record<string, string> = {};
   for (const [name, setting] of Object.entries(value)) {
-    const problem = !/^[A-Z_][A-Z0-9_]*$/.test(name)
-      ? "is not a valid variable name: use A-Z, 0-9 and _, not starting with a digit"
-      : (reservedEnvNames as readonly string[]).includes(name) || name.startsWith("OCX_")
+    // Kubernetes' (and so Akash's) rule: letters, digits, "_", "-" and ".", not starting with a digit.
+    const problem = !/^[A-Za-z_.-][A-Za-z0-9_.-]{0,255}$/.test(name)
+      ? "is not a valid variable name: use letters, digits, _, - and ., not starting with a digit"
+      : (reservedEnvNames as readonly string[]).includes(name.toUpperCase()) || name.toUpperCase().startsWith("OCX_")
         ? `is set by the provider; ${reservedEnvNames.join(", ")} and names starting with OCX_ are reserved`
         : typeof setting !== "string"
           ? 'must be a string (quote numbers and booleans: "8080")'
@@ -248,6 +249,63 @@ export function requireImageOrCommand(document: unknown, ctx: z.RefinementCtx) {
     const message = "a manifest needs an image, a command, or both";
     ctx.addIssue({ code: "custom", message, path: ["command"], params: { bare: true } });
   }
+}
+
+/** @internal */
+export function readKind(value: unknown): ManifestKind {
+  if (!manifestKinds.includes(value as ManifestKind)) {
+    throw new FieldProblem(
+      'must be "job" (runs to its exit, the default) or "service" (runs until the lease ends, with services:)',
+    );
+  }
+  return value as ManifestKind;
+}
+
+/**
+ * @internal The rules that depend on the kind of manifest, checked on the document as written:
+ * a job runs an image or a command, a service manifest runs its services (and only those).
+ * `durationKey` is the field of the time limit, which a job must have (when the schema does not require it itself).
+ */
+export function checkKind(document: unknown, ctx: z.RefinementCtx, durationKey?: string) {
+  if (typeof document !== "object" || document === null || Array.isArray(document)) return;
+  const fields = document as Record<string, unknown>;
+  // Runs on the parsed fields, where a left-out list or mapping reads as empty.
+  const present = (key: string) => {
+    const value = fields[key];
+    if (value === undefined || value === null) return false;
+    if (Array.isArray(value)) return value.length > 0;
+    return typeof value !== "object" || Object.keys(value).length > 0;
+  };
+  const issue = (key: string, message: string) =>
+    ctx.addIssue({ code: "custom", message, path: [key], params: { bare: true } });
+  if (fields.kind === "service") {
+    const moved = {
+      image: "a service manifest names images per service (services.<name>.image); move it there",
+      command: "a service manifest runs commands per service (services.<name>.command); move it there",
+      outputs: "services have no results archive; keep data in a volume (volumes:) and read it through the service",
+    };
+    for (const [key, message] of Object.entries(moved)) if (present(key)) issue(key, message);
+    if (present("env")) issue("env", "a service manifest sets env per service (services.<name>.env); move it there");
+    if (fields.deterministic === true) {
+      issue(
+        "deterministic",
+        "only a job can be re-executed by validators; remove deterministic from a service manifest",
+      );
+    }
+    if (!present("services")) {
+      issue(
+        "services",
+        "a service manifest needs at least one service, e.g. services: { web: { image: …, ports: … } }",
+      );
+    }
+    return;
+  }
+  if (fields.kind !== undefined && fields.kind !== null && fields.kind !== "job") return;
+  if (durationKey !== undefined && !present(durationKey))
+    issue(durationKey, 'is required (a duration like "30m" or "2h")');
+  requireImageOrCommand(document, ctx);
+  if (present("services")) issue("services", "only a service manifest has services; add kind: service");
+  if (present("volumes")) issue("volumes", "only a service manifest has volumes; add kind: service");
 }
 
 /** @internal GPU models and VRAM only make sense for a job that asks for GPUs. */

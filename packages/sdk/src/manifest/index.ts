@@ -1,4 +1,4 @@
-// The OCX job manifest: schema, YAML parsing, canonical form and hash, inputs, Akash SDL import.
+// The OCX manifest (jobs and services): schema, YAML parsing, canonical form and hash, inputs, Akash SDL import.
 export {
   canonicalManifest,
   canonicalManifestHash,
@@ -7,7 +7,14 @@ export {
   parseCanonicalManifest,
 } from "./canonical.js";
 export { formatPath, ManifestError, type ManifestIssue } from "./errors.js";
-export { manifestDefaults, manifestLimits, reservedEnvNames, restartPolicies } from "./limits.js";
+export {
+  manifestDefaults,
+  manifestKinds,
+  manifestLimits,
+  reservedEnvNames,
+  restartPolicies,
+  serviceRestartPolicies,
+} from "./limits.js";
 export { manifestFromDocument, type ParseManifestOptions, parseManifest } from "./parse.js";
 export {
   formatDuration,
@@ -28,4 +35,17 @@ export {
   SdlError,
   type SdlIssue,
 } from "./sdl.js";
-export type { Manifest, ManifestInput, ManifestResources, RestartPolicy } from "./types.js";
+export type {
+  Manifest,
+  ManifestInput,
+  ManifestKind,
+  ManifestPlacement,
+  ManifestResources,
+  RestartPolicy,
+  ServiceHealth,
+  ServiceMount,
+  ServicePort,
+  ServiceRestartPolicy,
+  ServiceSpec,
+  VolumeSpec,
+} from "./types.js";

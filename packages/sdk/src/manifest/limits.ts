@@ -14,6 +14,26 @@ export const manifestLimits = {
   pathLength: 1024,
   /** GPU model ids and regions are stored on-chain as bytes32 labels. */
   labelLength: 31,
+  /** Services of one service lease. */
+  services: { min: 1, max: 16 },
+  /** Volumes of one service lease. */
+  volumes: 16,
+  /** Declared ports of one service. */
+  portsPerService: 32,
+  /** Host names of one port. */
+  hostsPerPort: 16,
+  port: { min: 1, max: 65_535 },
+  /** Volume sizes, MiB. */
+  volumeMiB: { min: 1, max: 64 << 20 },
+  /** /dev/shm of a service, MiB. */
+  shmMiB: { min: 1, max: 4 << 20 },
+  healthIntervalSeconds: { min: 1, max: 3600 },
+  healthTimeoutSeconds: { min: 1, max: 600 },
+  healthFailures: { min: 1, max: 100 },
+  healthStartSeconds: { min: 0, max: 3600 },
+  /** Provider attributes a placement may require, and their key and value lengths. */
+  placementAttributes: 16,
+  attributeLength: 64,
 } as const;
 
 /** The defaults filled in for fields a manifest leaves out. */
@@ -24,6 +44,16 @@ export const manifestDefaults = {
   diskMiB: 1024,
   network: false,
   restart: "never",
+  /** A service manifest's top-level restart: its lease comes back after a provider restart. */
+  serviceRestart: "on-node-restart",
+  /** A service's deposit is sized for this long unless the manifest says otherwise. */
+  serviceDurationSeconds: 3600,
+  serviceRestartPolicy: "always",
+  shmMiB: 64,
+  healthIntervalSeconds: 10,
+  healthTimeoutSeconds: 5,
+  healthFailures: 3,
+  healthStartSeconds: 30,
 } as const;
 
 /** Environment variables the provider sets itself; a manifest may not override them. */
@@ -31,3 +61,9 @@ export const reservedEnvNames = ["CUDA_VISIBLE_DEVICES", "NVIDIA_VISIBLE_DEVICES
 
 /** The restart policies a manifest may name. */
 export const restartPolicies = ["never", "on-node-restart"] as const;
+
+/** The restart policies a service may name. */
+export const serviceRestartPolicies = ["always", "on-failure", "never"] as const;
+
+/** The kinds of manifest. */
+export const manifestKinds = ["job", "service"] as const;

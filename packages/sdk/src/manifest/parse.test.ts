@@ -70,6 +70,10 @@ describe("parseManifest", () => {
       maxPricePerGpuHour: 2_500_000_000_000_000_000n,
       placement: { regions: ["eu-west", "us-east"] },
       restart: "on-node-restart",
+      kind: "job",
+      deterministic: false,
+      services: [],
+      volumes: [],
     });
   });
 
@@ -86,6 +90,10 @@ describe("parseManifest", () => {
       maxDurationSeconds: 600,
       placement: { regions: [] },
       restart: "never",
+      kind: "job",
+      deterministic: false,
+      services: [],
+      volumes: [],
     });
   });
 
@@ -139,7 +147,7 @@ describe("parseManifest", () => {
     ["inputs: [{ path: a, source: b }, { path: ./a, source: c }]", "inputs[1]", /repeats "a" from entry 0/],
     ["outputs: [../secrets]", "outputs[0]", /relative path/],
     ["outputs: [out, out/]", "outputs[1]", /repeats "out"/],
-    ["env: { lower: x }", "env.lower", /variable name/],
+    ['env: { "1x": x }', "env.1x", /variable name/],
     ["env: { PORT: 8080 }", "env.PORT", /quote numbers/],
     ["env: { OCX_LEASE: x }", "env.OCX_LEASE", /reserved/],
     ["env: { CUDA_VISIBLE_DEVICES: '0' }", "env.CUDA_VISIBLE_DEVICES", /reserved/],

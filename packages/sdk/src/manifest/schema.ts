@@ -1,6 +1,7 @@
-// The OCX job manifest as a zod schema: it checks a parsed YAML document field by field and
+// The OCX manifest (job or service) as a zod schema: it checks a parsed YAML document field by field and
 // turns it into the normalized `Manifest` (MiB, millicores, seconds, wei, defaults filled).
 import {
+  checkKind,
   envField,
   integerIn,
   list,
@@ -12,6 +13,7 @@ import {
   readDuration,
   readImage,
   readInputPath,
+  readKind,
   readModel,
   readName,
   readOutputPath,
@@ -22,13 +24,13 @@ import {
   readVersion,
   required,
   requireGpusForGpuFields,
-  requireImageOrCommand,
   sizeIn,
   withDefault,
 } from "./fields.js";
 import { manifestDefaults, manifestLimits } from "./limits.js";
 import { parseOcxAmount } from "./quantities.js";
-import type { Manifest, ManifestInput, ManifestResources, RestartPolicy } from "./types.js";
+import { checkServiceLease, readAttributes, servicesField, volumesField } from "./services.js";
+import type { Manifest, ManifestInput, ManifestPlacement, ManifestResources, RestartPolicy } from "./types.js";
 
 const gpuSchema = mapping({
   count: withDefault(integerIn(manifestLimits.gpuCount), manifestDefaults.gpuCount),
@@ -69,6 +71,7 @@ const inputSchema = mapping({
  */
 export const manifestSchema = mapping({
   version: required(readVersion, "version: 1"),
+  kind: withDefault(readKind, "job"),
   name: required(readName, "a short job name"),
   image: optional(readImage),
   command: optional(readCommand),
@@ -77,24 +80,45 @@ export const manifestSchema = mapping({
   outputs: list(required(readOutputPath, "a path in the job folder"), (path) => path),
   env: envField,
   network: withDefault(readBoolean, manifestDefaults.network),
-  maxDuration: required(readDuration, 'a duration like "30m" or "2h"'),
+  maxDuration: optional(readDuration),
   maxPricePerGpuHour: optional(parseOcxAmount),
-  placement: mapping({ regions: list(required(readRegion, "a region"), (region) => region) }),
-  restart: withDefault(readRestart, manifestDefaults.restart as RestartPolicy),
+  placement: mapping({
+    regions: list(required(readRegion, "a region"), (region) => region),
+    verified: optional(readBoolean),
+    attributes: optional(readAttributes),
+  }),
+  restart: optional(readRestart),
+  deterministic: withDefault(readBoolean, false),
+  services: servicesField,
+  volumes: volumesField,
 })
-  .superRefine((document, ctx) => requireImageOrCommand(document, ctx), { when: () => true })
+  .superRefine((document, ctx) => checkKind(document, ctx, "maxDuration"), { when: () => true })
+  .superRefine((document, ctx) => {
+    if (document.kind === "service") checkServiceLease(document, ctx, (service) => ["services", service.name]);
+  })
   .transform((document): Manifest => {
+    const service = document.kind === "service";
+    const placement: ManifestPlacement = { regions: document.placement.regions };
+    if (document.placement.verified === true) placement.verified = true;
+    if (document.placement.attributes !== undefined && Object.keys(document.placement.attributes).length > 0) {
+      placement.attributes = document.placement.attributes;
+    }
     const manifest: Manifest = {
       version: document.version,
+      kind: document.kind,
       name: document.name,
       resources: document.resources,
       inputs: document.inputs,
       outputs: document.outputs,
       env: document.env,
       network: document.network,
-      maxDurationSeconds: document.maxDuration,
-      placement: { regions: document.placement.regions },
-      restart: document.restart,
+      maxDurationSeconds: document.maxDuration ?? manifestDefaults.serviceDurationSeconds,
+      placement,
+      restart:
+        document.restart ?? ((service ? manifestDefaults.serviceRestart : manifestDefaults.restart) as RestartPolicy),
+      deterministic: document.deterministic,
+      services: document.services,
+      volumes: document.volumes,
     };
     if (document.image !== undefined) manifest.image = document.image;
     if (document.command !== undefined) manifest.command = document.command;

@@ -56,6 +56,10 @@ describe("fromAkashSdl", () => {
       maxPricePerGpuHour: 300_000_000_000_000_000n,
       placement: { regions: ["us-west"] },
       restart: "never",
+      kind: "job",
+      deterministic: false,
+      services: [],
+      volumes: [],
     });
     expect(manifestHash(manifest)).toMatch(/^0x[0-9a-f]{64}$/);
   });
@@ -150,7 +154,7 @@ describe("fromAkashSdl", () => {
 
   it.each([
     ["    image: alpine\n    command: [sh]\n    env: [NOEQUALS]", 'services.job.env[0]: must be "NAME=value"'],
-    ["    image: alpine\n    command: [sh]\n    env: [lower=x]", "services.job.env[0]: is not a valid variable name"],
+    ["    image: alpine\n    command: [sh]\n    env: [1x=y]", "services.job.env[0]: is not a valid variable name"],
     [
       "    image: alpine\n    command: [sh]\n    dependencies: [{ service: db }]",
       "services.job.dependencies: OCX runs one service",
