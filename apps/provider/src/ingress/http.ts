@@ -119,9 +119,9 @@ export function createHttpIngress(options: HttpIngressOptions) {
   const limitsOf = (route: IngressRoute) => ({ ...defaults, ...route.endpoint.http });
 
   /** Why a service cannot be reached: its state from the runtime when it knows one. */
-  const unreachable = (route: IngressRoute, error: unknown) => {
+  const unreachable = async (route: IngressRoute, error: unknown) => {
     const { service } = route.endpoint;
-    const state = backend.serviceState?.(route.leaseId, service);
+    const state = await Promise.resolve(backend.serviceState?.(route.leaseId, service)).catch(() => undefined);
     const why = state
       ? `service ${service} is ${state.state}${state.reason ? ` (${state.reason})` : ""}`
       : `service ${service} does not answer on port ${route.endpoint.port} (${errorCode(error)})`;
@@ -225,7 +225,7 @@ export function createHttpIngress(options: HttpIngressOptions) {
     answer: (status: number, message: string, why: string) => void,
   ) => {
     const opened = await open(route, req, hasBody ? 1 : Math.max(1, limits.nextTries));
-    if ("error" in opened) return answer(502, unreachable(route, opened.error), "service not listening");
+    if ("error" in opened) return answer(502, await unreachable(route, opened.error), "service not listening");
     const { upstream } = opened;
     let timer: NodeJS.Timeout | undefined;
     const idle = (ms: number, onTimeout: () => void) => {
@@ -240,8 +240,8 @@ export function createHttpIngress(options: HttpIngressOptions) {
     });
     upstream.on("error", (error) => {
       done();
-      if (!res.headersSent) answer(502, unreachable(route, error), "service connection failed");
-      else res.destroy();
+      if (res.headersSent) return void res.destroy();
+      void unreachable(route, error).then((message) => answer(502, message, "service connection failed"));
     });
     const waitForAnswer = () =>
       idle(limits.readTimeoutMs, () => {
@@ -345,7 +345,9 @@ export function createHttpIngress(options: HttpIngressOptions) {
       agent: false,
     });
     upstream.on("error", (error) => {
-      if (socket.writable && !socket.destroyed) refuse(502, unreachable(route, error), "service not listening");
+      void unreachable(route, error).then((message) => {
+        if (socket.writable && !socket.destroyed) refuse(502, message, "service not listening");
+      });
     });
     upstream.on("upgrade", (answer, serviceSocket, serviceHead) => {
       const lines = [`HTTP/1.1 ${answer.statusCode} ${answer.statusMessage}`];

@@ -9,6 +9,7 @@ import { createRouter, publicPortOf } from "./routing.js";
 import { createTcpForwarder, parsePortRange } from "./tcp.js";
 import type { IngressBackend, IngressHttpOptions } from "./types.js";
 
+export { createLeaseBackend, type ManifestPortOptions, manifestPortOptions, type RuntimeEndpoint } from "./backend.js";
 export { createConnectionCap, createHttpIngress } from "./http.js";
 export { createRouter, hostOf, publicPortOf } from "./routing.js";
 export { createTcpForwarder, parsePortRange } from "./tcp.js";

@@ -42,8 +42,11 @@ export interface IngressBackend {
   leases(): bigint[];
   /** The declared ports of a lease; [] for a lease that is not a live service lease. */
   endpoints(leaseId: bigint): IngressEndpoint[];
-  /** The state of one service of a lease, when known. */
-  serviceState?(leaseId: bigint, service: string): IngressServiceState | undefined;
+  /** The state of one service of a lease, when known (for the error page of a service that does not answer). */
+  serviceState?(
+    leaseId: bigint,
+    service: string,
+  ): IngressServiceState | undefined | Promise<IngressServiceState | undefined>;
 }
 
 /** The ingress defaults for a port whose manifest sets no `http` options (Akash's defaults). */
