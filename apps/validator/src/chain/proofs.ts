@@ -235,7 +235,8 @@ export function createChallengePort(
         await verifyAnswer({
           chainId: deployment.chainId,
           apiSigner: registered.apiSigner,
-          leaseId: id,
+          // The provider signs openings outside any lease (leaseId 0); the route binds the challenge id.
+          leaseId: 0n,
           route: `GET ${route}`,
           headers: response.headers,
           body,
