@@ -343,6 +343,8 @@ contract SpotChecks is ISpotChecks, AccessControlDefaultAdminRules, ReentrancyGu
     }
 
     function _setParameters(Parameters memory p) private {
+        // The registry refuses to lock a zero bond; a check without stake at risk would invite noise anyway.
+        _check("bond", p.bond, 1, type(uint128).max);
         _check("quorum", p.quorum, 1, MAX_QUORUM);
         _check("escalatedQuorum", p.escalatedQuorum, p.quorum, MAX_QUORUM);
         _check("rewardBps", p.rewardBps, 0, 10_000);

@@ -52,3 +52,4 @@ export * from "./token/ensureAllowance.js";
 export * from "./token/getAllowance.js";
 export * from "./token/getTokenBalance.js";
 export * from "./token/transfer.js";
+export * from "./spotchecks/index.js";
