@@ -136,6 +136,20 @@ export const configSchema = z
       })
       .strict()
       .default({ enabled: true, expirySeconds: 120 }),
+    /** Proof-of-compute challenges from validators (ProofOfCompute): answered automatically. */
+    challenges: z
+      .object({
+        /** Answer challenges (off only for a node that accepts being faulted for missed deadlines). */
+        enabled: z.boolean().default(true),
+        /** ts: the TypeScript prover (CPU, small n); python-torch: python prove.py on the GPU; python-numpy: the same on the CPU. */
+        prover: z.enum(["ts", "python-torch", "python-numpy"]).default("ts"),
+        /** The Python interpreter for the python provers. */
+        python: z.string().default("python3"),
+        /** TEST ONLY: answer dishonestly (skipping half the rows, or faking them) so validators' tests can catch it; needs OCX_ALLOW_CHEATING=1. */
+        cheat: z.enum(["skipping", "faking"]).optional(),
+      })
+      .strict()
+      .default({ enabled: true, prover: "ts", python: "python3" }),
   })
   .strict();
 
@@ -170,6 +184,11 @@ export function parseConfig(text: string, options: { source?: string; baseDir?: 
   if (config.executor === "process" && !config.allowUnsandboxed) {
     throw new ConfigError(
       `${source}: executor "process" runs buyers' code without a sandbox; set allowUnsandboxed: true to accept that`,
+    );
+  }
+  if (config.challenges.cheat && process.env.OCX_ALLOW_CHEATING !== "1") {
+    throw new ConfigError(
+      `${source}: challenges.cheat "${config.challenges.cheat}" makes the node a cheating prover, for tests only; remove it, or set OCX_ALLOW_CHEATING=1 in a test`,
     );
   }
   const base = options.baseDir ?? process.cwd();

@@ -36,9 +36,10 @@ import {
   type PublicClient,
   toHex,
 } from "viem";
-import { createApi } from "./api/server.js";
+import { type ApiOptions, createApi } from "./api/server.js";
 import { type ChainAccess, createChainAccess } from "./chain/client.js";
 import { followEvents } from "./chain/events.js";
+import { challengesComponent } from "./challenges/component.js";
 import { type Common, type Component, createCommon, createComponents, startAll } from "./common.js";
 import type { ProviderConfig } from "./config.js";
 import { describeHardware, gpuIds, type Hardware } from "./hardware.js";
@@ -122,6 +123,7 @@ export async function startProvider(
       ),
     );
     await events.start();
+    const challenges = await components.start("challenges", () => challengesComponent(common, chain, store.store));
     await components.start("timers", () =>
       timersComponent(common, {
         leases: leases.service,
@@ -143,6 +145,7 @@ export async function startProvider(
           return store.store.getLease(id);
         },
         status: () => components.status(),
+        challengeOpening: async (id) => challenges.responder?.opening(id),
         // The registered apiSigner is the provider's own key: it signs every answer of the signed routes.
         ...(options.account.type === "local" ? { answerSigner: options.account } : {}),
       }),
@@ -538,6 +541,7 @@ async function apiComponent(
     machine: Awaited<ReturnType<typeof hardwareComponent>>;
     findLease: (id: bigint) => Promise<ReturnType<ProviderStore["getLease"]>>;
     status: () => Promise<Record<string, unknown>>;
+    challengeOpening: ApiOptions["challengeOpening"];
     answerSigner?: LocalAccount;
   },
 ) {
@@ -551,6 +555,7 @@ async function apiComponent(
     maxUploadBytes: config.api.maxUploadMiB * 1024 * 1024,
     maxSignatureAgeSeconds: config.api.maxSignatureAgeSeconds,
     findLease: deps.findLease,
+    ...(deps.challengeOpening ? { challengeOpening: deps.challengeOpening } : {}),
     ...(deps.answerSigner ? { answerSigner: deps.answerSigner } : {}),
     ...(deps.answerSigner && config.quotes.enabled
       ? {

@@ -18,11 +18,15 @@ import {
   toHex,
   verifyOpening,
 } from "@ocx/proofs";
+import { signAnswer, verifyAnswer } from "@ocx/sdk";
+import { privateKeyToAccount } from "viem/accounts";
 import { afterEach, describe, expect, it } from "vitest";
+import { challengeRoutes } from "../src/challenges/api.js";
 import type { ChallengeChain, ChallengeView, DisputeRound, Landed } from "../src/challenges/chain.js";
 import { createChallengeResponder } from "../src/challenges/responder.js";
 import { ChallengeStore } from "../src/challenges/store.js";
 import type { CheatMode } from "../src/challenges/work.js";
+import { parseConfig } from "../src/config.js";
 import { ProviderStore } from "../src/leases/store.js";
 
 const PROVIDER = "0x70997970c51812dc3a010c7d01b50e0d17dc79c8" as const;
@@ -278,5 +282,57 @@ describe("challenge responder (contract faked at a fixed seed)", () => {
     expect(verdict.ok).toBe(false);
     if (!verdict.ok) expect(verdict.fault).toBe(fault);
     expect(ctx.lines.some((l) => String(l.message).includes("CHEATING PROVER ON"))).toBe(true);
+  });
+});
+
+describe("GET /challenges/:id/opening", () => {
+  it("answers 400 for a malformed id, 404 for an unknown one, and a signed Opening for an answered one", async () => {
+    const fake = fakeChain();
+    const ctx = await setup(fake);
+    await until(ctx, "responded");
+    const account = privateKeyToAccount(`0x${"11".repeat(32)}`);
+    const app = challengeRoutes({
+      opening: (id) => ctx.responder.opening(id),
+      sign: async (p) => ({ ...(await signAnswer({ account, chainId: 31337, ...p })) }),
+    });
+    expect((await app.request("/abc/opening")).status).toBe(400);
+    const missing = await app.request("/8/opening");
+    expect(missing.status).toBe(404);
+    expect(((await missing.json()) as { error: string }).error).toMatch(/no opening for challenge 8/);
+    const answer = await app.request("http://node/7/opening");
+    expect(answer.status).toBe(200);
+    const body = await answer.text();
+    await verifyAnswer({
+      chainId: 31337,
+      apiSigner: account.address,
+      leaseId: 0n,
+      route: "GET /7/opening",
+      headers: answer.headers,
+      body,
+    });
+    expect(JSON.parse(body)).toEqual(await ctx.responder.opening(7n));
+  });
+});
+
+describe("challenges config", () => {
+  it("refuses a cheating prover unless OCX_ALLOW_CHEATING=1", () => {
+    const text = "challenges:\n  cheat: skipping\n";
+    const before = process.env.OCX_ALLOW_CHEATING;
+    try {
+      delete process.env.OCX_ALLOW_CHEATING;
+      expect(() => parseConfig(text, { source: "p.yaml" })).toThrow(
+        /challenges.cheat "skipping".*OCX_ALLOW_CHEATING=1/,
+      );
+      process.env.OCX_ALLOW_CHEATING = "1";
+      expect(parseConfig(text).challenges).toEqual({
+        enabled: true,
+        prover: "ts",
+        python: "python3",
+        cheat: "skipping",
+      });
+    } finally {
+      if (before === undefined) delete process.env.OCX_ALLOW_CHEATING;
+      else process.env.OCX_ALLOW_CHEATING = before;
+    }
   });
 });

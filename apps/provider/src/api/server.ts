@@ -5,6 +5,7 @@ import { createHash } from "node:crypto";
 import { createReadStream, watch } from "node:fs";
 import { stat } from "node:fs/promises";
 import type { Registry } from "@ocx/node-kit";
+import type { Opening } from "@ocx/proofs";
 import {
   type Deployment,
   OCX_ANSWER_SIGNATURE_HEADER,
@@ -18,6 +19,7 @@ import { createMiddleware } from "hono/factory";
 import { HTTPException } from "hono/http-exception";
 import { stream } from "hono/streaming";
 import type { Address, Hex, LocalAccount } from "viem";
+import { challengeRoutes } from "../challenges/api.js";
 import { LeaseInputError } from "../leases/errors.js";
 import type { LeaseService } from "../leases/service.js";
 import type { LeaseRecord, ProviderStore } from "../leases/store.js";
@@ -64,6 +66,8 @@ export interface ApiOptions {
    * a chain read, a stored nonce and a signature, and anyone with a key may ask. Beyond: 429.
    */
   quoteRate?: { perSecond: number; burst: number };
+  /** The opening of a proof-of-compute challenge this node answered (GET /challenges/:id/opening); undefined → 404. */
+  challengeOpening?: (id: bigint) => Promise<Opening | undefined>;
 }
 
 /**
@@ -362,6 +366,7 @@ export function createApi(options: ApiOptions) {
   });
 
   app.route("/leases/:id", lease);
+  app.route("/challenges", challengeRoutes({ opening: options.challengeOpening, sign }));
   return app;
 }
 
