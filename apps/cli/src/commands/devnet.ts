@@ -20,6 +20,7 @@ import {
 import { Command } from "commander";
 import { formatEther } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
+import { admitDevnetValidator, hasTrustContracts, startValidatorProcess, waitVerified } from "./devnetValidator.js";
 
 const require = createRequire(import.meta.url);
 const DEMO = fileURLToPath(new URL("../../demo/train.mjs", import.meta.url));
@@ -31,6 +32,7 @@ interface DevnetOptions {
   blockTime?: string;
   stateDir: string;
   provider: boolean;
+  validator: boolean;
   demo: boolean;
   json?: boolean;
 }
@@ -48,6 +50,7 @@ export function devnetCommand(): Command {
       ".ocx/devnet",
     )
     .option("--no-provider", "do not start a provider node")
+    .option("--no-validator", "do not start a validator (it challenges the provider and attests it)")
     .option("--no-demo", "do not run the first job")
     .addHelpText(
       "after",
@@ -118,11 +121,30 @@ Then, in another terminal:
             state,
           });
         }
+        let validatorUrl: string | undefined;
+        if (options.validator && hasTrustContracts(d)) {
+          await admitDevnetValidator(net);
+          validatorUrl = await startValidatorProcess(net, stateDir, path.resolve(deploymentFile), {
+            children,
+            say,
+            state,
+          });
+          if (options.provider) {
+            const provider = net.wallet(PROVIDER_ACCOUNT).account.address;
+            say(`waiting for the validator to challenge the provider and attest it…`);
+            say(
+              (await waitVerified(net, provider))
+                ? `  provider ${provider} is verified: its CPU offer holds a current attestation`
+                : `  provider ${provider} is not verified yet; see the validator's log (${validatorUrl}/status)`,
+            );
+          }
+        }
         const summary: Record<string, unknown> = {
           rpcUrl: net.anvil.rpcUrl,
           deploymentFile,
           ...d,
           providerUrl,
+          validatorUrl,
           ...(executor ? { executor, sandboxed: executor === "bwrap" } : {}),
         };
 
