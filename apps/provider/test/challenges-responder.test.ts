@@ -2,6 +2,7 @@
 // seed, an in-memory phase), with the real prover worker, the real SQLite store and the real files:
 // an honest challenge goes issued → … → responded and its opening verifies; a restart mid-proof
 // resumes; dispute rounds are answered from the saved work; cheaters are caught by verifyOpening.
+import { spawnSync } from "node:child_process";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -25,7 +26,7 @@ import { challengeRoutes } from "../src/challenges/api.js";
 import type { ChallengeChain, ChallengeView, DisputeRound, Landed } from "../src/challenges/chain.js";
 import { createChallengeResponder } from "../src/challenges/responder.js";
 import { ChallengeStore } from "../src/challenges/store.js";
-import type { CheatMode } from "../src/challenges/work.js";
+import type { CheatMode, ProverKind } from "../src/challenges/work.js";
 import { parseConfig } from "../src/config.js";
 import { ProviderStore } from "../src/leases/store.js";
 
@@ -109,7 +110,7 @@ afterEach(async () => {
   for (const c of cleanups.splice(0).reverse()) await c();
 });
 
-async function setup(fake: ReturnType<typeof fakeChain>, cheat?: CheatMode, dir?: string) {
+async function setup(fake: ReturnType<typeof fakeChain>, cheat?: CheatMode, dir?: string, prover: ProverKind = "ts") {
   const stateDir = dir ?? (await mkdtemp(path.join(tmpdir(), "ocx-challenges-")));
   if (!dir) cleanups.push(() => rm(stateDir, { recursive: true, force: true }));
   const providerStore = new ProviderStore(path.join(stateDir, "provider.db"));
@@ -117,7 +118,7 @@ async function setup(fake: ReturnType<typeof fakeChain>, cheat?: CheatMode, dir?
   const lines: Record<string, unknown>[] = [];
   const log = createLogger({ level: "debug", json: true, write: (line: string) => lines.push(JSON.parse(line)) });
   const metrics = createMetrics("ocx_provider_");
-  const responder = createChallengeResponder({ chain: fake.chain, store, stateDir, log, metrics, prover: "ts", cheat });
+  const responder = createChallengeResponder({ chain: fake.chain, store, stateDir, log, metrics, prover, cheat });
   let closed = false;
   const close = async () => {
     if (closed) return;
@@ -185,6 +186,20 @@ describe("challenge responder (contract faked at a fixed seed)", () => {
     fake.view.phase = "Attested";
     await until(ctx, "attested");
   });
+
+  it.skipIf(spawnSync("python3", ["-c", "import numpy"]).status !== 0)(
+    "the Python prover (numpy backend, the GPU path's driver) saves Y and opens it after the audit: same bytes, verifies",
+    async () => {
+      const fake = fakeChain();
+      const ctx = await setup(fake, undefined, undefined, "python-numpy");
+      await until(ctx, "responded");
+      expect((await openingVerdict(fake, ctx)).ok).toBe(true);
+      // The same challenge proven by the TypeScript prover commits to the same root.
+      const again = fakeChain();
+      await until(await setup(again), "responded");
+      expect(again.view.root).toBe(fake.view.root);
+    },
+  );
 
   it("a restart mid-proof resumes: the new process proves and commits once", async () => {
     const fake = fakeChain({ n: 128 });

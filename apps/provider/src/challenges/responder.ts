@@ -227,6 +227,8 @@ export function createChallengeResponder(options: ChallengeResponderOptions) {
           t,
           cheat,
           signal,
+          prover: options.prover,
+          ...(options.python ? { python: options.python } : {}),
         });
         const products = toHex(concatBytes(...opening.products.map((p, i) => fromHex(p, c.n, `product ${i}`))));
         await chain.respond(c.id, products);

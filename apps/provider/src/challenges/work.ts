@@ -201,10 +201,28 @@ export async function openSaved(options: {
   k: number;
   t: number;
   cheat?: CheatMode | undefined;
+  /** The prover that made y.bin (default ts); python provers open through gpuProver.py. */
+  prover?: ProverKind;
+  python?: string;
   signal?: AbortSignal;
 }): Promise<Opening> {
   const saved = await readOpening(options.dir);
   if (saved) return saved;
+  if (options.prover && options.prover !== "ts" && !options.cheat) {
+    // A GPU-sized Y does not fit a JavaScript array: the Python driver opens it memory-mapped.
+    const output = await runPython(
+      options.python ?? "python3",
+      [
+        "open",
+        ...["--challenge", path.join(options.dir, "challenge.json"), "--dir", options.dir],
+        ...["--check-seed", options.checkSeed, "--k", String(options.k), "--t", String(options.t)],
+      ],
+      options.signal,
+    );
+    const opening = JSON.parse(output) as Opening;
+    await writeAtomic(path.join(options.dir, "opening.json"), JSON.stringify(opening));
+    return opening;
+  }
   const { opening } = await inWorker<{ opening: Opening }>(
     {
       task: "open",
@@ -265,18 +283,22 @@ async function provePython(
   signal?: AbortSignal,
 ): Promise<ProofResult> {
   const started = performance.now();
-  const args = [
-    gpuProverScript(),
-    "prove",
-    "--challenge",
-    path.join(dir, "challenge.json"),
-    "--dir",
-    dir,
-    "--backend",
-    backend,
-  ];
-  const output = await new Promise<string>((resolve, reject) => {
-    const child = spawn(python, args, { stdio: ["ignore", "pipe", "pipe"], ...(signal ? { signal } : {}) });
+  const output = await runPython(
+    python,
+    ["prove", "--challenge", path.join(dir, "challenge.json"), "--dir", dir, "--backend", backend],
+    signal,
+  );
+  const parsed = JSON.parse(output) as { commitment: { root: Hex } };
+  return { root: parsed.commitment.root, ms: performance.now() - started };
+}
+
+/** Runs gpuProver.py with `args`; resolves with its stdout, rejects with the end of its stderr. */
+function runPython(python: string, args: string[], signal?: AbortSignal): Promise<string> {
+  return new Promise<string>((resolve, reject) => {
+    const child = spawn(python, [gpuProverScript(), ...args], {
+      stdio: ["ignore", "pipe", "pipe"],
+      ...(signal ? { signal } : {}),
+    });
     let stdout = "";
     let stderr = "";
     child.stdout.on("data", (d: Buffer) => {
@@ -288,18 +310,20 @@ async function provePython(
     child.once("error", (error) =>
       reject(
         new Error(
-          `cannot start ${python} for the GPU prover: ${error.message}; install Python 3 or set challenges.python`,
+          `cannot run ${python} for the GPU prover: ${error.message}; install Python 3 (with PyTorch for python-torch) or set challenges.python`,
         ),
       ),
     );
-    child.once("exit", (code) =>
+    child.once("exit", (code, signalName) =>
       code === 0
         ? resolve(stdout)
-        : reject(new Error(`the GPU prover exited with ${code}: ${stderr.trim().split("\n").slice(-3).join(" | ")}`)),
+        : reject(
+            new Error(
+              `the GPU prover (${args[0]}) exited with ${code ?? signalName}: ${stderr.trim().split("\n").slice(-3).join(" | ")}`,
+            ),
+          ),
     );
   });
-  const parsed = JSON.parse(output) as { commitment: { root: Hex } };
-  return { root: parsed.commitment.root, ms: performance.now() - started };
 }
 
 async function writeAtomic(file: string, text: string): Promise<void> {
