@@ -136,6 +136,61 @@ export const configSchema = z
       })
       .strict()
       .default({ enabled: true, expirySeconds: 120 }),
+    /**
+     * The public ingress of service leases (docs/deploy.md): an HTTP/WebSocket listener routing to public
+     * ports by host name or by /l/<lease>/<port>/, and forwarded TCP ports.
+     */
+    ingress: z
+      .object({
+        enabled: z.boolean().default(true),
+        /** host:port to listen on; default: the API's host with the API's port + 1 (port 0 stays 0, any free port). */
+        listen: z
+          .string()
+          .regex(/^.*:\d{1,5}$/, "host:port, e.g. 0.0.0.0:8444")
+          .optional(),
+        /** The base URL buyers reach the listener at (behind NAT or a proxy); default: http://<listen host>:<port>. */
+        publicUrl: z.string().url().optional(),
+        /** With a wildcard DNS record *.<domain> pointing here, service URLs are http://l<lease>-<port>.<domain>/. */
+        domain: z
+          .string()
+          .regex(
+            /^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)*[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/i,
+            "a DNS name such as ingress.example.com",
+          )
+          .optional(),
+        /** Host ports for plain TCP public ports, stable per lease. */
+        tcpPorts: z
+          .string()
+          .regex(/^\d{1,5}-\d{1,5}$/, 'a range of ports such as "30000-30999"')
+          .refine((v) => {
+            const [lo, hi] = v.split("-").map(Number) as [number, number];
+            return lo >= 1 && hi <= 65535 && lo <= hi;
+          }, "low ≤ high, within 1–65535")
+          .default("30000-30999"),
+        /** Open requests, WebSockets and TCP connections one lease may hold at once; beyond: 503 / refused. */
+        maxConnectionsPerLease: z.number().int().min(1).max(100_000).default(256),
+        /** Limits for public HTTP ports whose manifest sets none (Akash's http_options defaults). */
+        http: z
+          .object({
+            maxBodyBytes: z
+              .number()
+              .int()
+              .min(0)
+              .default(1024 * 1024),
+            readTimeoutMs: z.number().int().min(1).default(60_000),
+            sendTimeoutMs: z.number().int().min(1).default(60_000),
+            nextTries: z.number().int().min(1).max(10).default(3),
+          })
+          .strict()
+          .default({ maxBodyBytes: 1024 * 1024, readTimeoutMs: 60_000, sendTimeoutMs: 60_000, nextTries: 3 }),
+      })
+      .strict()
+      .default({
+        enabled: true,
+        tcpPorts: "30000-30999",
+        maxConnectionsPerLease: 256,
+        http: { maxBodyBytes: 1024 * 1024, readTimeoutMs: 60_000, sendTimeoutMs: 60_000, nextTries: 3 },
+      }),
     /** Proof-of-compute challenges from validators (ProofOfCompute): answered automatically. */
     challenges: z
       .object({
@@ -296,5 +351,15 @@ disk:
 quotes:
   enabled: true                 # sign quotes buyers take in one transaction, already acknowledged
   expirySeconds: 120
+
+# Public URLs of service leases (docs/deploy.md): http://<host>:<port>/l/<lease>/<port>/ always,
+# http://l<lease>-<port>.<domain>/ with a wildcard DNS record, and TCP ports from tcpPorts.
+ingress:
+  enabled: true
+  # listen: 0.0.0.0:8444          # default: the API's host, with the API's port + 1
+  # publicUrl: http://gpu.example.com:8444
+  # domain: ingress.example.com   # needs DNS *.ingress.example.com pointing at this machine
+  tcpPorts: 30000-30999
+  maxConnectionsPerLease: 256
 `;
 }

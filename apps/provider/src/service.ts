@@ -17,7 +17,10 @@ import {
   getRegistryParameters,
   isProviderActive,
   loadDeploymentFile,
+  type Manifest,
+  parseCanonicalManifest,
   registerProviderSync,
+  type ServiceUrl,
   stakeSync,
   toLabel,
   updateProviderSync,
@@ -43,13 +46,15 @@ import { challengesComponent } from "./challenges/component.js";
 import { type Common, type Component, createCommon, createComponents, startAll } from "./common.js";
 import type { ProviderConfig } from "./config.js";
 import { describeHardware, gpuIds, type Hardware } from "./hardware.js";
+import { createLeaseBackend, manifestPortOptions, startIngress } from "./ingress/index.js";
 import { GpuAllocator } from "./leases/allocation.js";
 import { createLeaseService, type LeaseService } from "./leases/service.js";
-import { ProviderStore } from "./leases/store.js";
+import { type LeaseRecord, ProviderStore } from "./leases/store.js";
 import { createBidEngine } from "./market/bids.js";
 import { createOfferBook, desiredOffers, type OfferBook } from "./market/offers.js";
 import { pricingFrom } from "./market/pricing.js";
 import { createQuoter } from "./market/quotes.js";
+import { socketPath } from "./services/runtime.js";
 import { createBwrapExecutor } from "./workload/bwrap.js";
 import { createDockerExecutor } from "./workload/docker.js";
 import { createProcessExecutor } from "./workload/process.js";
@@ -132,6 +137,9 @@ export async function startProvider(
         withdraw: () => withdrawEarnings(common, chain, store.store),
       }),
     );
+    const ingress = await components.start("ingress", () =>
+      ingressComponent(common, { store: store.store, leases: leases.service }),
+    );
     const api = await components.start("api", () =>
       apiComponent(common, {
         chain,
@@ -146,12 +154,14 @@ export async function startProvider(
         },
         status: () => components.status(),
         challengeOpening: async (id) => challenges.responder?.opening(id),
+        ingressUrls: ingress.urlsOf,
         // The registered apiSigner is the provider's own key: it signs every answer of the signed routes.
         ...(options.account.type === "local" ? { answerSigner: options.account } : {}),
       }),
     );
     common.log.info("provider node is up", {
       api: api.url,
+      ...(ingress.url ? { ingress: ingress.url } : {}),
       provider: chain.address,
       offers: offers.book.offers.length,
     });
@@ -542,6 +552,8 @@ async function apiComponent(
     findLease: (id: bigint) => Promise<ReturnType<ProviderStore["getLease"]>>;
     status: () => Promise<Record<string, unknown>>;
     challengeOpening: ApiOptions["challengeOpening"];
+    /** How buyers reach a service lease's public ports: added to the lease's status. */
+    ingressUrls: (leaseId: bigint) => ServiceUrl[];
     answerSigner?: LocalAccount;
   },
 ) {
@@ -550,7 +562,15 @@ async function apiComponent(
   const app = createApi({
     deployment: chain.deployment,
     store: deps.store,
-    leases: deps.leases,
+    leases: {
+      ...deps.leases,
+      // A service lease's status carries its public URLs (docs/deploy.md).
+      statusOf: async (id: bigint) => {
+        const status = await deps.leases.statusOf(id);
+        const urls = status ? deps.ingressUrls(id) : [];
+        return status && urls.length > 0 ? Object.assign(status, { urls }) : status;
+      },
+    },
     metrics: common.metrics,
     maxUploadBytes: config.api.maxUploadMiB * 1024 * 1024,
     maxSignatureAgeSeconds: config.api.maxSignatureAgeSeconds,
@@ -626,6 +646,82 @@ async function apiComponent(
         if (!server.listening) resolve();
       }),
   };
+}
+
+/**
+ * The public ingress of service leases: listens next to the API (its port + 1 unless `ingress.listen` says),
+ * routes to the public ports of running service leases through their runtime's Unix sockets, and forwards
+ * their TCP ports. The ports come from each lease's manifest, the services' states from its status.
+ */
+async function ingressComponent(common: Common, deps: { store: ProviderStore; leases: LeaseService }) {
+  const { config, log } = common;
+  if (!config.ingress.enabled) {
+    log.info("ingress disabled (ingress.enabled: false): service leases' public ports are not reachable");
+    return {
+      url: undefined,
+      urlsOf: (_id: bigint): ServiceUrl[] => [],
+      status: () => ({ enabled: false }),
+      close() {},
+    };
+  }
+  const [apiHost, apiPort] = splitListen(config.api.listen);
+  const listen = config.ingress.listen ?? `${apiHost}:${apiPort === 0 ? 0 : apiPort + 1}`;
+  // A lease's manifest never changes: parsed once per lease while it runs.
+  const manifests = new Map<string, Manifest | null>();
+  const serviceManifest = (lease: LeaseRecord | undefined): Manifest | undefined => {
+    if (!lease?.manifest || lease.phase !== "running") return undefined;
+    let manifest = manifests.get(lease.id.toString());
+    if (manifest === undefined) {
+      try {
+        manifest = parseCanonicalManifest(lease.manifest);
+      } catch {
+        manifest = null;
+      }
+      manifests.set(lease.id.toString(), manifest);
+    }
+    return manifest?.kind === "service" ? manifest : undefined;
+  };
+  const backend = createLeaseBackend({
+    liveLeases: () => {
+      const live = deps.store.liveLeases().filter((l) => serviceManifest(l) !== undefined);
+      const keep = new Set(live.map((l) => l.id.toString()));
+      for (const key of manifests.keys()) if (!keep.has(key)) manifests.delete(key);
+      return live.map((l) => l.id);
+    },
+    endpoints: (id) => {
+      const manifest = serviceManifest(deps.store.getLease(id));
+      if (!manifest) return [];
+      const root = deps.leases.files(id).root;
+      return manifest.services.flatMap((s) =>
+        s.ports.map((p) => ({
+          service: s.name,
+          port: p.port,
+          protocol: p.protocol,
+          expose: p.expose,
+          socketPath: socketPath(root, s.name, p.port),
+        })),
+      );
+    },
+    portOptions: (id) => manifestPortOptions(serviceManifest(deps.store.getLease(id))?.services ?? []),
+    states: async (id) =>
+      (
+        (await deps.leases.statusOf(id)) as
+          | { services?: { name: string; state: string; reason?: string }[] }
+          | undefined
+      )?.services,
+  });
+  const ingress = await startIngress({
+    listen,
+    ...(config.ingress.publicUrl ? { publicUrl: config.ingress.publicUrl } : {}),
+    ...(config.ingress.domain ? { domain: config.ingress.domain } : {}),
+    tcpPorts: config.ingress.tcpPorts,
+    maxConnectionsPerLease: config.ingress.maxConnectionsPerLease,
+    defaults: config.ingress.http,
+    backend,
+    db: deps.store.db,
+    log: log.child({ component: "ingress" }),
+  });
+  return { url: ingress.url, urlsOf: ingress.urlsOf, status: ingress.status, close: ingress.close };
 }
 
 // ------------------------------------------------------------------ folders
