@@ -9,7 +9,7 @@ import { chainTrace, challengeKeys, traceHashes, traceStepEntry } from "@ocx/pro
 import type { FalseAccusation } from "../config.js";
 import type { ChallengeRecord, ValidatorStore } from "../store.js";
 import { targetKey } from "../store.js";
-import { CHALLENGE_MACHINE, type ChallengeState, recordMove, transitionCounter } from "./machine.js";
+import { CHALLENGE_MACHINE, type ChallengeState, FINAL_STATES, recordMove, transitionCounter } from "./machine.js";
 import type { ChainChallenge, ChallengePort } from "./port.js";
 import { nextIntervalSeconds, type Target, targetsOfOffer } from "./schedule.js";
 import { auditOf, challengeOf, decide } from "./verify.js";
@@ -154,7 +154,12 @@ export function createChallengeEngine(options: {
           },
           clock(),
         );
-        store.updateTarget(target, { issuing: null, lastChallengeId: id });
+        // Due again after the mean interval unless the end of this challenge reschedules it sooner.
+        store.updateTarget(target, {
+          issuing: null,
+          lastChallengeId: id,
+          nextDueAt: clock() + settings.meanIntervalSeconds * 1000,
+        });
         issued.inc({ model: target.model });
         inFlight++;
         log.info(
@@ -209,9 +214,9 @@ export function createChallengeEngine(options: {
     for (let guard = 0; guard < 8; guard++) {
       const c = await port.getChallenge(record.id);
       const now = await nowSeconds();
-      const settled = settleFromChain(record, c);
-      if (settled) {
-        await reschedule(settled);
+      record = settleFromChain(record, c) ?? record;
+      if (FINAL_STATES.includes(record.state)) {
+        await reschedule(record);
         return;
       }
       switch (record.state) {
@@ -244,9 +249,9 @@ export function createChallengeEngine(options: {
         case "responded":
         case "verifying": {
           if (c.phase === "Attested") {
+            // Attested on-chain before this process recorded it (a restart right after the transaction).
             record = move(record.state === "responded" ? move(record, "verifying", "") : record, "attested", "");
-            await reschedule(record);
-            return;
+            continue;
           }
           if (c.phase === "Disputed") {
             const from = record.state === "responded" ? record : move(record, "responded", "a dispute is already open");

@@ -1,0 +1,299 @@
+// Issue 9's "done when" for hardware proofs, process by process on a real anvil with the real
+// contracts: provider nodes (`ocx-provider`, answering challenges with @ocx/proofs' provers, or
+// cheating on purpose through their test-only config) and validator daemons (`ocx-validator`).
+// - an honest provider is challenged, commits, responds, is attested, and shows as verified; the
+//   validator is killed with SIGKILL mid-way and resumes from the chain;
+// - a skipping prover and a faking prover are caught and slashed through the on-chain fraud proof,
+//   and the validator is rewarded;
+// - a validator forced to accuse an honest provider loses its bond to it;
+// - a provider that goes offline after offering is proven late.
+import { type ChildProcess, spawn } from "node:child_process";
+import { chmod, mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { createCleanup, freePort, type Localnet, startLocalnet, trackChild } from "@ocx/node-kit";
+import {
+  challengePhaseName,
+  getProvider,
+  getTokenBalance,
+  proofOfComputeAbi,
+  toLabel,
+  validatorRegistryAbi,
+} from "@ocx/sdk";
+import type { Address } from "viem";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+
+const PROVIDER_BIN = path.resolve("apps/provider/dist/bin.js");
+const VALIDATOR_BIN = path.resolve("apps/validator/dist/bin.js");
+const VALIDATOR = 3; // anvil account of the validator
+const cleanup = createCleanup();
+let net: Localnet;
+let dir: string;
+let deploymentFile: string;
+
+type Deployed = Localnet["deployment"] & { proofOfCompute: Address; validatorRegistry: Address };
+const deployed = () => net.deployment as Deployed;
+const address = (account: number) => net.wallet(account).account.address;
+
+/** Polls `check` until it returns a value other than undefined/false, or fails after `timeoutMs` naming `what`. */
+async function waitFor<T>(what: string, check: () => Promise<T | undefined | false>, timeoutMs = 90_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await check().catch(() => undefined);
+    if (value !== undefined && value !== false) return value;
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 250));
+  }
+}
+
+interface Daemon {
+  child: ChildProcess;
+  url: string;
+  log: () => string;
+  stop(signal?: NodeJS.Signals): Promise<void>;
+}
+
+/** Spawns a daemon, registers its stop with the cleanup, and waits until `{url}{readyPath}` answers 200. */
+async function spawnDaemon(
+  name: string,
+  bin: string,
+  args: string[],
+  env: Record<string, string>,
+  url: string,
+  readyPath: string,
+): Promise<Daemon> {
+  let output = "";
+  const child = trackChild(
+    spawn(process.execPath, [bin, ...args], {
+      env: { ...process.env, ...env },
+      stdio: ["ignore", "pipe", "pipe"],
+    }),
+  );
+  child.stdout?.on("data", (d) => {
+    output += d;
+  });
+  child.stderr?.on("data", (d) => {
+    output += d;
+  });
+  const stop = async (signal: NodeJS.Signals = "SIGTERM") => {
+    if (child.exitCode !== null || child.signalCode !== null) return;
+    const exited = new Promise((r) => child.once("exit", r));
+    child.kill(signal);
+    await exited;
+  };
+  cleanup.defer(() => stop("SIGKILL"));
+  await waitFor(
+    `${name} at ${url}${readyPath}`,
+    async () => {
+      if (child.exitCode !== null) throw new Error(`${name} exited with ${child.exitCode}:\n${output}`);
+      return (await fetch(`${url}${readyPath}`)).ok;
+    },
+    60_000,
+  ).catch((error) => {
+    throw new Error(`${(error as Error).message}\n${name}'s output:\n${output}`);
+  });
+  return { child, url, log: () => output, stop };
+}
+
+/** A provider node selling one CPU bundle; `cheat` makes it a test-only cheating prover. */
+async function startProviderNode(account: number, cheat?: "skipping" | "faking"): Promise<Daemon> {
+  const port = await freePort();
+  const state = path.join(dir, `provider-${account}`);
+  await mkdir(state, { recursive: true });
+  const config = path.join(state, "provider.yaml");
+  await writeFile(
+    config,
+    `chain: { rpcUrl: "${net.anvil.rpcUrl}", deployment: "${deploymentFile}", pollIntervalMs: 100 }
+api: { listen: "127.0.0.1:${port}" }
+stake: "1000"
+stateDir: .
+executor: process
+allowUnsandboxed: true
+offers:
+  - { gpus: 0, pricePerGpuHour: "0.36", cpu: 1, memoryMiB: 512, diskMiB: 512, maxLeases: 1, minDuration: 10 }
+challenges: { enabled: true, prover: ts${cheat ? `, cheat: ${cheat}` : ""} }
+`,
+  );
+  return spawnDaemon(
+    `provider ${account}${cheat ? ` (${cheat})` : ""}`,
+    PROVIDER_BIN,
+    ["--config", config],
+    { OCX_PROVIDER_KEY: net.key(account), ...(cheat ? { OCX_ALLOW_CHEATING: "1" } : {}) },
+    `http://127.0.0.1:${port}`,
+    "/ready",
+  );
+}
+
+/** A validator daemon that challenges only `providers`. */
+async function startValidatorNode(
+  name: string,
+  providers: Address[],
+  options: { falseAccusation?: "demand-row" | "dispute-products"; stateDir?: string } = {},
+): Promise<Daemon> {
+  const port = await freePort();
+  const state = options.stateDir ?? path.join(dir, `validator-${name}`);
+  await mkdir(state, { recursive: true });
+  const config = path.join(state, "validator.yaml");
+  await writeFile(
+    config,
+    `chain: { rpcUrl: "${net.anvil.rpcUrl}", deployment: "${deploymentFile}", pollIntervalMs: 200 }
+api: { listen: "127.0.0.1:${port}" }
+stateDir: .
+challenges:
+  meanIntervalSeconds: 3600
+  openingPatienceSeconds: 3
+  providers: [${providers.join(", ")}]
+${options.falseAccusation ? `test: { falseAccusation: ${options.falseAccusation} }\n` : ""}`,
+  );
+  return spawnDaemon(
+    `validator ${name}`,
+    VALIDATOR_BIN,
+    ["start", "--config", config],
+    {
+      OCX_VALIDATOR_KEY: net.key(VALIDATOR),
+      ...(options.falseAccusation ? { OCX_ALLOW_FALSE_ACCUSATION: "1" } : {}),
+    },
+    `http://127.0.0.1:${port}`,
+    "/health",
+  );
+}
+
+const read = <T>(functionName: string, args: readonly unknown[]) =>
+  net.publicClient.readContract({
+    address: deployed().proofOfCompute,
+    abi: proofOfComputeAbi,
+    functionName: functionName as never,
+    args: args as never,
+  }) as Promise<T>;
+
+/** Every challenge of `provider` so far, with its phase by name. */
+async function challengesOf(provider: Address) {
+  const count = await read<bigint>("challengeCount", []);
+  const out: { id: bigint; phase: string; validator: Address }[] = [];
+  for (let id = 1n; id <= count; id++) {
+    const c = await read<{ provider: Address; phase: number; validator: Address }>("getChallenge", [id]);
+    if (c.provider.toLowerCase() === provider.toLowerCase()) {
+      out.push({ id, phase: challengePhaseName(c.phase), validator: c.validator });
+    }
+  }
+  return out;
+}
+
+const providerStake = async (account: number) =>
+  (await getProvider(net.publicClient, { deployment: net.deployment, provider: address(account) })).stake;
+const balanceOf = (account: number) =>
+  getTokenBalance(net.publicClient, { deployment: net.deployment, owner: address(account) });
+const validatorRecord = () =>
+  net.publicClient.readContract({
+    address: deployed().validatorRegistry,
+    abi: validatorRegistryAbi,
+    functionName: "getValidator",
+    args: [address(VALIDATOR)],
+  }) as Promise<{ stake: bigint; locked: bigint }>;
+const parameters = () => read<{ challengeBond: bigint; faultSlash: bigint; rewardBps: number }>("parameters", []);
+
+describe("hardware proofs end to end: providers, validators, the chain", () => {
+  beforeAll(async () => {
+    dir = await mkdtemp(path.join(tmpdir(), "ocx-trust-"));
+    await chmod(dir, 0o711);
+    cleanup.defer(() => rm(dir, { recursive: true, force: true }));
+    net = await startLocalnet();
+    cleanup.defer(() => net.stop());
+    deploymentFile = path.join(dir, "deployment.json");
+    await writeFile(
+      deploymentFile,
+      JSON.stringify(net.deployment, (_, v) => (typeof v === "bigint" ? v.toString() : v)),
+    );
+    const admin = net.wallet(0);
+    const hash = await admin.writeContract({
+      address: deployed().validatorRegistry,
+      abi: validatorRegistryAbi,
+      functionName: "admit",
+      args: [address(VALIDATOR)],
+    });
+    await net.publicClient.waitForTransactionReceipt({ hash });
+  });
+  afterAll(() => cleanup.run());
+
+  it("an honest provider is challenged, commits, responds, is attested and verified — across a validator kill -9", async () => {
+    const provider = await startProviderNode(1);
+    const validator = await startValidatorNode("honest", [address(1)]);
+    // Kill the validator the moment its first challenge is on-chain, then start it again on the same state.
+    await waitFor("the first challenge", async () => (await challengesOf(address(1))).length > 0);
+    await validator.stop("SIGKILL");
+    const restarted = await startValidatorNode("honest", [address(1)], {
+      stateDir: path.join(dir, "validator-honest"),
+    });
+    const verified = await waitFor("isVerified(provider 1, cpu)", () =>
+      read<boolean>("isVerified", [address(1), toLabel("cpu"), 0]),
+    );
+    expect(verified).toBe(true);
+    const [challenge] = await challengesOf(address(1));
+    expect(challenge?.phase).toBe("Attested");
+    const status = (await (await fetch(`${restarted.url}/status`)).json()) as {
+      components: { challenges: { challenges: { state: string }[] } };
+    };
+    expect(status.components.challenges.challenges[0]?.state).toBe("attested");
+    expect(await (await fetch(`${restarted.url}/metrics`)).text()).toMatch(
+      /ocx_validator_challenges\{state="attested"\} 1/,
+    );
+    expect((await validatorRecord()).locked).toBe(0n);
+    await restarted.stop();
+    await provider.stop();
+  });
+
+  for (const [account, cheat] of [
+    [4, "skipping"],
+    [5, "faking"],
+  ] as const) {
+    it(`a ${cheat} prover is caught by demandRow → revealRow and slashed; the validator is rewarded`, async () => {
+      const { faultSlash, rewardBps } = await parameters();
+      const provider = await startProviderNode(account, cheat);
+      const stakeBefore = await providerStake(account);
+      const balanceBefore = await balanceOf(VALIDATOR);
+      const validator = await startValidatorNode(cheat, [address(account)]);
+      const [faulted] = await waitFor(`a faulted challenge of the ${cheat} provider`, async () => {
+        const list = await challengesOf(address(account));
+        return list.some((c) => c.phase === "Faulted") ? list : undefined;
+      });
+      expect(faulted?.phase).toBe("Faulted");
+      expect(await read<boolean>("isVerified", [address(account), toLabel("cpu"), 0])).toBe(false);
+      expect(stakeBefore - (await providerStake(account))).toBe(faultSlash);
+      expect((await balanceOf(VALIDATOR)) - balanceBefore).toBe((faultSlash * BigInt(rewardBps)) / 10_000n);
+      await validator.stop();
+      await provider.stop();
+    });
+  }
+
+  it("a false accusation fails on-chain and the validator's bond goes to the honest provider", async () => {
+    const { challengeBond } = await parameters();
+    const provider = await startProviderNode(7);
+    const providerBalanceBefore = await balanceOf(7);
+    const validator = await startValidatorNode("false-accuser", [address(7)], { falseAccusation: "demand-row" });
+    // Read after start: the daemon tops its stake up before it serves /health.
+    const validatorStakeBefore = (await validatorRecord()).stake;
+    await waitFor("the accusation to be dismissed", async () =>
+      (await challengesOf(address(7))).some((c) => c.phase === "Dismissed"),
+    );
+    expect(validatorStakeBefore - (await validatorRecord()).stake).toBe(challengeBond);
+    expect((await balanceOf(7)) - providerBalanceBefore).toBe(challengeBond);
+    await validator.stop();
+    await provider.stop();
+  });
+
+  it("a provider that goes offline after offering is proven late and slashed", async () => {
+    const { faultSlash } = await parameters();
+    const provider = await startProviderNode(8);
+    await provider.stop("SIGKILL");
+    const stakeBefore = await providerStake(8);
+    const validator = await startValidatorNode("late", [address(8)]);
+    await waitFor(
+      "the late fault",
+      async () => (await challengesOf(address(8))).some((c) => c.phase === "Faulted"),
+      120_000,
+    );
+    expect(stakeBefore - (await providerStake(8))).toBe(faultSlash);
+    expect(validator.log()).toMatch(/proved challenge \d+ .* late on-chain/);
+    await validator.stop();
+  });
+});
