@@ -16,14 +16,13 @@ export interface ServiceUrl {
   also: string[];
 }
 
-/** The states of a service, as the provider's runtime reports them. */
-export type ServiceStateName = "starting" | "healthy" | "unhealthy" | "restarting" | "crash-looping" | "stopped";
-
-/** One service of a lease, as the provider reports it. */
-export interface ServiceState {
+/** One service of a lease as the provider's status reports it (the fields the SDK reads). */
+export interface ServiceStatusEntry {
   name: string;
-  state: ServiceStateName | (string & {});
-  /** Why it is in that state ("health check failed 3×"). */
-  reason?: string;
-  restarts?: number;
+  /** starting | healthy | unhealthy | restarting | crash-looping | stopped */
+  state: string;
+  /** Why it is in its state, in words. */
+  reason: string;
+  /** Restarts since the lease started. */
+  restarts: number;
 }
