@@ -67,9 +67,14 @@ async function reap(): Promise<void> {
     ]);
   const config = await loadConfig(values.config as string);
   const account = privateKeyToAccount((await providerKey(config)) as Hex);
-  const report = await executorFor(config).reap(() => false, {
-    prefix: `${workloadTagOf(config.stateDir, account.address)}-`,
-  });
+  const prefix = `${workloadTagOf(config.stateDir, account.address)}-`;
+  // Service leases first: their services' cgroups sit below the lease's, and each has a network namespace.
+  const { reapServiceLeftovers } = await import("./services/reap.js");
+  const { detectCgroupHost } = await import("./workload/cgroup.js");
+  const services = await reapServiceLeftovers(await detectCgroupHost(), () => false, { prefix });
+  for (const warning of services.warnings) log.warn(`reaping services: ${warning}`);
+  for (const ns of services.namespaces) log.info("deleted the network namespace of a service lease", { netns: ns });
+  const report = await executorFor(config).reap(() => false, { prefix });
   for (const warning of report.warnings) log.warn(`reaping: ${warning}`);
   for (const r of report.reaped) {
     log.info("ended a workload the node left running", {

@@ -32,7 +32,9 @@ import { type ProviderConfig, parseConfig } from "../src/config.js";
 import { workloadTagOf } from "../src/leases/context.js";
 import { type LeaseRecord, ProviderStore } from "../src/leases/store.js";
 import { type ProviderNode, startProvider } from "../src/service.js";
+import { reapServiceLeftovers } from "../src/services/reap.js";
 import { createBwrapExecutor } from "../src/workload/bwrap.js";
+import { detectCgroupHost } from "../src/workload/cgroup.js";
 
 export const PROVIDER = 1;
 export const BUYER = 2;
@@ -348,5 +350,7 @@ export function leaseRecord(market: Pick<Market, "config">, leaseId: bigint): Le
  * start, so its teardown reaps them.
  */
 export async function reapWorkloads(stateDir: string, provider: string): Promise<void> {
-  await createBwrapExecutor().reap(() => false, { prefix: `${workloadTagOf(stateDir, provider)}-` });
+  const prefix = `${workloadTagOf(stateDir, provider)}-`;
+  await reapServiceLeftovers(await detectCgroupHost(), () => false, { prefix });
+  await createBwrapExecutor().reap(() => false, { prefix });
 }

@@ -291,7 +291,7 @@ export function createApi(options: ApiOptions) {
     const which = logStream(c);
     const offset = byteCount(c, "offset");
     const follow = c.req.query("follow") === "1" || c.req.query("follow") === "true";
-    const file = leases.files(id)[which];
+    const file = leases.logFile(id, which, c.req.query("service"));
     c.header("content-type", "text/plain; charset=utf-8");
     c.header("x-ocx-log-offset", String(offset));
     if (!follow) {
@@ -322,7 +322,7 @@ export function createApi(options: ApiOptions) {
           continue;
         }
         const phase = options.store.getLease(id)?.phase;
-        const live = phase === "pending" || phase === "acknowledged" || phase === "running";
+        const live = phase === "pending" || phase === "acknowledged" || phase === "running" || phase === "stopping";
         if (!live || out.aborted) break;
         await grownOrAfter(file, 100);
       }
@@ -334,7 +334,7 @@ export function createApi(options: ApiOptions) {
     const which = logStream(c);
     const offset = byteCount(c, "offset");
     const length = byteCount(c, "length");
-    const file = leases.files(id)[which];
+    const file = leases.logFile(id, which, c.req.query("service"));
     const size = (await stat(file).catch(() => undefined))?.size ?? 0;
     if (offset + length > size) {
       throw problem(409, `the ${which} log has ${size} bytes; it has no range [${offset}, ${offset + length})`, {

@@ -4,10 +4,12 @@ import { createHash } from "node:crypto";
 import type { Logger, Registry } from "@ocx/node-kit";
 import { getLease, getOffer, getRequest } from "@ocx/sdk";
 import type { ChainAccess } from "../chain/client.js";
+import { createServiceRuntime, type ServiceRuntime } from "../services/runtime.js";
+import type { RestartTuning } from "../services/supervisor.js";
 import type { Executor, RunningWorkload } from "../workload/types.js";
 import type { GpuAllocator } from "./allocation.js";
 import { type LeaseFiles, leaseFiles } from "./files.js";
-import { LEASE_MACHINE, type LeasePhase, recordMove, transitionCounter } from "./machine.js";
+import { type LeasePhase, machineOf, recordMove, transitionCounter } from "./machine.js";
 import type { LeaseBundle, LeaseFields, LeaseRecord, ProviderStore } from "./store.js";
 
 export interface LeaseServiceOptions {
@@ -27,12 +29,16 @@ export interface LeaseServiceOptions {
   stopGraceMs?: number;
   /** Why new jobs cannot start now (the disk reserve), or undefined when they can. */
   cannotStart?: () => Promise<string | undefined>;
+  /** Restart back-off and crash-loop limits of services (tests shorten them). */
+  serviceTuning?: Partial<RestartTuning>;
 }
 
 /** The shared state of one lease service. */
 export interface LeaseContext extends LeaseServiceOptions {
   /** Workloads this process watches, by lease id. */
   running: Map<string, RunningWorkload>;
+  /** The runtime of service leases: networks, bridges, volumes, supervisors. */
+  services: ServiceRuntime;
   /** The host-unique name prefix of this node's workloads (cgroups, containers). */
   workloadTag: string;
   files(id: bigint): LeaseFiles;
@@ -70,19 +76,27 @@ export function createLeaseContext(options: LeaseServiceOptions): LeaseContext {
   const counter = options.metrics ? transitionCounter(options.metrics) : undefined;
   let skew = 0;
   const leaseLog = (id: bigint) => log.child({ leaseId: id.toString() });
+  const workloadTag = workloadTagOf(stateDir, chain.address);
   return {
     ...options,
     running: new Map(),
-    workloadTag: workloadTagOf(stateDir, chain.address),
+    services: createServiceRuntime({
+      stateDir,
+      workloadTag,
+      log: log.child({ component: "services" }),
+      ...(options.serviceTuning ? { tuning: options.serviceTuning } : {}),
+    }),
+    workloadTag,
     files: (id) => leaseFiles(dirs, id),
     owner: (id) => `lease:${id}`,
     leaseLog,
     move(id, to, reason, fields) {
       const lease = store.getLease(id);
       if (!lease) throw new Error(`lease ${id} is not in the store; it cannot move to "${to}"`);
-      const meaning = LEASE_MACHINE.check(`lease ${id}`, lease.phase, to);
+      const machine = machineOf(lease.kind);
+      const meaning = machine.check(`lease ${id}`, lease.phase, to);
       const moved = store.moveLease(id, lease.phase, to, reason ?? meaning, fields);
-      recordMove(LEASE_MACHINE, counter, leaseLog(id), { from: lease.phase, to, reason: reason ?? meaning });
+      recordMove(machine, counter, leaseLog(id), { from: lease.phase, to, reason: reason ?? meaning });
       return moved;
     },
     now: () => Math.floor(Date.now() / 1000) + skew,

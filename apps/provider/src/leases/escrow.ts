@@ -24,7 +24,7 @@ export function createEscrowWatch(ctx: LeaseContext, lifecycle: Lifecycle) {
     const now = ctx.now();
     for (const lease of store.liveLeases()) {
       if (lease.phase !== "running" && lease.phase !== "acknowledged") continue;
-      if (lease.phase === "running" && ctx.running.has(lease.id.toString())) {
+      if (lease.phase === "running" && (ctx.running.has(lease.id.toString()) || ctx.services.has(lease.id))) {
         if ((lease.aliveAt ?? 0) + ALIVE_EVERY_SECONDS <= now) store.updateLease(lease.id, { aliveAt: now });
       }
       if (lease.paidUntil === null || now < lease.paidUntil) continue;
@@ -32,7 +32,7 @@ export function createEscrowWatch(ctx: LeaseContext, lifecycle: Lifecycle) {
       await lifecycle.stop(
         lease.id,
         "exhausted",
-        `the escrow ran out at ${lease.paidUntil}; workload stopped${offline}`,
+        `the escrow ran out at ${lease.paidUntil}; ${lease.kind === "service" ? "services" : "workload"} stopped${offline}`,
       );
       unsettled.add(lease.id.toString());
     }

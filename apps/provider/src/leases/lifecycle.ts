@@ -11,6 +11,8 @@ import {
   type Manifest,
   parseCanonicalManifest,
 } from "@ocx/sdk";
+import type { ServiceLeaseSpec } from "../services/runtime.js";
+import { type ServiceManifest, serviceManifestOf } from "../services/types.js";
 import { packOutputs } from "../workload/outputs.js";
 import type { RunningWorkload, WorkloadExit, WorkloadSpec } from "../workload/types.js";
 import type { LeaseContext } from "./context.js";
@@ -187,7 +189,52 @@ export function createLifecycle(ctx: LeaseContext) {
     );
   };
 
+  /** A service lease as the service runtime takes it: its services and volumes, and the lease's limits. */
+  const serviceLeaseOf = (lease: LeaseRecord, services: ServiceManifest): ServiceLeaseSpec => {
+    const files = ctx.files(lease.id);
+    const bundle = lease.bundle;
+    return {
+      id: lease.id,
+      root: files.root,
+      jobDir: files.jobDir,
+      services: services.services,
+      volumes: services.volumes,
+      limits: {
+        ...(bundle
+          ? {
+              memoryMiB: bundle.memoryMiB,
+              cpuMillicores: bundle.cpuMillicores,
+              diskMiB: Math.min(services.resources.diskMiB, bundle.diskMiB),
+            }
+          : {}),
+        pids: 1024,
+      },
+    };
+  };
+
+  /** Starts a service lease's services (network, bridge, volumes, supervisors) and moves it to running. */
+  const launchServices = async (lease: LeaseRecord, services: ServiceManifest) => {
+    const files = ctx.files(lease.id);
+    await mkdir(files.jobDir, { recursive: true });
+    await mkdir(files.root, { recursive: true });
+    try {
+      await ctx.services.start(serviceLeaseOf(lease, services));
+    } catch (error) {
+      // Nothing half-made stays behind: the buyer may start again.
+      await ctx.services.stop(lease.id, "the services could not start", 1000).catch(() => {});
+      throw error;
+    }
+    ctx.move(
+      lease.id,
+      "running",
+      `running ${services.services.length} service(s): ${services.services.map((s) => s.name).join(", ")}`,
+      { pid: null, cgroup: null, aliveAt: ctx.now(), endedAt: null },
+    );
+  };
+
   const launch = async (lease: LeaseRecord, manifest: Manifest) => {
+    const services = serviceManifestOf(manifest);
+    if (services) return launchServices(lease, services);
     const files = ctx.files(lease.id);
     await mkdir(files.jobDir, { recursive: true });
     await mkdir(files.root, { recursive: true });
@@ -342,6 +389,7 @@ export function createLifecycle(ctx: LeaseContext) {
     const lease = store.getLease(id);
     if (!lease || FINAL_PHASES.includes(lease.phase)) return;
     const stopped = (async () => {
+      if (lease.kind === "service") return stopServices(lease, to, reason);
       const workload = ctx.running.get(key);
       if (workload) {
         ctx.running.delete(key);
@@ -365,7 +413,35 @@ export function createLifecycle(ctx: LeaseContext) {
     }
   };
 
+  /**
+   * Ends a service lease: running → stopping (persisted with where it ends, so a node restart
+   * finishes the stop), its services stopped, network and volumes removed, then stopping → `to`.
+   * Billing needs no completion: the buyer's close settled on-chain, an exhausted escrow is settled
+   * by the escrow watch.
+   */
+  const stopServices = async (lease: LeaseRecord, to: LeasePhase, reason: string) => {
+    const id = lease.id;
+    if (lease.phase === "running") ctx.move(id, "stopping", `stopping the services: ${reason}`, { stopTo: to });
+    const end = lease.phase === "stopping" ? (lease.stopTo ?? to) : to;
+    if (lease.phase === "running" || lease.phase === "stopping") {
+      await ctx.services.stop(id, `the lease ended: ${reason}`, ctx.stopGraceMs ?? 5000);
+      ctx.move(
+        id,
+        end,
+        lease.phase === "stopping" ? lease.message.replace(/^stopping the services: /, "") || reason : reason,
+        {
+          endedAt: ctx.now(),
+        },
+      );
+    } else {
+      ctx.move(id, to, reason);
+    }
+    allocator.release(ctx.owner(id));
+    ctx.capacityChanged();
+  };
+
   return {
+    serviceLeaseOf,
     prepare,
     acknowledgeDue,
     adoptActive,

@@ -10,7 +10,9 @@ import {
   FINAL_PHASES,
   LEASE_MACHINE,
   type LeasePhase,
+  type MachineDefinition,
   recordMove,
+  SERVICE_LEASE_MACHINE,
   TransitionError,
   transitionCounter,
 } from "./machine.js";
@@ -19,7 +21,7 @@ import { ProviderStore } from "./store.js";
 const openStore = () => new ProviderStore(path.join(mkdtempSync(path.join(tmpdir(), "ocx-machine-")), "provider.db"));
 
 /** Inserts lease `id` and walks it along `path` of phases from pending, through the store's one path. */
-function leaseAt(store: ProviderStore, id: bigint, route: LeasePhase[]) {
+function leaseAt(store: ProviderStore, id: bigint, route: LeasePhase[], machine = LEASE_MACHINE) {
   store.insertLease({
     id,
     buyer: "0x0000000000000000000000000000000000000001",
@@ -32,25 +34,59 @@ function leaseAt(store: ProviderStore, id: bigint, route: LeasePhase[]) {
   });
   let from: LeasePhase = "pending";
   for (const to of route) {
-    store.moveLease(id, from, to, LEASE_MACHINE.check(`lease ${id}`, from, to));
+    store.moveLease(id, from, to, machine.check(`lease ${id}`, from, to));
     from = to;
   }
 }
 
 /** A shortest route of moves from pending to `phase`, through the table. */
-function routeTo(phase: LeasePhase): LeasePhase[] {
+function routeTo(phase: LeasePhase, machine: MachineDefinition<LeasePhase> = LEASE_MACHINE): LeasePhase[] {
   const queue: LeasePhase[][] = [[]];
   while (queue.length > 0) {
     const route = queue.shift() as LeasePhase[];
     const at = route[route.length - 1] ?? "pending";
     if (at === phase) return route;
-    for (const next of LEASE_MACHINE.next(at)) if (!route.includes(next)) queue.push([...route, next]);
+    for (const next of machine.next(at)) if (!route.includes(next)) queue.push([...route, next]);
   }
   throw new Error(`${phase} cannot be reached from pending`);
 }
 
+/** The phases a lease of this machine can be in. */
+const reachable = (machine: MachineDefinition<LeasePhase>) =>
+  machine.states.filter((phase) => {
+    try {
+      routeTo(phase, machine);
+      return true;
+    } catch {
+      return false;
+    }
+  });
+
+describe("the service lease machine", () => {
+  const moves = reachable(SERVICE_LEASE_MACHINE).flatMap((from) =>
+    SERVICE_LEASE_MACHINE.next(from).map((to) => [from, to] as const),
+  );
+
+  it("never finishes nor completes, and ends running leases only through stopping", () => {
+    expect(reachable(SERVICE_LEASE_MACHINE)).not.toContain("finishing");
+    expect(reachable(SERVICE_LEASE_MACHINE)).not.toContain("completed");
+    expect(SERVICE_LEASE_MACHINE.next("running")).toEqual(["stopping"]);
+    expect(SERVICE_LEASE_MACHINE.next("stopping").sort()).toEqual(["closed", "exhausted"]);
+    expect(() => SERVICE_LEASE_MACHINE.check("lease 7", "running", "finishing")).toThrow(TransitionError);
+  });
+
+  it.each(moves)("allows %s → %s, persisting the move", (from, to) => {
+    const store = openStore();
+    leaseAt(store, 7n, routeTo(from, SERVICE_LEASE_MACHINE), SERVICE_LEASE_MACHINE);
+    const moved = store.moveLease(7n, from, to, SERVICE_LEASE_MACHINE.check("lease 7", from, to));
+    expect(moved.phase).toBe(to);
+    expect(moved.finalAt !== null).toBe(FINAL_PHASES.includes(to));
+    store.close();
+  });
+});
+
 describe("the lease machine", () => {
-  const moves = LEASE_MACHINE.states.flatMap((from) => LEASE_MACHINE.next(from).map((to) => [from, to] as const));
+  const moves = reachable(LEASE_MACHINE).flatMap((from) => LEASE_MACHINE.next(from).map((to) => [from, to] as const));
   const forbidden = LEASE_MACHINE.states.flatMap((from) =>
     LEASE_MACHINE.states.filter((to) => !LEASE_MACHINE.next(from).includes(to)).map((to) => [from, to] as const),
   );
@@ -67,11 +103,12 @@ describe("the lease machine", () => {
         "finishing",
         "pending",
         "running",
+        "stopping",
       ].sort(),
     );
     expect([...FINAL_PHASES].sort()).toEqual(["cancelled", "closed", "completed", "exhausted", "failed"]);
-    // Every phase is reachable from pending, and every live phase has a way to an end.
-    for (const phase of LEASE_MACHINE.states) expect(routeTo(phase)[0] ?? "pending").toBeTruthy();
+    // Every phase but the service lease's `stopping` is reachable from pending.
+    expect(reachable(LEASE_MACHINE)).toEqual(LEASE_MACHINE.states.filter((p) => p !== "stopping"));
   });
 
   it.each(moves)("allows %s → %s, persisting the move with its reason", (from, to) => {

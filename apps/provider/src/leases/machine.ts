@@ -80,11 +80,10 @@ export type LeasePhase = ProviderLeaseStatus["phase"];
  * completing on-chain) → completed. A lease taken through a provider-signed quote is created
  * already active and moves pending → acknowledged without a transaction.
  *
+ * A service lease (kind "service") has its own table, {@link SERVICE_LEASE_MACHINE}: it never
+ * finishes nor completes. `stopping` belongs to it only; here it has no way in.
+ *
  * Room for what comes next, without a rewrite:
- * - A long-running service lease (exposed ports, health checks) is a second `kind` on the lease
- *   row ("batch" today). It uses the same states: it never enters `finishing` by itself, and ends
- *   from `running` through `closed` or `exhausted`; a `serving` state (ports published, healthy)
- *   goes between `running` and those ends, added as one more row here.
  * - Validator challenges and checkpoints are sub-states of `running` ("challenged",
  *   "checkpointing"): a second, small machine over a `sub_phase` column, entered and left while
  *   the lease stays `running`, so billing and the escrow watch, which look at the phase, need no change.
@@ -114,12 +113,53 @@ export const LEASE_MACHINE = defineMachine<LeasePhase>("lease", {
     closed: "the lease closed on-chain before the node completed it",
     exhausted: "the escrow ran out before the node completed it",
   },
+  // A service lease's state only (see SERVICE_LEASE_MACHINE): no batch move leads here.
+  stopping: {
+    closed: "its services are stopped",
+    exhausted: "its services are stopped",
+  },
   completed: {},
   cancelled: {},
   closed: {},
   exhausted: {},
   failed: {},
 });
+
+/**
+ * The service lease machine: pending → acknowledged → running (its services start, restart and
+ * are supervised while the lease is paid) → stopping (the buyer closed it, or its escrow ran
+ * out: services stopped, volumes deleted) → closed or exhausted. There is no exit to wait for:
+ * it never enters `finishing`, and the node never calls `complete` for it (both rows are empty,
+ * so the table refuses any move into them). A node restart keeps it `running`: its services are
+ * re-attached, with their network and volumes (leases/recovery.ts).
+ */
+export const SERVICE_LEASE_MACHINE = defineMachine<LeasePhase>("service-lease", {
+  pending: LEASE_MACHINE.table.pending,
+  acknowledged: {
+    running: "the buyer started the services",
+    closed: "the buyer closed the lease before starting it",
+    exhausted: "the escrow ran out before the services started",
+    cancelled: "the lease was cancelled on-chain",
+    failed: "the node could not start the services",
+  },
+  running: {
+    stopping: "the lease ends (closed by the buyer, or the escrow ran out): stopping its services",
+  },
+  stopping: {
+    closed: "the buyer closed the lease; services stopped, volumes deleted",
+    exhausted: "the escrow ran out; services stopped, volumes deleted",
+  },
+  finishing: {},
+  completed: {},
+  cancelled: {},
+  closed: {},
+  exhausted: {},
+  failed: {},
+});
+
+/** The machine of a lease of this kind. */
+export const machineOf = (kind: "batch" | "service"): MachineDefinition<LeasePhase> =>
+  kind === "service" ? SERVICE_LEASE_MACHINE : LEASE_MACHINE;
 
 /** Terminal lease phases: nothing runs, nothing more is written on-chain for the lease. */
 export const FINAL_PHASES: readonly LeasePhase[] = LEASE_MACHINE.finals;

@@ -3,6 +3,9 @@
 // and billed up to the second they ended (their exit status, or the last time the node saw them
 // alive), not until the node came back; anything of a workload the node no longer runs is reaped.
 import { LeaseState, parseCanonicalManifest } from "@ocx/sdk";
+import { reapServiceLeftovers } from "../services/reap.js";
+import { serviceManifestOf } from "../services/types.js";
+import { detectCgroupHost } from "../workload/cgroup.js";
 import type { LeaseContext } from "./context.js";
 import type { Lifecycle } from "./lifecycle.js";
 
@@ -17,6 +20,23 @@ export function createRecovery(ctx: LeaseContext, lifecycle: Lifecycle) {
     for (const lease of store.liveLeases()) {
       const onChain = await ctx.chainLease(lease.id);
       const l = ctx.leaseLog(lease.id);
+      if (lease.kind === "service" && (lease.phase === "running" || lease.phase === "stopping")) {
+        // The same network, volumes and (where they survived) processes; the bridge again if it died.
+        const services = serviceManifestOf(parseCanonicalManifest(lease.manifest as string));
+        if (services) await ctx.services.recover(lifecycle.serviceLeaseOf(lease, services));
+        if (lease.phase === "stopping") {
+          await lifecycle.stop(lease.id, lease.stopTo ?? "closed", "finishing a stop the node's restart interrupted");
+        } else if (onChain.state === LeaseState.Closed) {
+          await lifecycle.stop(
+            lease.id,
+            "closed",
+            "the lease closed on-chain while the node was down; services stopped",
+          );
+        } else {
+          l.info("service lease recovered", { services: services?.services.map((s) => s.name).join(",") });
+        }
+        continue;
+      }
       if (lease.phase === "running") {
         const manifest = parseCanonicalManifest(lease.manifest as string);
         const spec = lifecycle.specOf(lease, manifest);
@@ -67,6 +87,14 @@ export function createRecovery(ctx: LeaseContext, lifecycle: Lifecycle) {
     // Whatever is left of a workload the node does not run now (a sandbox whose wrapper was
     // killed with the node, an empty cgroup) is ended and removed.
     const names = new Set([...ctx.running.keys()].map((id) => `${ctx.workloadTag}-${id}`));
+    for (const name of ctx.services.liveNames()) names.add(name);
+    // Service leases first: their services' cgroups sit one level below the lease's, and their networks.
+    const services = await reapServiceLeftovers(await detectCgroupHost(), (name) => names.has(name), {
+      prefix: `${ctx.workloadTag}-`,
+    });
+    for (const ns of services.namespaces)
+      ctx.log.warn("deleted the network of a service lease this node no longer runs", { netns: ns });
+    for (const warning of services.warnings) ctx.log.warn(`reaping services: ${warning}`);
     const report = await ctx.executor.reap((name) => names.has(name), { prefix: `${ctx.workloadTag}-` });
     for (const r of report.reaped) {
       ctx.log.warn("ended what was left of a workload this node no longer runs", {

@@ -2,9 +2,12 @@
 // (acknowledge, run, finish, stop), the buyer's uploads, the escrow watch, recovery after a
 // restart and retention — and driven by the marketplace's events. The API calls `acceptManifest`,
 // `acceptInput`, `start`, `statusOf` and `files`.
-import { CloseReason, getAccrued, type ProviderLeaseStatus } from "@ocx/sdk";
+import { CloseReason, getAccrued, type ProviderLeaseStatus, parseCanonicalManifest } from "@ocx/sdk";
 import type { MarketplaceEvent } from "../chain/events.js";
+import { serviceFiles } from "../services/runtime.js";
+import { serviceManifestOf } from "../services/types.js";
 import { createLeaseContext, type LeaseServiceOptions } from "./context.js";
+import { LeaseInputError } from "./errors.js";
 import { createEscrowWatch } from "./escrow.js";
 import { createLifecycle } from "./lifecycle.js";
 import { FINAL_PHASES } from "./machine.js";
@@ -86,6 +89,37 @@ export function createLeaseService(options: LeaseServiceOptions & { retentionMs?
     if (store.liveLeases().some((l) => l.phase === "finishing")) await lifecycle.complete();
   };
 
+  /** The services of a service lease's manifest; undefined for a batch lease (or before its manifest). */
+  const servicesOf = (kind: string, manifest: string | null) =>
+    kind === "service" && manifest ? serviceManifestOf(parseCanonicalManifest(manifest)) : undefined;
+
+  /**
+   * The log file of a lease's stream: the job's, or with `service` that service's. Throws a
+   * LeaseInputError (400) for a service the lease does not have, naming those it has.
+   */
+  const logFile = (id: bigint, stream: "stdout" | "stderr", service?: string): string => {
+    const lease = store.getLease(id);
+    if (service === undefined || service === "") return ctx.files(id)[stream];
+    const services = lease ? servicesOf(lease.kind, lease.manifest) : undefined;
+    if (!services) {
+      throw new LeaseInputError(
+        "bad-request",
+        `lease ${id} runs no services; leave out ?service= to read its job's log`,
+      );
+    }
+    const names = services.services.map((s) => s.name);
+    if (!names.includes(service)) {
+      throw new LeaseInputError(
+        "bad-request",
+        `lease ${id} has no service "${service}"; its services: ${names.join(", ")}`,
+        {
+          services: names,
+        },
+      );
+    }
+    return serviceFiles(ctx.files(id).root, service)[stream];
+  };
+
   const statusOf = async (id: bigint): Promise<LeaseStatus | undefined> => {
     const lease = store.getLease(id);
     if (!lease) return undefined;
@@ -103,6 +137,10 @@ export function createLeaseService(options: LeaseServiceOptions & { retentionMs?
       resultHash: lease.resultHash,
       resultSize: lease.resultSize,
     };
+    const services = servicesOf(lease.kind, lease.manifest);
+    if (services) {
+      status.services = ctx.services.status(id, { root: ctx.files(id).root, services: services.services }) ?? [];
+    }
     if (lease.phase === "running" || lease.phase === "acknowledged") {
       // Without the chain (an outage) the status still answers, without the escrow's figures.
       const accrued = await getAccrued(chain.reader, { deployment: chain.deployment, leaseId: id }).catch(
@@ -132,7 +170,10 @@ export function createLeaseService(options: LeaseServiceOptions & { retentionMs?
     recover: recovery.recover,
     statusOf,
     files: ctx.files,
-    isRunning: (id: bigint) => ctx.running.has(id.toString()),
+    logFile,
+    /** The bridged ports of a service lease (Unix sockets for the ingress); [] for others. */
+    serviceEndpoints: (id: bigint) => ctx.services.endpoints(id),
+    isRunning: (id: bigint) => ctx.running.has(id.toString()) || ctx.services.has(id),
     status: () => ({
       running: ctx.running.size,
       live: store.liveLeases().length,
@@ -141,6 +182,8 @@ export function createLeaseService(options: LeaseServiceOptions & { retentionMs?
     /** Leaves workloads running (they are re-attached on the next start) and stops watching them. */
     async close() {
       ctx.running.clear();
+      // Services keep running too (their network, bridge and volumes with them); the next start re-attaches.
+      ctx.services.close();
     },
   };
 }

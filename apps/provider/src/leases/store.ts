@@ -14,8 +14,8 @@ export interface LeaseBundle {
   diskMiB: number;
 }
 
-/** What kind of lease: a batch job today; long-running services come next (see machine.ts). */
-export type LeaseKind = "batch";
+/** What kind of lease: a batch job, or long-running services (each has its own machine, machine.ts). */
+export type LeaseKind = "batch" | "service";
 
 export interface LeaseRecord {
   id: bigint;
@@ -53,6 +53,8 @@ export interface LeaseRecord {
   finalAt: number | null;
   /** Milliseconds since the epoch when retention removed the lease's files. */
   cleanedAt: number | null;
+  /** A stopping service lease: the phase it ends in once its services are stopped (closed or exhausted). */
+  stopTo: LeasePhase | null;
   updatedAt: number;
 }
 
@@ -119,6 +121,8 @@ const MIGRATIONS = [
     expiry INTEGER NOT NULL,
     created_at INTEGER NOT NULL
   );`,
+  // 3: service leases: where a stopping lease ends once its services are stopped.
+  "ALTER TABLE lease ADD COLUMN stop_to TEXT;",
 ];
 
 interface LeaseRow {
@@ -148,6 +152,7 @@ interface LeaseRow {
   paid_until: number | null;
   final_at: number | null;
   cleaned_at: number | null;
+  stop_to: LeasePhase | null;
   updated_at: number;
 }
 
@@ -178,6 +183,7 @@ const fromRow = (r: LeaseRow): LeaseRecord => ({
   paidUntil: r.paid_until,
   finalAt: r.final_at,
   cleanedAt: r.cleaned_at,
+  stopTo: r.stop_to,
   updatedAt: r.updated_at,
 });
 
@@ -207,6 +213,7 @@ const COLUMNS: Record<keyof Omit<LeaseRecord, "id" | "updatedAt">, string> = {
   paidUntil: "paid_until",
   finalAt: "final_at",
   cleanedAt: "cleaned_at",
+  stopTo: "stop_to",
 };
 
 const toColumn = (value: unknown): unknown =>

@@ -6,6 +6,7 @@ import { mkdir, rename, rm, stat } from "node:fs/promises";
 import path from "node:path";
 import { pipeline } from "node:stream/promises";
 import { canonicalManifestHash, type Manifest, parseCanonicalManifest } from "@ocx/sdk";
+import { serviceManifestOf } from "../services/types.js";
 import type { LeaseContext } from "./context.js";
 import { LeaseInputError } from "./errors.js";
 import { jobPath } from "./files.js";
@@ -54,14 +55,31 @@ export function createUploads(ctx: LeaseContext, lifecycle: Lifecycle) {
         `the manifest asks for ${manifest.resources.gpu.count} GPU(s) but the lease bought ${bundle.gpuCount}`,
       );
     }
-    if (!manifest.command && executor.name !== "docker") {
+    const services = serviceManifestOf(manifest);
+    if (services && executor.name !== "bwrap") {
+      throw new LeaseInputError(
+        "bad-request",
+        `this provider runs workloads with ${executor.name}; services need its bwrap executor (a private network per lease): take another provider's offer`,
+      );
+    }
+    const imageOnly = services?.services.find((s) => !s.command || s.command.length === 0);
+    if (imageOnly) {
+      throw new LeaseInputError(
+        "bad-request",
+        `services.${imageOnly.name}: this provider runs services from a command; give the service a command (the image's own entrypoint is not run here)`,
+      );
+    }
+    if (!services && !manifest.command && executor.name !== "docker") {
       throw new LeaseInputError(
         "bad-request",
         `this provider runs jobs with ${executor.name}, which needs a command; the manifest only names an image`,
       );
     }
-    store.updateLease(id, { manifest: new TextDecoder().decode(body), bundle });
-    ctx.leaseLog(id).info("accepted the manifest", { inputs: manifest.inputs.length });
+    store.updateLease(id, { manifest: new TextDecoder().decode(body), bundle, kind: services ? "service" : "batch" });
+    ctx.leaseLog(id).info("accepted the manifest", {
+      inputs: manifest.inputs.length,
+      ...(services ? { services: services.services.map((s) => s.name).join(",") } : {}),
+    });
     return manifest;
   };
 

@@ -317,10 +317,31 @@ export function createServiceRuntime(options: ServiceRuntimeOptions) {
       leases.delete(id.toString());
     },
 
-    /** The states of a lease's services; undefined when this runtime does not hold the lease. */
-    status(id: bigint): ServiceStatus[] | undefined {
+    /**
+     * The states of a lease's services: live from the supervisors while this runtime holds the
+     * lease, else as each supervisor last recorded it (a lease that has ended).
+     */
+    status(id: bigint, recorded?: { root: string; services: readonly ServiceSpec[] }): ServiceStatus[] | undefined {
       const rt = leases.get(id.toString());
-      return rt ? [...rt.supervisors.values()].map((s) => s.status()) : undefined;
+      if (rt) return [...rt.supervisors.values()].map((s) => s.status());
+      if (!recorded) return undefined;
+      return recorded.services.map((service) => {
+        let record: ServiceRecord | undefined;
+        try {
+          record = JSON.parse(readFileSync(serviceFiles(recorded.root, service.name).record, "utf8")) as ServiceRecord;
+        } catch {
+          record = undefined;
+        }
+        return {
+          name: service.name,
+          state: record?.state ?? "stopped",
+          restarts: record?.restarts ?? 0,
+          lastExit: record?.lastExit ?? null,
+          reason: record?.reason ?? "never started",
+          startedAt: null,
+          ports: service.ports.map((p) => ({ port: p.port, protocol: p.protocol, expose: p.expose })),
+        };
+      });
     },
 
     /** The bridged ports of a lease (see {@link serviceEndpoints}). */

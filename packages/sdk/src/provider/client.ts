@@ -47,6 +47,7 @@ export interface ProviderLeaseStatus {
     | "acknowledged"
     | "running"
     | "finishing"
+    | "stopping"
     | "completed"
     | "cancelled"
     | "closed"
@@ -64,6 +65,24 @@ export interface ProviderLeaseStatus {
   resultSize: number | null;
   escrowLeft?: string;
   fundedSeconds?: number;
+  /** A service lease's services: state, restarts, last exit and why (absent for a batch job). */
+  services?: ProviderServiceStatus[];
+}
+
+/** What a provider says about one service of a service lease. */
+export interface ProviderServiceStatus {
+  name: string;
+  /** starting | healthy | unhealthy | restarting | crash-looping | stopped */
+  state: "starting" | "healthy" | "unhealthy" | "restarting" | "crash-looping" | "stopped";
+  /** Restarts since the lease started. */
+  restarts: number;
+  /** How its last run ended: exit code, why (exited, signal, memory-limit, node …), unix seconds. */
+  lastExit: { exitCode: number; reason: string; at: number } | null;
+  /** Why it is in its state, in words. */
+  reason: string;
+  /** Unix seconds of the current run's start; null when it is not running. */
+  startedAt: number | null;
+  ports: { port: number; protocol: "http" | "tcp"; expose: "public" | "internal" }[];
 }
 
 /** Where the client learns the key that signs the provider's answers. */
