@@ -1,0 +1,163 @@
+// Writes contracts/test/fixtures/trust/TrustFixtures.sol: real challenge answers computed by packages/proofs
+// for the ProofOfCompute tests (an honest provider, one that commits a tampered row, one whose product y_0
+// is wrong at one step of the chain through r). Deterministic: the same bytes every run.
+// Run: npx tsx contracts/tools/trust-fixtures.ts
+import { mkdirSync, writeFileSync } from "node:fs";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import {
+  buildRowTree,
+  chainTrace,
+  challengeKeys,
+  deriveAudit,
+  deriveChallenge,
+  type Hex,
+  matrixTimesVectors,
+  merkleProof,
+  merkleRoot,
+  runChain,
+  toHex,
+  traceHashes,
+  traceStepEntry,
+} from "../../packages/proofs/src/index.js";
+
+// The test deployment's provider (Deployers.sol: address(0xD0C)), GPU 0, the "cpu" model at devnet size.
+const PROVIDER = "0x0000000000000000000000000000000000000d0c" as const;
+const N = 128;
+const STEPS = 2;
+const K = 8;
+const T = 2;
+const SEED = `0x${"11".repeat(32)}` as const;
+const AUDIT_SEED = `0x${"22".repeat(32)}` as const;
+
+const challenge = deriveChallenge({ seed: SEED, provider: PROVIDER, gpuIndex: 0, model: "cpu", n: N, steps: STEPS });
+const keys = challengeKeys(challenge);
+const { result: y } = runChain(keys, N);
+
+const commitAndAudit = (matrix: Uint8Array) => {
+  const tree = buildRowTree(matrix, N, N);
+  const root = toHex(merkleRoot(tree));
+  const audit = deriveAudit({
+    challenge,
+    commitment: { challengeId: challenge.id, root },
+    checkSeed: AUDIT_SEED,
+    k: K,
+    t: T,
+  });
+  return { tree, root, audit };
+};
+const rowOf = (matrix: Uint8Array, i: number) => matrix.slice(i * N, (i + 1) * N);
+const join = (parts: readonly Hex[]) => `0x${parts.map((p) => p.slice(2)).join("")}` as Hex;
+
+// 1. Honest: Y committed, products Y·r_t, an audited row opened, the honest trace of y_0.
+const honest = commitAndAudit(y);
+const honestProducts = matrixTimesVectors(y, N, honest.audit.vectors);
+const honestRow = honest.audit.rows[0] as number;
+const honestTrace = chainTrace(keys, N, honest.audit.vectors[0] as Uint8Array);
+if (toHex(honestTrace[STEPS + 1] as Uint8Array) !== honestProducts[0]) throw new Error("trace end differs from y_0");
+
+// 2. Row cheat: one row of Y tampered before the commitment, honest products posted. The tampered row must be
+// one the audit (which depends on the root) draws, so try rows until one is.
+let rowCheat: { root: Hex; row: number; values: Uint8Array; proof: Hex[]; auditRows: number[] } | undefined;
+for (let i = 0; i < N && rowCheat === undefined; i++) {
+  const tampered = Uint8Array.from(y);
+  tampered[i * N] = ((tampered[i * N] as number) + 1) % 127;
+  const c = commitAndAudit(tampered);
+  if (!c.audit.rows.includes(i)) continue;
+  const products = matrixTimesVectors(y, N, c.audit.vectors);
+  // Tampering one entry changes row·r unless r's entry 0 is 0 for both vectors: skip that (rare) case.
+  const values = rowOf(tampered, i);
+  const consistent = c.audit.vectors.every((r, t) => {
+    let sum = 0;
+    for (let j = 0; j < N; j++) sum += (values[j] as number) * (r[j] as number);
+    return sum % 127 === Number.parseInt((products[t] as Hex).slice(2 + 2 * i, 4 + 2 * i), 16);
+  });
+  if (consistent) continue;
+  rowCheat = { root: c.root, row: i, values, proof: merkleProof(c.tree, i).map(toHex), auditRows: c.audit.rows };
+}
+if (rowCheat === undefined) throw new Error("no tampered row is audited");
+const rowCheatProducts = matrixTimesVectors(y, N, deriveAuditFor(rowCheat.root).vectors);
+
+function deriveAuditFor(root: Hex) {
+  return deriveAudit({ challenge, commitment: { challengeId: challenge.id, root }, checkSeed: AUDIT_SEED, k: K, t: T });
+}
+
+// 3. Product cheat: the honest root, but y_0 comes from a trace whose v_1 is wrong at entry BAD_ENTRY (then
+// carried on honestly); the bad step is s = 0.
+const BAD_ENTRY = 5;
+const cheatTrace = honestTrace.map((v) => Uint8Array.from(v));
+(cheatTrace[1] as Uint8Array)[BAD_ENTRY] = (((cheatTrace[1] as Uint8Array)[BAD_ENTRY] as number) + 1) % 127;
+for (let s = 1; s <= STEPS; s++) {
+  const next = new Uint8Array(N);
+  for (let j = 0; j < N; j++) next[j] = traceStepEntry(keys, N, s, cheatTrace[s] as Uint8Array, j);
+  cheatTrace[s + 1] = next;
+}
+const cheatY0 = toHex(cheatTrace[STEPS + 1] as Uint8Array);
+if (cheatY0 === honestProducts[0]) throw new Error("the tampered trace ends at the honest y_0");
+
+const hex = (h: Hex) => `hex"${h.slice(2)}"`;
+const bytes32Array = (name: string, items: readonly Hex[]) =>
+  `    function ${name}() internal pure returns (bytes32[] memory out) {
+        out = new bytes32[](${items.length});
+${items.map((h, i) => `        out[${i}] = ${h};`).join("\n")}
+    }
+`;
+const bytesFn = (name: string, h: Hex) => `    function ${name}() internal pure returns (bytes memory) {
+        return ${hex(h)};
+    }
+`;
+
+const solidity = `// SPDX-License-Identifier: Apache-2.0
+// Generated by contracts/tools/trust-fixtures.ts from packages/proofs. Do not edit: run \`npx tsx contracts/tools/trust-fixtures.ts\`.
+pragma solidity ^0.8.28;
+
+/// @notice Real answers to one "cpu" challenge (n = ${N}, L = ${STEPS}, k = ${K}, t = ${T}) of provider ${PROVIDER},
+/// GPU 0, with seed 0x11…11 and audit seed 0x22…22: honest, a tampered committed row, a wrong product y_0.
+library TrustFixtures {
+    uint32 internal constant N = ${N};
+    uint32 internal constant STEPS = ${STEPS};
+    uint32 internal constant K = ${K};
+    uint8 internal constant T = ${T};
+    uint32 internal constant DEADLINE_SECONDS = ${challenge.deadlineSeconds};
+    bytes32 internal constant SEED = ${SEED};
+    bytes32 internal constant AUDIT_SEED = ${AUDIT_SEED};
+    bytes32 internal constant WORK_ID = ${challenge.id};
+
+    // ---------------------------------------------------------------- honest
+    bytes32 internal constant HONEST_ROOT = ${honest.root};
+    bytes32 internal constant HONEST_AUDIT_ID = ${honest.audit.id};
+    uint32 internal constant HONEST_ROW = ${honestRow};
+    /// @notice A row that the honest audit does not draw.
+    uint32 internal constant UNAUDITED_ROW = ${[...Array(N).keys()].find((i) => !honest.audit.rows.includes(i))};
+
+${bytesFn("honestProducts", join(honestProducts))}
+${bytesFn("honestRowValues", toHex(rowOf(y, honestRow)))}
+${bytes32Array("honestRowProof", merkleProof(honest.tree, honestRow).map(toHex))}
+${bytes32Array("honestTraceHashes", traceHashes(honestTrace))}
+${bytesFn("honestV1", toHex(honestTrace[1] as Uint8Array))}
+${bytesFn("honestV2", toHex(honestTrace[2] as Uint8Array))}
+
+    // ---------------------------------------------------------------- a tampered committed row
+    bytes32 internal constant ROW_CHEAT_ROOT = ${rowCheat.root};
+    uint32 internal constant ROW_CHEAT_ROW = ${rowCheat.row};
+
+${bytesFn("rowCheatProducts", join(rowCheatProducts))}
+${bytesFn("rowCheatValues", toHex(rowCheat.values))}
+${bytes32Array("rowCheatProof", rowCheat.proof)}
+
+    // ---------------------------------------------------------------- a wrong y_0 (bad step s = 0, entry ${BAD_ENTRY})
+    uint32 internal constant BAD_STEP = 0;
+    uint32 internal constant BAD_ENTRY = ${BAD_ENTRY};
+
+${bytesFn("productCheatProducts", join([cheatY0, honestProducts[1] as Hex]))}
+${bytes32Array("productCheatTraceHashes", traceHashes(cheatTrace))}
+${bytesFn("productCheatV0", toHex(cheatTrace[0] as Uint8Array))}
+${bytesFn("productCheatV1", toHex(cheatTrace[1] as Uint8Array))}
+}
+`;
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
+const target = path.join(root, "test/fixtures/trust/TrustFixtures.sol");
+mkdirSync(path.dirname(target), { recursive: true });
+writeFileSync(target, solidity);
+console.log(`wrote ${path.relative(process.cwd(), target)} (row cheat at row ${rowCheat.row})`);
