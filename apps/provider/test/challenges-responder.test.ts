@@ -86,6 +86,10 @@ function fakeChain(options: { n?: number; steps?: number; deadlineSeconds?: numb
     revealRow: async (_id, row, values, proof) => land("revealRow", [row, values, proof]),
     postTrace: async (_id, hashes) => land("postTrace", [hashes]),
     revealStep: async (_id, vs, vs1) => land("revealStep", [vs, vs1]),
+    async claimAbandoned() {
+      view.phase = "Dismissed";
+      return land("claimAbandoned", []);
+    },
   };
   return {
     chain,
@@ -185,6 +189,19 @@ describe("challenge responder (contract faked at a fixed seed)", () => {
     // The validator attests: the machine ends.
     fake.view.phase = "Attested";
     await until(ctx, "attested");
+  });
+
+  it("claims the validator's bond when it neither attests nor disputes in time", async () => {
+    const fake = fakeChain();
+    const ctx = await setup(fake);
+    await until(ctx, "responded");
+    fake.view.validatorDue = 2_000;
+    await ctx.responder.poll();
+    expect(fake.writes.map((w) => w.fn)).toEqual(["commit", "respond"]);
+    fake.advanceClock(2_000);
+    const c = await until(ctx, "dismissed");
+    expect(fake.writes.at(-1)?.fn).toBe("claimAbandoned");
+    expect(c.message).toMatch(/dismissed/);
   });
 
   it.skipIf(spawnSync("python3", ["-c", "import numpy"]).status !== 0)(

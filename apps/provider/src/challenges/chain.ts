@@ -54,6 +54,8 @@ export interface ChallengeView {
   round?: DisputeRound | undefined;
   /** Unix seconds by which that round must be answered. */
   roundDeadline?: number | undefined;
+  /** When it is the validator's turn (attest, or its dispute move): unix seconds after which the provider may claim its bond. */
+  validatorDue?: number | undefined;
 }
 
 /** Where a write landed. */
@@ -82,4 +84,6 @@ export interface ChallengeChain {
   revealRow(id: bigint, row: number, values: Hex, proof: Hex[]): Promise<Landed>;
   postTrace(id: bigint, stepHashes: Hex[]): Promise<Landed>;
   revealStep(id: bigint, vs: Hex, vs1: Hex): Promise<Landed>;
+  /** Claims the validator's bond after it let its turn pass (the challenge ends Dismissed, without attestation). */
+  claimAbandoned(id: bigint): Promise<Landed>;
 }

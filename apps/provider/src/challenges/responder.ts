@@ -246,6 +246,14 @@ export function createChallengeResponder(options: ChallengeResponderOptions) {
         if (ENDED[view.phase]) return end(c, view.phase);
         if (view.phase !== "Disputed" || !view.round) {
           if (c.state === "revealing") move(c, "disputed", "answered; waiting for the validator");
+          if (view.validatorDue !== undefined && now > view.validatorDue) {
+            // The validator let its turn pass: its bond is the provider's (no attestation is written).
+            await chain.claimAbandoned(c.id);
+            log.info(`${tag(c)}: the validator let its turn pass ${now - view.validatorDue} s ago; claimed its bond`, {
+              challengeId: c.id.toString(),
+            });
+            // The next poll sees the challenge Dismissed and ends it.
+          }
           return;
         }
         const current =

@@ -123,6 +123,9 @@ export function createChallengeChain(access: ChainAccess, address: Address): Cha
         workId: c.workId,
         ...(phase === "Committed" ? { respondBy: Number(c.roundDeadline) } : {}),
         ...(round ? { round, roundDeadline: Number(c.roundDeadline) } : {}),
+        ...(phase === "Responded" || stage === "StepPickDue" || stage === "StepProofDue"
+          ? { validatorDue: Number(c.roundDeadline) }
+          : {}),
       };
     },
     commit: (id, root) => send(`challenge-commit:${id}`, "commit", [id, root]),
@@ -130,6 +133,7 @@ export function createChallengeChain(access: ChainAccess, address: Address): Cha
     revealRow: (id, row, values, proof) =>
       send(`challenge-reveal-row:${id}:${row}`, "revealRow", [id, row, values, proof]),
     postTrace: (id, hashes) => send(`challenge-trace:${id}`, "postTrace", [id, hashes]),
+    claimAbandoned: (id) => send(`challenge-claim-abandoned:${id}`, "claimAbandoned", [id]),
     revealStep: (id, vs, vs1) => send(`challenge-reveal-step:${id}`, "revealStep", [id, vs, vs1]),
   };
 }
