@@ -7,6 +7,7 @@ export {
   parseCanonicalManifest,
 } from "./canonical.js";
 export { formatPath, ManifestError, type ManifestIssue } from "./errors.js";
+export { GPU_VRAM_GB, type GpuModelIds, gpuChipName, gpuModelIds } from "./gpuModels.js";
 export {
   manifestDefaults,
   manifestKinds,
@@ -29,11 +30,15 @@ export { resolveInputs, sha256File } from "./resolveInputs.js";
 export { manifestSchema } from "./schema.js";
 export {
   AKASH_BLOCK_SECONDS,
+  type AkashSdlImport,
   type FromAkashSdlOptions,
   fromAkashSdl,
+  importAkashSdl,
   SDL_OCX_DENOM,
   SdlError,
   type SdlIssue,
+  type SdlWarning,
+  sdlSizeMiB,
 } from "./sdl.js";
 export type {
   Manifest,

@@ -68,7 +68,7 @@ describe("fromAkashSdl", () => {
     const manifest = fromAkashSdl(fixture("akash-multi-gpu.yaml"), { maxPricePerGpuHour: "1.8", maxDuration: "6h" });
     expect(manifest.command).toEqual(["python", "train.py", "--epochs", "3"]);
     expect(manifest.resources).toEqual({
-      gpu: { count: 2, models: ["nvidia-a100-40gb", "nvidia-a100-80gb", "nvidia-rtx4090"], minVramMiB: 0 },
+      gpu: { count: 2, models: ["nvidia-a100-40gb", "nvidia-a100-80gb", "nvidia-rtx-4090-24gb"], minVramMiB: 0 },
       cpuMillicores: 1500,
       memoryMiB: 30_518,
       diskMiB: 102_400,
@@ -99,50 +99,48 @@ describe("fromAkashSdl", () => {
       fromAkashSdl(
         minimal(
           "    image: rocm/pytorch",
-          `gpu: { units: 1, attributes: { vendor: ${vendor} } }\n        cpu: { units: 1 }`,
+          `gpu: { units: 1, attributes: { vendor: ${vendor} } }\n        cpu: { units: 1 }\n        memory: { size: 1Gi }`,
         ),
       ).resources.gpu.models;
     expect(gpu("{ amd: [{ model: mi300x, ram: 192Gi }] }")).toEqual(["amd-mi300x-192gb"]);
     expect(gpu("{ nvidia: }")).toEqual([]);
-    expect(gpu("{ nvidia: [{ model: H100, ram: 1Ti }] }")).toEqual(["nvidia-h100-1tb"]);
-  });
-
-  it("refuses everything a web deployment needs that OCX has not, naming each SDL field", () => {
-    expect(refusal(fixture("akash-web-refused.yaml"))).toEqual([
-      "services.web.args: needs command: an OCX command replaces the image's entrypoint, so write the program in command",
-      "services.web.expose[0].accept: OCX jobs cannot serve public hostnames yet",
-      "services.web.expose[0].to[0].global: OCX jobs cannot expose public endpoints yet",
-      "services.web.params.storage: OCX jobs have no persistent volumes; the job folder holds the inputs, and outputs collect results",
-      "services.web.credentials: private registry credentials are not supported yet; use a public image",
-      "profiles.compute.web.resources.storage[1]: OCX jobs have no persistent volumes; the job folder holds the inputs, and outputs collect results",
-      "profiles.compute.web.resources.gpu.attributes.vendor.nvidia[0].interface: OCX GPU model ids do not tell SXM from PCIe; remove interface to accept either",
-      "profiles.placement.dc.attributes.host: OCX matches providers by region only; remove host to accept any provider in the region",
-      "profiles.placement.dc.signedBy: OCX has no auditors yet",
-      'profiles.placement.dc.pricing.web.denom: OCX cannot convert this denomination to OCX; write the amount in "uocx" per block, or remove pricing and pass maxPricePerGpuHour (OCX per GPU-hour) to the import, got "uakt"',
-      "deployment.web.dc.count: OCX runs one instance per job; submit one job per instance, got 3",
+    expect(gpu("{ nvidia: [{ model: H200, ram: 141GB }] }")).toEqual(["nvidia-h200-141gb"]);
+    expect(gpu("{ nvidia: [{ model: a100 }] }")).toEqual(["nvidia-a100-40gb", "nvidia-a100-80gb"]);
+    expect(gpu("{ nvidia: [{ model: rtx4090 }, { model: RTX 3090 Ti }, { model: a6000 }] }")).toEqual([
+      "nvidia-rtx-4090-24gb",
+      "nvidia-rtx-3090-ti-24gb",
+      "nvidia-rtx-a6000-48gb",
     ]);
   });
 
-  it("refuses more than one service, with the line of the field", () => {
+  it("imports a web deployment as a service and refuses what OCX cannot do, naming each SDL field", () => {
+    expect(refusal(fixture("akash-web-refused.yaml"))).toEqual([
+      "services.web.args: needs command: OCX cannot keep the image's entrypoint and replace only its arguments; write the entrypoint and the arguments in command",
+      "services.web.credentials: private registry credentials are not supported yet; use a public image, or ask the provider to preload it",
+      'profiles.placement.dc.pricing.web.denom: OCX cannot convert this denomination to OCX; write the amount in "uocx" per block, or remove pricing and pass maxPricePerGpuHour (OCX per GPU-hour) to the import, got "uakt"',
+      "deployment.web.dc.count: OCX runs one instance of each service per lease (instances would share the lease's ports); set count: 1 and create one lease per instance, got 3",
+    ]);
+  });
+
+  it("refuses services in two placements, with the line of the field", () => {
     try {
       fromAkashSdl(fixture("akash-two-services.yaml"), { source: "two.yaml" });
       expect.unreachable();
     } catch (error) {
       const issues = (error as SdlError).issues;
-      expect(issues[0]).toMatchObject({
-        path: "services",
-        message: "services: OCX runs one service per job; this SDL has 2 (app, db)",
-        line: 4,
-      });
+      expect(issues.map((issue) => issue.message)).toEqual([
+        "deployment: uses 2 placements (dc, west); the services of one OCX lease run on one provider: use one placement for all, or import the services separately",
+      ]);
+      expect(issues[0]?.line).toBe(24);
       expect((error as Error).message).toMatch(
-        /^two.yaml cannot be imported as an OCX manifest:\n {2}two.yaml:4:3: services: /,
+        /^two.yaml cannot be imported as an OCX manifest:\n {2}two.yaml:24:\d+: deployment: /,
       );
     }
   });
 
   it.each([
     ['version: "2.1"', /^version: OCX imports SDL version "2.0", got "2.1"$/],
-    ["endpoints: { ip: { kind: ip } }", /^endpoints: OCX jobs cannot lease IP endpoints$/],
+    ["endpoints: { ip: { kind: ip } }", /^endpoints: OCX leases no IP endpoints; publish the port instead/],
     ["include: x", /^include: unknown SDL field/],
   ])("refuses the top-level field %s", (line, message) => {
     const sdl = minimal("    image: alpine\n    command: [sh]").replace(
@@ -153,11 +151,11 @@ describe("fromAkashSdl", () => {
   });
 
   it.each([
-    ["    image: alpine\n    command: [sh]\n    env: [NOEQUALS]", 'services.job.env[0]: must be "NAME=value"'],
+    ["    image: alpine\n    command: [sh]\n    env: [=x]", 'services.job.env[0]: must be "NAME=value"'],
     ["    image: alpine\n    command: [sh]\n    env: [1x=y]", "services.job.env[0]: is not a valid variable name"],
     [
       "    image: alpine\n    command: [sh]\n    dependencies: [{ service: db }]",
-      "services.job.dependencies: OCX runs one service",
+      "services.job.dependencies: names db, which is not a deployed service (job); deploy it or remove the dependency",
     ],
     [
       "    image: alpine\n    command: [sh]\n    params: { permissions: { read: [deployment] } }",
@@ -190,26 +188,26 @@ describe("fromAkashSdl", () => {
       "profiles.compute.p.resources.cpu.units: must be from 0.001 to 1024 cores, got 2000 (as OCX field resources.cpu)",
     ],
     [
-      "cpu: { units: 1 }\n        memory: { size: 1Gi, attributes: { class: fast } }",
-      "profiles.compute.p.resources.memory.attributes:",
+      "cpu: { units: 1 }\n        memory: { size: 1Gi }\n        storage: { size: lots }",
+      "profiles.compute.p.resources.storage.size:",
     ],
-    ["cpu: { units: 1 }\n        storage: { size: lots }", "profiles.compute.p.resources.storage.size:"],
     [
-      "cpu: { units: 1 }\n        gpu: { units: 100 }",
+      "cpu: { units: 1 }\n        memory: { size: 1Gi }\n        gpu: { units: 100 }",
       "profiles.compute.p.resources.gpu.units: must be an integer from 0 to 64, got 100",
     ],
     [
-      "cpu: { units: 1 }\n        gpu: { units: 1, attributes: { vendor: { nvidia: [{ model: h100, ram: 80GB }] } } }",
-      "vendor.nvidia[0].ram: must be whole GiB or TiB",
-    ],
-    [
-      "cpu: { units: 1 }\n        gpu: { units: 1, attributes: { vendor: { nvidia: [{ model: h100, ram: 80Gi, interface: pcie }] } } }",
-      "vendor.nvidia[0].interface: OCX GPU model ids do not tell SXM from PCIe",
-    ],
-    [
-      "cpu: { units: 1 }\n        gpu: { units: 1, attributes: { vendor: { nvidia: [{ model: h100 }] }, arch: x } }",
+      "cpu: { units: 1 }\n        memory: { size: 1Gi }\n        gpu: { units: 1, attributes: { vendor: { nvidia: [{ model: h100 }] }, arch: x } }",
       "profiles.compute.p.resources.gpu.attributes.arch: unknown SDL field",
     ],
+    [
+      "cpu: { units: 1 }\n        memory: { size: 1Gi }\n        gpu: { units: 1, attributes: { vendor: { nvidia: [{ model: h100, ram: 80 }] } } }",
+      'vendor.nvidia[0].ram: must be whole GB like "80Gi"',
+    ],
+    [
+      "cpu: { units: 1 }\n        memory: { size: 1Gi }\n        gpu: { units: 1, attributes: { vendor: { nvidia: [{ model: zz9 }] } } }",
+      "vendor.nvidia[0].ram: is needed: OCX does not know the memory sizes of nvidia zz9",
+    ],
+    ["cpu: { units: 1 }", "profiles.compute.p.resources.memory: is required"],
   ])("refuses a bad resource field", (resources, message) => {
     const messages = refusal(minimal("    image: alpine\n    command: [sh]", resources));
     expect(messages).toHaveLength(1);
