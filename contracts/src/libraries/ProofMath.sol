@@ -47,7 +47,9 @@ library ProofMath {
         uint32 steps,
         uint32 deadlineSeconds
     ) internal pure returns (bytes32) {
-        return sha256(abi.encodePacked(VERSION, seed, provider, gpuIndex, modelHash, n, steps, MODULUS, deadlineSeconds));
+        return sha256(
+            abi.encodePacked(VERSION, seed, provider, gpuIndex, modelHash, n, steps, MODULUS, deadlineSeconds)
+        );
     }
 
     /// @notice Key of work matrix `index` (0 is A, 1..L are B_i): the first 8 bytes of
@@ -107,8 +109,9 @@ library ProofMath {
     /// @notice Audit vector `vector`: n residues, exactly uniform, from sha256(auditId ‖ 0x02 ‖ uint32 vector ‖
     /// uint32 counter) for counter = 0, 1, …; each digest byte b < 254 gives b mod 127, 254 and 255 are skipped.
     function auditVector(bytes32 auditId_, uint32 vector, uint32 n) internal pure returns (bytes memory out) {
-        out = new bytes(n);
         bytes memory preimage = abi.encodePacked(auditId_, TAG_AUDIT_VECTOR, vector, uint32(0));
+        // Allocated last, so that the up to 32 bytes the last digest writes past n land in free memory.
+        out = new bytes(n);
         uint256 filled;
         for (uint256 counter; filled < n; ++counter) {
             assembly ("memory-safe") {
@@ -118,32 +121,56 @@ library ProofMath {
             }
             bytes32 digest = sha256(preimage);
             assembly ("memory-safe") {
-                let data := add(out, 32)
-                let size := and(n, 0xffffffff)
-                // Fast path: 32 bytes at once when none is 254 or 255 (78% of digests) and all fit.
-                // A byte is >= 254 iff (byte & 0xfe) == 0xfe, i.e. iff the xor below has a zero byte.
-                let ones := 0x0101010101010101010101010101010101010101010101010101010101010101
+                let lows := 0x7f7f7f7f7f7f7f7f7f7f7f7f7f7f7f7f7f7f7f7f7f7f7f7f7f7f7f7f7f7f7f7f
                 let highs := 0x8080808080808080808080808080808080808080808080808080808080808080
-                let z := xor(and(digest, not(ones)), not(ones))
-                let anyZero := and(and(sub(z, ones), not(z)), highs)
-                switch and(iszero(anyZero), iszero(gt(add(filled, 32), size)))
-                case 1 {
-                    // Every byte is <= 253, so b + 1 carries into no other byte; bit 7 of b + 1 marks b >= 127.
-                    let big := shr(7, and(add(digest, ones), highs))
-                    // Subtract 127 from exactly those bytes: each byte stays >= 0, so nothing borrows.
-                    mstore(add(data, filled), sub(digest, mul(big, 127)))
-                    filled := add(filled, 32)
-                }
-                default {
-                    for { let i := 0 } and(lt(i, 32), lt(filled, size)) { i := add(i, 1) } {
-                        let b := byte(i, digest)
-                        if lt(b, 254) {
-                            mstore8(add(data, filled), mod(b, 127))
-                            filled := add(filled, 1)
-                        }
+                // Per byte b, without carries between bytes (each low-7-bit sum is at most 129):
+                // big: b >= 127 (bit 7 set, or low 7 bits 127); rejected: b >= 254 (bit 7 set, low 7 bits >= 126).
+                let low := and(digest, lows)
+                let high := and(digest, highs)
+                let big :=
+                    or(high, and(add(low, 0x0101010101010101010101010101010101010101010101010101010101010101), highs))
+                let rejected :=
+                    and(high, and(add(low, 0x0202020202020202020202020202020202020202020202020202020202020202), highs))
+                // b mod 127 for every accepted byte (big ones lose 127; no byte borrows).
+                let residues := sub(digest, mul(shr(7, big), 127))
+                let at := add(add(out, 32), filled)
+                mstore(at, residues)
+                // Drop each rejected byte (22% of digests have one): find the first, keep what precedes it,
+                // and write the rest one byte earlier. Bytes written past n are overwritten or beyond the end.
+                let kept := 32
+                for {} rejected {} {
+                    let f := rejected
+                    let i := 0
+                    if iszero(shr(128, f)) {
+                        i := 16
+                        f := shl(128, f)
                     }
+                    if iszero(shr(192, f)) {
+                        i := add(i, 8)
+                        f := shl(64, f)
+                    }
+                    if iszero(shr(224, f)) {
+                        i := add(i, 4)
+                        f := shl(32, f)
+                    }
+                    if iszero(shr(240, f)) {
+                        i := add(i, 2)
+                        f := shl(16, f)
+                    }
+                    if iszero(shr(248, f)) { i := add(i, 1) }
+                    let drop := shl(3, add(i, 1))
+                    at := add(at, i)
+                    residues := shl(drop, residues)
+                    rejected := shl(drop, rejected)
+                    mstore(at, residues)
+                    kept := sub(kept, 1)
                 }
+                filled := add(filled, kept)
             }
+        }
+        assembly ("memory-safe") {
+            // The bytes after the end were scratch; a bytes value's padding is zero.
+            mstore(add(add(out, 32), mload(out)), 0)
         }
     }
 
@@ -174,11 +201,14 @@ library ProofMath {
 
     /// @dev The rows one digest of auditRows adds: its 8 big-endian words, rejected at `limit`, repeats
     /// skipped; returns the new count. A separate frame keeps the stack shallow.
-    function _takeRows(bytes32 digest, uint32[] memory rows, uint256[] memory table, uint256 count, uint256 limit, uint256 n)
-        private
-        pure
-        returns (uint256)
-    {
+    function _takeRows(
+        bytes32 digest,
+        uint32[] memory rows,
+        uint256[] memory table,
+        uint256 count,
+        uint256 limit,
+        uint256 n
+    ) private pure returns (uint256) {
         assembly ("memory-safe") {
             n := and(n, 0xffffffff)
             let mask := sub(mload(table), 1)
@@ -284,7 +314,10 @@ library ProofMath {
                 bad := or(bad, or(w, and(add(and(w, lows), ones), highs)))
             }
             bad := and(bad, highs)
-            for { let p := whole } lt(p, add(data, length)) { p := add(p, 1) } { bad := or(bad, gt(byte(0, mload(p)), 126)) }
+            for { let p := whole } lt(p, add(data, length)) { p := add(p, 1) } { bad := or(
+                bad,
+                gt(byte(0, mload(p)), 126)
+            ) }
             ok := iszero(bad)
         }
     }
@@ -393,53 +426,120 @@ library ProofMath {
         (uint32 matrix, bool transpose) = traceStep(steps, s);
         (uint32 k0, uint32 k1) = matrixKey(workId, matrix);
         // Entries are used as x & 0x7f without folding 127 to 0: 127 ≡ 0 (mod 127), so the sum is unchanged.
+        uint256 sum = transpose ? _columnTimes(k0, k1, j, v) : _rowTimes(k0, k1, j, v);
+        entry = uint8(sum % 127);
+    }
+
+    // Both loops run four fmix32 at once: four 32-bit values in the low halves of four 64-bit lanes. A product
+    // of two words below 2^32 stays inside its lane, and every right shift is masked back to 32 bits per lane.
+    // Each returns Σ entry·v over the whole row or column, not reduced.
+
+    /// @dev Row `column` of the matrix keyed (k0, k1) times v.
+    function _rowTimes(uint32 k0, uint32 k1, uint32 column, bytes memory v) private pure returns (uint256 sum) {
         assembly ("memory-safe") {
-            function fmix(x) -> r {
-                x := xor(x, shr(16, x))
-                x := and(mul(x, 0x85ebca6b), 0xffffffff)
-                x := xor(x, shr(13, x))
-                x := and(mul(x, 0xc2b2ae35), 0xffffffff)
-                r := xor(x, shr(16, x))
-            }
             let data := add(v, 32)
-            let size := and(n, 0xffffffff)
-            let key0 := and(k0, 0xffffffff)
-            let key1 := and(k1, 0xffffffff)
-            let column := and(j, 0xffffffff)
-            let sum := 0
-            switch iszero(transpose)
-            case 1 {
-                // Row j: word w gives entries 4w..4w+3 as bytes 0..3 of x (least significant first);
-                // the same entries of v are the first 4 bytes of the word loaded at 4w.
-                let hw := fmix(xor(key0, column))
-                for {
-                    let p := data
-                    let end := add(data, size)
-                } lt(p, end) {
-                    p := add(p, 4)
-                    hw := and(add(hw, WEYL), 0xffffffff)
-                } {
-                    let x := and(fmix(xor(hw, key1)), 0x7f7f7f7f)
-                    let vw := mload(p)
-                    sum := add(
-                        sum,
+            let end := add(data, mload(v))
+            let key1s := mul(and(k1, 0xffffffff), 0x1000000000000000100000000000000010000000000000001)
+            // Row j: word w = (h + w·WEYL) ⊕ k1 mixed gives entries 4w..4w+3 (least significant byte first);
+            // lanes i = 0..3 hold words w + i, i.e. entries 4w..4w+15, and v's bytes 4w..4w+15 are the
+            // first 16 bytes of the word loaded at 4w.
+            let h := xor(and(k0, 0xffffffff), and(column, 0xffffffff))
+            h := xor(h, shr(16, h))
+            h := and(mul(h, 0x85ebca6b), 0xffffffff)
+            h := xor(h, shr(13, h))
+            h := and(mul(h, 0xc2b2ae35), 0xffffffff)
+            h := xor(h, shr(16, h))
+            let hw :=
+                or(
+                    or(h, shl(64, and(add(h, WEYL), 0xffffffff))),
+                    or(shl(128, and(add(h, mul(2, WEYL)), 0xffffffff)), shl(192, and(add(h, mul(3, WEYL)), 0xffffffff)))
+                )
+            let advance := mul(and(mul(4, WEYL), 0xffffffff), 0x1000000000000000100000000000000010000000000000001)
+            for { let p := data } lt(p, end) {
+                p := add(p, 16)
+                hw := and(add(hw, advance), 0xffffffff00000000ffffffff00000000ffffffff00000000ffffffff)
+            } {
+                let x := xor(hw, key1s)
+                x := xor(x, and(shr(16, x), 0xffffffff00000000ffffffff00000000ffffffff00000000ffffffff))
+                x := and(mul(x, 0x85ebca6b), 0xffffffff00000000ffffffff00000000ffffffff00000000ffffffff)
+                x := xor(x, and(shr(13, x), 0xffffffff00000000ffffffff00000000ffffffff00000000ffffffff))
+                x := and(mul(x, 0xc2b2ae35), 0xffffffff00000000ffffffff00000000ffffffff00000000ffffffff)
+                x := xor(x, and(shr(16, x), 0xffffffff00000000ffffffff00000000ffffffff00000000ffffffff))
+                let e := and(x, 0x7f7f7f7f000000007f7f7f7f000000007f7f7f7f000000007f7f7f7f)
+                let vw := mload(p)
+                // n is a multiple of 4, not of 16: the last group keeps only v's bytes before the end.
+                if gt(add(p, 16), end) { vw := and(vw, not(shr(shl(3, sub(end, p)), not(0)))) }
+                sum := add(
+                    sum,
+                    add(
                         add(
-                            add(mul(byte(31, x), byte(0, vw)), mul(byte(30, x), byte(1, vw))),
-                            add(mul(byte(29, x), byte(2, vw)), mul(byte(28, x), byte(3, vw)))
+                            add(
+                                add(mul(byte(31, e), byte(0, vw)), mul(byte(30, e), byte(1, vw))),
+                                add(mul(byte(29, e), byte(2, vw)), mul(byte(28, e), byte(3, vw)))
+                            ),
+                            add(
+                                add(mul(byte(23, e), byte(4, vw)), mul(byte(22, e), byte(5, vw))),
+                                add(mul(byte(21, e), byte(6, vw)), mul(byte(20, e), byte(7, vw)))
+                            )
+                        ),
+                        add(
+                            add(
+                                add(mul(byte(15, e), byte(8, vw)), mul(byte(14, e), byte(9, vw))),
+                                add(mul(byte(13, e), byte(10, vw)), mul(byte(12, e), byte(11, vw)))
+                            ),
+                            add(
+                                add(mul(byte(7, e), byte(12, vw)), mul(byte(6, e), byte(13, vw))),
+                                add(mul(byte(5, e), byte(14, vw)), mul(byte(4, e), byte(15, vw)))
+                            )
                         )
                     )
-                }
+                )
             }
-            default {
-                // Column j: entry (c, j) for every row c.
-                let offset := and(mul(shr(2, column), WEYL), 0xffffffff)
-                let shift := shl(3, and(column, 3))
-                for { let c := 0 } lt(c, size) { c := add(c, 1) } {
-                    let x := fmix(xor(and(add(fmix(xor(key0, c)), offset), 0xffffffff), key1))
-                    sum := add(sum, mul(and(shr(shift, x), 0x7f), byte(0, mload(add(data, c)))))
-                }
+        }
+    }
+
+    /// @dev Column `column` of the matrix keyed (k0, k1) times v.
+    function _columnTimes(uint32 k0, uint32 k1, uint32 column, bytes memory v) private pure returns (uint256 sum) {
+        assembly ("memory-safe") {
+            let data := add(v, 32)
+            let end := add(data, mload(v))
+            let key1s := mul(and(k1, 0xffffffff), 0x1000000000000000100000000000000010000000000000001)
+            let j := and(column, 0xffffffff)
+            // Column j: entry (c, j) = byte (j mod 4) of fmix32(((fmix32(k0 ⊕ c) + (j/4)·WEYL) mod 2^32) ⊕ k1),
+            // for rows c..c+3 in lanes 0..3. Their dot product with v[c..c+3] is one multiplication: v's
+            // four bytes spread to lanes in reverse order (v[c] in lane 3), so lane 3 of the product is
+            // Σ e_{c+i}·v[c+i] (< 2^17: no lane overflows).
+            let key0s := mul(and(k0, 0xffffffff), 0x1000000000000000100000000000000010000000000000001)
+            let offset :=
+                mul(and(mul(shr(2, j), WEYL), 0xffffffff), 0x1000000000000000100000000000000010000000000000001)
+            let shift := shl(3, and(j, 3))
+            let rows := 0x3000000000000000200000000000000010000000000000000
+            let advance := mul(4, 0x1000000000000000100000000000000010000000000000001)
+            for { let p := data } lt(p, end) {
+                p := add(p, 4)
+                rows := add(rows, advance)
+            } {
+                let x := xor(key0s, rows)
+                x := xor(x, and(shr(16, x), 0xffffffff00000000ffffffff00000000ffffffff00000000ffffffff))
+                x := and(mul(x, 0x85ebca6b), 0xffffffff00000000ffffffff00000000ffffffff00000000ffffffff)
+                x := xor(x, and(shr(13, x), 0xffffffff00000000ffffffff00000000ffffffff00000000ffffffff))
+                x := and(mul(x, 0xc2b2ae35), 0xffffffff00000000ffffffff00000000ffffffff00000000ffffffff)
+                x := xor(x, and(shr(16, x), 0xffffffff00000000ffffffff00000000ffffffff00000000ffffffff))
+                x := xor(and(add(x, offset), 0xffffffff00000000ffffffff00000000ffffffff00000000ffffffff), key1s)
+                x := xor(x, and(shr(16, x), 0xffffffff00000000ffffffff00000000ffffffff00000000ffffffff))
+                x := and(mul(x, 0x85ebca6b), 0xffffffff00000000ffffffff00000000ffffffff00000000ffffffff)
+                x := xor(x, and(shr(13, x), 0xffffffff00000000ffffffff00000000ffffffff00000000ffffffff))
+                x := and(mul(x, 0xc2b2ae35), 0xffffffff00000000ffffffff00000000ffffffff00000000ffffffff)
+                x := xor(x, and(shr(16, x), 0xffffffff00000000ffffffff00000000ffffffff00000000ffffffff))
+                let e := and(shr(shift, x), 0x7f000000000000007f000000000000007f000000000000007f)
+                let vb := shr(224, mload(p))
+                let t := or(and(vb, 0xffff), shl(128, shr(16, vb)))
+                t := or(
+                    and(t, 0xff000000000000000000000000000000ff),
+                    shl(56, and(t, 0xff000000000000000000000000000000ff00))
+                )
+                sum := add(sum, shr(192, mul(e, t)))
             }
-            entry := mod(sum, 127)
         }
     }
 }

@@ -115,7 +115,9 @@ contract ProofMathTest is Test {
             for (uint256 e; e < c.entryValue.length; ++e) {
                 uint32 m = c.entryMatrix[e];
                 assertEq(
-                    ProofMath.matrixEntry(c.keys0[m], c.keys1[m], c.entryRow[e], c.entryCol[e]), c.entryValue[e], "entry"
+                    ProofMath.matrixEntry(c.keys0[m], c.keys1[m], c.entryRow[e], c.entryCol[e]),
+                    c.entryValue[e],
+                    "entry"
                 );
             }
         }
@@ -148,7 +150,9 @@ contract ProofMathTest is Test {
         for (uint256 i; i < cases.length; ++i) {
             ProofMathCase memory c = cases[i];
             for (uint256 o; o < c.openedValues.length; ++o) {
-                assertTrue(ProofMath.verifyRow(c.root, c.rows[o], c.n, c.openedValues[o], c.openedProofs[o]), "opened row");
+                assertTrue(
+                    ProofMath.verifyRow(c.root, c.rows[o], c.n, c.openedValues[o], c.openedProofs[o]), "opened row"
+                );
                 assertEq(ProofMath.rowLeaf(c.openedValues[o]), sha256(abi.encodePacked(bytes1(0), c.openedValues[o])));
                 // rowLeaf restores the row it viewed in place.
                 assertEq(c.openedValues[o].length, c.n, "row length restored");
@@ -182,7 +186,9 @@ contract ProofMathTest is Test {
             ProofMathCase memory c = cases[i];
             for (uint256 o; o < c.openedValues.length; ++o) {
                 for (uint256 t; t < c.t; ++t) {
-                    assertEq(ProofMath.dot(c.openedValues[o], c.vectors[t]), uint8(c.products[t][c.rows[o]]), "row dot r");
+                    assertEq(
+                        ProofMath.dot(c.openedValues[o], c.vectors[t]), uint8(c.products[t][c.rows[o]]), "row dot r"
+                    );
                 }
             }
             for (uint256 t; t < c.t; ++t) {
