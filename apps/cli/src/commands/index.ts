@@ -39,6 +39,12 @@ export const COMMANDS: readonly CommandEntry[] = [
     load: async () => (await import("./market.js")).marketCommand(),
   },
   {
+    name: "deploy",
+    usage: "deploy [options] <file>",
+    description: "deploy long-running services (a service manifest or an Akash SDL) and print their public URLs",
+    load: async () => (await import("./deploy.js")).deployCommand(),
+  },
+  {
     name: "job",
     usage: "job <command>",
     description: "run a job on rented compute and manage its lease",
