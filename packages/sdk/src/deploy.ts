@@ -1,9 +1,26 @@
-// Deploys the OCX contracts (token, registry, marketplace) to any EVM chain and wires their roles.
-import type { Account, Address, Chain, PublicClient, Transport, WalletClient } from "viem";
+// Deploys the OCX contracts (token, registry, marketplace, and the trust layer: validator registry, proof of
+// compute, spot checks) to any EVM chain and wires their roles and the proof-of-compute model table.
+import { challengeSize, GPU_MODELS } from "@ocx/proofs";
+import type { Account, Address, Chain, Hash, PublicClient, Transport, WalletClient } from "viem";
 import { getAddress, getContractAddress, keccak256, parseEther, toHex } from "viem";
 import type { Deployment } from "./deployment.js";
-import { marketplaceAbi, ocxTokenAbi, providerRegistryAbi } from "./generated/abis.js";
-import { marketplaceBytecode, ocxTokenBytecode, providerRegistryBytecode } from "./generated/bytecode.js";
+import {
+  marketplaceAbi,
+  ocxTokenAbi,
+  proofOfComputeAbi,
+  providerRegistryAbi,
+  spotChecksAbi,
+  validatorRegistryAbi,
+} from "./generated/abis.js";
+import {
+  marketplaceBytecode,
+  ocxTokenBytecode,
+  proofOfComputeBytecode,
+  providerRegistryBytecode,
+  spotChecksBytecode,
+  validatorRegistryBytecode,
+} from "./generated/bytecode.js";
+import { toLabel } from "./units.js";
 
 /** Parameters of a new deployment. Amounts are in the token's smallest unit (18 decimals). */
 export interface DeployParameters {
@@ -25,7 +42,78 @@ export interface DeployParameters {
   maxBiddingWindow?: number;
   /** Where fees and slashed stake go; the zero address burns them. Default: burn. */
   feeSink?: Address;
+  /** Free stake an admitted validator needs to be active. Default: 1,000 OCX. */
+  validatorMinStake?: bigint;
+  /** Seconds from a validator's unstake request to its withdrawal. Default: 7 days. */
+  validatorUnbondingDelay?: bigint;
+  /** ProofOfCompute parameters; each defaults as in {@link DEFAULT_PROOF_PARAMETERS}. */
+  proofs?: Partial<ProofParameters>;
+  /**
+   * Size of the "cpu" model's challenge (CPU offers and tests). Default: n = 128, steps = 2; every GPU model
+   * is sized by @ocx/proofs `challengeSize`.
+   */
+  cpuChallenge?: { n?: number; steps?: number };
+  /** SpotChecks parameters; each defaults as in {@link DEFAULT_SPOT_CHECK_PARAMETERS}. */
+  spotChecks?: Partial<SpotCheckParameters>;
 }
+
+/** ProofOfCompute's parameters (contracts/src/interfaces/IProofOfCompute.sol `Parameters`). */
+export interface ProofParameters {
+  /** Validator stake locked per challenge (OCX wei). */
+  challengeBond: bigint;
+  /** Provider stake slashed per proven fault (OCX wei). */
+  faultSlash: bigint;
+  /** Share of the slash paid to whoever proved the fault, in basis points. */
+  rewardBps: number;
+  /** Seconds for each answer after the commitment (respond, attest, each dispute round). */
+  responseWindow: number;
+  /** Seconds an attestation stays valid. */
+  attestationTtl: number;
+  /** Rows opened per audit (k). */
+  openedRows: number;
+  /** Freivalds vectors per audit (t). */
+  repetitions: number;
+}
+
+/** The parameters deployOcx gives ProofOfCompute unless told otherwise. */
+export const DEFAULT_PROOF_PARAMETERS: ProofParameters = {
+  challengeBond: parseEther("100"),
+  faultSlash: parseEther("1000"),
+  rewardBps: 5_000,
+  responseWindow: 120,
+  attestationTtl: 7 * 24 * 3600,
+  openedRows: 64,
+  repetitions: 2,
+};
+
+/** SpotChecks' parameters (contracts/src/interfaces/ISpotChecks.sol `Parameters`). */
+export interface SpotCheckParameters {
+  bond: bigint;
+  slashAmount: bigint;
+  rewardBps: number;
+  quorum: number;
+  escalatedQuorum: number;
+  submitWindow: number;
+  openWindow: number;
+  replicationThreshold: number;
+  minRatePpm: number;
+}
+
+/** The parameters deployOcx gives SpotChecks unless told otherwise (those of its tests). */
+export const DEFAULT_SPOT_CHECK_PARAMETERS: SpotCheckParameters = {
+  bond: parseEther("50"),
+  slashAmount: parseEther("1000"),
+  rewardBps: 5_000,
+  quorum: 1,
+  escalatedQuorum: 3,
+  submitWindow: 3600,
+  openWindow: 24 * 3600,
+  replicationThreshold: 10,
+  minRatePpm: 20_000,
+};
+
+/** The "cpu" model's challenge size on devnets and in tests. */
+export const DEFAULT_CPU_CHALLENGE = { n: 128, steps: 2 } as const;
 
 const ZERO: Address = "0x0000000000000000000000000000000000000000";
 
@@ -35,10 +123,47 @@ export const MARKET_ROLE = keccak256(toHex("MARKET_ROLE"));
 export const SLASHER_ROLE = keccak256(toHex("SLASHER_ROLE"));
 /** The role that may mint OCX. */
 export const MINTER_ROLE = keccak256(toHex("MINTER_ROLE"));
+/** The role that may change a contract's parameters (and ProofOfCompute's model table). */
+export const PARAMETER_ADMIN_ROLE = keccak256(toHex("PARAMETER_ADMIN_ROLE"));
+/** The role that may lock, release and forfeit validators' bonds (ProofOfCompute, SpotChecks). */
+export const BOND_ROLE = keccak256(toHex("BOND_ROLE"));
+/** The role that may admit and remove validators. */
+export const VALIDATOR_ADMIN_ROLE = keccak256(toHex("VALIDATOR_ADMIN_ROLE"));
+/** OpenZeppelin AccessControl's admin role. */
+export const DEFAULT_ADMIN_ROLE = `0x${"00".repeat(32)}` as const;
+
+/** One row of ProofOfCompute's model table: the bytes32 label of an offer's GPU model and its challenge size. */
+export interface ModelTableEntry {
+  /** The model id, e.g. "nvidia-h100-80gb", or "cpu". */
+  model: string;
+  label: `0x${string}`;
+  n: number;
+  steps: number;
+  deadlineSeconds: number;
+}
 
 /**
- * Deploys OcxToken, ProviderRegistry and Marketplace from `walletClient`'s account, grants the
- * marketplace its registry role, and returns the deployment (write it with `writeDeployment`).
+ * The model table deployOcx writes: every @ocx/proofs GPU_MODELS entry sized by `challengeSize`, the
+ * "cpu" entry at `cpu` (default n = 128, steps = 2).
+ * @example
+ * proofModelTable().find((m) => m.model === "cpu"); // { n: 128, steps: 2, deadlineSeconds: 11, … }
+ */
+export function proofModelTable(cpu: { n?: number; steps?: number } = {}): ModelTableEntry[] {
+  return Object.keys(GPU_MODELS).map((model) => {
+    const size =
+      model === "cpu"
+        ? challengeSize(model, { n: cpu.n ?? DEFAULT_CPU_CHALLENGE.n, steps: cpu.steps ?? DEFAULT_CPU_CHALLENGE.steps })
+        : challengeSize(model);
+    return { model, label: toLabel(model), n: size.n, steps: size.steps, deadlineSeconds: size.deadlineSeconds };
+  });
+}
+
+/**
+ * Deploys OcxToken, ProviderRegistry, Marketplace, ValidatorRegistry, ProofOfCompute and SpotChecks from
+ * `walletClient`'s account, grants the marketplace its registry role, ProofOfCompute and SpotChecks
+ * SLASHER_ROLE (provider registry) and BOND_ROLE (validator registry), fills ProofOfCompute's model table
+ * ({@link proofModelTable}), and returns the deployment (write it with `writeDeployment`). With `admin` other
+ * than the deployer, every role ends with `admin` (the two-step admin transfers wait for its acceptance).
  * @example
  * const deployment = await deployOcx({ walletClient, publicClient }, { feeBps: 250 });
  * await writeDeployment(deployment);
@@ -121,41 +246,127 @@ export async function deployOcx(
     );
   }
 
-  const grant = await walletClient.writeContract({
-    address: registry,
-    abi: providerRegistryAbi,
-    functionName: "grantRole",
-    args: [MARKET_ROLE, marketplace],
-  });
-  await publicClient.waitForTransactionReceipt({ hash: grant });
-  if (admin !== deployer) {
-    // Hand the registry's roles to `admin`: the parameter role now; the admin role in two steps (the registry
-    // refuses a one-step grant), which `admin` completes by calling `acceptDefaultAdminTransfer` on the registry.
-    const parameterAdmin = await publicClient.readContract({
-      address: registry,
-      abi: providerRegistryAbi,
-      functionName: "PARAMETER_ADMIN_ROLE",
-    });
-    for (const [functionName, role, account] of [
-      ["grantRole", parameterAdmin, admin],
-      ["renounceRole", parameterAdmin, deployer],
-    ] as const) {
-      const hash = await walletClient.writeContract({
-        address: registry,
-        abi: providerRegistryAbi,
-        functionName,
-        args: [role, account],
-      });
-      await publicClient.waitForTransactionReceipt({ hash });
-    }
+  // The trust layer, after the marketplace so the token's predicted escrow addresses above stay right. The
+  // deployer administers the validator registry and ProofOfCompute until the roles and the model table are set.
+  const validatorRegistry = await deployed(
+    await walletClient.deployContract({
+      abi: validatorRegistryAbi,
+      bytecode: validatorRegistryBytecode,
+      args: [
+        token,
+        deployer,
+        {
+          minStake: parameters.validatorMinStake ?? parseEther("1000"),
+          unbondingDelay: parameters.validatorUnbondingDelay ?? 7n * 24n * 3600n,
+        },
+      ],
+    }),
+    "ValidatorRegistry",
+  );
+  const proofParameters = { ...DEFAULT_PROOF_PARAMETERS, ...parameters.proofs };
+  const proofOfCompute = await deployed(
+    await walletClient.deployContract({
+      abi: proofOfComputeAbi,
+      bytecode: proofOfComputeBytecode,
+      args: [registry, validatorRegistry, deployer, proofParameters],
+    }),
+    "ProofOfCompute",
+  );
+  const spotChecks = await deployed(
+    await walletClient.deployContract({
+      abi: spotChecksAbi,
+      bytecode: spotChecksBytecode,
+      args: [
+        marketplace,
+        validatorRegistry,
+        registry,
+        token,
+        admin,
+        { ...DEFAULT_SPOT_CHECK_PARAMETERS, ...parameters.spotChecks },
+      ],
+    }),
+    "SpotChecks",
+  );
+
+  const confirm = async (hash: Hash, what: string) => {
+    const receipt = await publicClient.waitForTransactionReceipt({ hash });
+    if (receipt.status !== "success") throw new Error(`${what} failed in transaction ${hash}`);
+  };
+  const grantIn = async (
+    contract: Address,
+    abi: typeof providerRegistryAbi | typeof validatorRegistryAbi | typeof proofOfComputeAbi,
+    functionName: "grantRole" | "renounceRole" | "beginDefaultAdminTransfer",
+    args: readonly [`0x${string}`, Address] | readonly [Address],
+    what: string,
+  ) => {
+    // The three ABIs share these AccessControl functions; viem cannot narrow a union of ABIs, hence the cast.
     const hash = await walletClient.writeContract({
-      address: registry,
-      abi: providerRegistryAbi,
-      functionName: "beginDefaultAdminTransfer",
-      args: [admin],
+      address: contract,
+      abi: abi as typeof providerRegistryAbi,
+      functionName: functionName as "grantRole",
+      args: args as readonly [`0x${string}`, Address],
     });
-    await publicClient.waitForTransactionReceipt({ hash });
+    await confirm(hash, what);
+  };
+
+  await grantIn(registry, providerRegistryAbi, "grantRole", [MARKET_ROLE, marketplace], "granting MARKET_ROLE");
+  for (const slasher of [proofOfCompute, spotChecks]) {
+    await grantIn(registry, providerRegistryAbi, "grantRole", [SLASHER_ROLE, slasher], "granting SLASHER_ROLE");
+    await grantIn(validatorRegistry, validatorRegistryAbi, "grantRole", [BOND_ROLE, slasher], "granting BOND_ROLE");
+  }
+  for (const entry of proofModelTable(parameters.cpuChallenge)) {
+    const hash = await walletClient.writeContract({
+      address: proofOfCompute,
+      abi: proofOfComputeAbi,
+      functionName: "setModel",
+      args: [entry.label, entry.n, entry.steps, entry.deadlineSeconds],
+    });
+    await confirm(hash, `setting the challenge size of ${entry.model}`);
   }
 
-  return { chainId: await publicClient.getChainId(), startBlock, token, registry, marketplace, deployer };
+  if (admin !== deployer) {
+    // Hand every role to `admin`: the plain roles now; the registries' admin role in two steps (they refuse a
+    // one-step grant), which `admin` completes by calling `acceptDefaultAdminTransfer` on each registry.
+    // ProofOfCompute uses plain AccessControl: its admin role moves in one step.
+    const handOver: [
+      Address,
+      typeof providerRegistryAbi | typeof validatorRegistryAbi | typeof proofOfComputeAbi,
+      `0x${string}`[],
+    ][] = [
+      [registry, providerRegistryAbi, [PARAMETER_ADMIN_ROLE]],
+      [validatorRegistry, validatorRegistryAbi, [PARAMETER_ADMIN_ROLE, VALIDATOR_ADMIN_ROLE]],
+      [proofOfCompute, proofOfComputeAbi, [PARAMETER_ADMIN_ROLE, DEFAULT_ADMIN_ROLE]],
+    ];
+    for (const [contract, abi, roles] of handOver) {
+      for (const role of roles)
+        await grantIn(contract, abi, "grantRole", [role, admin], `granting ${role} to ${admin}`);
+      for (const role of roles) await grantIn(contract, abi, "renounceRole", [role, deployer], `renouncing ${role}`);
+    }
+    await grantIn(
+      registry,
+      providerRegistryAbi,
+      "beginDefaultAdminTransfer",
+      [admin],
+      "proposing the registry's admin",
+    );
+    await grantIn(
+      validatorRegistry,
+      validatorRegistryAbi,
+      "beginDefaultAdminTransfer",
+      [admin],
+      "proposing the validator registry's admin",
+    );
+  }
+
+  return {
+    chainId: await publicClient.getChainId(),
+    startBlock,
+    token,
+    registry,
+    marketplace,
+    validatorRegistry,
+    proofOfCompute,
+    spotChecks,
+    deployer,
+  };
 }

@@ -12,6 +12,12 @@ export interface Deployment {
   token: Address;
   registry: Address;
   marketplace: Address;
+  /** Validators' stake and bonds. Absent in deployments made before the trust contracts. */
+  validatorRegistry?: Address;
+  /** Hardware challenges and attestations. Absent in deployments made before the trust contracts. */
+  proofOfCompute?: Address;
+  /** Re-execution of deterministic jobs. Absent in deployments made before the trust contracts. */
+  spotChecks?: Address;
   deployer: Address;
 }
 
@@ -62,6 +68,13 @@ export function parseDeployment(value: unknown, source = "deployment"): Deployme
   for (const key of ["token", "registry", "marketplace", "deployer"] as const) {
     if (typeof d[key] !== "string" || !isAddress(d[key] as string)) {
       throw new DeploymentError(`${source}: "${key}" must be an address, got ${JSON.stringify(d[key])}`);
+    }
+  }
+  for (const key of ["validatorRegistry", "proofOfCompute", "spotChecks"] as const) {
+    if (d[key] !== undefined && (typeof d[key] !== "string" || !isAddress(d[key] as string))) {
+      throw new DeploymentError(
+        `${source}: "${key}" must be an address when present, got ${JSON.stringify(d[key])}; redeploy or remove it`,
+      );
     }
   }
   for (const key of ["chainId", "startBlock"] as const) {
