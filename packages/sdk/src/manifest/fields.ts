@@ -202,9 +202,9 @@ export function readEnv(value: unknown, ctx: z.core.ParsePayload<unknown>): Reco
   }
   const env: Record<string, string> = {};
   for (const [name, setting] of Object.entries(value)) {
-    // Kubernetes' (and so Akash's) rule: letters, digits, "_", "-" and ".", not starting with a digit.
-    const problem = !/^[A-Za-z_.-][A-Za-z0-9_.-]{0,255}$/.test(name)
-      ? "is not a valid variable name: use letters, digits, _, - and ., not starting with a digit"
+    // Lower-case names are fine (Akash SDLs have them); the sandbox exports names a shell can read.
+    const problem = !/^[A-Za-z_][A-Za-z0-9_]{0,255}$/.test(name)
+      ? "is not a valid variable name: use letters, digits and _, not starting with a digit"
       : (reservedEnvNames as readonly string[]).includes(name.toUpperCase()) || name.toUpperCase().startsWith("OCX_")
         ? `is set by the provider; ${reservedEnvNames.join(", ")} and names starting with OCX_ are reserved`
         : typeof setting !== "string"
