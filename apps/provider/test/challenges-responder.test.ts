@@ -77,7 +77,9 @@ function fakeChain(options: { n?: number; steps?: number; deadlineSeconds?: numb
       view.phase = "Committed";
       view.respondBy = clock + 60;
       view.root = root;
-      return land("commit", [root]);
+      const landed = land("commit", [root]);
+      view.commitment = { root, block: landed.blockNumber, at: landed.timestamp };
+      return landed;
     },
     async respond(_id, products) {
       view.phase = "Responded";

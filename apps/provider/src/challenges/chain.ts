@@ -48,6 +48,8 @@ export interface ChallengeView {
   t: number;
   /** The challenge id the contract computed once the seed was known (zero before). */
   workId?: Hex | undefined;
+  /** The committed root, the commit's block (its hash is the audit seed) and time, once committed. */
+  commitment?: { root: Hex; block: bigint; at: number } | undefined;
   /** Unix seconds by which the products must be on-chain (commit time + responseWindow). */
   respondBy?: number | undefined;
   /** The round waiting for the provider's answer, if any. */

@@ -185,8 +185,24 @@ export function createChallengeResponder(options: ChallengeResponderOptions) {
       case "seeded":
       case "proving": {
         if (proving.has(c.id.toString())) return;
-        const root = await readRoot(workDir(stateDir, c.id));
-        if (c.state === "proving" && root) return commit(c, root);
+        const view = await chain.view(c.id);
+        if (ENDED[view.phase]) return end(c, view.phase);
+        if (view.commitment) {
+          // Committed before a restart, the move not yet recorded: take the chain's word for it.
+          const { root, block, at } = view.commitment;
+          const from = c.state === "seeded" ? move(c, "proving", "the proof had finished before a restart") : c;
+          const committed = move(
+            from,
+            "committed",
+            `committed root ${root.slice(0, 10)}… (found on-chain after a restart)`,
+            {
+              root,
+              commitBlock: block,
+              committedAt: at,
+            },
+          );
+          return advance(committed);
+        }
         if (now > c.deadlineAt) {
           return void move(
             c,
@@ -194,6 +210,9 @@ export function createChallengeResponder(options: ChallengeResponderOptions) {
             `the deadline passed (${now - c.deadlineAt} s ago) before the proof finished; the validator can prove it late`,
           );
         }
+        // A proof finished before a restart: commit it, do not prove again.
+        const root = await readRoot(workDir(stateDir, c.id));
+        if (c.state === "proving" && root) return commit(c, root);
         const started = move(
           c,
           "proving",

@@ -104,6 +104,9 @@ export function createChallengeChain(access: ChainAccess, address: Address): Cha
         roundDeadline: bigint;
         roundArg: number;
         workId: Hex;
+        root: Hex;
+        commitBlock: bigint;
+        committedAt: bigint;
       };
       const phase = challengePhaseName(c.phase) as ChainPhase;
       const stage = disputeStageName(c.stage);
@@ -121,6 +124,9 @@ export function createChallengeChain(access: ChainAccess, address: Address): Cha
         k: Number(c.k),
         t: Number(c.t),
         workId: c.workId,
+        ...(c.commitBlock > 0n
+          ? { commitment: { root: c.root, block: BigInt(c.commitBlock), at: Number(c.committedAt) } }
+          : {}),
         ...(phase === "Committed" ? { respondBy: Number(c.roundDeadline) } : {}),
         ...(round ? { round, roundDeadline: Number(c.roundDeadline) } : {}),
         ...(phase === "Responded" || stage === "StepPickDue" || stage === "StepProofDue"
