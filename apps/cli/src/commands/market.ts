@@ -1,8 +1,10 @@
 // `ocx market`: what is for sale (offers), what buyers ask for (requests), and why a job's
 // manifest matches no offer; and ending a request (cancel it, or close its auction after the deadline).
 import {
+  annotateOffers,
   cancelRequestSync,
   closeAuctionSync,
+  DEFAULT_MIN_REPUTATION,
   describeVerdict,
   EXIT,
   formatMiB,
@@ -34,6 +36,8 @@ interface OffersOptions {
   region?: string;
   sort: string;
   all?: boolean;
+  verified?: boolean;
+  minReputation?: string;
 }
 
 /** A bundle of resources (an offer's, or a request's requirements) as --json prints it: labels decoded. */
@@ -63,6 +67,8 @@ export function offerJson(offer: OfferTerms) {
     freeCapacity: Math.max(offer.maxLeases - offer.activeLeases, 0),
     minDuration: offer.minDuration,
     maxDuration: offer.maxDuration,
+    verified: offer.verified ?? null,
+    reputation: offer.reputation ?? null,
   };
 }
 
@@ -80,6 +86,8 @@ export function offersTable(offers: OfferTerms[]): string {
       "REGION",
       { header: "OCX/GPU-H", align: "right" },
       { header: "FREE", align: "right" },
+      "VERIFIED",
+      { header: "REP", align: "right" },
       "STATE",
     ],
     offers.map((o) => {
@@ -95,6 +103,8 @@ export function offersTable(offers: OfferTerms[]): string {
         j.region || "-",
         formatOcx(j.pricePerGpuHour, { unit: false }),
         `${j.freeCapacity}/${j.maxLeases}`,
+        j.verified === null ? "?" : j.verified ? "yes" : "no",
+        j.reputation === null ? "?" : j.reputation.toFixed(2),
         j.state,
       ];
     }),
@@ -112,15 +122,20 @@ export function marketCommand(): Command {
     .option("--region <region>", "only this region")
     .option("--sort <key>", "order by: price (per GPU-hour) or id", "id")
     .option("--all", "include paused and withdrawn offers")
+    .option("--verified", "only offers whose GPUs hold a current hardware attestation")
+    .option("--min-reputation <score>", "only providers with at least this reputation, 0 to 1")
     .addHelpText(
       "after",
       `
 Prices are in OCX per GPU-hour (per hour for CPU offers). FREE is the leases the offer can
-still take (maxLeases − activeLeases).
+still take (maxLeases − activeLeases). VERIFIED: a validator attested every GPU of the bundle
+and the attestation has not expired. REP: the provider's reputation, 0 to 1 (0.5 for a new
+provider; see docs/trust.md); \`ocx run\` passes over providers below ${DEFAULT_MIN_REPUTATION}.
 
 Examples:
   $ ocx market offers --sort price
   $ ocx market offers --gpu-model nvidia-h100-80gb --min-gpus 2 --region eu-west
+  $ ocx market offers --verified --min-reputation 0.6
   $ ocx market offers --json | jq '.offers[0]'
 `,
     )
@@ -132,13 +147,22 @@ Examples:
       if (!Number.isInteger(minGpus) || minGpus < 0) {
         throw new OcxUsageError(`--min-gpus must be a whole number, got "${options.minGpus}"`);
       }
+      const minReputation = options.minReputation === undefined ? 0 : Number(options.minReputation);
+      if (options.minReputation !== undefined && !(minReputation >= 0 && minReputation <= 1)) {
+        throw new OcxUsageError(`--min-reputation must be a number from 0 to 1, got "${options.minReputation}"`);
+      }
       const context = await createContext(command);
-      let offers = (await listOffers(context.publicClient, context.deployment)).filter((o) => {
+      const listed = await listOffers(context.publicClient, context.deployment);
+      let offers = (
+        await annotateOffers(context.publicClient, { deployment: context.deployment, offers: listed })
+      ).filter((o) => {
         const model = fromLabel(o.resources.gpuModel) || "cpu";
         if (!options.all && o.state !== OfferState.Active) return false;
         if (options.gpuModel !== undefined && model !== options.gpuModel) return false;
         if (o.resources.gpuCount < minGpus) return false;
         if (options.region !== undefined && fromLabel(o.resources.region) !== options.region) return false;
+        if (options.verified && !o.verified) return false;
+        if ((o.reputation ?? 0.5) < minReputation) return false;
         return true;
       });
       if (options.sort === "price") {
@@ -255,10 +279,15 @@ Examples:
         options.maxPrice === undefined ? undefined : parseOcxArgument(options.maxPrice, "--max-price");
       const { manifest } = await readJobFile(file, { maxPrice: options.maxPrice });
       const context = await createContext(command);
-      const offers = (await listOffers(context.publicClient, context.deployment)).filter(
+      const active = (await listOffers(context.publicClient, context.deployment)).filter(
         (o) => o.state === OfferState.Active,
       );
-      const verdicts = judgeOffers(manifest, offers, maxPricePerGpuHour === undefined ? {} : { maxPricePerGpuHour });
+      const offers = await annotateOffers(context.publicClient, { deployment: context.deployment, offers: active });
+      // The same trust rules as \`ocx run\`: verified when the manifest asks, reputation at least the default.
+      const verdicts = judgeOffers(manifest, offers, {
+        ...(maxPricePerGpuHour === undefined ? {} : { maxPricePerGpuHour }),
+        minReputation: DEFAULT_MIN_REPUTATION,
+      });
       const matching = verdicts.filter((v) => v.matches);
       const needs = manifest.resources;
       const summary = `job "${manifest.name}" needs ${needs.gpu.count} GPU(s)${needs.gpu.models.length ? ` of ${needs.gpu.models.join("/")}` : ""}${needs.gpu.minVramMiB ? ` with ≥${needs.gpu.minVramMiB} MiB VRAM` : ""}, ${needs.cpuMillicores / 1000} CPU, ${formatMiB(needs.memoryMiB)} memory, ${formatMiB(needs.diskMiB)} disk${manifest.placement.regions.length ? ` in ${manifest.placement.regions.join("/")}` : ""}`;

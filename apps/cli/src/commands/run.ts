@@ -41,6 +41,7 @@ interface RunOptions {
   offer?: string;
   results: string;
   retryFor: string;
+  verified?: boolean;
 }
 
 const collect = (value: string, previous: string[] = []) => [...previous, value];
@@ -66,6 +67,7 @@ export function runCommand(): Command {
     .option("--offer <id>", "take this offer instead of the cheapest match")
     .option("--results <dir>", "where to unpack the outputs", "ocx-results")
     .option("--retry-for <time>", "how long to keep retrying a provider that stops answering (a restart)", "60s")
+    .option("--verified", "only offers whose GPUs hold a current hardware attestation (manifest placement.verified)")
     .addHelpText(
       "after",
       `
@@ -109,6 +111,7 @@ Examples:
             network: Boolean(options.network),
             maxDuration: options.duration,
             ...(options.maxPrice ? { maxPricePerGpuHour: options.maxPrice } : {}),
+            ...(options.verified ? { placement: { verified: true } } : {}),
           },
           { source: "ocx run" },
         );

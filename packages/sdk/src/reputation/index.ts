@@ -18,3 +18,9 @@ export {
   getReputations,
   type ReputationDeployment,
 } from "./getReputation.js";
+export {
+  type AnnotateOffersParameters,
+  annotateOffers,
+  attestationModel,
+  DEFAULT_MIN_REPUTATION,
+} from "./offerTrust.js";

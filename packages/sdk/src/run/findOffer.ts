@@ -4,6 +4,8 @@ import type { Deployment } from "../deployment.js";
 import { OcxNoMatchError } from "../errors.js";
 import { OfferState } from "../generated/enums.js";
 import type { Manifest } from "../manifest/types.js";
+import type { ReputationDeployment } from "../reputation/getReputation.js";
+import { annotateOffers, DEFAULT_MIN_REPUTATION } from "../reputation/offerTrust.js";
 import { cheapestMatch, type OfferTerms, offerMismatches, offerPricePerGpuHour } from "./match.js";
 import { listOffers } from "./offers.js";
 
@@ -28,7 +30,8 @@ export class NoMatchingOfferError extends OcxNoMatchError {
 
 /** Parameters of `findOffer`. */
 export interface FindOfferParameters {
-  deployment: Pick<Deployment, "marketplace" | "startBlock">;
+  /** With `registry` (and `proofOfCompute`, `spotChecks` where deployed), offers are judged on trust too. */
+  deployment: Pick<Deployment, "marketplace" | "startBlock"> & Partial<ReputationDeployment>;
   manifest: Pick<Manifest, "resources" | "placement" | "maxDurationSeconds" | "maxPricePerGpuHour">;
   /** Take this offer (it must match) instead of the cheapest. */
   offerId?: bigint;
@@ -36,6 +39,13 @@ export interface FindOfferParameters {
   maxPricePerGpuHour?: bigint;
   /** "offer": offers only. "auto" (default): an auction when no offer matches and there is a price limit. */
   market?: "offer" | "auto";
+  /** Only offers whose GPUs hold a current hardware attestation (the manifest's `placement.verified` asks it too). */
+  requireVerified?: boolean;
+  /**
+   * Pass over offers whose provider's reputation is below this, in [0, 1]; default `DEFAULT_MIN_REPUTATION` (0.25),
+   * 0 to take the cheapest whatever its record. The cheapest offer among the reputable ones wins.
+   */
+  minReputation?: number;
 }
 
 /** What `findOffer` chose: an offer to take, or a reverse auction at the job's price limit. */
@@ -44,7 +54,8 @@ export type FindOfferReturnType =
   | { kind: "auction"; maxPricePerGpuHour: bigint; reasons: { offerId: bigint; why: string[] }[] };
 
 /**
- * Finds the cheapest active offer that meets every need of the job, or, when none does and the job has a price
+ * Finds the cheapest active offer that meets every need of the job — verified when asked, and from a provider whose
+ * reputation is at least `minReputation` — or, when none does and the job has a price
  * limit, says to run a reverse auction. Throws `NoMatchingOfferError` (an `OcxNoMatchError`) with each offer's
  * reasons when neither is possible, or when the `offerId` asked for does not match.
  * @example
@@ -53,9 +64,29 @@ export type FindOfferReturnType =
  */
 export async function findOffer(client: ReadClient, parameters: FindOfferParameters): Promise<FindOfferReturnType> {
   const { deployment, manifest } = parameters;
-  const offers = await listOffers(client, deployment);
-  const options =
+  let offers = await listOffers(client, deployment);
+  const priceOptions =
     parameters.maxPricePerGpuHour !== undefined ? { maxPricePerGpuHour: parameters.maxPricePerGpuHour } : {};
+  const requireVerified =
+    parameters.requireVerified === true || (manifest.placement as { verified?: boolean }).verified === true;
+  const minReputation = parameters.minReputation ?? DEFAULT_MIN_REPUTATION;
+  const options = { ...priceOptions, requireVerified, minReputation: minReputation > 0 ? minReputation : undefined };
+  // Trust is read (attestations, the providers' events) only for offers that meet every other need.
+  if ((requireVerified || minReputation > 0) && deployment.registry !== undefined) {
+    const { registry } = deployment;
+    const eligible = offers.filter(
+      (o) =>
+        o.state !== OfferState.Withdrawn &&
+        offerMismatches(manifest, o, priceOptions).every((m) => m.need === "verified" || m.need === "reputation"),
+    );
+    const annotated = new Map(
+      (await annotateOffers(client, { deployment: { ...deployment, registry }, offers: eligible })).map((o) => [
+        o.offerId,
+        o,
+      ]),
+    );
+    offers = offers.map((o) => annotated.get(o.offerId) ?? o);
+  }
   const reasons = (o: OfferTerms) => offerMismatches(manifest, o, options).map((m) => m.message);
   if (parameters.offerId !== undefined) {
     const offer = offers.find((o) => o.offerId === parameters.offerId);

@@ -27,6 +27,10 @@ export interface OfferTerms {
   maxDuration: number;
   pricePerSecond: bigint;
   resources: ResourceBundle;
+  /** Its GPUs hold a current hardware attestation (`annotateOffers`); unknown when absent. */
+  verified?: boolean;
+  /** Its provider's reputation in [0, 1] (`annotateOffers`); unknown when absent. */
+  reputation?: number;
 }
 
 /**
@@ -43,6 +47,10 @@ export type JobNeeds = Pick<Manifest, "resources" | "placement" | "maxDurationSe
 /** Options of the matcher: `maxPricePerGpuHour` (wei) replaces the manifest's own limit when given. */
 export interface MatchOptions {
   maxPricePerGpuHour?: bigint;
+  /** Only verified offers (also asked by the manifest's `placement.verified`). */
+  requireVerified?: boolean;
+  /** Only offers whose provider's reputation is at least this (offers without a known reputation are not judged). */
+  minReputation?: number;
 }
 
 /** The job's needs that an offer can fail. */
@@ -57,7 +65,9 @@ export type Need =
   | "disk"
   | "region"
   | "duration"
-  | "price";
+  | "price"
+  | "verified"
+  | "reputation";
 
 /** One need an offer fails, and a sentence saying how. */
 export interface Mismatch {
@@ -127,6 +137,22 @@ export function offerMismatches(manifest: JobNeeds, offer: OfferTerms, options: 
   const price = offerPricePerGpuHour(offer);
   if (limit !== undefined && price > limit) {
     add("price", `price ${formatOcx(price)}/GPU-h > ${formatOcx(limit)}/GPU-h limit`);
+  }
+  const wantsVerified = options.requireVerified || (manifest.placement as { verified?: boolean }).verified === true;
+  if (wantsVerified && offer.verified !== true) {
+    add(
+      "verified",
+      offer.verified === false
+        ? "not verified: its GPUs hold no current hardware attestation"
+        : "verification unknown (offers were not annotated with annotateOffers)",
+    );
+  }
+  if (
+    options.minReputation !== undefined &&
+    offer.reputation !== undefined &&
+    offer.reputation < options.minReputation
+  ) {
+    add("reputation", `provider reputation ${offer.reputation.toFixed(2)} < ${options.minReputation} required`);
   }
   return why;
 }

@@ -1,0 +1,67 @@
+// What the buyer can know about an offer beyond its terms: whether its GPUs hold a current hardware attestation
+// (verified) and its provider's reputation. `findOffer` and `ocx market offers` annotate offers with both.
+import { type Address, getAddress, zeroHash } from "viem";
+import { readContract } from "viem/actions";
+import { getAction } from "viem/utils";
+import type { ReadClient } from "../actions/internal/contract.js";
+import { proofOfComputeAbi } from "../generated/abis.js";
+import type { OfferTerms } from "../run/match.js";
+import { toLabel } from "../units.js";
+import { getReputations, type ReputationDeployment } from "./getReputation.js";
+
+/**
+ * The reputation below which the matcher passes an offer over by default. A new provider (0.5) is taken; one whose
+ * recent record is mostly losses is not: a single fresh no-show (0.2) keeps a provider out for about 4 days
+ * (until 1/(2 + 3·2^(−age/7 d)) ≥ 0.25). Higher thresholds buy safety with fewer, dearer offers and shut out
+ * newcomers; 0 turns the filter off.
+ */
+export const DEFAULT_MIN_REPUTATION = 0.25;
+
+/** The hardware-proof model label of an offer: its GPU model label, or "cpu" for a CPU-only bundle. */
+export function attestationModel(offer: Pick<OfferTerms, "resources">): `0x${string}` {
+  const { gpuModel, gpuCount } = offer.resources;
+  return gpuCount === 0 || gpuModel === zeroHash ? toLabel("cpu") : gpuModel;
+}
+
+/** Parameters of `annotateOffers`. */
+export interface AnnotateOffersParameters {
+  deployment: ReputationDeployment;
+  offers: readonly OfferTerms[];
+  /** Score reputation at this time (unix seconds); the latest block's time by default. */
+  now?: bigint;
+}
+
+/**
+ * The offers with `verified` (ProofOfCompute.isVerified(provider, model label or "cpu", gpuCount); false when the
+ * deployment has no ProofOfCompute) and `reputation` (the provider's score in [0, 1], `getReputations`) filled in.
+ * @example
+ * const offers = await annotateOffers(client, { deployment, offers: await listOffers(client, deployment) });
+ * offers.filter((o) => o.verified && (o.reputation ?? 0) >= 0.5);
+ */
+export async function annotateOffers(client: ReadClient, parameters: AnnotateOffersParameters): Promise<OfferTerms[]> {
+  const { deployment, offers } = parameters;
+  if (offers.length === 0) return [];
+  const providers = [...new Set(offers.map((o) => getAddress(o.provider)))];
+  const readVerified = async (offer: OfferTerms): Promise<boolean> => {
+    if (!deployment.proofOfCompute) return false;
+    return getAction(
+      client,
+      readContract,
+      "readContract",
+    )({
+      address: deployment.proofOfCompute,
+      abi: proofOfComputeAbi,
+      functionName: "isVerified",
+      args: [offer.provider, attestationModel(offer), offer.resources.gpuCount],
+    });
+  };
+  const [verified, { reputations }] = await Promise.all([
+    Promise.all(offers.map(readVerified)),
+    getReputations(client, { deployment, providers, now: parameters.now }),
+  ]);
+  return offers.map((offer, i) => ({
+    ...offer,
+    verified: verified[i] as boolean,
+    reputation: reputations.get(getAddress(offer.provider) as Address)?.score ?? 0.5,
+  }));
+}
