@@ -7,6 +7,7 @@ import {
   cancelLeaseSync,
   closeLeaseSync,
   closeReasonName,
+  closeService,
   connectProvider,
   DEFAULT_MAX_RESULT_BYTES,
   EXIT,
@@ -25,6 +26,8 @@ import {
   ProviderApiError,
   perSecondToPerHour,
   resolveInputs,
+  type ServiceStatusEntry,
+  type ServiceUrl,
   startJob,
   takeLease,
   topUpLeaseSync,
@@ -47,6 +50,7 @@ import { type Context, createContext } from "../context.js";
 import { formatRelative, renderTable } from "../format.js";
 import { readJobFile } from "../jobfile.js";
 import { runReporter } from "../progress.js";
+import { describeServices, describeUrls } from "./deploy.js";
 
 /** For reads that only need the lease's state and parties. */
 const NO_CREATION: LeaseCreation = { deposit: 0n, manifestHash: "0x" };
@@ -297,6 +301,11 @@ Examples:
         providerStatus = { error: (error as Error).message.split("\n")[0] ?? String(error) };
       }
       const state = spaced(leaseStateName(lease.state));
+      // A service lease: each service's state, and how to reach its public ports.
+      const services = ("error" in providerStatus ? undefined : providerStatus.services) as
+        | ServiceStatusEntry[]
+        | undefined;
+      const urls = ("error" in providerStatus ? undefined : providerStatus.urls) as ServiceUrl[] | undefined;
       const lines = [
         `lease #${leaseId}: ${state}`,
         `  provider     ${lease.provider}`,
@@ -308,6 +317,8 @@ Examples:
         "error" in providerStatus
           ? `  node         unreachable or refused: ${providerStatus.error}`
           : `  node         ${String(providerStatus.phase)}${providerStatus.message ? ` — ${String(providerStatus.message)}` : ""}`,
+        ...(services?.length ? ["  services", ...describeServices({ services }).map((l) => `  ${l}`)] : []),
+        ...(urls?.length ? ["  public URLs", ...describeUrls(urls).map((l) => `  ${l}`)] : []),
       ];
       context.print(lines.join("\n"), { ...leaseJson(lease), completed: completed ?? null, provider: providerStatus });
     });
@@ -318,6 +329,7 @@ Examples:
     .argument("<id>", "lease id")
     .option("-f, --follow", "keep streaming until the job ends (resumes after a dropped connection)")
     .option("--stderr", "the job's stderr instead of its stdout")
+    .option("--service <name>", "one service of a service lease (each has its own stdout and stderr)")
     .addHelpText(
       "after",
       `
@@ -326,9 +338,10 @@ With --json each chunk is one line: {"offset":…,"text":…}.
 Examples:
   $ ocx job logs 12 -f
   $ ocx job logs 12 --stderr > err.log
+  $ ocx job logs 14 --service web -f
 `,
     )
-    .action(async (id: string, options: { follow?: boolean; stderr?: boolean }, command: Command) => {
+    .action(async (id: string, options: { follow?: boolean; stderr?: boolean; service?: string }, command: Command) => {
       const leaseId = parseId(id, "the lease id");
       const context = await createContext(command);
       const lease = await readLease(context, leaseId, NO_CREATION);
@@ -343,7 +356,12 @@ Examples:
       let failures = 0;
       for (;;) {
         try {
-          for await (const chunk of provider.logs(leaseId, { stream, offset, follow: Boolean(options.follow) })) {
+          for await (const chunk of provider.logs(leaseId, {
+            stream,
+            offset,
+            follow: Boolean(options.follow),
+            ...(options.service ? { service: options.service } : {}),
+          })) {
             if (context.json) {
               process.stdout.write(`${JSON.stringify({ offset, text: Buffer.from(chunk).toString("utf8") })}\n`);
             } else process.stdout.write(chunk);
@@ -458,6 +476,42 @@ Examples:
           transaction: receipt.transactionHash,
         },
       );
+    });
+
+  job
+    .command("close")
+    .description(
+      "end a running lease now (a service lease's services stop, its volumes are deleted); the rest of the escrow comes back",
+    )
+    .argument("<id>", "lease id")
+    .addHelpText(
+      "after",
+      `
+The lease is settled to this second on-chain; the provider stops its services when it reads the
+event. A lease its provider has not acknowledged yet is cancelled instead: \`ocx job cancel <id>\`.
+
+Examples:
+  $ ocx job close 14
+  $ ocx job close 14 --json
+`,
+    )
+    .action(async (id: string, _options: unknown, command: Command) => {
+      const leaseId = parseId(id, "the lease id");
+      const context = await createContext(command);
+      const lease = await readLease(context, leaseId, NO_CREATION);
+      if (lease.state === LeaseState.Closed) throw new OcxUsageError(`lease #${leaseId} is already closed`);
+      if (lease.state === LeaseState.Pending) {
+        throw new OcxUsageError(
+          `lease #${leaseId} is not acknowledged by its provider yet: cancel it for a full refund with \`ocx job cancel ${leaseId}\``,
+        );
+      }
+      const closed = await closeService(await context.walletClient(), { deployment: context.deployment, leaseId });
+      context.print(`lease #${leaseId} closed; ${formatOcx(closed.refund)} refunded; its provider stops its services`, {
+        leaseId,
+        action: "close",
+        refund: closed.refund,
+        transaction: closed.transactionHash,
+      });
     });
 
   job

@@ -232,11 +232,11 @@ export function createProviderClient(options: ProviderClientOptions) {
   const encode = (s: string | Uint8Array) => (typeof s === "string" ? new TextEncoder().encode(s) : s);
 
   /** The signed sha256 of a log range, from the provider. */
-  const logDigest = (leaseId: bigint, stream: string, offset: number, length: number) =>
+  const logDigest = (leaseId: bigint, stream: string, offset: number, length: number, service = "") =>
     json<{ stream: string; offset: number; length: number; sha256: Hex }>(
       leaseId,
       "GET",
-      `/leases/${leaseId}/logs/digest?stream=${stream}&offset=${offset}&length=${length}`,
+      `/leases/${leaseId}/logs/digest?stream=${stream}&offset=${offset}&length=${length}${service}`,
     );
 
   return {
@@ -268,11 +268,18 @@ export function createProviderClient(options: ProviderClientOptions) {
      */
     async *logs(
       leaseId: bigint,
-      options: { stream?: "stdout" | "stderr"; offset?: number; follow?: boolean } = {},
+      options: {
+        stream?: "stdout" | "stderr";
+        offset?: number;
+        follow?: boolean;
+        /** One service of a service lease (its own log); without it, the job's log. */
+        service?: string;
+      } = {},
     ): AsyncGenerator<Uint8Array> {
       const stream = options.stream ?? "stdout";
       const offset = options.offset ?? 0;
-      const path = `/leases/${leaseId}/logs?stream=${stream}&offset=${offset}${options.follow ? "&follow=1" : ""}`;
+      const service = options.service ? `&service=${encodeURIComponent(options.service)}` : "";
+      const path = `/leases/${leaseId}/logs?stream=${stream}&offset=${offset}${service}${options.follow ? "&follow=1" : ""}`;
       const response = await call("GET", leaseId, path);
       const signed = options.follow ? undefined : await verify(leaseId, `GET ${path}`, response);
       const hash = createHash("sha256");
@@ -286,7 +293,7 @@ export function createProviderClient(options: ProviderClientOptions) {
       }
       if (!apiSigner()) return;
       const actual = `0x${hash.digest("hex")}`;
-      const stated = signed ? signed.bodySha256 : (await logDigest(leaseId, stream, offset, received)).sha256;
+      const stated = signed ? signed.bodySha256 : (await logDigest(leaseId, stream, offset, received, service)).sha256;
       if (actual !== stated.toLowerCase()) {
         refuseAnswer(
           `GET ${path}`,
