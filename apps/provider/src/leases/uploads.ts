@@ -62,11 +62,13 @@ export function createUploads(ctx: LeaseContext, lifecycle: Lifecycle) {
         `this provider runs workloads with ${executor.name}; services need its bwrap executor (a private network per lease): take another provider's offer`,
       );
     }
-    const imageOnly = services?.services.find((s) => !s.command || s.command.length === 0);
-    if (imageOnly) {
+    // Images for services come with the image root file systems (workload/image/); until then a
+    // service runs its command on the sandbox's root, and an image is refused rather than ignored.
+    const withImage = services?.services.find((s) => s.image !== undefined || !s.command || s.command.length === 0);
+    if (withImage) {
       throw new LeaseInputError(
         "bad-request",
-        `services.${imageOnly.name}: this provider runs services from a command; give the service a command (the image's own entrypoint is not run here)`,
+        `services.${withImage.name}: this provider does not run images for services yet; leave out \`image\` and give a \`command\`, which runs in the provider's sandbox (its /usr: node, python3, sh …)`,
       );
     }
     if (!services && !manifest.command && executor.name !== "docker") {

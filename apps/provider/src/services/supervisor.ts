@@ -84,6 +84,8 @@ export interface ServiceRecord {
   reason: string;
   lastExit: ServiceExit | null;
   startedAt: number | null;
+  /** Times (ms since the epoch) of the restarts inside the crash-loop window: a node restart does not reset the count. */
+  recentRestarts?: number[];
 }
 
 const nowSeconds = () => Math.floor(Date.now() / 1000);
@@ -116,7 +118,7 @@ export function createSupervisor(deps: SupervisorDeps) {
   const waiters: (() => void)[] = [];
 
   const persist = (pid: number | null) => {
-    const record: ServiceRecord = { pid, restarts, state, reason, lastExit, startedAt };
+    const record: ServiceRecord = { pid, restarts, state, reason, lastExit, startedAt, recentRestarts: restartTimes };
     try {
       writeFileSync(deps.recordFile, `${JSON.stringify(record)}\n`);
     } catch (error) {
@@ -286,6 +288,8 @@ export function createSupervisor(deps: SupervisorDeps) {
     adopt(record: ServiceRecord, running: RunningWorkload | null) {
       restarts = record.restarts;
       lastExit = record.lastExit;
+      restartTimes.push(...(record.recentRestarts ?? []));
+      consecutiveFailedRuns = restartTimes.length;
       if (record.state === "crash-looping" || record.state === "stopped") {
         state = record.state;
         reason = record.reason;

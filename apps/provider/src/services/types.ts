@@ -1,55 +1,11 @@
 // The shapes the service runtime works with: a service lease's services and volumes as the
-// manifest declares them (the SDK's normalized `ServiceSpec`/`VolumeSpec`, copied structurally so
-// the runtime builds on its own), and what the runtime reports about each service.
+// manifest declares them (the SDK's normalized `ServiceSpec`/`VolumeSpec`), and what the runtime
+// reports about each service.
 
-/** A port a service listens on inside the lease's private network (the SDK's `ServicePort`). */
-export interface ServicePort {
-  port: number;
-  protocol: "http" | "tcp";
-  expose: "public" | "internal";
-  as?: number;
-  hosts: string[];
-  http?: { maxBodyBytes?: number; readTimeoutMs?: number; sendTimeoutMs?: number; nextTries?: number };
-}
+import type { Manifest, ServiceSpec, VolumeSpec } from "@ocx/sdk";
 
-/** How the runtime checks that a service is up (the SDK's `ServiceHealth`); exactly one probe is set. */
-export interface ServiceHealth {
-  http?: { port: number; path: string };
-  tcp?: { port: number };
-  command?: string[];
-  intervalSeconds: number;
-  timeoutSeconds: number;
-  failures: number;
-  startSeconds: number;
-}
-
-/** A volume mounted into a service (the SDK's `ServiceMount`). */
-export interface ServiceMount {
-  volume: string;
-  path: string;
-  readOnly: boolean;
-}
-
-/** One long-running process of a service lease (the SDK's `ServiceSpec`). */
-export interface ServiceSpec {
-  name: string;
-  image?: string;
-  command?: string[];
-  env: Record<string, string>;
-  ports: ServicePort[];
-  health?: ServiceHealth;
-  restart: "always" | "on-failure" | "never";
-  mounts: ServiceMount[];
-  shmMiB: number;
-  dependsOn: string[];
-}
-
-/** A named volume of a service lease (the SDK's `VolumeSpec`). */
-export interface VolumeSpec {
-  name: string;
-  sizeMiB: number;
-  class: "persistent" | "ram";
-}
+/** The manifest's shapes of services (normalized by the SDK's parser). */
+export type { ServiceHealth, ServiceMount, ServicePort, ServiceSpec, VolumeSpec } from "@ocx/sdk";
 
 /**
  * Where a service stands:
@@ -102,14 +58,8 @@ export interface ServiceManifest {
   resources: { cpuMillicores: number; memoryMiB: number; diskMiB: number };
 }
 
-/**
- * The services part of a parsed manifest, or undefined for a batch job. Reads the fields the SDK's
- * service manifest adds (`kind`, `services`, `volumes`) without depending on their type.
- */
-export function serviceManifestOf(manifest: {
-  resources: { cpuMillicores: number; memoryMiB: number; diskMiB: number };
-}): ServiceManifest | undefined {
-  const m = manifest as { kind?: string; services?: ServiceSpec[]; volumes?: VolumeSpec[] };
-  if (m.kind !== "service") return undefined;
-  return { services: m.services ?? [], volumes: m.volumes ?? [], resources: manifest.resources };
+/** The services part of a parsed manifest, or undefined for a batch job. */
+export function serviceManifestOf(manifest: Manifest): ServiceManifest | undefined {
+  if (manifest.kind !== "service") return undefined;
+  return { services: manifest.services, volumes: manifest.volumes, resources: manifest.resources };
 }
