@@ -1,8 +1,9 @@
 // Writes contracts/test/fixtures/proofmath/ProofMathFixtures.sol: test vectors computed by the TypeScript
 // implementation in packages/proofs (the honest prover, the verifier's chain through r), ABI-encoded,
 // which contracts/test/unit/ProofMath.t.sol decodes and checks against ProofMath.sol one value at a time.
-// Run: npx tsx contracts/tools/proof-fixtures.ts (deterministic: the same bytes every run).
-import { writeFileSync } from "node:fs";
+// Run: npx tsx contracts/tools/proof-fixtures.ts (deterministic: the same bytes every run);
+// with --check it writes nothing and exits 1 when the committed file differs from what packages/proofs gives now.
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { encodeAbiParameters, type Hex } from "viem";
@@ -211,5 +212,16 @@ ${constants.join("\n\n")}
     }
 }
 `;
-writeFileSync(out, source);
-console.log(`wrote ${path.relative(process.cwd(), out)}: ${CASES.map((s) => s.label).join(", ")}`);
+const relative = path.relative(process.cwd(), out);
+if (process.argv.includes("--check")) {
+  if (!existsSync(out) || readFileSync(out, "utf8") !== source) {
+    console.error(
+      `${relative} is stale: packages/proofs now gives other vectors; run npx tsx contracts/tools/proof-fixtures.ts`,
+    );
+    process.exit(1);
+  }
+  console.log(`${relative} is up to date`);
+} else {
+  writeFileSync(out, source);
+  console.log(`wrote ${relative}: ${CASES.map((s) => s.label).join(", ")}`);
+}

@@ -32,6 +32,9 @@ library ProofMath {
     error ProofMathEntryOutOfRange(uint32 j, uint32 n);
     /// @notice A vector has `length` bytes where `expected` were needed.
     error ProofMathLengthMismatch(uint256 length, uint256 expected);
+    /// @notice A slice of a trace vector must start at a multiple of 4, have a length that is a multiple of 4,
+    /// and end by n.
+    error ProofMathSliceInvalid(uint32 first, uint256 length, uint32 n);
 
     // ---------------------------------------------------------------- ids and keys
 
@@ -314,10 +317,9 @@ library ProofMath {
                 bad := or(bad, or(w, and(add(and(w, lows), ones), highs)))
             }
             bad := and(bad, highs)
-            for { let p := whole } lt(p, add(data, length)) { p := add(p, 1) } { bad := or(
-                bad,
-                gt(byte(0, mload(p)), 126)
-            ) }
+            for { let p := whole } lt(p, add(data, length)) { p := add(p, 1) } {
+                bad := or(bad, gt(byte(0, mload(p)), 126))
+            }
             ok := iszero(bad)
         }
     }
@@ -412,7 +414,7 @@ library ProofMath {
     }
 
     /// @notice Entry j of v_{s+1} = M_s·v_s mod 127 (trace.ts traceStepEntry), in O(n): regenerates row j of
-    /// M_s (n/4 fmix32 pairs… one per word) or, for a transposed step, column j (2n fmix32 calls).
+    /// M_s (n/4 fmix32 calls) or, for a transposed step, column j (2n fmix32 calls).
     /// @param workId the challenge id the matrices are keyed by.
     /// @param v v_s, n bytes.
     function traceStepEntry(bytes32 workId, uint32 n, uint32 steps, uint32 s, bytes memory v, uint32 j)
@@ -420,22 +422,41 @@ library ProofMath {
         pure
         returns (uint8 entry)
     {
-        if (n == 0 || n % 4 != 0) revert ProofMathSizeInvalid(n);
         if (v.length != n) revert ProofMathLengthMismatch(v.length, n);
+        return traceStepPart(workId, n, steps, s, v, 0, j);
+    }
+
+    /// @notice The part of entry j of v_{s+1} that v_s[first .. first + part.length) contributes, mod 127:
+    /// Σ_c M_s(j, c)·v_s[c] over those c. The parts of a split of v_s add up (mod 127) to traceStepEntry, so a
+    /// check too large for one transaction can be summed over several, each with its own slice of calldata.
+    /// @param first index in v_s of part's first byte; a multiple of 4, as is part's length.
+    function traceStepPart(bytes32 workId, uint32 n, uint32 steps, uint32 s, bytes memory part, uint32 first, uint32 j)
+        internal
+        pure
+        returns (uint8)
+    {
+        if (n == 0 || n % 4 != 0) revert ProofMathSizeInvalid(n);
         if (j >= n) revert ProofMathEntryOutOfRange(j, n);
+        if (first % 4 != 0 || part.length % 4 != 0 || uint256(first) + part.length > n) {
+            revert ProofMathSliceInvalid(first, part.length, n);
+        }
         (uint32 matrix, bool transpose) = traceStep(steps, s);
         (uint32 k0, uint32 k1) = matrixKey(workId, matrix);
         // Entries are used as x & 0x7f without folding 127 to 0: 127 ≡ 0 (mod 127), so the sum is unchanged.
-        uint256 sum = transpose ? _columnTimes(k0, k1, j, v) : _rowTimes(k0, k1, j, v);
-        entry = uint8(sum % 127);
+        uint256 sum = transpose ? _columnTimes(k0, k1, j, part, first) : _rowTimes(k0, k1, j, part, first);
+        return uint8(sum % 127);
     }
 
     // Both loops run four fmix32 at once: four 32-bit values in the low halves of four 64-bit lanes. A product
     // of two words below 2^32 stays inside its lane, and every right shift is masked back to 32 bits per lane.
     // Each returns Σ entry·v over the whole row or column, not reduced.
 
-    /// @dev Row `column` of the matrix keyed (k0, k1) times v.
-    function _rowTimes(uint32 k0, uint32 k1, uint32 column, bytes memory v) private pure returns (uint256 sum) {
+    /// @dev Row `index` of the matrix keyed (k0, k1), from column `first` on, times v.
+    function _rowTimes(uint32 k0, uint32 k1, uint32 index, bytes memory v, uint32 first)
+        private
+        pure
+        returns (uint256 sum)
+    {
         assembly ("memory-safe") {
             let data := add(v, 32)
             let end := add(data, mload(v))
@@ -443,12 +464,14 @@ library ProofMath {
             // Row j: word w = (h + w·WEYL) ⊕ k1 mixed gives entries 4w..4w+3 (least significant byte first);
             // lanes i = 0..3 hold words w + i, i.e. entries 4w..4w+15, and v's bytes 4w..4w+15 are the
             // first 16 bytes of the word loaded at 4w.
-            let h := xor(and(k0, 0xffffffff), and(column, 0xffffffff))
+            let h := xor(and(k0, 0xffffffff), and(index, 0xffffffff))
             h := xor(h, shr(16, h))
             h := and(mul(h, 0x85ebca6b), 0xffffffff)
             h := xor(h, shr(13, h))
             h := and(mul(h, 0xc2b2ae35), 0xffffffff)
             h := xor(h, shr(16, h))
+            // Start at word first / 4.
+            h := and(add(h, mul(shr(2, and(first, 0xffffffff)), WEYL)), 0xffffffff)
             let hw :=
                 or(
                     or(h, shl(64, and(add(h, WEYL), 0xffffffff))),
@@ -498,8 +521,12 @@ library ProofMath {
         }
     }
 
-    /// @dev Column `column` of the matrix keyed (k0, k1) times v.
-    function _columnTimes(uint32 k0, uint32 k1, uint32 column, bytes memory v) private pure returns (uint256 sum) {
+    /// @dev Column `column` of the matrix keyed (k0, k1), from row `first` on, times v.
+    function _columnTimes(uint32 k0, uint32 k1, uint32 column, bytes memory v, uint32 first)
+        private
+        pure
+        returns (uint256 sum)
+    {
         assembly ("memory-safe") {
             let data := add(v, 32)
             let end := add(data, mload(v))
@@ -513,7 +540,11 @@ library ProofMath {
             let offset :=
                 mul(and(mul(shr(2, j), WEYL), 0xffffffff), 0x1000000000000000100000000000000010000000000000001)
             let shift := shl(3, and(j, 3))
-            let rows := 0x3000000000000000200000000000000010000000000000000
+            let rows :=
+                add(
+                    0x3000000000000000200000000000000010000000000000000,
+                    mul(and(first, 0xffffffff), 0x1000000000000000100000000000000010000000000000001)
+                )
             let advance := mul(4, 0x1000000000000000100000000000000010000000000000001)
             for { let p := data } lt(p, end) {
                 p := add(p, 4)

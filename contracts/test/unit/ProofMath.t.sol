@@ -24,6 +24,14 @@ contract ProofMathHarness {
         return ProofMath.traceStepEntry(workId, n, steps, s, v, j);
     }
 
+    function traceStepPart(bytes32 workId, uint32 n, uint32 steps, uint32 s, bytes memory part, uint32 first, uint32 j)
+        external
+        pure
+        returns (uint8)
+    {
+        return ProofMath.traceStepPart(workId, n, steps, s, part, first, j);
+    }
+
     function gasAuditVector(bytes32 id, uint32 vector, uint32 n) external view returns (uint256 used) {
         uint256 before = gasleft();
         ProofMath.auditVector(id, vector, n);
@@ -216,6 +224,36 @@ contract ProofMathTest is Test {
         }
     }
 
+    function test_traceStepPart_partsOfASplitAddUpToTheEntry() public pure {
+        ProofMathCase[] memory cases = ProofMathFixtures.all();
+        for (uint256 i; i < cases.length; ++i) {
+            ProofMathCase memory c = cases[i];
+            // Split v_s in three at 4·⌊n/12⌋ and 4·⌊n/6⌋·… multiples of 4, one part possibly empty.
+            uint32 a = (c.n / 12) * 4;
+            uint32 b = (c.n / 8) * 4 + 4;
+            for (uint256 e; e < c.traceStep.length; e += 3) {
+                assertEq(_threeParts(c, e, a, b), uint8(c.trace[c.traceStep[e] + 1][c.traceEntry[e]]), "parts add up");
+            }
+        }
+    }
+
+    /// @dev Entry e of the case's trace checks, summed from v_s[0, a), v_s[a, b) and v_s[b, n).
+    function _threeParts(ProofMathCase memory c, uint256 e, uint32 a, uint32 b) internal pure returns (uint256) {
+        return (_part(c, e, 0, a) + _part(c, e, a, b) + _part(c, e, b, c.n)) % 127;
+    }
+
+    function _part(ProofMathCase memory c, uint256 e, uint32 from, uint32 to) internal pure returns (uint256) {
+        bytes memory slice = _slice(c.trace[c.traceStep[e]], from, to);
+        return ProofMath.traceStepPart(c.workId, c.n, c.steps, c.traceStep[e], slice, from, c.traceEntry[e]);
+    }
+
+    function _slice(bytes memory v, uint256 from, uint256 to) internal pure returns (bytes memory out) {
+        out = new bytes(to - from);
+        for (uint256 i; i < out.length; ++i) {
+            out[i] = v[from + i];
+        }
+    }
+
     function test_traceStepEntry_tellsAForgedEntry() public pure {
         ProofMathCase memory c = ProofMathFixtures.all()[1];
         for (uint32 s; s <= c.steps; ++s) {
@@ -263,6 +301,21 @@ contract ProofMathTest is Test {
         harness.traceStepEntry(bytes32(0), 18, 2, 0, new bytes(18), 0);
         vm.expectRevert(abi.encodeWithSelector(ProofMath.ProofMathStepOutOfRange.selector, uint32(0), uint32(0)));
         harness.traceStepEntry(bytes32(0), 16, 0, 0, v, 0);
+    }
+
+    function test_traceStepPart_revertsOnASliceNotAlignedOrPastTheEnd() public {
+        vm.expectRevert(
+            abi.encodeWithSelector(ProofMath.ProofMathSliceInvalid.selector, uint32(2), uint256(4), uint32(16))
+        );
+        harness.traceStepPart(bytes32(0), 16, 2, 0, new bytes(4), 2, 0);
+        vm.expectRevert(
+            abi.encodeWithSelector(ProofMath.ProofMathSliceInvalid.selector, uint32(4), uint256(6), uint32(16))
+        );
+        harness.traceStepPart(bytes32(0), 16, 2, 0, new bytes(6), 4, 0);
+        vm.expectRevert(
+            abi.encodeWithSelector(ProofMath.ProofMathSliceInvalid.selector, uint32(12), uint256(8), uint32(16))
+        );
+        harness.traceStepPart(bytes32(0), 16, 2, 0, new bytes(8), 12, 0);
     }
 
     function test_auditRows_revertsWhenKIsNotIn1ToN() public {
