@@ -25,7 +25,14 @@ import {
 import { readContract, simulateContract, waitForTransactionReceipt, writeContract } from "viem/actions";
 import { getAction } from "viem/utils";
 import { decodeContractError, type OcxContractError } from "../../errors.js";
-import { marketplaceAbi, ocxTokenAbi, providerRegistryAbi } from "../../generated/abis.js";
+import {
+  marketplaceAbi,
+  ocxTokenAbi,
+  proofOfComputeAbi,
+  providerRegistryAbi,
+  spotChecksAbi,
+  validatorRegistryAbi,
+} from "../../generated/abis.js";
 import { OcxEventNotFoundError, OcxTransactionRevertedError } from "../errors.js";
 
 /** A client that signs and sends: a `WalletClient` with an `account` and a `chain`. It also reads receipts and
@@ -89,11 +96,23 @@ interface Call<abi extends Abi, fn extends string> {
   functionName: fn;
   /** Named arguments (extra keys such as `deployment` are ignored). */
   parameters: ContractArgs<abi, fn>;
+  /**
+   * Simulate on the pending block instead of the latest: for a call that needs a block after the latest one
+   * (ProofOfCompute's commit reads the hash of the challenge's block, which the latest block cannot).
+   */
+  simulateOnPending?: boolean;
 }
 
 /** Every OCX custom error: a call to one contract can revert with another's (the marketplace calls the registry
  * and the token), and simulation can only name the errors in the ABI it is given. */
-const ocxErrors: Abi = [...marketplaceAbi, ...providerRegistryAbi, ...ocxTokenAbi].filter(
+const ocxErrors: Abi = [
+  ...marketplaceAbi,
+  ...providerRegistryAbi,
+  ...ocxTokenAbi,
+  ...validatorRegistryAbi,
+  ...proofOfComputeAbi,
+  ...spotChecksAbi,
+].filter(
   (item, index, all) =>
     item.type === "error" && all.findIndex((other) => other.type === "error" && other.name === item.name) === index,
 );
@@ -135,6 +154,7 @@ export async function write<abi extends Abi, fn extends WriteFunctionName<abi>>(
       args,
       account: client.account,
       chain: client.chain,
+      ...(call.simulateOnPending ? { blockTag: "pending" as const } : {}),
     });
     return await getAction(client, writeContract, "writeContract")(request);
   } catch (error) {
