@@ -1,0 +1,312 @@
+// Services end to end, each part its own process: a real anvil with the contracts, a real provider node
+// (bubblewrap sandbox, network namespaces, its ingress), and the real `ocx` CLI. `ocx deploy` runs a web app
+// with its database and a persistent volume; the test reaches it from outside through its public URL, writes
+// data, restarts the provider, and reads the data back; a streamed answer arrives chunk by chunk (time to first
+// byte measured); a WebSocket echoes through the ingress; `ocx job close` ends it and the URL goes away.
+import { type ChildProcess, spawn } from "node:child_process";
+import { createHash } from "node:crypto";
+import { chmod, mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
+import net from "node:net";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { freePort, type Localnet, startLocalnet } from "@ocx/node-kit";
+import { writeDeployment } from "@ocx/sdk";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+
+const CLI = path.resolve("apps/cli/bin/ocx.js");
+const PROVIDER_BIN = path.resolve("apps/provider/bin/ocx-provider.js");
+const PROVIDER = 1;
+
+/** The "db": a TCP server on 5432; `PUT x` appends x to its file on the persistent volume, anything else reads it. */
+const DB = `const net=require("net"),fs=require("fs");const f="/var/lib/db/db.txt";
+net.createServer(c=>c.on("data",d=>{const l=String(d).trim();if(l.startsWith("PUT "))fs.appendFileSync(f,l.slice(4)+"\\n");c.end(fs.existsSync(f)?fs.readFileSync(f,"utf8"):"")})).listen(5432,"127.0.0.1",()=>console.log("db listening on 5432"));`;
+
+/**
+ * The "web": HTTP on 8080 — /health; /put?v= and /get through db:5432 (by the service's name); /stream, two chunks
+ * a second apart; and a WebSocket echo (short text frames) on any upgrade.
+ */
+const WEB = `const http=require("http"),net=require("net"),crypto=require("crypto");
+const ask=(l,cb)=>{const s=net.connect(5432,process.env.DB_HOST);let o="";s.on("data",d=>o+=d);s.on("end",()=>cb(null,o));s.on("error",e=>cb(e));s.write(l+"\\n")};
+const server=http.createServer((q,r)=>{const u=new URL(q.url,"http://x");
+if(u.pathname==="/health")return r.end("ok");
+if(u.pathname==="/stream"){r.writeHead(200,{"content-type":"text/plain"});r.write("chunk 1\\n");setTimeout(()=>r.end("chunk 2\\n"),1000);return}
+const l=u.pathname==="/put"?"PUT "+u.searchParams.get("v"):"GET";ask(l,(e,o)=>{r.statusCode=e?502:200;r.end(e?String(e.code):o)})});
+server.on("upgrade",(q,s)=>{const a=crypto.createHash("sha1").update(q.headers["sec-websocket-key"]+"258EAFA5-E914-47DA-95CA-C5AB0DC85B11").digest("base64");
+s.write("HTTP/1.1 101 Switching Protocols\\r\\nUpgrade: websocket\\r\\nConnection: Upgrade\\r\\nSec-WebSocket-Accept: "+a+"\\r\\n\\r\\n");
+s.on("data",f=>{const n=f[1]&127,m=f.subarray(2,6),p=Buffer.from(f.subarray(6,6+n).map((b,i)=>b^m[i%4]));s.write(Buffer.concat([Buffer.from([129,p.length]),p]))})});
+server.listen(8080,"127.0.0.1",()=>console.log("web listening on 8080"));`;
+
+const MANIFEST = `# A web app with its database: two services on the lease's private network, a persistent volume.
+version: 1
+kind: service
+name: webapp
+resources: { gpu: { count: 0 }, cpu: 1, memory: 512Mi, disk: 1Gi }
+inputs:
+  - { path: web.js, source: web.js }
+  - { path: db.js, source: db.js }
+services:
+  web:
+    command: ["node", "/job/web.js"]
+    env: { DB_HOST: db }
+    ports:
+      - { port: 8080, expose: public, protocol: http }
+    health: { http: { port: 8080, path: /health }, intervalSeconds: 1, timeoutSeconds: 2, failures: 3, startSeconds: 10 }
+    restart: always
+    dependsOn: [db]
+  db:
+    command: ["node", "/job/db.js"]
+    ports:
+      - { port: 5432, expose: internal, protocol: tcp }
+    health: { tcp: { port: 5432 }, intervalSeconds: 1, timeoutSeconds: 2, failures: 3, startSeconds: 10 }
+    restart: always
+    mounts: [{ volume: dbdata, path: /var/lib/db }]
+volumes:
+  dbdata: { size: 64Mi }
+`;
+
+let dir: string;
+let localnet: Localnet | undefined;
+let provider: ChildProcess | undefined;
+let providerLog = "";
+let configFile: string;
+let deploymentsDir: string;
+let apiUrl: string;
+let leaseId: bigint | undefined;
+let url: string;
+
+/** Runs `ocx <args>` as the buyer (anvil account 2). */
+function ocx(args: string[]) {
+  return new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
+    const child = spawn(
+      process.execPath,
+      [CLI, "--rpc-url", localnet?.anvil.rpcUrl ?? "", "--deployments", deploymentsDir, "--dev-account", "2", ...args],
+      { cwd: dir, stdio: ["ignore", "pipe", "pipe"] },
+    );
+    let stdout = "";
+    let stderr = "";
+    child.stdout?.on("data", (d: Buffer) => {
+      stdout += d;
+    });
+    child.stderr?.on("data", (d: Buffer) => {
+      stderr += d;
+    });
+    child.once("exit", (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+async function startProviderNode(): Promise<void> {
+  const child = spawn(process.execPath, [PROVIDER_BIN, "--config", configFile], {
+    env: { ...process.env, OCX_PROVIDER_KEY: localnet?.key(PROVIDER) },
+    stdio: ["ignore", "ignore", "pipe"],
+  });
+  provider = child;
+  child.stderr?.on("data", (d: Buffer) => {
+    providerLog += d;
+  });
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`the provider exited with ${child.exitCode}:\n${providerLog}`);
+    if (
+      await fetch(`${apiUrl}/ready`).then(
+        (r) => r.ok,
+        () => false,
+      )
+    )
+      return;
+    if (Date.now() > deadline) throw new Error(`the provider was not ready within 60 s:\n${providerLog}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+async function stopProviderNode(): Promise<void> {
+  const child = provider;
+  provider = undefined;
+  if (!child || child.exitCode !== null) return;
+  const exited = new Promise((resolve) => child.once("exit", resolve));
+  child.kill("SIGTERM");
+  const timer = setTimeout(() => child.kill("SIGKILL"), 15_000);
+  await exited;
+  clearTimeout(timer);
+}
+
+/** GETs a URL until `accept` holds for its answer (a service coming back after a restart), or the timeout. */
+async function getUntil(target: string, accept: (status: number, body: string) => boolean, timeoutMs = 60_000) {
+  const deadline = Date.now() + timeoutMs;
+  let last = "";
+  for (;;) {
+    const answer = await fetch(target).then(
+      async (r) => ({ status: r.status, body: await r.text() }),
+      (e: Error) => ({ status: 0, body: e.message }),
+    );
+    if (accept(answer.status, answer.body)) return answer;
+    last = `${answer.status} ${answer.body}`;
+    if (Date.now() > deadline)
+      throw new Error(`${target} never answered as expected; last: ${last}\n${providerLog.slice(-4000)}`);
+    await new Promise((r) => setTimeout(r, 250));
+  }
+}
+
+const sandboxed = process.platform === "linux" && process.getuid?.() === 0;
+
+describe.skipIf(!sandboxed)("services: ocx deploy, the ingress, a provider restart", () => {
+  beforeAll(async () => {
+    dir = await mkdtemp(path.join(tmpdir(), "ocx-e2e-services-"));
+    await chmod(dir, 0o711);
+    try {
+      localnet = await startLocalnet({ port: await freePort() });
+      deploymentsDir = path.join(dir, "deployments");
+      const deploymentFile = await writeDeployment(localnet.deployment, deploymentsDir);
+      const stateDir = path.join(dir, "provider");
+      await mkdir(stateDir, { recursive: true });
+      const apiPort = await freePort();
+      const ingressPort = await freePort();
+      apiUrl = `http://127.0.0.1:${apiPort}`;
+      configFile = path.join(stateDir, "provider.yaml");
+      await writeFile(
+        configFile,
+        `chain: { rpcUrl: "${localnet.anvil.rpcUrl}", deployment: "${deploymentFile}", pollIntervalMs: 100 }
+api: { listen: "127.0.0.1:${apiPort}" }
+ingress: { listen: "127.0.0.1:${ingressPort}", tcpPorts: "32100-32199" }
+region: local
+stake: "1000"
+stateDir: .
+executor: bwrap
+disk: { reserveMiB: 0 }
+offers:
+  - { gpus: 0, pricePerGpuHour: "0.36", cpu: 1, memoryMiB: 1024, diskMiB: 2048, maxLeases: 2, minDuration: 10 }
+`,
+      );
+      await writeFile(path.join(dir, "web.js"), WEB);
+      await writeFile(path.join(dir, "db.js"), DB);
+      await writeFile(path.join(dir, "webapp.yaml"), MANIFEST);
+      await startProviderNode();
+    } catch (error) {
+      await cleanUp();
+      throw error;
+    }
+  }, 120_000);
+
+  async function cleanUp() {
+    await stopProviderNode().catch(() => {});
+    // The node leaves workloads running by design (a restart re-attaches them): end them with the node's reap.
+    if (configFile && localnet) {
+      await new Promise((resolve) => {
+        const reap = spawn(process.execPath, [PROVIDER_BIN, "reap", "--config", configFile], {
+          env: { ...process.env, OCX_PROVIDER_KEY: localnet?.key(PROVIDER) },
+          stdio: "ignore",
+        });
+        reap.once("exit", resolve);
+        reap.once("error", resolve);
+      });
+    }
+    await localnet?.stop().catch(() => {});
+    localnet = undefined;
+    if (dir) await rm(dir, { recursive: true, force: true });
+  }
+  afterAll(cleanUp, 60_000);
+
+  it("ocx deploy runs the web app and its database, and prints the public URL", async () => {
+    const deployed = await ocx(["--json", "deploy", "webapp.yaml", "--hours", "1"]);
+    expect(deployed.code, `${deployed.stderr}\n${deployed.stdout}\n${providerLog.slice(-4000)}`).toBe(0);
+    const result = JSON.parse(deployed.stdout) as {
+      leaseId: string;
+      healthy: boolean;
+      services: { name: string; state: string }[];
+      urls: { service: string; port: number; protocol: string; url: string }[];
+    };
+    leaseId = BigInt(result.leaseId);
+    expect(result.healthy).toBe(true);
+    expect(result.services.map((s) => [s.name, s.state])).toEqual([
+      ["db", "healthy"],
+      ["web", "healthy"],
+    ]);
+    // Only the public port has a URL: the database's internal port has none.
+    expect(result.urls).toHaveLength(1);
+    expect(result.urls[0]).toMatchObject({ service: "web", port: 8080, protocol: "http" });
+    url = result.urls[0]?.url as string;
+    expect(url).toMatch(new RegExp(`^http://127\\.0\\.0\\.1:\\d+/l/${leaseId}/8080/$`));
+  }, 180_000);
+
+  it("is reached from outside through its public URL: the web service writes through the database", async () => {
+    expect((await fetch(`${url}put?v=before-restart`)).status).toBe(200);
+    const read = await fetch(`${url}get`);
+    expect(await read.text()).toBe("before-restart\n");
+    // The database's port is internal: the ingress refuses it.
+    const internal = await fetch(url.replace("/8080/", "/5432/"));
+    expect(internal.status).toBe(404);
+  });
+
+  it("streams an answer unbuffered: the first chunk arrives a second before the last", async () => {
+    const started = performance.now();
+    const response = await fetch(`${url}stream`);
+    const reader = (response.body as ReadableStream<Uint8Array>).getReader();
+    const first = await reader.read();
+    const ttfbMs = performance.now() - started;
+    let rest = "";
+    for (let r = await reader.read(); !r.done; r = await reader.read()) rest += new TextDecoder().decode(r.value);
+    const totalMs = performance.now() - started;
+    expect(new TextDecoder().decode(first.value)).toBe("chunk 1\n");
+    expect(rest).toBe("chunk 2\n");
+    expect(totalMs - ttfbMs).toBeGreaterThan(800);
+    console.log(
+      `streamed through the ingress: first byte after ${ttfbMs.toFixed(1)} ms, end after ${totalMs.toFixed(1)} ms`,
+    );
+  });
+
+  it("passes a WebSocket through the ingress", async () => {
+    const target = new URL(url);
+    const socket = net.connect(Number(target.port), target.hostname);
+    try {
+      const key = createHash("sha1").update(String(Math.random())).digest("base64").slice(0, 24);
+      socket.write(
+        `GET ${target.pathname}ws HTTP/1.1\r\nHost: ${target.host}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: ${key}\r\nSec-WebSocket-Version: 13\r\n\r\n`,
+      );
+      const received: Buffer[] = [];
+      socket.on("data", (c: Buffer) => received.push(c));
+      await expect.poll(() => Buffer.concat(received).toString("latin1"), { timeout: 10_000 }).toContain("\r\n\r\n");
+      expect(Buffer.concat(received).toString("latin1")).toMatch(/^HTTP\/1\.1 101/);
+      received.length = 0;
+      const payload = Buffer.from("hello through the ingress");
+      const mask = Buffer.from([9, 8, 7, 6]);
+      socket.write(
+        Buffer.concat([
+          Buffer.from([0x81, 0x80 | payload.length]),
+          mask,
+          payload.map((b, i) => b ^ (mask[i % 4] as number)),
+        ]),
+      );
+      await expect.poll(() => Buffer.concat(received).length, { timeout: 10_000 }).toBe(2 + payload.length);
+      expect(Buffer.concat(received).subarray(2).toString()).toBe("hello through the ingress");
+    } finally {
+      socket.destroy();
+    }
+  });
+
+  it("keeps the data on its persistent volume across a provider restart", async () => {
+    await stopProviderNode();
+    await startProviderNode();
+    const back = await getUntil(`${url}get`, (status) => status === 200);
+    expect(back.body).toBe("before-restart\n");
+    expect((await fetch(`${url}put?v=after-restart`)).status).toBe(200);
+    expect(await (await fetch(`${url}get`)).text()).toBe("before-restart\nafter-restart\n");
+  }, 120_000);
+
+  it("ocx job status shows the services and the URL; logs are per service", async () => {
+    const status = await ocx(["job", "status", String(leaseId)]);
+    expect(status.code, status.stderr).toBe(0);
+    expect(status.stdout).toMatch(/web\s+healthy/);
+    expect(status.stdout).toMatch(/db\s+healthy/);
+    expect(status.stdout).toContain(url);
+    const logs = await ocx(["job", "logs", String(leaseId), "--service", "web"]);
+    expect(logs.code, logs.stderr).toBe(0);
+    expect(logs.stdout).toContain("web listening on 8080");
+  }, 60_000);
+
+  it("ocx job close ends the lease: the services stop and the URL goes away", async () => {
+    const closed = await ocx(["job", "close", String(leaseId)]);
+    expect(closed.code, closed.stderr).toBe(0);
+    expect(closed.stdout).toMatch(/closed; .* refunded/);
+    const gone = await getUntil(`${url}get`, (status) => status === 404, 30_000);
+    expect(gone.body).toMatch(new RegExp(`no service lease ${leaseId}`));
+  }, 60_000);
+});
