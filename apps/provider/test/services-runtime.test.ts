@@ -9,13 +9,14 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { createLogger } from "@ocx/node-kit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { netnsName, netnsPath } from "../src/services/network.js";
+import { listNetns, netnsName, netnsPath } from "../src/services/network.js";
 import { reapServiceLeftovers } from "../src/services/reap.js";
 import { createServiceRuntime, type ServiceLeaseSpec, type ServiceRuntime } from "../src/services/runtime.js";
 import type { ServiceSpec, ServiceStatus } from "../src/services/types.js";
 import { volumeDir } from "../src/services/volumes.js";
 import { createBwrapExecutor } from "../src/workload/bwrap.js";
 import { detectCgroupHost } from "../src/workload/cgroup.js";
+import { markedProcesses } from "../src/workload/reap.js";
 
 const TAG = `t7test${process.pid}`;
 
@@ -194,11 +195,103 @@ describe.skipIf(!(await createBwrapExecutor().check()).ok || process.getuid?.() 
     expect(log.match(/starting/g)?.length).toBe(4);
   }, 60_000);
 
+  it("sizes /dev/shm and ram volumes, and holds the services to the lease's cgroup limits", async () => {
+    await lease(
+      4n,
+      [
+        service({
+          name: "inspect",
+          shmMiB: 16,
+          restart: "never",
+          command: ["sh", "-c", "df -k /dev/shm /scratch > /job/df.txt; exec sleep 600"],
+          mounts: [{ volume: "scratch", path: "/scratch", readOnly: false }],
+        }),
+      ],
+      [{ name: "scratch", sizeMiB: 8, class: "ram" }],
+    );
+    await waitFor("the inspection", () => byName(runtime.status(4n), "inspect")?.state === "healthy");
+    await waitFor("df's answer", () => existsSync(path.join(dir, "jobs", "4", "df.txt")));
+    await new Promise((r) => setTimeout(r, 200));
+    const df = await readFile(path.join(dir, "jobs", "4", "df.txt"), "utf8");
+    expect(df).toMatch(/\s16384\s.*\/dev\/shm/);
+    expect(df).toMatch(/\s8192\s.*\/scratch/);
+    const host = await detectCgroupHost();
+    if (host.version === 1 && host.controllers.memory) {
+      const leaseDir = path.join(host.controllers.memory, "ocx", `${TAG}-4`);
+      expect(Number(await readFile(path.join(leaseDir, "memory.limit_in_bytes"), "utf8"))).toBe(512 * 1024 * 1024);
+      expect((await readFile(path.join(leaseDir, "inspect", "cgroup.procs"), "utf8")).trim()).not.toBe("");
+    }
+  }, 60_000);
+
+  it("restarts a service that fails its health check, and stops it when that loops", async () => {
+    await lease(5n, [
+      service({
+        name: "deaf",
+        command: ["sleep", "600"],
+        health: { tcp: { port: 7000 }, intervalSeconds: 1, timeoutSeconds: 1, failures: 2, startSeconds: 0 },
+      }),
+    ]);
+    const deaf = await waitFor(
+      "deaf crash-looping",
+      () => {
+        const s = byName(runtime.status(5n), "deaf");
+        return s?.state === "crash-looping" && s;
+      },
+      60_000,
+    );
+    expect(deaf.reason).toMatch(/last restarted for failing its health check: port 7000: ECONNREFUSED/);
+    expect(deaf.restarts).toBe(3);
+  }, 90_000);
+
+  it("takes a lease back after a node restart: services re-attached, a dead bridge started again", async () => {
+    const spec = leases.find((l) => l.id === 1n) as ServiceLeaseSpec;
+    const web = path.join(spec.root, "sockets", "web-8080.sock");
+    runtime.close();
+    const bridgePid = Number(await readFile(path.join(spec.root, "bridge.sock.pid"), "utf8"));
+    process.kill(bridgePid, "SIGKILL");
+    await waitFor("the bridge gone", () => {
+      try {
+        process.kill(bridgePid, 0);
+        return false;
+      } catch {
+        return true;
+      }
+    });
+    runtime = createServiceRuntime({
+      stateDir,
+      workloadTag: TAG,
+      log: createLogger({ level: "error" }),
+      tuning: { backoffMs: 50, crashLoopRestarts: 3, crashLoopWindowMs: 20_000 },
+    });
+    for (const l of leases) await runtime.recover(l);
+    await waitFor("both services healthy again", () => {
+      const s = runtime.status(1n);
+      return s?.every((x) => x.state === "healthy") && s;
+    });
+    expect(byName(runtime.status(1n), "db")?.restarts).toBe(0);
+    expect((await get(web, "/get")).body).toBe("hello\n");
+    expect(byName(runtime.status(3n), "crash")?.state).toBe("crash-looping");
+  }, 60_000);
+
   it("stopping a lease ends its services and removes its network, sockets and volumes", async () => {
     await runtime.stop(1n, "the buyer closed the lease", 1000);
     expect(existsSync(netnsPath(netnsName(`${TAG}-1`)))).toBe(false);
     expect(existsSync(volumeDir(stateDir, 1n, "dbdata"))).toBe(false);
     expect(runtime.endpoints(1n)).toEqual([]);
     expect(existsSync(path.join(stateDir, "leases", "1", "sockets"))).toBe(false);
+  }, 30_000);
+
+  it("reap ends what a killed node left of its service leases: processes, cgroups, namespaces", async () => {
+    runtime.close();
+    expect(listNetns(netnsName(`${TAG}-`)).length).toBeGreaterThan(0);
+    const report = await reapServiceLeftovers(await detectCgroupHost(), () => false, { prefix: `${TAG}-` });
+    expect(report.namespaces.length).toBeGreaterThan(0);
+    await createBwrapExecutor().reap(() => false, { prefix: `${TAG}-` });
+    expect(listNetns(netnsName(`${TAG}-`))).toEqual([]);
+    expect([...markedProcesses().keys()].filter((name) => name.startsWith(`${TAG}-`))).toEqual([]);
+    const host = await detectCgroupHost();
+    if (host.version === 1 && host.controllers.memory) {
+      expect(existsSync(path.join(host.controllers.memory, "ocx", `${TAG}-4`))).toBe(false);
+    }
   }, 30_000);
 });

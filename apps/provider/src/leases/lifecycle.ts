@@ -199,6 +199,7 @@ export function createLifecycle(ctx: LeaseContext) {
       jobDir: files.jobDir,
       services: services.services,
       volumes: services.volumes,
+      gpus: lease.gpus,
       limits: {
         ...(bundle
           ? {

@@ -40,6 +40,8 @@ export interface ServiceLeaseSpec {
   volumes: VolumeSpec[];
   /** The lease's limits, shared by its services (memory, cpu, pids through one cgroup; disk for /job and /tmp). */
   limits: WorkloadLimits;
+  /** The lease's GPUs (indexes or UUIDs), handed to every service of it; [] for none. */
+  gpus?: string[];
 }
 
 /** Options of {@link createServiceRuntime}. */
@@ -157,7 +159,7 @@ export function createServiceRuntime(options: ServiceRuntimeOptions) {
       env: { ...service.env, OCX_SERVICE: service.name },
       network: true,
       limits: { ...(spec.limits.diskMiB !== undefined ? { diskMiB: spec.limits.diskMiB } : {}) },
-      gpus: [],
+      gpus: spec.gpus ?? [],
       stdoutPath: files.stdout,
       stderrPath: files.stderr,
       exitPath: files.exit,

@@ -20,6 +20,7 @@ import {
 } from "../workload/bwrap.js";
 import { type CgroupHost, createLeaseCgroup, detectCgroupHost, type LeaseCgroup } from "../workload/cgroup.js";
 import { jobEnvironment } from "../workload/env.js";
+import { nvidiaDeviceNodes } from "../workload/gpuDevices.js";
 import { buildSeccompFilter, currentSeccompArch } from "../workload/seccomp.js";
 import type { RunningWorkload, WorkloadLimits, WorkloadSpec } from "../workload/types.js";
 import { attachWrapped, launchWrapped } from "../workload/wrapper.js";
@@ -157,12 +158,14 @@ export function createServiceSandbox(options: ServiceSandboxOptions = {}) {
     const hide = [path.dirname(path.resolve(spec.jobDir)), ...(options.hidePaths ?? [])].filter(
       (p) => ["/usr", "/bin", "/sbin", "/lib", "/etc"].some((r) => p === r || p.startsWith(`${r}/`)) && existsSync(p),
     );
+    // The lease's GPUs go to every service of it (a model server and its sidecars share them).
+    const gpu = nvidiaDeviceNodes(spec.gpus);
     const base = buildBwrapArgs(spec, {
-      rootEntries: sandboxRootEntries("/"),
+      rootEntries: sandboxRootEntries("/", { gpus: spec.gpus.length > 0 }),
       etcPaths: sandboxEtcPaths(false),
-      devices: [],
+      devices: gpu.devices,
       hidePaths: hide,
-      env: jobEnvironment(spec, "/job", []),
+      env: jobEnvironment(spec, "/job", gpu.visibleIds),
       seccomp: seccomp !== null,
       features: have,
     });
@@ -198,9 +201,12 @@ export function createServiceSandbox(options: ServiceSandboxOptions = {}) {
     return {
       argv,
       fds,
-      warnings: have.tmpfsSize
-        ? []
-        : ["ram volumes and /dev/shm are not size-limited: this bwrap has no --size (0.8 has)"],
+      warnings: [
+        ...gpu.warnings,
+        ...(have.tmpfsSize
+          ? []
+          : ["ram volumes and /dev/shm are not size-limited: this bwrap has no --size (0.8 has)"]),
+      ],
     };
   };
 
