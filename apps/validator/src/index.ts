@@ -4,3 +4,4 @@ export * from "./challenges/schedule.js";
 export * from "./config.js";
 export * from "./node.js";
 export * from "./store.js";
+export * from "./spotchecks/index.js";
