@@ -240,26 +240,10 @@ library ProofMath {
     // ---------------------------------------------------------------- Merkle openings
 
     /// @notice Hash of a committed row's leaf: sha256(0x00 ‖ row).
-    function rowLeaf(bytes memory row) internal pure returns (bytes32 leaf) {
-        uint256 length = row.length;
-        bytes memory prefixed;
-        uint256 saved;
-        // View the row as 0x00 ‖ row without copying it: a bytes value one byte earlier whose length
-        // word ends where the row's length word ends, and whose first byte (the row length's lowest
-        // byte) is set to 0. Both words are restored right after hashing, before anything else reads
-        // them (the byte before the row may be the zero slot's last byte when the row is the first
-        // allocation; only the builtin's copy runs in between).
-        assembly ("memory-safe") {
-            prefixed := sub(row, 1)
-            saved := mload(prefixed)
-            mstore(prefixed, add(length, 1))
-            mstore8(add(row, 31), 0)
-        }
-        leaf = sha256(prefixed);
-        assembly ("memory-safe") {
-            mstore(prefixed, saved)
-            mstore(row, length)
-        }
+    function rowLeaf(bytes memory row) internal pure returns (bytes32) {
+        // A copy of the row (the builtin copies it once more): viewing it in place as 0x00 ‖ row would write
+        // to the byte before it, which is not this function's memory.
+        return sha256(abi.encodePacked(bytes1(0x00), row));
     }
 
     /// @notice ⌈log2 n⌉: the number of siblings in a proof for a tree over n rows.
