@@ -3,5 +3,5 @@ export * from "./challenges/machine.js";
 export * from "./challenges/schedule.js";
 export * from "./config.js";
 export * from "./node.js";
-export * from "./store.js";
 export * from "./spotchecks/index.js";
+export * from "./store.js";
