@@ -25,13 +25,17 @@ import path from "node:path";
 import { createLeaseCgroup, detectCgroupHost, leaseCgroupDirs, leaseCgroupName, removeLeaseCgroup } from "./cgroup.js";
 import { jobEnvironment } from "./env.js";
 import { nvidiaDeviceNodes } from "./gpuDevices.js";
+import type { ImageStore, UnpackedImage } from "./image/index.js";
 import { reapWrappedWorkloads } from "./reap.js";
 import { buildSeccompFilter, currentSeccompArch } from "./seccomp.js";
 import type { Executor, ExecutorCheck, RunningWorkload, WorkloadRecord, WorkloadSpec } from "./types.js";
 import { attachWrapped, launchWrapped } from "./wrapper.js";
 
-/** One entry of the host's root folder, as the sandbox recreates it. */
-export type RootEntry = { name: string; kind: "dir" | "file" | "symlink"; target?: string };
+/**
+ * One entry of the sandbox's root, as the sandbox recreates it: `name` is its path under "/"
+ * ("usr", "etc/ssl"), `source` the host path bound there (default: the same path on the host).
+ */
+export type RootEntry = { name: string; kind: "dir" | "file" | "symlink"; target?: string; source?: string };
 
 /**
  * What of the host's root a job sees, read-only: programs and libraries. Not /home, /root, /opt,
@@ -85,6 +89,37 @@ export function sandboxRootEntries(root = "/", options: { gpus?: boolean } = {})
       // Vanished while listed.
     }
   }
+  return entries;
+}
+
+// An image's own entries the sandbox replaces: kernel file systems, /tmp and /job, /run (where
+// the command script goes), and /etc's account and resolver files.
+const IMAGE_ROOT_REPLACED = new Set(["proc", "dev", "sys", "tmp", "job", "run", "etc"]);
+const IMAGE_ETC_REPLACED = new Set(["passwd", "group", "hosts", "resolv.conf", "hostname", "mtab"]);
+
+/**
+ * The entries of an unpacked image's root ({@link UnpackedImage.root}) the sandbox binds
+ * read-only as its "/": everything but what the sandbox provides itself, /etc entry by entry
+ * (passwd and group are the sandbox's own; hosts and resolv.conf the host's, with network only),
+ * and the host's /sys for GPU workloads.
+ */
+export function imageRootEntries(imageRoot: string, options: { gpus?: boolean } = {}): RootEntry[] {
+  const entries: RootEntry[] = [];
+  const add = (folder: string, prefix: string, skip: Set<string>) => {
+    for (const name of readdirSync(folder).sort()) {
+      if (skip.has(name)) continue;
+      const source = path.join(folder, name);
+      const stat = lstatSync(source);
+      const entry = `${prefix}${name}`;
+      if (stat.isSymbolicLink()) entries.push({ name: entry, kind: "symlink", target: readlinkSync(source) });
+      else if (stat.isDirectory()) entries.push({ name: entry, kind: "dir", source });
+      else if (stat.isFile()) entries.push({ name: entry, kind: "file", source });
+    }
+  };
+  add(imageRoot, "", IMAGE_ROOT_REPLACED);
+  const etc = path.join(imageRoot, "etc");
+  if (existsSync(etc) && lstatSync(etc).isDirectory()) add(etc, "etc/", IMAGE_ETC_REPLACED);
+  if (options.gpus) entries.push({ name: "sys", kind: "dir" });
   return entries;
 }
 
@@ -142,6 +177,8 @@ export type BwrapArgsInput = {
   seccomp: boolean;
   /** Options this bwrap has ({@link bwrapFeatures}); all by default. */
   features?: BwrapFeatures;
+  /** The command's working folder; default /job. */
+  chdir?: string;
 };
 
 /** Options of newer bwrap releases the sandbox uses when they are there (Ubuntu 22.04 ships 0.6). */
@@ -172,7 +209,7 @@ export function buildBwrapArgs(spec: WorkloadSpec, input: BwrapArgsInput): strin
   for (const entry of input.rootEntries) {
     const at = `/${entry.name}`;
     if (entry.kind === "symlink") args.push("--symlink", entry.target ?? "", at);
-    else args.push("--ro-bind", at, at);
+    else args.push("--ro-bind", entry.source ?? at, at);
   }
   for (const etc of input.etcPaths) args.push("--ro-bind", etc, etc);
   args.push("--ro-bind-data", String(BWRAP_FDS.passwd), "/etc/passwd");
@@ -188,7 +225,7 @@ export function buildBwrapArgs(spec: WorkloadSpec, input: BwrapArgsInput): strin
   for (const hidden of input.hidePaths) args.push("--tmpfs", hidden, "--remount-ro", hidden);
   args.push("--ro-bind-data", String(BWRAP_FDS.command), SANDBOX_COMMAND_PATH);
   if (input.seccomp) args.push("--seccomp", String(BWRAP_FDS.seccomp));
-  args.push("--remount-ro", "/", "--chdir", "/job", "--clearenv");
+  args.push("--remount-ro", "/", "--chdir", input.chdir ?? "/job", "--clearenv");
   for (const [name, value] of Object.entries(input.env)) args.push("--setenv", name, value);
   return args;
 }
@@ -218,6 +255,11 @@ export type BwrapExecutorOptions = {
   seccomp?: boolean;
   /** Where the NVIDIA driver lists GPUs and where device nodes are; for tests. */
   gpu?: { procDir?: string; devDir?: string };
+  /**
+   * Where images come from. With it a workload naming an image runs in the image's unpacked
+   * root instead of the host's programs; without it such a workload is refused.
+   */
+  images?: ImageStore;
 };
 
 /** A file with `content` that exists only as the returned open descriptor: written, opened, unlinked. */
@@ -294,15 +336,21 @@ export function createBwrapExecutor(options: BwrapExecutorOptions = {}): Executo
    */
   const prepare = (
     spec: WorkloadSpec,
-    input: { devices: string[]; hidePaths: string[]; env: Record<string, string> },
+    input: { devices: string[]; hidePaths: string[]; env: Record<string, string>; image?: ImageRun },
   ) => {
+    const { image, ...rest } = input;
+    const gpus = spec.gpus.length > 0;
     const args = buildBwrapArgs(spec, {
-      rootEntries: sandboxRootEntries("/", { gpus: spec.gpus.length > 0 }),
-      etcPaths: sandboxEtcPaths(spec.network),
-      exposePaths,
+      // An image brings its own programs: none of the host's are shown, nor the provider's extra paths.
+      rootEntries: image ? imageRootEntries(image.root, { gpus }) : sandboxRootEntries("/", { gpus }),
+      etcPaths: image
+        ? sandboxEtcPaths(spec.network).filter((file) => ["/etc/hosts", "/etc/resolv.conf"].includes(file))
+        : sandboxEtcPaths(spec.network),
+      exposePaths: image ? [] : exposePaths,
       seccomp: seccompProgram !== null,
       features: features ?? { disableUserns: false, tmpfsSize: false },
-      ...input,
+      ...(image ? { chdir: image.chdir } : {}),
+      ...rest,
     });
     const user = sandboxUser ?? { uid: process.getuid?.() ?? 65534, gid: process.getgid?.() ?? 65534 };
     const accounts = sandboxAccounts(user.uid, user.gid);
@@ -322,10 +370,37 @@ export function createBwrapExecutor(options: BwrapExecutorOptions = {}): Executo
     return { argv: [...launcher(), "--args", String(BWRAP_FDS.args), "--", ...SANDBOX_COMMAND], fds };
   };
 
-  const start = async (spec: WorkloadSpec): Promise<RunningWorkload> => {
-    leaseCgroupName(spec.leaseId); // Validates before anything is created.
-    if (spec.command.length === 0) throw new Error(`lease ${spec.leaseId}: the command is empty`);
-    if (!existsSync(spec.jobDir)) throw new Error(`lease ${spec.leaseId}: job folder ${spec.jobDir} does not exist`);
+  /** The image a workload names, unpacked, with its command, environment and working folder. */
+  const imageOf = async (asked: WorkloadSpec): Promise<{ spec: WorkloadSpec; image?: ImageRun }> => {
+    if (!asked.image) return { spec: asked };
+    if (!options.images) {
+      throw new Error(
+        `lease ${asked.leaseId}: the job names the image ${asked.image}, but this bwrap executor has no image store; configure images (or run the docker executor)`,
+      );
+    }
+    const image = await options.images.resolve(asked.image);
+    if (sandboxUser) assertImageReachable(image, sandboxUser);
+    const fromImage = asked.command.length === 0;
+    const command = fromImage ? [...image.config.entrypoint, ...image.config.cmd] : asked.command;
+    if (command.length === 0) {
+      throw new Error(
+        `lease ${asked.leaseId}: the image ${asked.image} has no entrypoint or command; give the job a command`,
+      );
+    }
+    // The image's variables first, the manifest's over them; names a shell cannot export are left out.
+    const imageEnv = Object.fromEntries(
+      Object.entries(image.config.env).filter(([name]) => /^[A-Za-z_][A-Za-z0-9_]*$/.test(name)),
+    );
+    const spec = { ...asked, command, env: { ...imageEnv, ...asked.env } };
+    // A manifest's command works in the job folder; the image's own one where the image says.
+    return { spec, image: { ...image, chdir: fromImage ? (image.config.workingDir ?? "/") : "/job" } };
+  };
+
+  const start = async (asked: WorkloadSpec): Promise<RunningWorkload> => {
+    leaseCgroupName(asked.leaseId); // Validates before anything is created.
+    if (asked.command.length === 0 && !asked.image) throw new Error(`lease ${asked.leaseId}: the command is empty`);
+    if (!existsSync(asked.jobDir)) throw new Error(`lease ${asked.leaseId}: job folder ${asked.jobDir} does not exist`);
+    const { spec, image } = await imageOf(asked);
     const gpu = nvidiaDeviceNodes(spec.gpus, options.gpu);
     const env = jobEnvironment(spec, "/job", gpu.visibleIds);
     if (sandboxUser) {
@@ -343,7 +418,12 @@ export function createBwrapExecutor(options: BwrapExecutorOptions = {}): Executo
         warnings.push(
           "/tmp is not bounded by the disk limit (only by memory): this bwrap has no --size; bwrap 0.8 has",
         );
-      const { argv, fds } = prepare(spec, { devices: gpu.devices, hidePaths: hidePathsFor(spec.jobDir), env });
+      const { argv, fds } = prepare(spec, {
+        devices: gpu.devices,
+        hidePaths: image ? [] : hidePathsFor(spec.jobDir),
+        env,
+        ...(image ? { image } : {}),
+      });
       return await launchWrapped({
         spec,
         argv,
@@ -432,6 +512,23 @@ function runWithFds(argv: string[], fds: number[]): Promise<void> {
       else reject(new Error(stderr.trim() || `exited with ${code ?? signal}`));
     });
   });
+}
+
+/** An unpacked image and the folder its command starts in. */
+type ImageRun = UnpackedImage & { chdir: string };
+
+/** bwrap binds the image's root as the sandbox user: every folder above it must let that user pass. */
+function assertImageReachable(image: UnpackedImage, user: { uid: number; gid: number }): void {
+  for (let dir = path.dirname(image.root); ; dir = path.dirname(dir)) {
+    const stat = statSync(dir);
+    const bit = stat.uid === user.uid ? 0o100 : stat.gid === user.gid ? 0o010 : 0o001;
+    if ((stat.mode & bit) === 0) {
+      throw new JobDirUnreachableError(
+        `the image cache ${image.root} is not reachable by the sandbox user (uid ${user.uid}): ${dir} has mode ${(stat.mode & 0o777).toString(8)}; allow passing through it (chmod o+x ${dir}) or keep the image cache elsewhere`,
+      );
+    }
+    if (dir === "/") return;
+  }
 }
 
 /** Error thrown when the sandbox user could not reach the job folder through its parent folders. */

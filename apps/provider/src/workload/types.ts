@@ -37,7 +37,11 @@ export type WorkloadSpec = {
   limits: WorkloadLimits;
   /** GPU indexes or UUIDs to expose; [] = none. */
   gpus: string[];
-  /** Container image (docker executor only). */
+  /**
+   * Container image reference. The docker executor runs it; the bwrap executor, when it has an
+   * image store, runs the command in the image's unpacked root (see workload/image/). An empty
+   * `command` then means the image's own entrypoint and command.
+   */
   image?: string;
   /** Host file the job's stdout is appended to. Keep it outside jobDir so the job cannot rewrite its own log. */
   stdoutPath: string;

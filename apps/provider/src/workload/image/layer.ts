@@ -135,7 +135,7 @@ function resolveFolder(root: string, parts: string[], depth = 0): string {
       return resolveFolder(root, [...resolved, ...parts.slice(index + 1)], depth + 1);
     }
     if (stat && !stat.isDirectory()) rmSync(next, { force: true });
-    if (!stat || !stat.isDirectory()) mkdirSync(next, { mode: 0o755 });
+    if (!stat?.isDirectory()) mkdirSync(next, { mode: 0o755 });
     current = next;
     stack.push(part);
   }
@@ -175,7 +175,7 @@ export async function applyLayer(
   const report = { bytes: 0, entries: 0, skipped: 0 };
   /** Paths this layer created: whiteouts in it apply to lower layers only. */
   const created = new Set<string>();
-  let pending = Buffer.alloc(0);
+  let pending: Buffer = Buffer.alloc(0);
   let header: Header | undefined;
   let remaining = 0; // bytes of the current entry's data still to come
   let padding = 0;

@@ -47,7 +47,8 @@ describe("image store", () => {
     expect(unpacked.config).toEqual({
       env: { PATH: "/bin", IMAGE_GREETING: "hello from the image" },
       entrypoint: [],
-      cmd: ["/bin/sh"],
+      cmd: ["/bin/sh", "-c", "echo image command in $(pwd)"],
+      workingDir: "/usr",
     });
     expectBusyboxRoot(unpacked.root);
     // Known now: resolve finds it without any source.

@@ -121,7 +121,11 @@ export function buildTestImage(outDir: string): TestImage {
     JSON.stringify({
       architecture: { x64: "amd64", arm64: "arm64" }[process.arch as "x64" | "arm64"] ?? process.arch,
       os: "linux",
-      config: { Env: ["PATH=/bin", "IMAGE_GREETING=hello from the image"], Cmd: ["/bin/sh"] },
+      config: {
+        Env: ["PATH=/bin", "IMAGE_GREETING=hello from the image"],
+        Cmd: ["/bin/sh", "-c", "echo image command in $(pwd)"],
+        WorkingDir: "/usr",
+      },
       rootfs: { type: "layers", diff_ids: layers.map((layer) => layer.diffId) },
     }),
   );
