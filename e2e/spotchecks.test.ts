@@ -212,7 +212,7 @@ describe("the spot-check loop", () => {
     });
 
     const stakeBefore = (await getProvider(net.publicClient, { deployment: d, provider: address(CHEATER) })).stake;
-    const balanceBefore = await getTokenBalance(net.publicClient, { deployment: d, owner: address(VALIDATOR) });
+    const balanceBefore = await getTokenBalance(net.publicClient, { deployment: d, account: address(VALIDATOR) });
     const logs: string[] = [];
     const engine = createSpotCheckEngine({
       chain: {
@@ -270,7 +270,7 @@ describe("the spot-check loop", () => {
     // Slashed by the spot-check amount; half of it went to the validator that proved it.
     const stakeAfter = (await getProvider(net.publicClient, { deployment: d, provider: address(CHEATER) })).stake;
     expect(stakeBefore - stakeAfter).toBe(parseEther("1000"));
-    const balanceAfter = await getTokenBalance(net.publicClient, { deployment: d, owner: address(VALIDATOR) });
+    const balanceAfter = await getTokenBalance(net.publicClient, { deployment: d, account: address(VALIDATOR) });
     expect(balanceAfter - balanceBefore).toBe(parseEther("500"));
     const record = await net.publicClient.readContract({
       address: deployment().spotChecks,
