@@ -1,6 +1,7 @@
 // @ocx/provider: the provider node, for embedding (tests, `ocx devnet`) and for the `ocx-provider` process.
 export { ConfigError, configTemplate, loadConfig, type ProviderConfig, parseConfig } from "./config.js";
 export { describeHardware, type Hardware } from "./hardware.js";
+export { type Ingress, type IngressBackend, type IngressEndpoint, startIngress } from "./ingress/index.js";
 export { providerKey } from "./key.js";
 export { LEASE_MACHINE, type LeasePhase, TransitionError } from "./leases/machine.js";
 export { RESERVATION_MACHINE } from "./market/reservation.js";
