@@ -339,17 +339,10 @@ export function createBwrapExecutor(options: BwrapExecutorOptions = {}): Executo
     input: { devices: string[]; hidePaths: string[]; env: Record<string, string>; image?: ImageRun },
   ) => {
     const { image, ...rest } = input;
-    const gpus = spec.gpus.length > 0;
     const args = buildBwrapArgs(spec, {
-      // An image brings its own programs: none of the host's are shown, nor the provider's extra paths.
-      rootEntries: image ? imageRootEntries(image.root, { gpus }) : sandboxRootEntries("/", { gpus }),
-      etcPaths: image
-        ? sandboxEtcPaths(spec.network).filter((file) => ["/etc/hosts", "/etc/resolv.conf"].includes(file))
-        : sandboxEtcPaths(spec.network),
-      exposePaths: image ? [] : exposePaths,
+      ...sandboxRootOf(spec, image, exposePaths),
       seccomp: seccompProgram !== null,
       features: features ?? { disableUserns: false, tmpfsSize: false },
-      ...(image ? { chdir: image.chdir } : {}),
       ...rest,
     });
     const user = sandboxUser ?? { uid: process.getuid?.() ?? 65534, gid: process.getgid?.() ?? 65534 };
@@ -370,37 +363,11 @@ export function createBwrapExecutor(options: BwrapExecutorOptions = {}): Executo
     return { argv: [...launcher(), "--args", String(BWRAP_FDS.args), "--", ...SANDBOX_COMMAND], fds };
   };
 
-  /** The image a workload names, unpacked, with its command, environment and working folder. */
-  const imageOf = async (asked: WorkloadSpec): Promise<{ spec: WorkloadSpec; image?: ImageRun }> => {
-    if (!asked.image) return { spec: asked };
-    if (!options.images) {
-      throw new Error(
-        `lease ${asked.leaseId}: the job names the image ${asked.image}, but this bwrap executor has no image store; configure images (or run the docker executor)`,
-      );
-    }
-    const image = await options.images.resolve(asked.image);
-    if (sandboxUser) assertImageReachable(image, sandboxUser);
-    const fromImage = asked.command.length === 0;
-    const command = fromImage ? [...image.config.entrypoint, ...image.config.cmd] : asked.command;
-    if (command.length === 0) {
-      throw new Error(
-        `lease ${asked.leaseId}: the image ${asked.image} has no entrypoint or command; give the job a command`,
-      );
-    }
-    // The image's variables first, the manifest's over them; names a shell cannot export are left out.
-    const imageEnv = Object.fromEntries(
-      Object.entries(image.config.env).filter(([name]) => /^[A-Za-z_][A-Za-z0-9_]*$/.test(name)),
-    );
-    const spec = { ...asked, command, env: { ...imageEnv, ...asked.env } };
-    // A manifest's command works in the job folder; the image's own one where the image says.
-    return { spec, image: { ...image, chdir: fromImage ? (image.config.workingDir ?? "/") : "/job" } };
-  };
-
   const start = async (asked: WorkloadSpec): Promise<RunningWorkload> => {
     leaseCgroupName(asked.leaseId); // Validates before anything is created.
     if (asked.command.length === 0 && !asked.image) throw new Error(`lease ${asked.leaseId}: the command is empty`);
     if (!existsSync(asked.jobDir)) throw new Error(`lease ${asked.leaseId}: job folder ${asked.jobDir} does not exist`);
-    const { spec, image } = await imageOf(asked);
+    const { spec, image } = await resolveImageWorkload(asked, options.images, sandboxUser);
     const gpu = nvidiaDeviceNodes(spec.gpus, options.gpu);
     const env = jobEnvironment(spec, "/job", gpu.visibleIds);
     if (sandboxUser) {
@@ -515,7 +482,64 @@ function runWithFds(argv: string[], fds: number[]): Promise<void> {
 }
 
 /** An unpacked image and the folder its command starts in. */
-type ImageRun = UnpackedImage & { chdir: string };
+export type ImageRun = UnpackedImage & { chdir: string };
+
+/**
+ * The image a workload names, unpacked (pulled or imported on first use), and the spec to run in
+ * it: the image's entrypoint and command when the spec has none, the image's environment under
+ * the spec's, and the folder to start in (/job for the spec's own command, else the image's
+ * working folder). A spec without an image comes back as it is. The service runtime uses it too.
+ * @example
+ * const { spec, image } = await resolveImageWorkload(asked, images, { uid: 65534, gid: 65534 });
+ * buildBwrapArgs(spec, { ...sandboxRootOf(spec, image, []), devices: [], hidePaths: [], env, seccomp: true });
+ */
+export async function resolveImageWorkload(
+  asked: WorkloadSpec,
+  images: ImageStore | undefined,
+  sandboxUser: { uid: number; gid: number } | null,
+): Promise<{ spec: WorkloadSpec; image?: ImageRun }> {
+  if (!asked.image) return { spec: asked };
+  if (!images) {
+    throw new Error(
+      `lease ${asked.leaseId}: the workload names the image ${asked.image}, but this provider has no image store; configure images (or run the docker executor)`,
+    );
+  }
+  const image = await images.resolve(asked.image);
+  if (sandboxUser) assertImageReachable(image, sandboxUser);
+  const fromImage = asked.command.length === 0;
+  const command = fromImage ? [...image.config.entrypoint, ...image.config.cmd] : asked.command;
+  if (command.length === 0) {
+    throw new Error(
+      `lease ${asked.leaseId}: the image ${asked.image} has no entrypoint or command; give the workload a command`,
+    );
+  }
+  // The image's variables first, the manifest's over them; names a shell cannot export are left out.
+  const imageEnv = Object.fromEntries(
+    Object.entries(image.config.env).filter(([name]) => /^[A-Za-z_][A-Za-z0-9_]*$/.test(name)),
+  );
+  const spec = { ...asked, command, env: { ...imageEnv, ...asked.env } };
+  return { spec, image: { ...image, chdir: fromImage ? (image.config.workingDir ?? "/") : "/job" } };
+}
+
+/**
+ * What the sandbox's root is made of: the host's programs and libraries (and `exposePaths`), or
+ * an image's root with only the host's resolver files (with network) and no extra paths.
+ */
+export function sandboxRootOf(
+  spec: WorkloadSpec,
+  image: ImageRun | undefined,
+  exposePaths: string[],
+): Pick<BwrapArgsInput, "rootEntries" | "etcPaths" | "exposePaths" | "chdir"> {
+  const gpus = spec.gpus.length > 0;
+  if (!image)
+    return { rootEntries: sandboxRootEntries("/", { gpus }), etcPaths: sandboxEtcPaths(spec.network), exposePaths };
+  return {
+    rootEntries: imageRootEntries(image.root, { gpus }),
+    etcPaths: sandboxEtcPaths(spec.network).filter((file) => ["/etc/hosts", "/etc/resolv.conf"].includes(file)),
+    exposePaths: [],
+    chdir: image.chdir,
+  };
+}
 
 /** bwrap binds the image's root as the sandbox user: every folder above it must let that user pass. */
 function assertImageReachable(image: UnpackedImage, user: { uid: number; gid: number }): void {
