@@ -47,6 +47,8 @@ const ENDED: Partial<Record<ChainPhase, ChallengeState>> = {
 };
 /** Operations per millisecond last measured by this node's prover (2·L·n³ / wall time), key in meta. */
 const RATE_KEY = "challenge_prover_ops_per_ms";
+/** Pause before a failed step (a reverted or unreachable write) is tried again. */
+const RETRY_MS = 2_000;
 
 /** The responder: `poll()` from the node's timer; `opening(id)` for the API. */
 export type ChallengeResponder = ReturnType<typeof createChallengeResponder>;
@@ -77,6 +79,8 @@ export function createChallengeResponder(options: ChallengeResponderOptions) {
   if (cheat) log.warn("CHEATING PROVER ON (test only): challenges are answered dishonestly", { cheat });
   /** Challenges whose proof runs now: never a second proof of the same challenge. */
   const proving = new Map<string, Promise<void>>();
+  /** When a challenge whose last step failed is tried again (ms since the epoch). */
+  const retryAt = new Map<string, number>();
   let polling: Promise<void> | undefined;
   let closed = false;
   /** Ends the workers and child processes of the proofs in flight when the node stops. */
@@ -340,7 +344,7 @@ export function createChallengeResponder(options: ChallengeResponderOptions) {
       .catch((error: Error) =>
         log.warn(`${tag(c)}: the proof or its commitment failed; will retry while the deadline allows`, {
           challengeId: key,
-          error: error.message.split("\n")[0],
+          error: reasonOf(error),
         }),
       )
       .finally(() => proving.delete(key));
@@ -359,7 +363,7 @@ export function createChallengeResponder(options: ChallengeResponderOptions) {
     const next = store.get(c.id) as ChallengeRecord;
     // Respond right away: the audit seed is the commit block's hash, which exists now.
     await advance(next).catch((error: Error) =>
-      log.warn(`${tag(c)}: responding failed; will retry`, { error: error.message.split("\n")[0] }),
+      log.warn(`${tag(c)}: responding failed; will retry`, { error: reasonOf(error) }),
     );
   };
 
@@ -402,11 +406,17 @@ export function createChallengeResponder(options: ChallengeResponderOptions) {
     await readIssued();
     for (const c of store.live()) {
       if (closed) return;
-      await advance(c).catch((error: Error) =>
-        log.warn(`${tag(c)}: ${c.state}: a step failed; will retry`, {
-          challengeId: c.id.toString(),
-          error: error.message.split("\n")[0],
-        }),
+      const key = c.id.toString();
+      if ((retryAt.get(key) ?? 0) > Date.now()) continue;
+      await advance(c).then(
+        () => retryAt.delete(key),
+        (error: Error) => {
+          retryAt.set(key, Date.now() + RETRY_MS);
+          log.warn(`${tag(c)}: ${c.state}: a step failed; will retry in ${RETRY_MS / 1000} s`, {
+            challengeId: key,
+            error: reasonOf(error),
+          });
+        },
       );
     }
   };
@@ -457,4 +467,11 @@ function describeRound(round: DisputeRound): string {
   if (round.kind === "row") return `demandRow(${round.row})`;
   if (round.kind === "trace") return `disputeProducts(t=${round.t})`;
   return `pickStep(t=${round.t}, s=${round.s})`;
+}
+
+/** The first line of an error and, for a contract revert, the decoded error viem names further down. */
+function reasonOf(error: Error): string {
+  const lines = error.message.split("\n");
+  const decoded = lines.map((l) => l.trim()).find((l) => /^Error: /.test(l));
+  return decoded ? `${lines[0]} ${decoded}` : (lines[0] ?? String(error));
 }

@@ -28,7 +28,12 @@ import type { ChainPhase, ChallengeChain, ChallengeView, DisputeRound, IssuedCha
 export function createChallengeChain(access: ChainAccess, address: Address): ChallengeChain {
   const reader = access.reader;
   const send = async (key: string, functionName: string, args: readonly unknown[]): Promise<Landed> => {
+    // At "pending", not "latest": an eth_call at latest runs with block.number = the head, where
+    // blockhash(head) is 0, so commit (seed = the challenge block's hash) and respond (audit seed = the
+    // commit block's hash) would revert as ProofSeedUnavailable until another block is mined, which on
+    // an automine chain with no other traffic is never.
     const { request } = await simulateContract(reader, {
+      blockTag: "pending",
       account: access.address,
       address,
       abi: proofOfComputeAbi,
