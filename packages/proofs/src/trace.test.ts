@@ -4,7 +4,7 @@ import { chainTimesVectors, runChain } from "./chain.js";
 import { MODULUS } from "./field.js";
 import { challengeKeys, deriveChallenge } from "./messages.js";
 import { auditVector, generateMatrix, type MatrixKey, matrixKey } from "./prg.js";
-import { chainTrace, chainTraces, traceHashes, traceSchedule, traceStepEntry } from "./trace.js";
+import { chainTrace, chainTraces, traceHashes, traceSchedule, traceStepEntry, traceStepPart } from "./trace.js";
 
 const id = sha256(new TextEncoder().encode("trace"));
 const keysFor = (steps: number): MatrixKey[] => Array.from({ length: steps + 1 }, (_, i) => matrixKey(id, i));
@@ -136,6 +136,33 @@ describe("traceStepEntry", () => {
     expect(() => traceStepEntry(keys, 8, 3, v, 0)).toThrow(/step 3 is not in \[0, 2\]/);
     expect(() => traceStepEntry(keys, 8, 0, v, 8)).toThrow(/entry 8 is not in \[0, 8\)/);
     expect(() => traceStepEntry(keys, 8, 0, new Uint8Array(4), 0)).toThrow(/v_0 has 4 entries, expected n=8/);
+  });
+});
+
+describe("traceStepPart", () => {
+  it.each([1, 2, 3])("adds up over a split of v_s to the entry (%i products, n=24)", (steps) => {
+    const n = 24;
+    const keys = keysFor(steps);
+    const trace = chainTrace(keys, n, auditVector(id, 5, n));
+    for (let s = 0; s <= steps; s++) {
+      const v = trace[s] as Uint8Array;
+      for (const j of [0, 7, 23]) {
+        const parts =
+          traceStepPart(keys, n, s, v.subarray(0, 8), 0, j) +
+          traceStepPart(keys, n, s, v.subarray(8, 8), 8, j) +
+          traceStepPart(keys, n, s, v.subarray(8, 20), 8, j) +
+          traceStepPart(keys, n, s, v.subarray(20), 20, j);
+        expect(parts % MODULUS).toBe((trace[s + 1] as Uint8Array)[j]);
+      }
+    }
+  });
+
+  it("refuses a slice not aligned to 4 or past n, naming it", () => {
+    const keys = keysFor(2);
+    expect(() => traceStepPart(keys, 16, 0, new Uint8Array(4), 2, 0)).toThrow(
+      /slice \[2, 6\) of v_0 must start and end/,
+    );
+    expect(() => traceStepPart(keys, 16, 0, new Uint8Array(8), 12, 0)).toThrow(/slice \[12, 20\)/);
   });
 });
 

@@ -80,6 +80,27 @@ export function chainTrace(keys: readonly MatrixKey[], n: number, vector: Uint8A
  * traceStepEntry(keys, n, 1, trace[1], 5) === trace[2][5]; // true
  */
 export function traceStepEntry(keys: readonly MatrixKey[], n: number, s: number, v: Uint8Array, j: number): number {
+  if (v.length !== n) throw new RangeError(`traceStepEntry: v_${s} has ${v.length} entries, expected n=${n}`);
+  return traceStepPart(keys, n, s, v, 0, j);
+}
+
+/**
+ * What the slice v_s[first .. first + part.length) contributes to entry j of v_{s+1}, mod 127: the parts of a
+ * split of v_s add up (mod 127) to {@link traceStepEntry}. The twin of ProofMath.traceStepPart, which lets a
+ * contract spread one check over several transactions; `first` and the slice's length are multiples of 4.
+ *
+ * @example
+ * (traceStepPart(keys, n, s, v.subarray(0, 32), 0, j) + traceStepPart(keys, n, s, v.subarray(32), 32, j)) % 127
+ *   === traceStepEntry(keys, n, s, v, j); // true
+ */
+export function traceStepPart(
+  keys: readonly MatrixKey[],
+  n: number,
+  s: number,
+  part: Uint8Array,
+  first: number,
+  j: number,
+): number {
   const schedule = traceSchedule(keys.length - 1);
   const step = schedule[s];
   if (!Number.isInteger(s) || step === undefined) {
@@ -87,16 +108,20 @@ export function traceStepEntry(keys: readonly MatrixKey[], n: number, s: number,
       `traceStepEntry: step ${s} is not in [0, ${schedule.length - 1}] for ${keys.length - 1} products`,
     );
   }
-  if (v.length !== n) throw new RangeError(`traceStepEntry: v_${s} has ${v.length} entries, expected n=${n}`);
   if (!Number.isInteger(j) || j < 0 || j >= n) throw new RangeError(`traceStepEntry: entry ${j} is not in [0, ${n})`);
+  if (!Number.isInteger(first) || first % 4 !== 0 || part.length % 4 !== 0 || first < 0 || first + part.length > n) {
+    throw new RangeError(
+      `traceStepPart: slice [${first}, ${first + part.length}) of v_${s} must start and end at multiples of 4 within [0, ${n}]`,
+    );
+  }
   const key = keys[step.matrix] as MatrixKey;
   let sum = 0;
   if (step.transpose) {
-    for (let c = 0; c < n; c++) sum += matrixEntry(key, c, j) * (v[c] as number);
+    for (let c = 0; c < part.length; c++) sum += matrixEntry(key, first + c, j) * (part[c] as number);
   } else {
     const row = new Uint8Array(n);
     fillMatrixRow(key, j, row);
-    for (let c = 0; c < n; c++) sum += (row[c] as number) * (v[c] as number);
+    for (let c = 0; c < part.length; c++) sum += (row[first + c] as number) * (part[c] as number);
   }
   // Below 126·126·n < 2^53 for any n a challenge can have: exact in a double.
   return sum % MODULUS;
