@@ -92,6 +92,22 @@ export const configSchema = z
     /** Where job folders live; default: <stateDir>/jobs (or a folder under /tmp when the sandbox user cannot reach that). */
     jobsDir: z.string().optional(),
     executor: z.enum(["bwrap", "process", "docker"]).default("bwrap"),
+    /** Container images for the bwrap executor (workload/image): the cache, preloaded OCI layouts, registry pulls. */
+    images: z
+      .object({
+        /** The image cache; default <stateDir>/images (or a folder under /tmp when the sandbox user cannot reach that). */
+        dir: z.string().optional(),
+        /** OCI image layouts (folders or .tar archives) looked in before any registry. */
+        layouts: z.array(z.string()).default([]),
+        /** Pull images from their registries when no layout has them. */
+        pull: z.boolean().default(true),
+        /** Registries (host[:port]) reached over plain HTTP. */
+        insecureRegistries: z.array(z.string()).default([]),
+        /** Largest unpacked image, MiB. */
+        maxImageMiB: z.number().int().min(1).default(32_768),
+      })
+      .strict()
+      .default({ layouts: [], pull: true, insecureRegistries: [], maxImageMiB: 32_768 }),
     /** Must be true to use the unsandboxed `process` executor. */
     allowUnsandboxed: z.boolean().default(false),
     gpus: z
@@ -249,6 +265,8 @@ export function parseConfig(text: string, options: { source?: string; baseDir?: 
   const base = options.baseDir ?? process.cwd();
   config.stateDir = path.resolve(base, config.stateDir);
   if (config.jobsDir) config.jobsDir = path.resolve(base, config.jobsDir);
+  if (config.images.dir) config.images.dir = path.resolve(base, config.images.dir);
+  config.images.layouts = config.images.layouts.map((layout) => path.resolve(base, layout));
   config.chain.deployment = path.resolve(base, config.chain.deployment);
   if (config.wallet.keystore) config.wallet.keystore = path.resolve(base, config.wallet.keystore);
   return config;

@@ -40,6 +40,7 @@ import {
   toHex,
 } from "viem";
 import { type ApiOptions, createApi } from "./api/server.js";
+import { spotCheckAccess } from "./api/spotchecks.js";
 import { type ChainAccess, createChainAccess } from "./chain/client.js";
 import { followEvents } from "./chain/events.js";
 import { challengesComponent } from "./challenges/component.js";
@@ -57,6 +58,7 @@ import { createQuoter } from "./market/quotes.js";
 import { socketPath } from "./services/runtime.js";
 import { createBwrapExecutor } from "./workload/bwrap.js";
 import { createDockerExecutor } from "./workload/docker.js";
+import { createImageStore, type ImageStore } from "./workload/image/index.js";
 import { createProcessExecutor } from "./workload/process.js";
 import type { Executor } from "./workload/types.js";
 
@@ -154,6 +156,7 @@ export async function startProvider(
         },
         status: () => components.status(),
         challengeOpening: async (id) => challenges.responder?.opening(id),
+        spotChecks: spotCheckAccess(chain, { stateDir: config.stateDir, jobsDir }),
         ingressUrls: ingress.urlsOf,
         // The registered apiSigner is the provider's own key: it signs every answer of the signed routes.
         ...(options.account.type === "local" ? { answerSigner: options.account } : {}),
@@ -262,7 +265,34 @@ export function executorFor(config: ProviderConfig): Executor {
   if (config.executor === "process") return createProcessExecutor();
   // Inside the sandbox the whole state folder is hidden (other jobs, logs, the database); only the
   // lease's own job folder is bound in, at /job.
-  return createBwrapExecutor({ hidePaths: [config.stateDir] });
+  return createBwrapExecutor({ hidePaths: [config.stateDir], images: imageStoreFor(config) });
+}
+
+const imageStores = new Map<string, ImageStore>();
+
+/**
+ * The node's image cache (one per cache folder). The sandbox user must pass through to it, so a
+ * state folder it cannot pass through puts the cache under the temporary folder, as for jobs.
+ */
+export function imageStoreFor(config: ProviderConfig): ImageStore {
+  const sandboxed = config.executor === "bwrap" && process.getuid?.() === 0;
+  const wanted = config.images.dir ?? path.join(config.stateDir, "images");
+  const dir =
+    !config.images.dir && sandboxed && untraversable(config.stateDir)
+      ? path.join(os.tmpdir(), `ocx-images-${createHash("sha256").update(config.stateDir).digest("hex").slice(0, 12)}`)
+      : wanted;
+  let store = imageStores.get(dir);
+  if (!store) {
+    store = createImageStore({
+      dir,
+      layouts: config.images.layouts,
+      pull: config.images.pull,
+      insecureRegistries: config.images.insecureRegistries,
+      maxImageBytes: config.images.maxImageMiB * 1024 * 1024,
+    });
+    imageStores.set(dir, store);
+  }
+  return store;
 }
 
 /** Registration and stake, made to match the config and the hardware (idempotent: a restart changes nothing that is already right). */
@@ -552,6 +582,7 @@ async function apiComponent(
     findLease: (id: bigint) => Promise<ReturnType<ProviderStore["getLease"]>>;
     status: () => Promise<Record<string, unknown>>;
     challengeOpening: ApiOptions["challengeOpening"];
+    spotChecks: ApiOptions["spotChecks"];
     /** How buyers reach a service lease's public ports: added to the lease's status. */
     ingressUrls: (leaseId: bigint) => ServiceUrl[];
     answerSigner?: LocalAccount;
@@ -576,6 +607,7 @@ async function apiComponent(
     maxSignatureAgeSeconds: config.api.maxSignatureAgeSeconds,
     findLease: deps.findLease,
     ...(deps.challengeOpening ? { challengeOpening: deps.challengeOpening } : {}),
+    ...(deps.spotChecks ? { spotChecks: deps.spotChecks } : {}),
     ...(deps.answerSigner ? { answerSigner: deps.answerSigner } : {}),
     ...(deps.answerSigner && config.quotes.enabled
       ? {
