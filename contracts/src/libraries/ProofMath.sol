@@ -433,7 +433,7 @@ library ProofMath {
 
     // Both loops run four fmix32 at once: four 32-bit values in the low halves of four 64-bit lanes. A product
     // of two words below 2^32 stays inside its lane, and every right shift is masked back to 32 bits per lane.
-    // Each returns Σ entry·v over the whole row or column, not reduced.
+    // Each returns Σ entry·v over its slice of the row or column, not reduced.
 
     /// @dev Row `index` of the matrix keyed (k0, k1), from column `first` on, times v.
     function _rowTimes(uint32 k0, uint32 k1, uint32 index, bytes memory v, uint32 first)
@@ -474,7 +474,7 @@ library ProofMath {
                 x := xor(x, and(shr(16, x), 0xffffffff00000000ffffffff00000000ffffffff00000000ffffffff))
                 let e := and(x, 0x7f7f7f7f000000007f7f7f7f000000007f7f7f7f000000007f7f7f7f)
                 let vw := mload(p)
-                // n is a multiple of 4, not of 16: the last group keeps only v's bytes before the end.
+                // The slice is a multiple of 4 bytes, not of 16: the last group keeps only the bytes before the end.
                 if gt(add(p, 16), end) { vw := and(vw, not(shr(shl(3, sub(end, p)), not(0)))) }
                 sum := add(
                     sum,
