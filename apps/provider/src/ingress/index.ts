@@ -124,7 +124,11 @@ export async function startIngress(options: IngressOptions): Promise<Ingress> {
       const shown = publicPortOf(endpoint);
       if (endpoint.protocol === "tcp") {
         const hostPort = tcp.hostPortOf(leaseId, endpoint.service, endpoint.port);
-        if (hostPort === undefined) continue;
+        if (hostPort === undefined) {
+          // Not assigned yet (the lease just started): assign now rather than at the next tick.
+          void tcp.sync().catch(() => {});
+          continue;
+        }
         out.push({
           service: endpoint.service,
           port: endpoint.port,
