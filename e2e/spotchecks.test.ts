@@ -5,8 +5,9 @@
 // (`ocx-provider`, process executor), submits that result, finalizes, and the provider is slashed with the
 // validator rewarded. SpotChecks runs with a quorum of 1 here (escalation to 3 is covered by the forge tests).
 //
-// The cheating provider is an SDK-driven account with a small HTTP server for the spot-check route: the provider
-// node does not serve that route yet (apps/provider is another team's; see docs/trust.md).
+// The cheating provider is an SDK-driven account with a small HTTP server for the spot-check route (it never runs
+// the job); the honest node's own route (apps/provider/src/api/spotchecks.ts) is then checked on the lease it ran:
+// an active validator gets the manifest, anyone else is refused.
 import { type ChildProcess, spawn } from "node:child_process";
 import { chmod, mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { createServer, type Server } from "node:http";
@@ -23,6 +24,7 @@ import {
   getProvider,
   getTokenBalance,
   manifestHash,
+  marketplaceAbi,
   parseManifest,
   postOfferSync,
   registerProviderSync,
@@ -63,6 +65,8 @@ outputs: [out]
 maxDuration: 5m
 deterministic: true
 `);
+
+let honestUrl = "";
 
 async function startHonestProvider(deploymentFile: string): Promise<void> {
   const port = await freePort();
@@ -107,7 +111,10 @@ offers:
       (r) => r.ok,
       () => false,
     );
-    if (ready) return;
+    if (ready) {
+      honestUrl = `http://127.0.0.1:${port}`;
+      return;
+    }
     if (Date.now() > deadline) throw new Error(`the honest provider was not ready within 60 s:\n${output}`);
     await new Promise((r) => setTimeout(r, 200));
   }
@@ -279,5 +286,38 @@ describe("the spot-check loop", () => {
       args: [address(CHEATER)],
     });
     expect(record).toMatchObject({ invalid: 1, consecutiveValid: 0 });
+
+    // The honest node's route for validators, on the deterministic lease it ran as the re-execution.
+    const [reExecution] = await net.publicClient.getContractEvents({
+      address: d.marketplace,
+      abi: marketplaceAbi,
+      eventName: "LeaseCreated",
+      args: { buyer: address(PAYER) },
+      fromBlock: 0n,
+      strict: true,
+    });
+    expect(reExecution).toBeDefined();
+    const completedLease = {
+      leaseId: reExecution?.args.leaseId ?? 0n,
+      provider: address(HONEST),
+      endpoint: honestUrl,
+      manifestHash: manifestHash(JOB),
+      resultHash: forged,
+    };
+    const asValidator = createHttpBundleSource({
+      account: privateKeyToAccount(net.key(VALIDATOR)),
+      chainId: 31337,
+      marketplace: d.marketplace,
+    });
+    const served = await asValidator.manifest(completedLease);
+    expect(served.manifest?.deterministic).toBe(true);
+    const asBuyer = createHttpBundleSource({
+      account: privateKeyToAccount(net.key(BUYER)),
+      chainId: 31337,
+      marketplace: d.marketplace,
+    });
+    const refusedBuyer = await asBuyer.manifest(completedLease);
+    expect(refusedBuyer.manifest).toBeUndefined();
+    expect(refusedBuyer.manifest === undefined && refusedBuyer.reason).toMatch(/403.*not an active validator/);
   }, 180_000);
 });

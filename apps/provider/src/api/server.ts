@@ -35,6 +35,7 @@ import {
   signedRequest,
   verifiedBody,
 } from "./auth.js";
+import { type SpotCheckRouteOptions, spotCheckRoutes } from "./spotchecks.js";
 
 export interface ApiOptions {
   deployment: Deployment;
@@ -68,6 +69,8 @@ export interface ApiOptions {
   quoteRate?: { perSecond: number; burst: number };
   /** The opening of a proof-of-compute challenge this node answered (GET /challenges/:id/opening); undefined → 404. */
   challengeOpening?: (id: bigint) => Promise<Opening | undefined>;
+  /** Validators' access to completed deterministic jobs (GET /spotchecks/…, docs/trust.md); undefined → 404. */
+  spotChecks?: Pick<SpotCheckRouteOptions, "isActiveValidator" | "jobFile">;
 }
 
 /**
@@ -367,6 +370,9 @@ export function createApi(options: ApiOptions) {
 
   app.route("/leases/:id", lease);
   app.route("/challenges", challengeRoutes({ opening: options.challengeOpening, sign }));
+  if (options.spotChecks) {
+    app.route("/spotchecks", spotCheckRoutes({ ...authOptions, findLease: options.findLease, ...options.spotChecks }));
+  }
   return app;
 }
 
