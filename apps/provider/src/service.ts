@@ -386,6 +386,8 @@ function leasesComponent(
     metrics: common.metrics,
     retentionMs: config.retention.keepEndedLeasesHours * 3600_000,
     cannotStart: () => diskReserveProblem(config),
+    // Services run in bwrap only; those that name an image run in the same image store as jobs.
+    ...(deps.executor.name === "bwrap" ? { images: imageStoreFor(config) } : {}),
   });
   new Gauge({
     name: "ocx_provider_leases",
@@ -752,6 +754,7 @@ async function ingressComponent(common: Common, deps: { store: ProviderStore; le
     backend,
     db: deps.store.db,
     log: log.child({ component: "ingress" }),
+    metrics: common.metrics,
   });
   return { url: ingress.url, urlsOf: ingress.urlsOf, status: ingress.status, close: ingress.close };
 }

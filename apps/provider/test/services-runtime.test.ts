@@ -16,6 +16,8 @@ import type { ServiceSpec, ServiceStatus } from "../src/services/types.js";
 import { volumeDir } from "../src/services/volumes.js";
 import { createBwrapExecutor } from "../src/workload/bwrap.js";
 import { detectCgroupHost } from "../src/workload/cgroup.js";
+import { createImageStore, type ImageStore } from "../src/workload/image/store.js";
+import { buildTestImage, TEST_IMAGE_MARKER } from "../src/workload/image/testImage.js";
 import { markedProcesses } from "../src/workload/reap.js";
 
 const TAG = `t7test${process.pid}`;
@@ -62,6 +64,7 @@ describe.skipIf(!(await createBwrapExecutor().check()).ok || process.getuid?.() 
   let dir: string;
   let stateDir: string;
   let runtime: ServiceRuntime;
+  let images: ImageStore;
   const leases: ServiceLeaseSpec[] = [];
 
   const lease = async (id: bigint, services: ServiceSpec[], volumes: ServiceLeaseSpec["volumes"] = []) => {
@@ -84,9 +87,12 @@ describe.skipIf(!(await createBwrapExecutor().check()).ok || process.getuid?.() 
     await chmod(dir, 0o711);
     stateDir = path.join(dir, "state");
     await mkdir(path.join(dir, "jobs"), { recursive: true, mode: 0o711 });
+    const image = buildTestImage(path.join(dir, "image"));
+    images = createImageStore({ dir: path.join(dir, "images"), layouts: [image.layout], pull: false });
     runtime = createServiceRuntime({
       stateDir,
       workloadTag: TAG,
+      images,
       log: createLogger({ level: process.env.OCX_TEST_LOG ? "debug" : "error" }),
       tuning: { backoffMs: 50, crashLoopRestarts: 3, crashLoopWindowMs: 20_000 },
     });
@@ -223,6 +229,31 @@ describe.skipIf(!(await createBwrapExecutor().check()).ok || process.getuid?.() 
     }
   }, 60_000);
 
+  it("runs a service in its image's root, with the lease's hosts and volume", async () => {
+    await lease(
+      6n,
+      [
+        service({
+          name: "box",
+          image: "ocx/busybox",
+          restart: "never",
+          command: [
+            "/bin/sh",
+            "-c",
+            `cat ${TEST_IMAGE_MARKER} /etc/hosts > /job/box.txt; echo kept > /data/kept; exec sleep 600`,
+          ],
+          mounts: [{ volume: "boxdata", path: "/data", readOnly: false }],
+        }),
+      ],
+      [{ name: "boxdata", sizeMiB: 4, class: "persistent" }],
+    );
+    await waitFor("the box to run", () => byName(runtime.status(6n), "box")?.state === "healthy");
+    await waitFor("its answer", () => existsSync(path.join(volumeDir(stateDir, 6n, "boxdata"), "kept")));
+    const box = await readFile(path.join(dir, "jobs", "6", "box.txt"), "utf8");
+    expect(box).toContain("OCX busybox test image");
+    expect(box).toContain("127.0.0.1\tbox");
+  }, 60_000);
+
   it("restarts a service that fails its health check, and stops it when that loops", async () => {
     await lease(5n, [
       service({
@@ -260,6 +291,7 @@ describe.skipIf(!(await createBwrapExecutor().check()).ok || process.getuid?.() 
     runtime = createServiceRuntime({
       stateDir,
       workloadTag: TAG,
+      images,
       log: createLogger({ level: "error" }),
       tuning: { backoffMs: 50, crashLoopRestarts: 3, crashLoopWindowMs: 20_000 },
     });

@@ -109,6 +109,20 @@ describe("service leases on a node", () => {
     expect(healthy.phase).toBe("running");
     expect(service(healthy.services, "web")?.ports).toEqual([{ port: 8080, protocol: "http", expose: "public" }]);
 
+    // A service's log, followed: its first line arrives while it runs.
+    let followed = "";
+    for await (const chunk of b.client.logs(leaseId, { service: "db", follow: true })) {
+      followed += new TextDecoder().decode(chunk);
+      if (followed.includes("\n")) break;
+    }
+    expect(followed).toBe("db listening\n");
+    await expect(b.client.status(leaseId)).resolves.toBeTruthy();
+    await expect(
+      (async () => {
+        for await (const _ of b.client.logs(leaseId, { service: "nope" })) break;
+      })(),
+    ).rejects.toMatchObject({ status: 400 });
+
     const root = path.join(market.config.stateDir, "leases", String(leaseId));
     const web = path.join(root, "sockets", "web-8080.sock");
     expect((await get(web, "/put?v=before-restart")).body).toBe("before-restart\n");
@@ -125,7 +139,7 @@ describe("service leases on a node", () => {
     expect(flaky.reason).toMatch(/crash-looping: 5 restarts within 60 s, last exited with code 2/);
     expect(flaky.lastExit?.exitCode).toBe(2);
     let flakyErr = "";
-    for await (const chunk of b.client.logs(leaseId, { stream: "stderr", service: "flaky" } as never)) {
+    for await (const chunk of b.client.logs(leaseId, { stream: "stderr", service: "flaky" })) {
       flakyErr += new TextDecoder().decode(chunk);
     }
     expect(flakyErr).toBe("boom\n".repeat(6));

@@ -6,6 +6,7 @@ import { getLease, getOffer, getRequest } from "@ocx/sdk";
 import type { ChainAccess } from "../chain/client.js";
 import { createServiceRuntime, type ServiceRuntime } from "../services/runtime.js";
 import type { RestartTuning } from "../services/supervisor.js";
+import type { ImageStore } from "../workload/image/index.js";
 import type { Executor, RunningWorkload } from "../workload/types.js";
 import type { GpuAllocator } from "./allocation.js";
 import { type LeaseFiles, leaseFiles } from "./files.js";
@@ -31,6 +32,8 @@ export interface LeaseServiceOptions {
   cannotStart?: () => Promise<string | undefined>;
   /** Restart back-off and crash-loop limits of services (tests shorten them). */
   serviceTuning?: Partial<RestartTuning>;
+  /** The node's image store: services that name an image run in it. Without it such services are refused. */
+  images?: ImageStore;
 }
 
 /** The shared state of one lease service. */
@@ -85,6 +88,7 @@ export function createLeaseContext(options: LeaseServiceOptions): LeaseContext {
       workloadTag,
       log: log.child({ component: "services" }),
       ...(options.serviceTuning ? { tuning: options.serviceTuning } : {}),
+      ...(options.images ? { images: options.images } : {}),
     }),
     workloadTag,
     files: (id) => leaseFiles(dirs, id),

@@ -62,14 +62,18 @@ export function createUploads(ctx: LeaseContext, lifecycle: Lifecycle) {
         `this provider runs workloads with ${executor.name}; services need its bwrap executor (a private network per lease): take another provider's offer`,
       );
     }
-    // Images for services come with the image root file systems (workload/image/); until then a
-    // service runs its command on the sandbox's root, and an image is refused rather than ignored.
-    const withImage = services?.services.find((s) => s.image !== undefined || !s.command || s.command.length === 0);
-    if (withImage) {
+    // A service runs its command on the sandbox's root, or in its image's unpacked root (its
+    // entrypoint when it gives no command): a node without an image store refuses images.
+    const withImage = services?.services.find((s) => s.image !== undefined);
+    if (withImage && !ctx.images) {
       throw new LeaseInputError(
         "bad-request",
-        `services.${withImage.name}: this provider does not run images for services yet; leave out \`image\` and give a \`command\`, which runs in the provider's sandbox (its /usr: node, python3, sh …)`,
+        `services.${withImage.name}: this provider runs no images (no image store configured); leave out \`image\` and give a \`command\`, which runs in the provider's sandbox (its /usr: node, python3, sh …)`,
       );
+    }
+    const noCommand = services?.services.find((s) => s.image === undefined && (!s.command || s.command.length === 0));
+    if (noCommand) {
+      throw new LeaseInputError("bad-request", `services.${noCommand.name}: give the service a command or an image`);
     }
     if (!services && !manifest.command && executor.name !== "docker") {
       throw new LeaseInputError(

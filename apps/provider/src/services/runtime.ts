@@ -7,6 +7,7 @@ import { rm } from "node:fs/promises";
 import path from "node:path";
 import type { Logger } from "@ocx/node-kit";
 import { detectCgroupHost, type LeaseCgroup, leaseCgroupDirs, removeLeaseCgroup } from "../workload/cgroup.js";
+import type { ImageStore } from "../workload/image/index.js";
 import type { WorkloadLimits, WorkloadSpec } from "../workload/types.js";
 import { bridgeRunning, probe, startBridge, stopBridge } from "./bridge.js";
 import { deleteNetns, ensureNetns, hostsFile, netnsName } from "./network.js";
@@ -51,6 +52,8 @@ export interface ServiceRuntimeOptions {
   workloadTag: string;
   log: Logger;
   sandbox?: ServiceSandbox;
+  /** Where images come from, for services that name one (the node's image store). */
+  images?: ImageStore;
   tuning?: Partial<RestartTuning>;
 }
 
@@ -129,7 +132,9 @@ export function serviceEndpoints(leaseId: bigint | string): ServiceEndpoint[] {
  */
 export function createServiceRuntime(options: ServiceRuntimeOptions) {
   const { stateDir, workloadTag, log } = options;
-  const sandbox = options.sandbox ?? createServiceSandbox({ hidePaths: [stateDir] });
+  const sandbox =
+    options.sandbox ??
+    createServiceSandbox({ hidePaths: [stateDir], ...(options.images ? { images: options.images } : {}) });
   const tuning: RestartTuning = { ...DEFAULT_RESTART_TUNING, ...options.tuning };
   const leases = new Map<string, LeaseRuntime>();
   const cgroupHost = detectCgroupHost();
@@ -156,6 +161,7 @@ export function createServiceRuntime(options: ServiceRuntimeOptions) {
       leaseId: `${leaseName(spec.id)}-svc-${service.name}`,
       jobDir: spec.jobDir,
       command: service.command ?? [],
+      ...(service.image ? { image: service.image } : {}),
       env: { ...service.env, OCX_SERVICE: service.name },
       network: true,
       limits: { ...(spec.limits.diskMiB !== undefined ? { diskMiB: spec.limits.diskMiB } : {}) },
@@ -226,7 +232,10 @@ export function createServiceRuntime(options: ServiceRuntimeOptions) {
         logFile: path.join(spec.root, "bridge.log"),
       });
     }
-    const { cgroup, warnings } = await sandbox.leaseCgroup(name, spec.limits);
+    const { cgroup, warnings } = await sandbox.leaseCgroup(name, spec.limits).catch((error: Error) => {
+      stopBridge(control); // nothing half-made keeps running
+      throw error;
+    });
     const l = log.child({ leaseId: spec.id.toString() });
     for (const warning of warnings) l.warn(`services: ${warning}`);
     const rt: LeaseRuntime = {
@@ -315,7 +324,7 @@ export function createServiceRuntime(options: ServiceRuntimeOptions) {
         log.warn("could not delete the lease's network", { error: error.message }),
       );
       await deleteLeaseVolumes(stateDir, id);
-      await rm(path.join(rt?.spec.root ?? "", "sockets"), { recursive: true, force: true }).catch(() => {});
+      if (rt) await rm(path.join(rt.spec.root, "sockets"), { recursive: true, force: true }).catch(() => {});
       leases.delete(id.toString());
     },
 

@@ -13,14 +13,15 @@ import {
   buildBwrapArgs,
   bwrapFeatures,
   commandScript,
+  resolveImageWorkload,
   SANDBOX_COMMAND,
   sandboxAccounts,
-  sandboxEtcPaths,
-  sandboxRootEntries,
+  sandboxRootOf,
 } from "../workload/bwrap.js";
 import { type CgroupHost, createLeaseCgroup, detectCgroupHost, type LeaseCgroup } from "../workload/cgroup.js";
 import { jobEnvironment } from "../workload/env.js";
 import { nvidiaDeviceNodes } from "../workload/gpuDevices.js";
+import type { ImageStore } from "../workload/image/index.js";
 import { buildSeccompFilter, currentSeccompArch } from "../workload/seccomp.js";
 import type { RunningWorkload, WorkloadLimits, WorkloadSpec } from "../workload/types.js";
 import { attachWrapped, launchWrapped } from "../workload/wrapper.js";
@@ -62,6 +63,8 @@ export interface ServiceSandboxOptions {
   sandboxUser?: { uid: number; gid: number } | null;
   /** Host folders to cover in the sandbox (the node's state folder). */
   hidePaths?: string[];
+  /** Where images come from: a service naming an image runs in its unpacked root (workload/image/). */
+  images?: ImageStore;
 }
 
 /** A file with `content` that exists only as the returned open descriptor. */
@@ -154,15 +157,23 @@ export function createServiceSandbox(options: ServiceSandboxOptions = {}) {
   /** The argv and descriptors of a sandboxed run of `command` for this service. */
   const prepare = async (launch: ServiceLaunch, command: string[]) => {
     const have = await featuresOf();
-    const spec: WorkloadSpec = { ...launch.spec, command, network: true };
+    // An image gives the root (and, without a command, the entrypoint, env and working folder).
+    const resolved = await resolveImageWorkload(
+      { ...launch.spec, command, network: true },
+      options.images,
+      sandboxUser,
+    );
+    const spec: WorkloadSpec = resolved.spec;
+    if (spec.command.length === 0) throw new Error(`service ${launch.serviceName}: no command to run`);
+    // The host's resolver files stay out: the lease's /etc/hosts is bound below, and there is no DNS.
+    const root = sandboxRootOf({ ...spec, network: false }, resolved.image, []);
     const hide = [path.dirname(path.resolve(spec.jobDir)), ...(options.hidePaths ?? [])].filter(
       (p) => ["/usr", "/bin", "/sbin", "/lib", "/etc"].some((r) => p === r || p.startsWith(`${r}/`)) && existsSync(p),
     );
     // The lease's GPUs go to every service of it (a model server and its sidecars share them).
     const gpu = nvidiaDeviceNodes(spec.gpus);
     const base = buildBwrapArgs(spec, {
-      rootEntries: sandboxRootEntries("/", { gpus: spec.gpus.length > 0 }),
-      etcPaths: sandboxEtcPaths(false),
+      ...root,
       devices: gpu.devices,
       hidePaths: hide,
       env: jobEnvironment(spec, "/job", gpu.visibleIds),
@@ -177,7 +188,7 @@ export function createServiceSandbox(options: ServiceSandboxOptions = {}) {
     try {
       fds.push(descriptorOf(`${stem}-args`, `${args.join("\0")}\0`));
       fds.push(seccomp ? descriptorOf(`${stem}-seccomp`, seccomp) : openSync("/dev/null", "r"));
-      fds.push(descriptorOf(`${stem}-command`, commandScript(command)));
+      fds.push(descriptorOf(`${stem}-command`, commandScript(spec.command)));
       fds.push(descriptorOf(`${stem}-passwd`, accounts.passwd));
       fds.push(descriptorOf(`${stem}-group`, accounts.group));
       fds.push(descriptorOf(`${stem}-hosts`, launch.hosts));
@@ -225,7 +236,6 @@ export function createServiceSandbox(options: ServiceSandboxOptions = {}) {
     /** Starts one run of the service. */
     async start(launch: ServiceLaunch): Promise<RunningWorkload> {
       const command = launch.spec.command;
-      if (command.length === 0) throw new Error(`service ${launch.serviceName}: no command to run`);
       const host = await cgroupHost;
       const cgroup = await serviceCgroup(host, launch.leaseCgroup, launch.serviceName);
       const { argv, fds, warnings } = await prepare(launch, command);
