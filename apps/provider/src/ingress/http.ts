@@ -54,6 +54,8 @@ export interface HttpIngressOptions {
   log: Logger;
   /** Limits for ports whose manifest sets none. */
   defaults?: IngressHttpOptions;
+  /** Counts what became of each request: "proxied", "websocket", or the status of a refusal ("404", "502", …). */
+  onOutcome?: (outcome: string) => void;
 }
 
 /** An answer the ingress gives itself: a one-line text, and the reason in a header for scripts. */
@@ -110,6 +112,7 @@ const notListening = (error: unknown) => ["ECONNREFUSED", "ENOENT", "ECONNRESET"
  */
 export function createHttpIngress(options: HttpIngressOptions) {
   const { router, backend, cap, log } = options;
+  const outcome = options.onOutcome ?? (() => {});
   const defaults = { ...DEFAULT_HTTP_OPTIONS, ...options.defaults };
   // One keep-alive pool for every service socket (the agent keys its pools by socket path).
   const agent = new http.Agent({ keepAlive: true, maxFreeSockets: 16 });
@@ -170,13 +173,16 @@ export function createHttpIngress(options: HttpIngressOptions) {
       }
       const r = refusal(status, message);
       res.writeHead(r.status, r.headers).end(r.body);
+      outcome(String(status));
       const fields = { status, host: req.headers.host, path: req.url, why };
       if (status === 404) log.debug("ingress refused a request", fields);
       else log.info("ingress refused a request", fields);
     };
+    const declared = Number(req.headers["content-length"] ?? 0);
+    const hasBody = declared > 0 || req.headers["transfer-encoding"] !== undefined;
     if ("status" in route) {
-      // Nothing of the body is read: the connection closes after the answer.
-      res.shouldKeepAlive = false;
+      // A body is never read for a refusal: its connection closes after the answer.
+      if (hasBody) res.shouldKeepAlive = false;
       return answer(route.status, route.message, "no such public port");
     }
     if (route.redirect && (req.method === "GET" || req.method === "HEAD")) {
@@ -184,7 +190,6 @@ export function createHttpIngress(options: HttpIngressOptions) {
       return;
     }
     const limits = limitsOf(route);
-    const declared = Number(req.headers["content-length"] ?? 0);
     if (declared > limits.maxBodyBytes) {
       res.shouldKeepAlive = false;
       return answer(
@@ -209,7 +214,6 @@ export function createHttpIngress(options: HttpIngressOptions) {
       cap.release(route.leaseId);
     };
     res.once("close", release);
-    const hasBody = declared > 0 || req.headers["transfer-encoding"] !== undefined;
     void proxy(route, req, res, limits, hasBody, answer).catch((error: Error) => {
       log.warn("ingress proxy failed", { lease: route.leaseId, error: error.message });
       answer(502, `the ingress failed to reach service ${route.endpoint.service}: ${error.message}`, "proxy error");
@@ -253,6 +257,7 @@ export function createHttpIngress(options: HttpIngressOptions) {
         );
       });
     upstream.on("response", (answerOfService) => {
+      outcome("proxied");
       res.writeHead(answerOfService.statusCode ?? 502, answerOfService.statusMessage, answerHeaders(answerOfService));
       // Headers go out now, not with the first chunk: a client sees the answer start at once.
       res.flushHeaders();
@@ -315,6 +320,7 @@ export function createHttpIngress(options: HttpIngressOptions) {
       const r = refusal(status, message);
       const lines = Object.entries({ ...r.headers, connection: "close" }).map(([k, v]) => `${k}: ${v}`);
       socket.end(`HTTP/1.1 ${status} ${http.STATUS_CODES[status]}\r\n${lines.join("\r\n")}\r\n\r\n${r.body}`);
+      outcome(String(status));
       log.info("ingress refused an upgrade", { status, host: req.headers.host, path: req.url, why });
     };
     socket.on("error", () => socket.destroy());
@@ -371,6 +377,7 @@ export function createHttpIngress(options: HttpIngressOptions) {
       }
       serviceSocket.pipe(socket);
       socket.pipe(serviceSocket);
+      outcome("websocket");
       log.debug("ingress opened a websocket", { lease: route.leaseId, service: route.endpoint.service });
     });
     // The service answered without upgrading: pass its answer on and close.

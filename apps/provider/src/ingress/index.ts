@@ -2,7 +2,7 @@
 // (host names or /l/<lease>/<port>/), and forwarded plain TCP ports. It reaches services only through the
 // runtime's Unix sockets; internal ports have none exposed here and are never reachable.
 import http from "node:http";
-import type { Logger, Store } from "@ocx/node-kit";
+import { Counter, type Logger, type Registry, type Store } from "@ocx/node-kit";
 import type { ServiceUrl } from "@ocx/sdk";
 import { createConnectionCap, createHttpIngress } from "./http.js";
 import { createRouter, publicPortOf } from "./routing.js";
@@ -35,6 +35,8 @@ export interface IngressOptions {
   /** The provider's SQLite database: forwarded TCP ports are kept there. */
   db: Store;
   log: Logger;
+  /** The node's metrics: `ocx_provider_ingress_requests_total{outcome}` is counted there. */
+  metrics?: Registry;
 }
 
 /** A running ingress. */
@@ -73,11 +75,20 @@ export async function startIngress(options: IngressOptions): Promise<Ingress> {
     onConflict: (name, kept, refused) =>
       log.warn("two leases accept the same host name; the older lease keeps it", { host: name, kept, refused }),
   });
+  const requests = options.metrics
+    ? new Counter({
+        name: "ocx_provider_ingress_requests_total",
+        help: "Public requests through the ingress by outcome: proxied, websocket, or the status of a refusal",
+        labelNames: ["outcome"],
+        registers: [options.metrics],
+      })
+    : undefined;
   const proxy = createHttpIngress({
     router,
     backend,
     cap,
     log,
+    onOutcome: (outcome) => requests?.inc({ outcome }),
     ...(options.defaults ? { defaults: options.defaults } : {}),
   });
   // Streaming bodies have no overall deadline (the port's idle timeouts apply); headers must come within 60 s.

@@ -6,13 +6,14 @@ import http from "node:http";
 import net from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { createLogger, openStore, type Store } from "@ocx/node-kit";
+import { createLogger, createMetrics, openStore, type Store } from "@ocx/node-kit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Ingress, type IngressBackend, type IngressEndpoint, startIngress } from "./index.js";
 
 let dir: string;
 let db: Store;
 let ingress: Ingress | undefined;
+const metrics = createMetrics("ocx_test_");
 const servers: (http.Server | net.Server)[] = [];
 const endpoints = new Map<bigint, IngressEndpoint[]>();
 const states = new Map<string, { state: string; reason?: string }>();
@@ -105,6 +106,7 @@ beforeAll(async () => {
     defaults: { nextTries: 2 },
     backend,
     db,
+    metrics,
     log: createLogger({ level: "error" }),
   });
 });
@@ -256,6 +258,13 @@ describe("ingress", () => {
     // The held requests end at their read timeout (800 ms) and free their slots.
     await Promise.all(held.map((h) => h.done));
     expect((await get(`${base()}/l/7/8080/`)).status).toBe(200);
+  });
+
+  it("counts what became of each request", async () => {
+    const text = await metrics.getSingleMetricAsString("ocx_provider_ingress_requests_total");
+    for (const outcome of ["proxied", "websocket", "404", "413", "502", "503", "504"]) {
+      expect(text).toMatch(new RegExp(`outcome="${outcome}"\\} [1-9]`));
+    }
   });
 
   it("releases a lease's TCP port when the lease ends, and keeps the assignment across restarts", async () => {
