@@ -4,6 +4,7 @@ export * from "./cgroup.js";
 export * from "./docker.js";
 export * from "./env.js";
 export * from "./gpuDevices.js";
+export * from "./image/index.js";
 export * from "./outputs.js";
 export * from "./process.js";
 export * from "./reap.js";
