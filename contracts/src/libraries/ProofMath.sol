@@ -441,10 +441,11 @@ library ProofMath {
         pure
         returns (uint256 sum)
     {
+        // The parameters' stack slots are reused for the loop's values (k0: the four words' counters, k1: the
+        // key in every lane, index: the lane mask, v: the read position), and the lane mask sits on the
+        // stack: as a literal inside the loop the optimizer would reload it from code every time.
         assembly ("memory-safe") {
-            let data := add(v, 32)
-            let end := add(data, mload(v))
-            let key1s := mul(and(k1, 0xffffffff), 0x1000000000000000100000000000000010000000000000001)
+            let end := add(add(v, 32), mload(v))
             // Row j: word w = (h + w·WEYL) ⊕ k1 mixed gives entries 4w..4w+3 (least significant byte first);
             // lanes i = 0..3 hold words w + i, i.e. entries 4w..4w+15, and v's bytes 4w..4w+15 are the
             // first 16 bytes of the word loaded at 4w.
@@ -456,26 +457,26 @@ library ProofMath {
             h := xor(h, shr(16, h))
             // Start at word first / 4.
             h := and(add(h, mul(shr(2, and(first, 0xffffffff)), WEYL)), 0xffffffff)
-            let hw :=
-                or(
-                    or(h, shl(64, and(add(h, WEYL), 0xffffffff))),
-                    or(shl(128, and(add(h, mul(2, WEYL)), 0xffffffff)), shl(192, and(add(h, mul(3, WEYL)), 0xffffffff)))
-                )
-            let advance := mul(and(mul(4, WEYL), 0xffffffff), 0x1000000000000000100000000000000010000000000000001)
-            for { let p := data } lt(p, end) {
-                p := add(p, 16)
-                hw := and(add(hw, advance), 0xffffffff00000000ffffffff00000000ffffffff00000000ffffffff)
+            k0 := or(
+                or(h, shl(64, and(add(h, WEYL), 0xffffffff))),
+                or(shl(128, and(add(h, mul(2, WEYL)), 0xffffffff)), shl(192, and(add(h, mul(3, WEYL)), 0xffffffff)))
+            )
+            k1 := mul(and(k1, 0xffffffff), 0x1000000000000000100000000000000010000000000000001)
+            index := 0xffffffff00000000ffffffff00000000ffffffff00000000ffffffff
+            for { v := add(v, 32) } lt(v, end) {
+                v := add(v, 16)
+                k0 := and(add(k0, 0x78dde6e40000000078dde6e40000000078dde6e40000000078dde6e4), index)
             } {
-                let x := xor(hw, key1s)
-                x := xor(x, and(shr(16, x), 0xffffffff00000000ffffffff00000000ffffffff00000000ffffffff))
-                x := and(mul(x, 0x85ebca6b), 0xffffffff00000000ffffffff00000000ffffffff00000000ffffffff)
-                x := xor(x, and(shr(13, x), 0xffffffff00000000ffffffff00000000ffffffff00000000ffffffff))
-                x := and(mul(x, 0xc2b2ae35), 0xffffffff00000000ffffffff00000000ffffffff00000000ffffffff)
-                x := xor(x, and(shr(16, x), 0xffffffff00000000ffffffff00000000ffffffff00000000ffffffff))
+                let x := xor(k0, k1)
+                x := xor(x, and(shr(16, x), index))
+                x := and(mul(x, 0x85ebca6b), index)
+                x := xor(x, and(shr(13, x), index))
+                x := and(mul(x, 0xc2b2ae35), index)
+                x := xor(x, and(shr(16, x), index))
                 let e := and(x, 0x7f7f7f7f000000007f7f7f7f000000007f7f7f7f000000007f7f7f7f)
-                let vw := mload(p)
+                let vw := mload(v)
                 // The slice is a multiple of 4 bytes, not of 16: the last group keeps only the bytes before the end.
-                if gt(add(p, 16), end) { vw := and(vw, not(shr(shl(3, sub(end, p)), not(0)))) }
+                if gt(add(v, 16), end) { vw := and(vw, not(shr(shl(3, sub(end, v)), not(0)))) }
                 sum := add(
                     sum,
                     add(
@@ -511,49 +512,52 @@ library ProofMath {
         pure
         returns (uint256 sum)
     {
+        // As in _rowTimes, the parameters' slots carry the loop's values (k0 and k1: the keys in every lane,
+        // column: the column's offset in every lane, first: the four rows, v: the read position).
         assembly ("memory-safe") {
-            let data := add(v, 32)
-            let end := add(data, mload(v))
-            let key1s := mul(and(k1, 0xffffffff), 0x1000000000000000100000000000000010000000000000001)
-            let j := and(column, 0xffffffff)
+            let end := add(add(v, 32), mload(v))
             // Column j: entry (c, j) = byte (j mod 4) of fmix32(((fmix32(k0 ⊕ c) + (j/4)·WEYL) mod 2^32) ⊕ k1),
             // for rows c..c+3 in lanes 0..3. Their dot product with v[c..c+3] is one multiplication: v's
             // four bytes spread to lanes in reverse order (v[c] in lane 3), so lane 3 of the product is
             // Σ e_{c+i}·v[c+i] (< 2^17: no lane overflows).
-            let key0s := mul(and(k0, 0xffffffff), 0x1000000000000000100000000000000010000000000000001)
-            let offset :=
-                mul(and(mul(shr(2, j), WEYL), 0xffffffff), 0x1000000000000000100000000000000010000000000000001)
-            let shift := shl(3, and(j, 3))
-            let rows :=
-                add(
-                    0x3000000000000000200000000000000010000000000000000,
-                    mul(and(first, 0xffffffff), 0x1000000000000000100000000000000010000000000000001)
-                )
-            let advance := mul(4, 0x1000000000000000100000000000000010000000000000001)
-            for { let p := data } lt(p, end) {
-                p := add(p, 4)
-                rows := add(rows, advance)
+            let shift := shl(3, and(column, 3))
+            column := mul(
+                and(mul(shr(2, and(column, 0xffffffff)), WEYL), 0xffffffff),
+                0x1000000000000000100000000000000010000000000000001
+            )
+            k0 := mul(and(k0, 0xffffffff), 0x1000000000000000100000000000000010000000000000001)
+            k1 := mul(and(k1, 0xffffffff), 0x1000000000000000100000000000000010000000000000001)
+            first := add(
+                0x3000000000000000200000000000000010000000000000000,
+                mul(and(first, 0xffffffff), 0x1000000000000000100000000000000010000000000000001)
+            )
+            let lanes := 0xffffffff00000000ffffffff00000000ffffffff00000000ffffffff
+            for { v := add(v, 32) } lt(v, end) {
+                v := add(v, 4)
+                first := add(first, 0x4000000000000000400000000000000040000000000000004)
             } {
-                let x := xor(key0s, rows)
-                x := xor(x, and(shr(16, x), 0xffffffff00000000ffffffff00000000ffffffff00000000ffffffff))
-                x := and(mul(x, 0x85ebca6b), 0xffffffff00000000ffffffff00000000ffffffff00000000ffffffff)
-                x := xor(x, and(shr(13, x), 0xffffffff00000000ffffffff00000000ffffffff00000000ffffffff))
-                x := and(mul(x, 0xc2b2ae35), 0xffffffff00000000ffffffff00000000ffffffff00000000ffffffff)
-                x := xor(x, and(shr(16, x), 0xffffffff00000000ffffffff00000000ffffffff00000000ffffffff))
-                x := xor(and(add(x, offset), 0xffffffff00000000ffffffff00000000ffffffff00000000ffffffff), key1s)
-                x := xor(x, and(shr(16, x), 0xffffffff00000000ffffffff00000000ffffffff00000000ffffffff))
-                x := and(mul(x, 0x85ebca6b), 0xffffffff00000000ffffffff00000000ffffffff00000000ffffffff)
-                x := xor(x, and(shr(13, x), 0xffffffff00000000ffffffff00000000ffffffff00000000ffffffff))
-                x := and(mul(x, 0xc2b2ae35), 0xffffffff00000000ffffffff00000000ffffffff00000000ffffffff)
-                x := xor(x, and(shr(16, x), 0xffffffff00000000ffffffff00000000ffffffff00000000ffffffff))
-                let e := and(shr(shift, x), 0x7f000000000000007f000000000000007f000000000000007f)
-                let vb := shr(224, mload(p))
+                let x := xor(k0, first)
+                x := xor(x, and(shr(16, x), lanes))
+                x := and(mul(x, 0x85ebca6b), lanes)
+                x := xor(x, and(shr(13, x), lanes))
+                x := and(mul(x, 0xc2b2ae35), lanes)
+                x := xor(x, and(shr(16, x), lanes))
+                x := xor(and(add(x, column), lanes), k1)
+                x := xor(x, and(shr(16, x), lanes))
+                x := and(mul(x, 0x85ebca6b), lanes)
+                x := xor(x, and(shr(13, x), lanes))
+                x := and(mul(x, 0xc2b2ae35), lanes)
+                x := xor(x, and(shr(16, x), lanes))
+                let vb := shr(224, mload(v))
                 let t := or(and(vb, 0xffff), shl(128, shr(16, vb)))
                 t := or(
                     and(t, 0xff000000000000000000000000000000ff),
                     shl(56, and(t, 0xff000000000000000000000000000000ff00))
                 )
-                sum := add(sum, shr(192, mul(e, t)))
+                sum := add(
+                    sum,
+                    shr(192, mul(and(shr(shift, x), 0x7f000000000000007f000000000000007f000000000000007f), t))
+                )
             }
         }
     }
