@@ -8,6 +8,7 @@ import { spawnSync } from "node:child_process";
 const PREREQUISITES = [
   { command: "bwrap", debian: "bubblewrap", why: "the provider's sandbox (bubblewrap)" },
   { command: "setpriv", debian: "util-linux", why: "dropping the sandbox's privileges" },
+  { command: "busybox", debian: "busybox-static", why: "the provider's test container image (built from its files)" },
 ];
 
 const has = (command) => spawnSync("sh", ["-c", `command -v ${command}`], { stdio: "ignore" }).status === 0;

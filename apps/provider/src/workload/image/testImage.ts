@@ -45,28 +45,64 @@ const APPLETS = [
 
 const sha256 = (bytes: Buffer) => createHash("sha256").update(bytes).digest("hex");
 
-/**
- * The busybox-static .deb: from $OCX_DEB_CACHE, apt's cache or ~/.cache/ocx/debs, else fetched
- * with `apt-get download` (Debian's mirror, not a container registry) into ~/.cache/ocx/debs.
- */
-export function busyboxDeb(): string {
-  const cache = process.env.OCX_DEB_CACHE ?? path.join(os.homedir(), ".cache", "ocx", "debs");
+/** Finds a busybox-static .deb in $OCX_DEB_CACHE, ~/.cache/ocx/debs or apt's cache. */
+function cachedDeb(cache: string): string | undefined {
   for (const folder of [cache, "/var/cache/apt/archives"]) {
     if (!existsSync(folder)) continue;
     const deb = readdirSync(folder).find((name) => /^busybox-static_.*\.deb$/.test(name));
     if (deb) return path.join(folder, deb);
   }
-  mkdirSync(cache, { recursive: true });
-  try {
-    execFileSync("apt-get", ["download", "busybox-static"], { cwd: cache, stdio: "pipe", timeout: 120_000 });
-  } catch (error) {
-    throw new Error(
-      `the test image needs Debian's busybox-static package: \`apt-get download busybox-static\` failed (${(error as Error).message.split("\n")[0]}); put the .deb in ${cache} or set OCX_DEB_CACHE`,
-    );
+  return undefined;
+}
+
+/**
+ * Puts the files of Debian's busybox-static package into `root`: from its .deb (cached, or
+ * fetched with `apt-get download` from Debian's mirror — not a container registry — into
+ * ~/.cache/ocx/debs, after an `apt-get update` if the package lists are missing), or else from
+ * the installed package's files (`dpkg -L busybox-static`, installed by
+ * scripts/install-prerequisites.mjs).
+ */
+export function extractBusybox(root: string): string {
+  const cache = process.env.OCX_DEB_CACHE ?? path.join(os.homedir(), ".cache", "ocx", "debs");
+  let deb = cachedDeb(cache);
+  const errors: string[] = [];
+  if (!deb) {
+    mkdirSync(cache, { recursive: true });
+    const download = () =>
+      execFileSync("apt-get", ["download", "busybox-static"], { cwd: cache, stdio: "pipe", timeout: 120_000 });
+    try {
+      download();
+    } catch (first) {
+      try {
+        if (process.getuid?.() !== 0) throw first;
+        execFileSync("apt-get", ["update", "-qq"], { stdio: "pipe", timeout: 300_000 });
+        download();
+      } catch (error) {
+        errors.push(`apt-get download busybox-static: ${(error as Error).message.split("\n")[0]}`);
+      }
+    }
+    deb = cachedDeb(cache);
   }
-  const deb = readdirSync(cache).find((name) => /^busybox-static_.*\.deb$/.test(name));
-  if (!deb) throw new Error(`apt-get download left no busybox-static .deb in ${cache}`);
-  return path.join(cache, deb);
+  if (deb) {
+    execFileSync("dpkg-deb", ["-x", deb, root]);
+    return `dpkg-deb -x ${deb}`;
+  }
+  try {
+    const files = execFileSync("dpkg", ["-L", "busybox-static"], { encoding: "utf8" })
+      .split("\n")
+      .filter((file) => file.startsWith("/") && existsSync(file) && !lstatSync(file).isDirectory());
+    for (const file of files) {
+      mkdirSync(path.join(root, path.dirname(file)), { recursive: true });
+      copyFileSync(file, path.join(root, file));
+      chmodSync(path.join(root, file), lstatSync(file).mode & 0o777);
+    }
+    return "the installed busybox-static package";
+  } catch (error) {
+    errors.push(`dpkg -L busybox-static: ${(error as Error).message.split("\n")[0]}`);
+  }
+  throw new Error(
+    `the test image needs Debian's busybox-static package (${errors.join("; ")}): run scripts/install-prerequisites.mjs, or put the .deb in ${cache} (or $OCX_DEB_CACHE)`,
+  );
 }
 
 /** Tars a folder the reproducible way: sorted, owned by root, mtime 0. */
@@ -100,7 +136,7 @@ export function buildTestImage(outDir: string): TestImage {
   mkdirSync(base, { recursive: true });
   mkdirSync(path.join(top, "etc"), { recursive: true });
   mkdirSync(path.join(top, "usr", "share"), { recursive: true });
-  execFileSync("dpkg-deb", ["-x", busyboxDeb(), base]);
+  extractBusybox(base);
   for (const applet of APPLETS) symlinkSync("busybox", path.join(base, "bin", applet));
   writeFileSync(path.join(top, TEST_IMAGE_MARKER), "OCX busybox test image\n");
   writeFileSync(path.join(top, "usr", "share", ".wh.doc"), "");
