@@ -6,6 +6,13 @@ export { providerKey } from "./key.js";
 export { LEASE_MACHINE, type LeasePhase, TransitionError } from "./leases/machine.js";
 export { RESERVATION_MACHINE } from "./market/reservation.js";
 export { type ProviderNode, startProvider, VERSION } from "./service.js";
+export {
+  createServiceRuntime,
+  type ServiceEndpoint,
+  type ServiceRuntime,
+  type ServiceStatus,
+  serviceEndpoints,
+} from "./services/index.js";
 export { createBwrapExecutor } from "./workload/bwrap.js";
 export { createDockerExecutor } from "./workload/docker.js";
 export { createProcessExecutor } from "./workload/process.js";
