@@ -166,9 +166,19 @@ describe("ocx against a local chain", () => {
       pricePerGpuHour: parseEther("1.8").toString(),
       freeCapacity: 3,
       state: "active",
+      // No validator attested it; a provider with no record has the neutral reputation.
+      verified: false,
+      reputation: 0.5,
     });
     const table = await ocx(["market", "offers", "--sort", "price"]);
-    expect(table.stdout).toMatch(/#1 .*nvidia-a100-40gb +2 +40 GiB +16 +128 GiB +eu-west +1\.8 +3\/3 +active/);
+    expect(table.stdout).toMatch(
+      /#1 .*nvidia-a100-40gb +2 +40 GiB +16 +128 GiB +eu-west +1\.8 +3\/3 +no +0\.50 +active/,
+    );
+    expect(json(await ocx(["market", "offers", "--json", "--verified"]))).toEqual({ offers: [] });
+    expect(json(await ocx(["market", "offers", "--json", "--min-reputation", "0.6"]))).toEqual({ offers: [] });
+    expect((await ocx(["market", "offers", "--min-reputation", "2"])).stderr).toContain(
+      "--min-reputation must be a number from 0 to 1",
+    );
     expect(json(await ocx(["market", "offers", "--json", "--gpu-model", "nvidia-h100-80gb"]))).toEqual({ offers: [] });
   });
 
