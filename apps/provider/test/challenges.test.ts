@@ -33,6 +33,7 @@ import {
   approveSync,
   challengePhaseName,
   deployOcx,
+  fromLabel,
   proofOfComputeAbi,
   toLabel,
   transfer,
@@ -43,7 +44,7 @@ import {
 import { type Address, createPublicClient, createWalletClient, http, parseEther, parseEventLogs } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { parseConfig } from "../src/config.js";
+import { type ProviderConfig, parseConfig } from "../src/config.js";
 import { type ProviderNode, startProvider } from "../src/service.js";
 import { PROVIDER } from "./harness.js";
 
@@ -61,7 +62,8 @@ interface TrustMarket {
   net: Pick<Localnet, "deployment" | "publicClient" | "wallet">;
   node: ProviderNode;
   logs: Record<string, unknown>[];
-  restart(): Promise<ProviderNode>;
+  /** Starts the node again, with `challenges` settings replaced when given. */
+  restart(challenges?: ProviderConfig["challenges"]): Promise<ProviderNode>;
   stop(): Promise<void>;
 }
 
@@ -133,8 +135,8 @@ offers:
       net: { deployment, publicClient: publicClient as never, wallet: wallet as never },
       node: await startProvider(config, { account, log }),
       logs,
-      async restart() {
-        trust.node = await startProvider(config, { account, log });
+      async restart(challenges) {
+        trust.node = await startProvider(challenges ? { ...config, challenges } : config, { account, log });
         return trust.node;
       },
       async stop() {
@@ -368,5 +370,31 @@ describe("provider challenge responder (real node, real ProofOfCompute)", () => 
     expect(commits).toHaveLength(1);
     expect((await fetchAndVerify(id)).verdict).toMatchObject({ ok: true });
     await write(market.net.wallet(0), poc, proofOfComputeAbi, "setModel", [CPU, 128, 2, 11]);
+  });
+
+  it("a cheater (skipping half the rows) is caught: demandRow makes it reveal its committed row, the contract faults it", async () => {
+    await market.node.close();
+    await market.restart({ enabled: true, prover: "ts", python: "python3", cheat: "skipping" });
+    try {
+      const id = await challenge();
+      await nodeReaches(id, "responded");
+      const { verdict } = await fetchAndVerify(id);
+      expect(verdict).toMatchObject({ ok: false, fault: "row-inconsistent" });
+      const row = (verdict as { row: number }).row;
+      await write(validator, poc, proofOfComputeAbi, "demandRow", [id, row]);
+      await nodeReaches(id, "faulted");
+      expect(challengePhaseName((await onChain(id)).phase)).toBe("Faulted");
+      const [faulted] = await market.net.publicClient.getContractEvents({
+        address: poc,
+        abi: proofOfComputeAbi,
+        eventName: "ChallengeFaulted",
+        args: { id },
+        fromBlock: 0n,
+      });
+      expect(fromLabel((faulted as { args: { fault: Hex } }).args.fault)).toBe("row-inconsistent");
+    } finally {
+      await market.node.close();
+      await market.restart();
+    }
   });
 });
