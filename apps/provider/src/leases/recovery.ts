@@ -23,7 +23,14 @@ export function createRecovery(ctx: LeaseContext, lifecycle: Lifecycle) {
       if (lease.kind === "service" && (lease.phase === "running" || lease.phase === "stopping")) {
         // The same network, volumes and (where they survived) processes; the bridge again if it died.
         const services = serviceManifestOf(parseCanonicalManifest(lease.manifest as string));
-        if (services) await ctx.services.recover(lifecycle.serviceLeaseOf(lease, services));
+        try {
+          if (services) await ctx.services.recover(lifecycle.serviceLeaseOf(lease, services));
+        } catch (error) {
+          // One lease the node cannot take back must not keep the node (and every other lease) down.
+          l.error("could not take the service lease back; its escrow watch and the buyer's close still stop it", {
+            error: (error as Error).message,
+          });
+        }
         if (lease.phase === "stopping") {
           await lifecycle.stop(lease.id, lease.stopTo ?? "closed", "finishing a stop the node's restart interrupted");
         } else if (onChain.state === LeaseState.Closed) {

@@ -2,6 +2,8 @@
 // (acknowledge, run, finish, stop), the buyer's uploads, the escrow watch, recovery after a
 // restart and retention — and driven by the marketplace's events. The API calls `acceptManifest`,
 // `acceptInput`, `start`, `statusOf` and `files`.
+
+import { Gauge } from "@ocx/node-kit";
 import { CloseReason, getAccrued, type ProviderLeaseStatus, parseCanonicalManifest } from "@ocx/sdk";
 import type { MarketplaceEvent } from "../chain/events.js";
 import { serviceFiles } from "../services/runtime.js";
@@ -30,6 +32,20 @@ export type LeaseService = ReturnType<typeof createLeaseService>;
  */
 export function createLeaseService(options: LeaseServiceOptions & { retentionMs?: number }) {
   const ctx = createLeaseContext(options);
+  // Registered once per registry (a test may build two lease services over one).
+  if (options.metrics && !options.metrics.getSingleMetric("ocx_provider_services")) {
+    const services = ctx.services;
+    new Gauge({
+      name: "ocx_provider_services",
+      help: "Services of the running service leases, by state (starting, healthy, unhealthy, restarting, crash-looping, stopped)",
+      labelNames: ["state"],
+      registers: [options.metrics],
+      collect() {
+        this.reset();
+        for (const [state, count] of services.countByState()) this.set({ state }, count);
+      },
+    });
+  }
   const { store, chain } = ctx;
   const lifecycle = createLifecycle(ctx);
   const uploads = createUploads(ctx, lifecycle);

@@ -376,6 +376,15 @@ export function createServiceRuntime(options: ServiceRuntimeOptions) {
       return serviceFiles(root, service);
     },
 
+    /** How many services of the leases held now are in each state (for /metrics). */
+    countByState(): Map<string, number> {
+      const counts = new Map<string, number>();
+      for (const rt of leases.values()) {
+        for (const s of rt.supervisors.values()) counts.set(s.status().state, (counts.get(s.status().state) ?? 0) + 1);
+      }
+      return counts;
+    },
+
     /** Whether this runtime holds lease `id`. */
     has: (id: bigint) => leases.has(id.toString()),
 
