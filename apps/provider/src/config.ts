@@ -105,9 +105,15 @@ export const configSchema = z
         insecureRegistries: z.array(z.string()).default([]),
         /** Largest unpacked image, MiB. */
         maxImageMiB: z.number().int().min(1).default(32_768),
+        /**
+         * An image that cannot be had (not preloaded, registry unreachable) runs the job's command
+         * in the host-root sandbox instead, with a warning in the lease's log: what the bwrap
+         * executor did before it ran images. Set false to refuse such jobs.
+         */
+        fallbackToHostRoot: z.boolean().default(true),
       })
       .strict()
-      .default({ layouts: [], pull: true, insecureRegistries: [], maxImageMiB: 32_768 }),
+      .default({ layouts: [], pull: true, insecureRegistries: [], maxImageMiB: 32_768, fallbackToHostRoot: true }),
     /** Must be true to use the unsandboxed `process` executor. */
     allowUnsandboxed: z.boolean().default(false),
     gpus: z
@@ -212,15 +218,18 @@ export const configSchema = z
       .object({
         /** Answer challenges (off only for a node that accepts being faulted for missed deadlines). */
         enabled: z.boolean().default(true),
-        /** ts: the TypeScript prover (CPU, small n); python-torch: python prove.py on the GPU; python-numpy: the same on the CPU. */
-        prover: z.enum(["ts", "python-torch", "python-numpy"]).default("ts"),
+        /**
+         * auto: ts for the "cpu" model, python-torch for GPU models; ts: the TypeScript prover (CPU, small n);
+         * python-torch: python prove.py on the GPU; python-numpy: the same on the CPU.
+         */
+        prover: z.enum(["auto", "ts", "python-torch", "python-numpy"]).default("auto"),
         /** The Python interpreter for the python provers. */
         python: z.string().default("python3"),
         /** TEST ONLY: answer dishonestly (skipping half the rows, or faking them) so validators' tests can catch it; needs OCX_ALLOW_CHEATING=1. */
         cheat: z.enum(["skipping", "faking"]).optional(),
       })
       .strict()
-      .default({ enabled: true, prover: "ts", python: "python3" }),
+      .default({ enabled: true, prover: "auto", python: "python3" }),
   })
   .strict();
 

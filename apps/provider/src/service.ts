@@ -265,7 +265,11 @@ export function executorFor(config: ProviderConfig): Executor {
   if (config.executor === "process") return createProcessExecutor();
   // Inside the sandbox the whole state folder is hidden (other jobs, logs, the database); only the
   // lease's own job folder is bound in, at /job.
-  return createBwrapExecutor({ hidePaths: [config.stateDir], images: imageStoreFor(config) });
+  return createBwrapExecutor({
+    hidePaths: [config.stateDir],
+    images: imageStoreFor(config),
+    imageFallbackToHostRoot: config.images.fallbackToHostRoot,
+  });
 }
 
 const imageStores = new Map<string, ImageStore>();

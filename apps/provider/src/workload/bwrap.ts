@@ -260,6 +260,12 @@ export type BwrapExecutorOptions = {
    * root instead of the host's programs; without it such a workload is refused.
    */
   images?: ImageStore;
+  /**
+   * When an image cannot be found or fetched (no store, not preloaded, registry unreachable),
+   * run the workload's own command in the host-root sandbox instead, with a warning, rather
+   * than refuse it. Off by default; the node turns it on from `images.fallbackToHostRoot`.
+   */
+  imageFallbackToHostRoot?: boolean;
 };
 
 /** A file with `content` that exists only as the returned open descriptor: written, opened, unlinked. */
@@ -367,7 +373,20 @@ export function createBwrapExecutor(options: BwrapExecutorOptions = {}): Executo
     leaseCgroupName(asked.leaseId); // Validates before anything is created.
     if (asked.command.length === 0 && !asked.image) throw new Error(`lease ${asked.leaseId}: the command is empty`);
     if (!existsSync(asked.jobDir)) throw new Error(`lease ${asked.leaseId}: job folder ${asked.jobDir} does not exist`);
-    const { spec, image } = await resolveImageWorkload(asked, options.images, sandboxUser);
+    const imageWarnings: string[] = [];
+    let resolved: { spec: WorkloadSpec; image?: ImageRun };
+    try {
+      resolved = await resolveImageWorkload(asked, options.images, sandboxUser);
+    } catch (error) {
+      // The provider's choice (images.fallbackToHostRoot): an image that cannot be had runs its
+      // command in the sandbox's host root, as before images were supported — said in the warnings.
+      if (!options.imageFallbackToHostRoot || asked.command.length === 0) throw error;
+      imageWarnings.push(
+        `image ${asked.image} was not run (${(error as Error).message}); the command runs in the provider's sandbox root instead (images.fallbackToHostRoot)`,
+      );
+      resolved = { spec: asked };
+    }
+    const { spec, image } = resolved;
     const gpu = nvidiaDeviceNodes(spec.gpus, options.gpu);
     const env = jobEnvironment(spec, "/job", gpu.visibleIds);
     if (sandboxUser) {
@@ -376,7 +395,7 @@ export function createBwrapExecutor(options: BwrapExecutorOptions = {}): Executo
     }
     chmodSync(spec.jobDir, 0o700);
     const { cgroup, warnings } = await createLeaseCgroup(await cgroupHost, spec.leaseId, spec.limits);
-    warnings.push(...gpu.warnings);
+    warnings.push(...imageWarnings, ...gpu.warnings);
     if (!seccompProgram && options.seccomp !== false)
       warnings.push(`no seccomp filter: system call numbers of ${process.arch} are not known`);
     try {

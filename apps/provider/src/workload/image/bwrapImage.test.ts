@@ -92,4 +92,18 @@ describe("bwrap executor with images", () => {
     );
     await expect(createBwrapExecutor().start(temporary.spec)).rejects.toThrow(/has no image store/);
   });
+
+  it("runs the command in the host root instead when the provider allows it, saying so", async () => {
+    const temporary = temporarySpec({
+      image: "ocx/missing:1",
+      command: ["/bin/sh", "-c", "test -e /usr/lib && echo host-root"],
+    });
+    cleanups.push(temporary.cleanup);
+    const running = await createBwrapExecutor({ images, imageFallbackToHostRoot: true }).start(temporary.spec);
+    expect(running.warnings[0]).toMatch(
+      /^image ocx\/missing:1 was not run \(image ocx\/missing:1 is in none .*\); the command runs in the provider's sandbox root instead/,
+    );
+    expect((await running.wait()).exitCode).toBe(0);
+    expect(temporary.stdout()).toBe("host-root\n");
+  });
 });
