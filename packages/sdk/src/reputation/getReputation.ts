@@ -121,9 +121,29 @@ export async function getReputations(
 
   const providerOfLease = new Map<bigint, Address>();
   for (const log of created) providerOfLease.set(log.args.leaseId, getAddress(log.args.provider));
-  const raw: { provider: Address; kind: ReputationEventKind; blockNumber: bigint; logIndex: number }[] = [];
-  const push = (provider: Address, kind: ReputationEventKind, log: { blockNumber: bigint; logIndex: number }) =>
-    raw.push({ provider: getAddress(provider), kind, blockNumber: log.blockNumber, logIndex: log.logIndex });
+  const raw: {
+    provider: Address;
+    kind: ReputationEventKind;
+    blockNumber: bigint;
+    logIndex: number;
+    blockTimestamp?: bigint;
+  }[] = [];
+  const push = (
+    provider: Address,
+    kind: ReputationEventKind,
+    log: { blockNumber: bigint; logIndex: number; blockTimestamp?: bigint | null },
+  ) => {
+    const who = getAddress(provider);
+    if (wanted && !wanted.some((w) => isAddressEqual(w, who))) return;
+    raw.push({
+      provider: who,
+      kind,
+      blockNumber: log.blockNumber,
+      logIndex: log.logIndex,
+      // Nodes that put the block's time in each log (anvil does) save a block read per event.
+      ...(typeof log.blockTimestamp === "bigint" ? { blockTimestamp: log.blockTimestamp } : {}),
+    });
+  };
 
   for (const log of completed) {
     const provider = providerOfLease.get(log.args.leaseId);
@@ -144,8 +164,9 @@ export async function getReputations(
 
   // Each event's time is its block's: one read per distinct block.
   const blockTime = new Map<bigint, bigint>();
+  for (const e of raw) if (e.blockTimestamp !== undefined) blockTime.set(e.blockNumber, e.blockTimestamp);
   const getBlockAction = getAction(client, getBlock, "getBlock");
-  const blocks = [...new Set(raw.map((e) => e.blockNumber))];
+  const blocks = [...new Set(raw.map((e) => e.blockNumber))].filter((b) => !blockTime.has(b));
   for (let i = 0; i < blocks.length; i += 16) {
     const batch = blocks.slice(i, i + 16);
     const read16 = await Promise.all(batch.map((blockNumber) => getBlockAction({ blockNumber })));
@@ -159,7 +180,6 @@ export async function getReputations(
   const events = new Map<Address, ReputationEvent[]>();
   for (const provider of wanted ?? []) events.set(provider, []);
   for (const e of raw) {
-    if (wanted && !wanted.some((w) => isAddressEqual(w, e.provider))) continue;
     const list = events.get(e.provider) ?? [];
     list.push({ kind: e.kind, at: blockTime.get(e.blockNumber) as bigint });
     events.set(e.provider, list);
