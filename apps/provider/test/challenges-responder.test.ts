@@ -360,7 +360,7 @@ describe("challenges config", () => {
       process.env.OCX_ALLOW_CHEATING = "1";
       expect(parseConfig(text).challenges).toEqual({
         enabled: true,
-        prover: "ts",
+        prover: "auto",
         python: "python3",
         cheat: "skipping",
       });

@@ -31,7 +31,8 @@ export interface ChallengeResponderOptions {
   stateDir: string;
   log: Logger;
   metrics?: Registry;
-  prover: ProverKind;
+  /** The prover; "auto" picks ts for the "cpu" model and python-torch for GPU models. */
+  prover: ProverKind | "auto";
   /** Test-only cheating (checked by the config: refused unless OCX_ALLOW_CHEATING=1). */
   cheat?: CheatMode | undefined;
   python?: string;
@@ -86,6 +87,9 @@ export function createChallengeResponder(options: ChallengeResponderOptions) {
   /** Ends the workers and child processes of the proofs in flight when the node stops. */
   const stopping = new AbortController();
   const signal = stopping.signal;
+  /** The prover for a challenge of `model`: the configured one, or by model for "auto". */
+  const proverFor = (model: string): ProverKind =>
+    options.prover !== "auto" ? options.prover : model === "cpu" ? "ts" : "python-torch";
   const tag = (c: ChallengeRecord) => `challenge ${c.id} ${c.model}#${c.gpuIndex}`;
 
   const move = (c: ChallengeRecord, to: ChallengeState, reason: string, fields = {}): ChallengeRecord => {
@@ -222,7 +226,7 @@ export function createChallengeResponder(options: ChallengeResponderOptions) {
           "proving",
           c.state === "proving"
             ? "the node restarted mid-proof with nothing saved; proving again while the deadline allows"
-            : `proving with the ${cheat ? `${cheat} CHEATER` : options.prover} prover, ${c.deadlineAt - now} s to the deadline`,
+            : `proving with the ${cheat ? `${cheat} CHEATER` : proverFor(c.model)} prover, ${c.deadlineAt - now} s to the deadline`,
         );
         startProof(started);
         return;
@@ -250,7 +254,7 @@ export function createChallengeResponder(options: ChallengeResponderOptions) {
           t,
           cheat,
           signal,
-          prover: options.prover,
+          prover: proverFor(c.model),
           ...(options.python ? { python: options.python } : {}),
         });
         const products = toHex(concatBytes(...opening.products.map((p, i) => fromHex(p, c.n, `product ${i}`))));
@@ -321,7 +325,7 @@ export function createChallengeResponder(options: ChallengeResponderOptions) {
       const result = await prove({
         challenge,
         dir: workDir(stateDir, c.id),
-        prover: options.prover,
+        prover: proverFor(c.model),
         cheat,
         signal,
         ...(options.python ? { python: options.python } : {}),
