@@ -318,8 +318,8 @@ contract ProofOfCompute is IProofOfCompute, AccessControl {
         Challenge storage c = _existing(id);
         _onlyProvider(id, c);
         ChallengePhase phase = c.phase;
-        bool validatorsTurn = phase == ChallengePhase.Responded
-            || (phase == ChallengePhase.Disputed && !_providersTurn(c.stage));
+        bool validatorsTurn =
+            phase == ChallengePhase.Responded || (phase == ChallengePhase.Disputed && !_providersTurn(c.stage));
         if (!validatorsTurn) {
             if (phase == ChallengePhase.Disputed) revert ProofWrongStage(id, c.stage, DisputeStage.StepPickDue);
             revert ProofWrongPhase(id, phase, ChallengePhase.Responded);
@@ -448,8 +448,8 @@ contract ProofOfCompute is IProofOfCompute, AccessControl {
     }
 
     function _providersTurn(DisputeStage stage) private pure returns (bool) {
-        return stage == DisputeStage.RowDemanded || stage == DisputeStage.TraceDue
-            || stage == DisputeStage.StepRevealDue;
+        return
+            stage == DisputeStage.RowDemanded || stage == DisputeStage.TraceDue || stage == DisputeStage.StepRevealDue;
     }
 
     /// @dev Moves the dispute to `stage`, due one response window from now.

@@ -113,9 +113,7 @@ contract ProofOfComputeTest is TrustDeployers {
         _assertPhase(id, IProofOfCompute.ChallengePhase.Responded);
 
         vm.expectEmit(true, true, false, true, address(proofs));
-        emit IProofOfCompute.Attested(
-            provider, CPU, 0, 9_000, uint64(block.timestamp) + ATTESTATION_TTL, id, validator
-        );
+        emit IProofOfCompute.Attested(provider, CPU, 0, 9_000, uint64(block.timestamp) + ATTESTATION_TTL, id, validator);
         vm.prank(validator);
         proofs.attest(id, 9_000);
         _assertPhase(id, IProofOfCompute.ChallengePhase.Attested);
@@ -579,9 +577,7 @@ contract ProofOfComputeTest is TrustDeployers {
         assertEq(token.balanceOf(address(proofs)), 0);
         IValidatorRegistry.Validator memory v = validators.getValidator(validator);
         IValidatorRegistry.Validator memory v2 = validators.getValidator(validator2);
-        assertEq(
-            token.balanceOf(address(validators)), uint256(v.stake) + v.unbonding + v2.stake + v2.unbonding, "held"
-        );
+        assertEq(token.balanceOf(address(validators)), uint256(v.stake) + v.unbonding + v2.stake + v2.unbonding, "held");
         IProviderRegistry.Provider memory p = registry.getProvider(provider);
         assertEq(p.stake, 10_000 ether - FAULT_SLASH);
     }

@@ -22,7 +22,9 @@ contract ValidatorRegistryTest is Deployers {
     function setUp() public override {
         super.setUp();
         validators = new ValidatorRegistry(
-            IOcxToken(address(token)), admin, IValidatorRegistry.Parameters({minStake: MIN_STAKE, unbondingDelay: DELAY})
+            IOcxToken(address(token)),
+            admin,
+            IValidatorRegistry.Parameters({minStake: MIN_STAKE, unbondingDelay: DELAY})
         );
         vm.startPrank(admin);
         validators.grantRole(validators.BOND_ROLE(), bondHolder);
@@ -66,7 +68,9 @@ contract ValidatorRegistryTest is Deployers {
 
     function test_admit_revertsForNonAdmin() public {
         bytes32 role = validators.VALIDATOR_ADMIN_ROLE();
-        vm.expectRevert(abi.encodeWithSelector(IAccessControl.AccessControlUnauthorizedAccount.selector, validator, role));
+        vm.expectRevert(
+            abi.encodeWithSelector(IAccessControl.AccessControlUnauthorizedAccount.selector, validator, role)
+        );
         vm.prank(validator);
         validators.admit(validator);
     }
@@ -132,10 +136,7 @@ contract ValidatorRegistryTest is Deployers {
 
         vm.expectRevert(
             abi.encodeWithSelector(
-                IValidatorRegistry.ValidatorUnbondingNotReady.selector,
-                2_000 ether,
-                v.readyAt,
-                uint64(block.timestamp)
+                IValidatorRegistry.ValidatorUnbondingNotReady.selector, 2_000 ether, v.readyAt, uint64(block.timestamp)
             )
         );
         vm.prank(validator);
@@ -239,7 +240,9 @@ contract ValidatorRegistryTest is Deployers {
     function test_forfeitBond_revertsBeyondLocked() public {
         _lock(100 ether);
         vm.expectRevert(
-            abi.encodeWithSelector(IValidatorRegistry.ValidatorBondExceedsLocked.selector, validator, 101 ether, 100 ether)
+            abi.encodeWithSelector(
+                IValidatorRegistry.ValidatorBondExceedsLocked.selector, validator, 101 ether, 100 ether
+            )
         );
         vm.prank(bondHolder);
         validators.forfeitBond(validator, 101 ether, accused);
