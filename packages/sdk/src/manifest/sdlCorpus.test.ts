@@ -175,6 +175,21 @@ describe("SDL corpus", () => {
   });
 });
 
+describe("SDL corpus canonical forms", () => {
+  const options: Record<string, { maxPricePerGpuHour?: string }> = {
+    "stable-diffusion-webui.yaml": { maxPricePerGpuHour: "0.4" },
+    "agent-stack.yaml": { maxPricePerGpuHour: "0.05" },
+  };
+  it.each(
+    Object.keys(options).concat(["vllm-2gpu-shm.yaml", "jupyter.yaml", "webapp-postgres.yaml", "validator-node.yaml"]),
+  )("%s round-trips through its canonical JSON, as a provider reads it", (file) => {
+    const { manifest } = importAkashSdl(corpus(file), options[file] ?? {});
+    const json = canonicalManifest(manifest);
+    expect(json).toContain('"kind":"service"');
+    expect(parseCanonicalManifest(json)).toEqual(manifest);
+  });
+});
+
 describe("SDL details", () => {
   it("reads sizes in any case Akash accepts", () => {
     expect(["512Mi", "512mi", "512MI", "512Mib", "536870912"].map(sdlSizeMiB)).toEqual([512, 512, 512, 512, 512]);
