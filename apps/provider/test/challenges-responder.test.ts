@@ -3,6 +3,7 @@
 // an honest challenge goes issued → … → responded and its opening verifies; a restart mid-proof
 // resumes; dispute rounds are answered from the saved work; cheaters are caught by verifyOpening.
 import { spawnSync } from "node:child_process";
+import { existsSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -188,9 +189,13 @@ describe("challenge responder (contract faked at a fixed seed)", () => {
       /ocx_provider_transitions_total\{machine="challenge",from="proving",to="committed"\} 1/,
     );
     expect(await ctx.responder.opening(8n)).toBeUndefined();
-    // The validator attests: the machine ends.
+    // The validator attests: the machine ends, and Y is removed (the opening stays).
+    expect(existsSync(path.join(ctx.stateDir, "challenges", "7", "y.bin"))).toBe(true);
     fake.view.phase = "Attested";
     await until(ctx, "attested");
+    await new Promise((r) => setTimeout(r, 50));
+    expect(existsSync(path.join(ctx.stateDir, "challenges", "7", "y.bin"))).toBe(false);
+    expect(await ctx.responder.opening(7n)).toBeDefined();
   });
 
   it("claims the validator's bond when it neither attests nor disputes in time", async () => {

@@ -4,12 +4,14 @@
 // challenge machine per challenge (machine.ts); every step is driven from the persisted state and
 // the chain's phase, so a restarted node picks up where it was.
 
+import { rm } from "node:fs/promises";
+import path from "node:path";
 import type { Logger, Registry } from "@ocx/node-kit";
 import { Gauge } from "@ocx/node-kit";
 import { challengeSize, concatBytes, deriveAudit, fromHex, type Hex, type Opening, sha256, toHex } from "@ocx/proofs";
 import { recordMove, transitionCounter } from "../leases/machine.js";
 import type { ChainPhase, ChallengeChain, ChallengeView, DisputeRound, IssuedChallenge } from "./chain.js";
-import { CHALLENGE_MACHINE, type ChallengeState } from "./machine.js";
+import { CHALLENGE_MACHINE, type ChallengeState, FINAL_CHALLENGE_STATES } from "./machine.js";
 import type { ChallengeRecord, ChallengeStore } from "./store.js";
 import {
   type CheatMode,
@@ -94,6 +96,11 @@ export function createChallengeResponder(options: ChallengeResponderOptions) {
 
   const move = (c: ChallengeRecord, to: ChallengeState, reason: string, fields = {}): ChallengeRecord => {
     const moved = store.move(c.id, c.state, to, reason, fields);
+    // Y (n² bytes: 22.8 GB for an H100 challenge) is needed only until the challenge ends; the
+    // opening stays, for GET /challenges/:id/opening.
+    if (FINAL_CHALLENGE_STATES.includes(to)) {
+      void rm(path.join(workDir(stateDir, c.id), "y.bin"), { force: true }).catch(() => {});
+    }
     recordMove(CHALLENGE_MACHINE, counter, log, {
       from: c.state,
       to,
