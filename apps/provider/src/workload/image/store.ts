@@ -288,8 +288,10 @@ export function createImageStore(options: ImageStoreOptions): ImageStore {
         }
       }
       chmodSync(building, 0o755);
-      rmSync(root, { recursive: true, force: true });
-      renameSync(building, root);
+      // Another unpack of the same image (a second node on this host) may have finished first;
+      // its root may be in use, so it is kept and this copy dropped.
+      if (existsSync(root)) rmSync(building, { recursive: true, force: true });
+      else renameSync(building, root);
     } catch (error) {
       rmSync(building, { recursive: true, force: true });
       if (error instanceof LayerError) throw new ImageError(`image ${reference.text}: ${error.message}`);
@@ -306,7 +308,9 @@ export function createImageStore(options: ImageStoreOptions): ImageStore {
       cmd: config.config?.Cmd ?? [],
       ...(config.config?.WorkingDir ? { workingDir: config.config.WorkingDir } : {}),
     };
-    writeFileSync(metaFile, JSON.stringify({ reference: fullImageName(reference), config: run, bytes }, null, 2));
+    const metaTemporary = `${metaFile}.${process.pid}.${randomBytes(4).toString("hex")}`;
+    writeFileSync(metaTemporary, JSON.stringify({ reference: fullImageName(reference), config: run, bytes }, null, 2));
+    renameSync(metaTemporary, metaFile);
     return { reference: reference.text, digest: manifestDigest, root, config: run, bytes };
   };
 
