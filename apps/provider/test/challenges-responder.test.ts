@@ -198,6 +198,20 @@ describe("challenge responder (contract faked at a fixed seed)", () => {
     expect(await ctx.responder.opening(7n)).toBeDefined();
   });
 
+  it("warns when the proof is expected to take longer than the time left before the deadline", async () => {
+    const fake = fakeChain();
+    const ctx = await setup(fake);
+    ctx.store.setMeta("challenge_prover_ops_per_ms", "1"); // a slow prover: 2·2·64³ ops → 1,049 s
+    await until(ctx, "responded");
+    expect(
+      ctx.lines.some(
+        (l) =>
+          l.level === "warn" &&
+          /expected to take 1048\.6 s but 60 s are left before the deadline/.test(String(l.message)),
+      ),
+    ).toBe(true);
+  });
+
   it("claims the validator's bond when it neither attests nor disputes in time", async () => {
     const fake = fakeChain();
     const ctx = await setup(fake);
