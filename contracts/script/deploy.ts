@@ -1,4 +1,4 @@
-// Deploys the OCX contracts to any EVM chain and writes deployments/<chainId>.json.
+// Deploys the OCX contracts (market and trust layer) to any EVM chain and writes deployments/<chainId>.json.
 // Usage: OCX_DEPLOYER_KEY=0x… npm run deploy -- --rpc-url https://… [--fee-bps 250] [--admin 0x…] [--out deployments]
 import { parseArgs } from "node:util";
 import { deployOcx, writeDeployment } from "@ocx/sdk";
@@ -47,7 +47,8 @@ console.log(JSON.stringify(deployment, null, 2));
 console.log(`wrote ${file}`);
 if (values.admin) {
   console.log(
-    `${values.admin} administers the marketplace and the token now; for the registry it is proposed: it takes the role ` +
-      `by calling acceptDefaultAdminTransfer() on ${deployment.registry} (two-step admin transfer).`,
+    `${values.admin} administers the marketplace, the token and ProofOfCompute now; for the registry and the validator ` +
+      `registry it is proposed: it takes each role by calling acceptDefaultAdminTransfer() on ${deployment.registry} ` +
+      `and on ${deployment.validatorRegistry} (two-step admin transfer).`,
   );
 }
