@@ -228,9 +228,9 @@ contract ProofMathTest is Test {
         ProofMathCase[] memory cases = ProofMathFixtures.all();
         for (uint256 i; i < cases.length; ++i) {
             ProofMathCase memory c = cases[i];
-            // Split v_s in three at 4·⌊n/12⌋ and 4·⌊n/6⌋·… multiples of 4, one part possibly empty.
-            uint32 a = (c.n / 12) * 4;
-            uint32 b = (c.n / 8) * 4 + 4;
+            // Multiples of 4 near n/3 and n/2 (rounding down on purpose).
+            uint32 a = (c.n / 12) << 2;
+            uint32 b = ((c.n / 8) << 2) + 4;
             for (uint256 e; e < c.traceStep.length; e += 3) {
                 assertEq(_threeParts(c, e, a, b), uint8(c.trace[c.traceStep[e] + 1][c.traceEntry[e]]), "parts add up");
             }
