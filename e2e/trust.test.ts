@@ -21,7 +21,7 @@ import {
   validatorRegistryAbi,
 } from "@ocx/sdk";
 import type { Address } from "viem";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 
 const PROVIDER_BIN = path.resolve("apps/provider/dist/bin.js");
 const VALIDATOR_BIN = path.resolve("apps/validator/dist/bin.js");
@@ -37,16 +37,25 @@ type Deployed = Localnet["deployment"] & { proofOfCompute: Address; validatorReg
 const deployed = () => net.deployment as Deployed;
 const address = (account: number) => net.wallet(account).account.address;
 
+/** A failure that waiting longer cannot fix (the daemon exited). */
+class FatalError extends Error {}
+
 /** Polls `check` until it returns a value other than undefined/false, or fails after `timeoutMs` naming `what`. */
 async function waitFor<T>(what: string, check: () => Promise<T | undefined | false>, timeoutMs = 90_000): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    const value = await check().catch(() => undefined);
+    const value = await check().catch((error) => {
+      if (error instanceof FatalError) throw error;
+      return undefined;
+    });
     if (value !== undefined && value !== false) return value;
     if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 250));
   }
 }
+
+/** The daemons the current test started, whose output a failing test prints. */
+const started: { name: string; log: () => string }[] = [];
 
 interface Daemon {
   child: ChildProcess;
@@ -84,10 +93,11 @@ async function spawnDaemon(
     await exited;
   };
   cleanup.defer(() => stop("SIGKILL"));
+  started.push({ name, log: () => output });
   await waitFor(
     `${name} at ${url}${readyPath}`,
     async () => {
-      if (child.exitCode !== null) throw new Error(`${name} exited with ${child.exitCode}:\n${output}`);
+      if (child.exitCode !== null) throw new FatalError(`${name} exited with code ${child.exitCode}`);
       return (await fetch(`${url}${readyPath}`)).ok;
     },
     60_000,
@@ -144,7 +154,7 @@ stateDir: .
 challenges:
   meanIntervalSeconds: 3600
   openingPatienceSeconds: 3
-  providers: [${providers.join(", ")}]
+  providers: [${providers.map((p) => `"${p}"`).join(", ")}]
 ${options.falseAccusation ? `test: { falseAccusation: ${options.falseAccusation} }\n` : ""}`,
   );
   return spawnDaemon(
@@ -184,7 +194,7 @@ async function challengesOf(provider: Address) {
 const providerStake = async (account: number) =>
   (await getProvider(net.publicClient, { deployment: net.deployment, provider: address(account) })).stake;
 const balanceOf = (account: number) =>
-  getTokenBalance(net.publicClient, { deployment: net.deployment, owner: address(account) });
+  getTokenBalance(net.publicClient, { deployment: net.deployment, account: address(account) });
 const validatorRecord = () =>
   net.publicClient.readContract({
     address: deployed().validatorRegistry,
@@ -194,12 +204,13 @@ const validatorRecord = () =>
   }) as Promise<{ stake: bigint; locked: bigint }>;
 const parameters = () => read<{ challengeBond: bigint; faultSlash: bigint; rewardBps: number }>("parameters", []);
 
-describe("hardware proofs end to end: providers, validators, the chain", () => {
+describe("hardware proofs end to end: providers, validators, the chain", { timeout: 240_000 }, () => {
   beforeAll(async () => {
     dir = await mkdtemp(path.join(tmpdir(), "ocx-trust-"));
     await chmod(dir, 0o711);
     cleanup.defer(() => rm(dir, { recursive: true, force: true }));
-    net = await startLocalnet();
+    // A short response window, so that a provider that cannot answer a round is proven unrevealed quickly.
+    net = await startLocalnet({ deploy: { proofs: { responseWindow: 20 } } });
     cleanup.defer(() => net.stop());
     deploymentFile = path.join(dir, "deployment.json");
     await writeFile(
@@ -216,6 +227,12 @@ describe("hardware proofs end to end: providers, validators, the chain", () => {
       args: [address(VALIDATOR)],
     });
     await net.publicClient.waitForTransactionReceipt({ hash });
+  });
+  afterEach(({ task }) => {
+    if (task.result?.state === "fail") {
+      for (const d of started) process.stderr.write(`\n----- ${d.name} -----\n${d.log().slice(-6000)}\n`);
+    }
+    started.length = 0;
   });
   afterAll(() => cleanup.run());
 
@@ -251,7 +268,7 @@ describe("hardware proofs end to end: providers, validators, the chain", () => {
     [4, "skipping"],
     [5, "faking"],
   ] as const) {
-    it(`a ${cheat} prover is caught by demandRow → revealRow and slashed; the validator is rewarded`, async (ctx) => {
+    it(`a ${cheat} prover is caught through demandRow on-chain and slashed; the validator is rewarded`, async (ctx) => {
       if (!trustDeployed) ctx.skip("deployOcx does not deploy ProofOfCompute and ValidatorRegistry yet");
       const { faultSlash, rewardBps } = await parameters();
       const provider = await startProviderNode(account, cheat);

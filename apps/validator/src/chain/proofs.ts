@@ -80,6 +80,9 @@ export function createChallengePort(
     async now() {
       return Number((await getBlock(reader, { blockTag: "latest" })).timestamp);
     },
+    async mineBlock() {
+      await reader.request({ method: "evm_mine" } as never);
+    },
     async blockHash(number) {
       const block = await getBlock(reader, { blockNumber: number });
       if (!block.hash) throw new Error(`block ${number} has no hash yet`);

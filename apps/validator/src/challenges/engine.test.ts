@@ -37,6 +37,7 @@ function memoryChain(behaviour: { commit: boolean; wrongProduct?: boolean }) {
   const port: ChallengePort = {
     address: "0x3c44cdddb6a900fa2b585dd299e03d12fa4293bc",
     now: async () => now,
+    mineBlock: async () => {},
     blockHash: async (b) => blockHash(b),
     parameters: async () => ({
       challengeBond: 1n,

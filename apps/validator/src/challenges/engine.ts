@@ -113,6 +113,17 @@ export function createChallengeEngine(options: {
     return next;
   };
 
+  /**
+   * True once the chain's time is past `deadline` (what the contract will check). When only the wall
+   * clock is past it — an idle dev chain mines no block until a transaction comes — asks the chain to
+   * mine one (evm_mine); a real chain refuses that, and its next block comes anyway.
+   */
+  async function passed(deadline: number): Promise<boolean> {
+    if ((await port.now()) > deadline) return true;
+    if (clock() / 1000 > deadline + 1) await port.mineBlock().catch(() => {});
+    return false;
+  }
+
   /** Finds GPUs offered for the first time: each is due at once. */
   async function scan(): Promise<void> {
     const only = new Set(settings.providers.map((p) => p.toLowerCase()));
@@ -229,7 +240,7 @@ export function createChallengeEngine(options: {
             );
             continue;
           }
-          if (c.phase === "Issued" && now > c.deadlineAt) {
+          if (c.phase === "Issued" && (await passed(c.deadlineAt))) {
             record = move(record, "late", `no commitment by ${c.deadlineAt} (now ${now})`, { fault: "late" });
             continue;
           }
@@ -240,7 +251,7 @@ export function createChallengeEngine(options: {
             record = move(record, "responded", `products hash ${c.productsHash.slice(0, 10)}…`);
             continue;
           }
-          if (c.phase === "Committed" && now > c.roundDeadline) {
+          if (c.phase === "Committed" && (await passed(c.roundDeadline))) {
             record = move(record, "late", `no response by ${c.roundDeadline} (now ${now})`, { fault: "late" });
             continue;
           }
@@ -265,7 +276,7 @@ export function createChallengeEngine(options: {
           continue;
         }
         case "disputing": {
-          const acted = await dispute(record, c, now);
+          const acted = await dispute(record, c);
           if (!acted) return;
           record = acted;
           continue;
@@ -362,16 +373,12 @@ export function createChallengeEngine(options: {
   }
 
   /** One round of an open dispute: our move when it is our turn, proveLate when the provider missed its own. */
-  async function dispute(
-    record: ChallengeRecord,
-    c: ChainChallenge,
-    now: number,
-  ): Promise<ChallengeRecord | undefined> {
+  async function dispute(record: ChallengeRecord, c: ChainChallenge): Promise<ChallengeRecord | undefined> {
     if (c.phase === "Attested") return undefined; // cannot happen from a dispute; nothing to do
     if (c.phase !== "Disputed") return undefined;
     const providersTurn = c.stage === "RowDemanded" || c.stage === "TraceDue" || c.stage === "StepRevealDue";
     if (providersTurn) {
-      if (now > c.roundDeadline) {
+      if (await passed(c.roundDeadline)) {
         return move(record, "late", `the provider did not answer ${c.stage} by ${c.roundDeadline}`, {
           fault: record.fault ?? "unrevealed",
         });

@@ -71,6 +71,8 @@ export interface ChallengePort {
   readonly address: `0x${string}`;
   /** Unix seconds of the latest block. */
   now(): Promise<number>;
+  /** Asks a dev chain to mine a block now (evm_mine); a real chain refuses, which is fine. */
+  mineBlock(): Promise<void>;
   /** The hash of block `number`. */
   blockHash(number: bigint): Promise<Hex>;
   parameters(): Promise<ProofParameters>;
