@@ -4,6 +4,7 @@
 // user namespaces, and limits through a cgroup per lease where the host allows. See docs/sandbox.md.
 import { execFile, spawn } from "node:child_process";
 import {
+  appendFileSync,
   chmodSync,
   chownSync,
   closeSync,
@@ -381,9 +382,10 @@ export function createBwrapExecutor(options: BwrapExecutorOptions = {}): Executo
       // The provider's choice (images.fallbackToHostRoot): an image that cannot be had runs its
       // command in the sandbox's host root, as before images were supported — said in the warnings.
       if (!options.imageFallbackToHostRoot || asked.command.length === 0) throw error;
-      imageWarnings.push(
-        `image ${asked.image} was not run (${(error as Error).message}); the command runs in the provider's sandbox root instead (images.fallbackToHostRoot)`,
-      );
+      const warning = `image ${asked.image} was not run (${(error as Error).message}); the command runs in the provider's sandbox root instead (images.fallbackToHostRoot)`;
+      imageWarnings.push(warning);
+      // The buyer reads it too: first line of the job's stderr, as the wrapper's own notes are.
+      appendFileSync(asked.stderrPath, `[ocx] ${warning}\n`);
       resolved = { spec: asked };
     }
     const { spec, image } = resolved;

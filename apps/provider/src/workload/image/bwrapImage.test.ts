@@ -105,5 +105,6 @@ describe("bwrap executor with images", () => {
     );
     expect((await running.wait()).exitCode).toBe(0);
     expect(temporary.stdout()).toBe("host-root\n");
+    expect(temporary.stderr()).toMatch(/^\[ocx\] image ocx\/missing:1 was not run .*sandbox root instead/);
   });
 });
