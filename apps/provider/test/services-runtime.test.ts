@@ -303,6 +303,19 @@ describe.skipIf(!(await createBwrapExecutor().check()).ok || process.getuid?.() 
     expect(byName(runtime.status(1n), "db")?.restarts).toBe(0);
     expect((await get(web, "/get")).body).toBe("hello\n");
     expect(byName(runtime.status(3n), "crash")?.state).toBe("crash-looping");
+
+    // A bridge killed while the node runs is started again by the next health check; no service restarts.
+    process.kill(Number(await readFile(path.join(spec.root, "bridge.sock.pid"), "utf8")), "SIGKILL");
+    const answer = await (async () => {
+      const deadline = Date.now() + 20_000;
+      for (;;) {
+        const got = await get(web, "/get").catch(() => undefined);
+        if (got || Date.now() > deadline) return got;
+        await new Promise((r) => setTimeout(r, 100));
+      }
+    })();
+    expect(answer?.body).toBe("hello\n");
+    expect(runtime.status(1n)?.map((s) => s.restarts)).toEqual([0, 0]);
   }, 60_000);
 
   it("stopping a lease ends its services and removes its network, sockets and volumes", async () => {

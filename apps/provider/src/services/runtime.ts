@@ -98,6 +98,8 @@ export function startOrder(services: readonly ServiceSpec[]): ServiceSpec[] {
 }
 
 interface LeaseRuntime {
+  /** Starts the lease's port bridge (again); one start at a time. */
+  bridge(): Promise<unknown>;
   spec: ServiceLeaseSpec;
   supervisors: Map<string, Supervisor>;
   netns: string;
@@ -195,9 +197,19 @@ export function createServiceRuntime(options: ServiceRuntimeOptions) {
         if (!health) return { ok: true, detail: "no health check" };
         const timeoutMs = health.timeoutSeconds * 1000;
         if (health.command) return sandbox.check(launchOf(rt, service), health.command, timeoutMs);
-        if (health.http) return probe(rt.control, { kind: "http", ...health.http, timeoutMs });
-        if (health.tcp) return probe(rt.control, { kind: "tcp", port: health.tcp.port, timeoutMs });
-        return { ok: true, detail: "no probe" };
+        const ask = () =>
+          health.http
+            ? probe(rt.control, { kind: "http", ...health.http, timeoutMs })
+            : probe(rt.control, { kind: "tcp", port: health.tcp?.port ?? 0, timeoutMs });
+        if (!health.http && !health.tcp) return { ok: true, detail: "no probe" };
+        if (!bridgeRunning(rt.control)) {
+          // The bridge died (killed from outside): the service is not at fault. Bridge again, then ask.
+          rt.log.warn("the port bridge is gone; starting it again");
+          await rt
+            .bridge()
+            .catch((error: Error) => rt.log.error("could not start the port bridge", { error: error.message }));
+        }
+        return ask();
       },
       healthyDep: (name) => rt.supervisors.get(name)?.healthy() ?? new Promise(() => {}),
       changed: () => {},
@@ -223,15 +235,20 @@ export function createServiceRuntime(options: ServiceRuntimeOptions) {
     for (const v of spec.volumes)
       if (v.class === "persistent") sandbox.own(volumeDir(stateDir, spec.id, v.name), 0o755);
     const netns = await ensureNetns(netnsName(name));
-    if (!bridgeRunning(control)) {
-      await startBridge({
+    let bridging: Promise<unknown> | undefined;
+    const bridge = () => {
+      bridging ??= startBridge({
         netnsFile: netns,
         control,
         ports,
         marker: `${name}-bridge`,
         logFile: path.join(spec.root, "bridge.log"),
+      }).finally(() => {
+        bridging = undefined;
       });
-    }
+      return bridging;
+    };
+    if (!bridgeRunning(control)) await bridge();
     const { cgroup, warnings } = await sandbox.leaseCgroup(name, spec.limits).catch((error: Error) => {
       stopBridge(control); // nothing half-made keeps running
       throw error;
@@ -239,6 +256,7 @@ export function createServiceRuntime(options: ServiceRuntimeOptions) {
     const l = log.child({ leaseId: spec.id.toString() });
     for (const warning of warnings) l.warn(`services: ${warning}`);
     const rt: LeaseRuntime = {
+      bridge,
       spec,
       supervisors: new Map(),
       netns,
