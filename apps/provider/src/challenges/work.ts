@@ -173,11 +173,13 @@ export async function prove(options: {
       options.signal,
     );
   } else {
+    const backend = options.prover === "python-torch" ? "torch" : "numpy";
     result = await provePython(
       dir,
-      options.prover === "python-torch" ? "torch" : "numpy",
+      backend,
       options.python,
       options.signal,
+      backend === "torch" ? challenge.gpuIndex : undefined,
     );
   }
   await writeAtomic(
@@ -281,21 +283,30 @@ async function provePython(
   backend: "torch" | "numpy",
   python = "python3",
   signal?: AbortSignal,
+  gpuIndex?: number,
 ): Promise<ProofResult> {
   const started = performance.now();
   const output = await runPython(
     python,
     ["prove", "--challenge", path.join(dir, "challenge.json"), "--dir", dir, "--backend", backend],
     signal,
+    // The challenged card and no other: its nvidia-smi index, in PCI bus order as nvidia-smi counts.
+    gpuIndex === undefined ? {} : { CUDA_DEVICE_ORDER: "PCI_BUS_ID", CUDA_VISIBLE_DEVICES: String(gpuIndex) },
   );
   const parsed = JSON.parse(output) as { commitment: { root: Hex } };
   return { root: parsed.commitment.root, ms: performance.now() - started };
 }
 
 /** Runs gpuProver.py with `args`; resolves with its stdout, rejects with the end of its stderr. */
-function runPython(python: string, args: string[], signal?: AbortSignal): Promise<string> {
+function runPython(
+  python: string,
+  args: string[],
+  signal?: AbortSignal,
+  env: Record<string, string> = {},
+): Promise<string> {
   return new Promise<string>((resolve, reject) => {
     const child = spawn(python, [gpuProverScript(), ...args], {
+      env: { ...process.env, ...env },
       stdio: ["ignore", "pipe", "pipe"],
       ...(signal ? { signal } : {}),
     });
