@@ -139,6 +139,7 @@ export function createHttpIngress(options: HttpIngressOptions) {
     route: IngressRoute,
     req: IncomingMessage,
     tries: number,
+    pooled: boolean,
   ): Promise<{ upstream: http.ClientRequest } | { error: unknown }> => {
     for (let attempt = 1; ; attempt++) {
       const upstream = http.request({
@@ -146,7 +147,7 @@ export function createHttpIngress(options: HttpIngressOptions) {
         method: req.method,
         path: route.path,
         headers: forwardedHeaders(req, route),
-        agent,
+        agent: pooled ? agent : false,
       });
       const outcome = await new Promise<{ upstream: http.ClientRequest } | { error: unknown }>((resolve) => {
         upstream.once("socket", (socket) => {
@@ -220,6 +221,11 @@ export function createHttpIngress(options: HttpIngressOptions) {
     });
   };
 
+  /**
+   * Passes one request to the service and its answer back. A request with a body goes on a new connection (a
+   * pooled one the service closed meanwhile would lose the body); one without goes on a pooled connection, and
+   * when that connection turns out closed before any answer came, again on a new one.
+   */
   const proxy = async (
     route: IngressRoute,
     req: IncomingMessage,
@@ -228,91 +234,128 @@ export function createHttpIngress(options: HttpIngressOptions) {
     hasBody: boolean,
     answer: (status: number, message: string, why: string) => void,
   ) => {
-    const opened = await open(route, req, hasBody ? 1 : Math.max(1, limits.nextTries));
-    if ("error" in opened) return answer(502, await unreachable(route, opened.error), "service not listening");
-    const { upstream } = opened;
-    let timer: NodeJS.Timeout | undefined;
-    const idle = (ms: number, onTimeout: () => void) => {
-      clearTimeout(timer);
-      timer = setTimeout(onTimeout, ms);
-    };
-    const done = () => clearTimeout(timer);
-    res.once("close", () => {
-      done();
-      // The client went away before the answer was complete: stop the service's side too.
-      if (!res.writableFinished) upstream.destroy();
-    });
-    upstream.on("error", (error) => {
-      done();
-      if (res.headersSent) return void res.destroy();
-      void unreachable(route, error).then((message) => answer(502, message, "service connection failed"));
-    });
-    const waitForAnswer = () =>
-      idle(limits.readTimeoutMs, () => {
-        upstream.destroy();
-        answer(
-          504,
-          `service ${route.endpoint.service} of lease ${route.leaseId} sent nothing for ${limits.readTimeoutMs} ms (http.readTimeoutMs)`,
-          "read timeout",
-        );
-      });
-    upstream.on("response", (answerOfService) => {
-      outcome("proxied");
-      res.writeHead(answerOfService.statusCode ?? 502, answerOfService.statusMessage, answerHeaders(answerOfService));
-      // Headers go out now, not with the first chunk: a client sees the answer start at once.
-      res.flushHeaders();
-      waitForAnswer();
-      answerOfService.on("data", (chunk: Buffer) => {
-        waitForAnswer();
-        // Each chunk is written as it comes (no buffering); back-pressure pauses the service's side.
-        if (!res.write(chunk)) {
-          answerOfService.pause();
-          res.once("drain", () => answerOfService.resume());
-        }
-      });
-      answerOfService.on("end", () => {
+    // Nothing to read of a bodiless request: let it end, so its connection can take the next one.
+    if (!hasBody) req.resume();
+    for (let attempt = 1; ; attempt++) {
+      const pooled = !hasBody && attempt === 1;
+      const opened = await open(route, req, hasBody ? 1 : Math.max(1, limits.nextTries), pooled);
+      if ("error" in opened) return answer(502, await unreachable(route, opened.error), "service not listening");
+      const outcome = await exchange(route, req, res, limits, hasBody, answer, opened.upstream);
+      if (outcome !== "stale" || attempt >= 2) return;
+      log.debug("a pooled connection to the service was closed; retrying on a new one", { lease: route.leaseId });
+    }
+  };
+
+  /** One exchange with the service; "stale" when a reused connection failed before anything was answered. */
+  const exchange = (
+    route: IngressRoute,
+    req: IncomingMessage,
+    res: ServerResponse,
+    limits: Required<IngressHttpOptions>,
+    hasBody: boolean,
+    answer: (status: number, message: string, why: string) => void,
+    upstream: http.ClientRequest,
+  ) =>
+    new Promise<"done" | "stale">((resolve) => {
+      let timer: NodeJS.Timeout | undefined;
+      const idle = (ms: number, onTimeout: () => void) => {
+        clearTimeout(timer);
+        timer = setTimeout(onTimeout, ms);
+      };
+      const done = () => clearTimeout(timer);
+      const onClientGone = () => {
         done();
-        res.end();
+        // The client went away before the answer was complete: stop the service's side too.
+        if (!res.writableFinished) upstream.destroy();
+      };
+      res.once("close", onClientGone);
+      upstream.on("error", (error) => {
+        done();
+        // Already answered (413, 504): the service's side was cut on purpose.
+        if (res.writableEnded) return resolve("done");
+        if (res.headersSent) {
+          res.destroy();
+          return resolve("done");
+        }
+        if (!hasBody && upstream.reusedSocket && !res.writableEnded) {
+          res.off("close", onClientGone);
+          return resolve("stale");
+        }
+        void unreachable(route, error).then((message) => answer(502, message, "service connection failed"));
+        resolve("done");
       });
-      answerOfService.on("error", () => res.destroy());
-    });
-    // The request body streams to the service, counted against the port's limit.
-    let sent = 0;
-    const stalled = () =>
-      idle(limits.sendTimeoutMs, () => {
-        upstream.destroy();
-        answer(
-          504,
-          `the request body to service ${route.endpoint.service} paused for more than ${limits.sendTimeoutMs} ms (http.sendTimeoutMs)`,
-          "send timeout",
-        );
+      const waitForAnswer = () =>
+        idle(limits.readTimeoutMs, () => {
+          upstream.destroy();
+          answer(
+            504,
+            `service ${route.endpoint.service} of lease ${route.leaseId} sent nothing for ${limits.readTimeoutMs} ms (http.readTimeoutMs)`,
+            "read timeout",
+          );
+        });
+      upstream.on("response", (answerOfService) => {
+        resolve("done");
+        outcome("proxied");
+        res.writeHead(answerOfService.statusCode ?? 502, answerOfService.statusMessage, answerHeaders(answerOfService));
+        // Headers go out now, not with the first chunk: a client sees the answer start at once.
+        res.flushHeaders();
+        waitForAnswer();
+        answerOfService.on("data", (chunk: Buffer) => {
+          waitForAnswer();
+          // Each chunk is written as it comes (no buffering); back-pressure pauses the service's side.
+          if (!res.write(chunk)) {
+            answerOfService.pause();
+            res.once("drain", () => answerOfService.resume());
+          }
+        });
+        answerOfService.on("end", () => {
+          done();
+          res.end();
+        });
+        answerOfService.on("error", () => res.destroy());
       });
-    if (hasBody) stalled();
-    req.on("data", (chunk: Buffer) => {
-      sent += chunk.byteLength;
-      if (sent > limits.maxBodyBytes) {
-        req.pause();
-        upstream.destroy();
-        res.shouldKeepAlive = false;
-        answer(
-          413,
-          `the request body is above the ${limits.maxBodyBytes} bytes that port ${route.endpoint.port} of lease ${route.leaseId} accepts (http.maxBodyBytes in its manifest)`,
-          "body too large",
-        );
+      if (!hasBody) {
+        upstream.end();
+        waitForAnswer();
         return;
       }
+      // The request body streams to the service, counted against the port's limit.
+      let sent = 0;
+      const stalled = () =>
+        idle(limits.sendTimeoutMs, () => {
+          upstream.destroy();
+          answer(
+            504,
+            `the request body to service ${route.endpoint.service} paused for more than ${limits.sendTimeoutMs} ms (http.sendTimeoutMs)`,
+            "send timeout",
+          );
+        });
       stalled();
-      if (!upstream.write(chunk)) {
-        req.pause();
-        upstream.once("drain", () => req.resume());
-      }
+      req.on("data", (chunk: Buffer) => {
+        sent += chunk.byteLength;
+        if (sent > limits.maxBodyBytes) {
+          req.pause();
+          upstream.destroy();
+          res.shouldKeepAlive = false;
+          answer(
+            413,
+            `the request body is above the ${limits.maxBodyBytes} bytes that port ${route.endpoint.port} of lease ${route.leaseId} accepts (http.maxBodyBytes in its manifest)`,
+            "body too large",
+          );
+          return;
+        }
+        stalled();
+        if (!upstream.write(chunk)) {
+          req.pause();
+          upstream.once("drain", () => req.resume());
+        }
+      });
+      req.on("end", () => {
+        upstream.end();
+        waitForAnswer();
+      });
+      req.on("error", () => upstream.destroy());
     });
-    req.on("end", () => {
-      upstream.end();
-      waitForAnswer();
-    });
-    req.on("error", () => upstream.destroy());
-  };
 
   /** A WebSocket (any HTTP/1.1 upgrade): the handshake goes to the service, then the raw sockets are piped. */
   const handleUpgrade = (req: IncomingMessage, socket: Duplex, head: Buffer) => {

@@ -83,6 +83,18 @@ beforeAll(async () => {
     net.createServer((s) => s.pipe(s)),
     path.join(dir, "raw-7000.sock"),
   );
+  // A service whose kept-alive connection dies when reused (as through a bridge that closed its side): the
+  // first request on each connection is answered, the next one is cut.
+  await listenOn(
+    net.createServer((socket) => {
+      let requests = 0;
+      socket.on("data", () => {
+        if (++requests === 1) socket.write("HTTP/1.1 200 OK\r\ncontent-length: 2\r\nconnection: keep-alive\r\n\r\nok");
+        else socket.destroy();
+      });
+    }),
+    path.join(dir, "flaky-8000.sock"),
+  );
   endpoints.set(7n, [
     {
       service: "web",
@@ -94,6 +106,7 @@ beforeAll(async () => {
       http: { maxBodyBytes: 1000, readTimeoutMs: 800 },
     },
     { service: "db", port: 5432, protocol: "tcp", expose: "internal", socketPath: path.join(dir, "db-5432.sock") },
+    { service: "flaky", port: 8000, protocol: "http", expose: "public", socketPath: path.join(dir, "flaky-8000.sock") },
     { service: "raw", port: 7000, protocol: "tcp", expose: "public", socketPath: path.join(dir, "raw-7000.sock") },
     { service: "api", port: 9000, protocol: "http", expose: "public", socketPath: path.join(dir, "api-9000.sock") },
   ]);
@@ -161,10 +174,18 @@ describe("ingress", () => {
   it("never reaches an internal port, and says which ports are public", async () => {
     const internal = await get(`${base()}/l/7/5432/`);
     expect(internal.status).toBe(404);
-    expect(await internal.text()).toMatch(/no public HTTP port 5432; its public HTTP ports: 8080, 9000/);
+    expect(await internal.text()).toMatch(/no public HTTP port 5432; its public HTTP ports: 8080, 8000, 9000/);
     const tcp = await get(`${base()}/l/7/7000/`);
     expect(tcp.status).toBe(404);
     expect(await tcp.text()).toMatch(/plain TCP port/);
+  });
+
+  it("retries a request without a body on a new connection when a pooled one turns out closed", async () => {
+    for (let i = 0; i < 3; i++) {
+      const response = await get(`${base()}/l/7/8000/`);
+      expect(response.status).toBe(200);
+      expect(await response.text()).toBe("ok");
+    }
   });
 
   it("answers 502 with the runtime's state of a service that does not listen", async () => {
