@@ -3,7 +3,8 @@
 // spot-check loop (apps/validator/src/spotchecks) sees the completion, fetches the job from the provider's route
 // for validators, opens a check, re-executes the job through runJob on another, honest provider node
 // (`ocx-provider`, process executor), submits that result, finalizes, and the provider is slashed with the
-// validator rewarded. SpotChecks runs with a quorum of 1 here (escalation to 3 is covered by the forge tests).
+// validators rewarded. SpotChecks runs with its defaults: the first mismatch escalates the quorum from 1 to 3, and
+// two more validators' loops join the check, re-execute and vote.
 //
 // The cheating provider is an SDK-driven account with a small HTTP server for the spot-check route (it never runs
 // the job); the honest node's own route (apps/provider/src/api/spotchecks.ts) is then checked on the lease it ran:
@@ -46,9 +47,11 @@ import {
 const PROVIDER_BIN = path.resolve("apps/provider/dist/bin.js");
 const HONEST = 1; // a provider node that re-executes
 const BUYER = 2;
-const VALIDATOR = 3;
+const VALIDATOR = 3; // opens the check
+const VALIDATORS = [3, 6, 7] as const;
+const PAYERS = [5, 8, 9] as const; // each pays for its validator's re-execution lease
 const CHEATER = 4;
-const PAYER = 5; // pays for the re-execution lease
+const PAYER = 5; // pays for the first validator's re-execution lease
 
 const cleanup = createCleanup();
 let net: Localnet;
@@ -82,7 +85,7 @@ stateDir: .
 executor: process
 allowUnsandboxed: true
 offers:
-  - { gpus: 0, pricePerGpuHour: "0.36", cpu: 1, memoryMiB: 512, diskMiB: 512, maxLeases: 2, minDuration: 10 }
+  - { gpus: 0, pricePerGpuHour: "0.36", cpu: 1, memoryMiB: 512, diskMiB: 512, maxLeases: 4, minDuration: 10 }
 `,
   );
   let output = "";
@@ -141,19 +144,13 @@ describe("the spot-check loop", () => {
     dir = await mkdtemp(path.join(tmpdir(), "ocx-spotchecks-"));
     await chmod(dir, 0o711);
     cleanup.defer(() => rm(dir, { recursive: true, force: true }));
-    net = await startLocalnet({ deploy: { spotChecks: { quorum: 1, escalatedQuorum: 1 } } });
+    net = await startLocalnet();
     cleanup.defer(() => net.stop());
     const deploymentFile = path.join(dir, "deployment.json");
     await writeFile(deploymentFile, JSON.stringify(net.deployment));
     await startHonestProvider(deploymentFile);
 
-    // The validator stakes and is admitted.
-    const validator = net.wallet(VALIDATOR);
-    await approveSync(validator, {
-      deployment: net.deployment,
-      spender: deployment().validatorRegistry,
-      value: maxUint256,
-    });
+    // Three validators stake and are admitted.
     const write = async (account: number, functionName: "stake" | "admit", args: readonly unknown[]) => {
       const hash = await net.wallet(account).writeContract({
         address: deployment().validatorRegistry,
@@ -163,8 +160,15 @@ describe("the spot-check loop", () => {
       });
       await net.publicClient.waitForTransactionReceipt({ hash });
     };
-    await write(VALIDATOR, "stake", [parseEther("2000")]);
-    await write(0, "admit", [address(VALIDATOR)]);
+    for (const v of VALIDATORS) {
+      await approveSync(net.wallet(v), {
+        deployment: net.deployment,
+        spender: deployment().validatorRegistry,
+        value: maxUint256,
+      });
+      await write(v, "stake", [parseEther("2000")]);
+      await write(0, "admit", [address(v)]);
+    }
   }, 120_000);
   afterAll(() => cleanup.run());
 
@@ -219,29 +223,29 @@ describe("the spot-check loop", () => {
     });
 
     const stakeBefore = (await getProvider(net.publicClient, { deployment: d, provider: address(CHEATER) })).stake;
-    const balanceBefore = await getTokenBalance(net.publicClient, { deployment: d, account: address(VALIDATOR) });
+    const balanceOf = (account: number) =>
+      getTokenBalance(net.publicClient, { deployment: d, account: address(account) });
+    const balancesBefore = await Promise.all(VALIDATORS.map(balanceOf));
     const logs: string[] = [];
-    const engine = createSpotCheckEngine({
-      chain: {
-        deployment: d,
-        reader: net.publicClient,
-        writer: () => net.wallet(VALIDATOR),
-        address: address(VALIDATOR),
-      },
-      bundles: createHttpBundleSource({
-        account: privateKeyToAccount(net.key(VALIDATOR)),
-        chainId: net.publicClient.chain?.id ?? 31337,
-        marketplace: d.marketplace,
+    const engines = VALIDATORS.map((v, i) =>
+      createSpotCheckEngine({
+        chain: { deployment: d, reader: net.publicClient, writer: () => net.wallet(v), address: address(v) },
+        bundles: createHttpBundleSource({
+          account: privateKeyToAccount(net.key(v)),
+          chainId: net.publicClient.chain?.id ?? 31337,
+          marketplace: d.marketplace,
+        }),
+        reExecutor: createRunJobReExecutor({
+          publicClient: net.publicClient,
+          walletClient: net.wallet(PAYERS[i] as number),
+          account: privateKeyToAccount(net.key(PAYERS[i] as number)),
+          deployment: d,
+          pollMs: 50,
+        }),
+        log: createLogger({ level: "debug", write: (line: string) => logs.push(`validator ${v}: ${line}`) }),
       }),
-      reExecutor: createRunJobReExecutor({
-        publicClient: net.publicClient,
-        walletClient: net.wallet(PAYER),
-        account: privateKeyToAccount(net.key(PAYER)),
-        deployment: d,
-        pollMs: 50,
-      }),
-      log: createLogger({ level: "debug", write: (line: string) => logs.push(line) }),
-    });
+    );
+    const [engine] = engines as [(typeof engines)[number], ...typeof engines];
 
     // The loop, pass by pass, until the check of the lease is finalized.
     const checkOf = () =>
@@ -254,7 +258,8 @@ describe("the spot-check loop", () => {
     const deadline = Date.now() + 120_000;
     let state: number = CheckState.None;
     while (Date.now() < deadline) {
-      await engine.tick();
+      // The opener's loop runs first; the others see its check once it is on-chain.
+      for (const e of engines) await e.tick();
       const checkId = await checkOf();
       if (checkId !== 0n) {
         const check = await net.publicClient.readContract({
@@ -270,15 +275,26 @@ describe("the spot-check loop", () => {
     }
     expect(
       state,
-      `the check ended as ${state}; loop status ${JSON.stringify(engine.status())}\n${logs.join("\n")}`,
+      `the check ended as ${state}; loops ${JSON.stringify(engines.map((e) => e.status()))}\n${logs.join("\n")}`,
     ).toBe(CheckState.Invalid);
-    expect(engine.status()).toMatchObject({ opened: 1, submitted: 1, outcomes: { Invalid: 1 } });
+    expect(engine.status()).toMatchObject({ opened: 1, submitted: 1 });
+    expect(engines.map((e) => e.status().submitted)).toEqual([1, 1, 1]);
+    const check = await net.publicClient.readContract({
+      address: deployment().spotChecks,
+      abi: spotChecksAbi,
+      functionName: "getCheck",
+      args: [await checkOf()],
+    });
+    expect(check).toMatchObject({ quorum: 3, submitted: 3 });
 
-    // Slashed by the spot-check amount; half of it went to the validator that proved it.
+    // Slashed by the spot-check amount; half of it went to the three validators that re-executed, ⌊500/3⌋ OCX each
+    // and the rounding remainder to the first.
     const stakeAfter = (await getProvider(net.publicClient, { deployment: d, provider: address(CHEATER) })).stake;
     expect(stakeBefore - stakeAfter).toBe(parseEther("1000"));
-    const balanceAfter = await getTokenBalance(net.publicClient, { deployment: d, account: address(VALIDATOR) });
-    expect(balanceAfter - balanceBefore).toBe(parseEther("500"));
+    const gains = (await Promise.all(VALIDATORS.map(balanceOf))).map((b, i) => b - (balancesBefore[i] as bigint));
+    const share = parseEther("500") / 3n;
+    expect(gains.reduce((a, b) => a + b, 0n)).toBe(parseEther("500"));
+    expect([...gains].sort()).toEqual([share, share, parseEther("500") - 2n * share].sort());
     const record = await net.publicClient.readContract({
       address: deployment().spotChecks,
       abi: spotChecksAbi,

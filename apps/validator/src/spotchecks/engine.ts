@@ -77,6 +77,8 @@ export function createSpotCheckEngine(options: SpotCheckEngineOptions) {
   };
   const leases = new Map<bigint, Watched>();
   const checks = new Map<bigint, { leaseId: bigint; attempts: number }>();
+  /** The manifest hash of every lease with a check (checked lease → its job). */
+  const checkedJobs = new Map<bigint, Hex>();
   let leaseCursor = BigInt(chain.deployment.startBlock);
   let checkCursor = BigInt(chain.deployment.startBlock);
   let running: Promise<void> | undefined;
@@ -96,40 +98,48 @@ export function createSpotCheckEngine(options: SpotCheckEngineOptions) {
     return { leaseId, provider: lease.provider, endpoint: record.endpoint, manifestHash, resultHash };
   };
 
-  /** Reads new LeaseCompleted and SpotCheckOpened events. */
+  /**
+   * Reads new SpotCheckOpened, then LeaseCompleted events. The jobs (manifest hashes) under check are remembered:
+   * a re-execution is a lease of the same job, and checking it in turn would check the same job again, forever.
+   */
   const poll = async () => {
     const latest = await chain.reader.getBlockNumber();
-    if (latest >= leaseCursor) {
-      const completed = await chain.reader.getContractEvents({
-        address: deployment.marketplace,
-        abi: marketplaceAbi,
-        eventName: "LeaseCompleted",
-        fromBlock: leaseCursor,
-        toBlock: latest,
-        strict: true,
-      });
-      for (const log of completed) {
-        if (leases.has(log.args.leaseId)) continue;
-        const lease = await describe(log.args.leaseId, log.args.resultHash);
-        status.leasesSeen += 1;
-        if (lease) leases.set(lease.leaseId, { lease, done: false });
+    if (latest < leaseCursor) return;
+    const opened = await chain.reader.getContractEvents({
+      address: spotChecks as Address,
+      abi: spotChecksAbi,
+      eventName: "SpotCheckOpened",
+      fromBlock: checkCursor,
+      toBlock: latest,
+      strict: true,
+    });
+    for (const log of opened) {
+      if (!checkedJobs.has(log.args.leaseId)) {
+        checkedJobs.set(
+          log.args.leaseId,
+          await getManifestHash(chain.reader, { deployment, leaseId: log.args.leaseId }),
+        );
       }
-      const opened = await chain.reader.getContractEvents({
-        address: spotChecks as Address,
-        abi: spotChecksAbi,
-        eventName: "SpotCheckOpened",
-        fromBlock: checkCursor,
-        toBlock: latest,
-        strict: true,
-      });
-      for (const log of opened) {
-        if (!checks.has(log.args.checkId) && wanted(log.args.provider)) {
-          checks.set(log.args.checkId, { leaseId: log.args.leaseId, attempts: 0 });
-        }
+      if (!checks.has(log.args.checkId) && wanted(log.args.provider)) {
+        checks.set(log.args.checkId, { leaseId: log.args.leaseId, attempts: 0 });
       }
-      leaseCursor = latest + 1n;
-      checkCursor = latest + 1n;
     }
+    checkCursor = latest + 1n;
+    const completed = await chain.reader.getContractEvents({
+      address: deployment.marketplace,
+      abi: marketplaceAbi,
+      eventName: "LeaseCompleted",
+      fromBlock: leaseCursor,
+      toBlock: latest,
+      strict: true,
+    });
+    for (const log of completed) {
+      if (leases.has(log.args.leaseId)) continue;
+      const lease = await describe(log.args.leaseId, log.args.resultHash);
+      status.leasesSeen += 1;
+      if (lease) leases.set(lease.leaseId, { lease, done: false });
+    }
+    leaseCursor = latest + 1n;
   };
 
   /** Opens a check of a deterministic lease nobody checks yet. */
@@ -138,6 +148,12 @@ export function createSpotCheckEngine(options: SpotCheckEngineOptions) {
     watched.done = true;
     const existing = await getSpotCheckOfLease(chain.reader, { deployment, leaseId: lease.leaseId });
     if (existing !== 0n) return; // someone opened it: the SpotCheckOpened event brings it in
+    if ([...checkedJobs.values()].includes(lease.manifestHash)) {
+      log.debug("spot check: the same job is already checked (a re-execution, or a repeat)", {
+        leaseId: lease.leaseId.toString(),
+      });
+      return;
+    }
     const got = await bundles.manifest(lease);
     if (!got.manifest) {
       log.debug("spot check: lease not checked", { leaseId: lease.leaseId.toString(), reason: got.reason });
@@ -159,6 +175,7 @@ export function createSpotCheckEngine(options: SpotCheckEngineOptions) {
     });
     status.opened += 1;
     checks.set(event.checkId, { leaseId: lease.leaseId, attempts: 0 });
+    checkedJobs.set(lease.leaseId, lease.manifestHash);
     log.info("spot check opened", {
       checkId: event.checkId.toString(),
       leaseId: lease.leaseId.toString(),
