@@ -8,7 +8,17 @@ import { rm } from "node:fs/promises";
 import path from "node:path";
 import type { Logger, Registry } from "@ocx/node-kit";
 import { Gauge } from "@ocx/node-kit";
-import { challengeSize, concatBytes, deriveAudit, fromHex, type Hex, type Opening, sha256, toHex } from "@ocx/proofs";
+import {
+  type Challenge,
+  challengeSize,
+  concatBytes,
+  deriveAudit,
+  fromHex,
+  type Hex,
+  type Opening,
+  sha256,
+  toHex,
+} from "@ocx/proofs";
 import { recordMove, transitionCounter } from "../leases/machine.js";
 import type { ChainPhase, ChallengeChain, ChallengeView, DisputeRound, IssuedChallenge } from "./chain.js";
 import { CHALLENGE_MACHINE, type ChallengeState, FINAL_CHALLENGE_STATES } from "./machine.js";
@@ -249,7 +259,13 @@ export function createChallengeResponder(options: ChallengeResponderOptions) {
         }
         const auditBlock = await chain.block(c.commitBlock as bigint);
         if (!auditBlock) return;
-        const challenge = JSON.parse(c.challenge as string);
+        const challenge = JSON.parse(c.challenge as string) as Challenge;
+        if (view.workId && view.workId.toLowerCase() !== challenge.id) {
+          // The commit fixed the contract's workId: work for another id cannot pass any check.
+          log.error(`${tag(c)}: the contract's workId ${view.workId} is not the id ${challenge.id} this node proved`, {
+            challengeId: c.id.toString(),
+          });
+        }
         const { k, t } = view;
         const started = performance.now();
         const opening = await openSaved({
