@@ -23,7 +23,7 @@ net.createServer(c=>c.on("data",d=>{const l=String(d).trim();if(l.startsWith("PU
 
 /**
  * The "web": HTTP on 8080 — /health; /put?v= and /get through db:5432 (by the service's name); /stream, two chunks
- * a second apart; and a WebSocket echo (short text frames) on any upgrade.
+ * a second apart; a WebSocket echo (short text frames) on any upgrade; and a plain TCP echo on 7000.
  */
 const WEB = `const http=require("http"),net=require("net"),crypto=require("crypto");
 const ask=(l,cb)=>{const s=net.connect(5432,process.env.DB_HOST);let o="";s.on("data",d=>o+=d);s.on("end",()=>cb(null,o));s.on("error",e=>cb(e));s.write(l+"\\n")};
@@ -34,7 +34,8 @@ const l=u.pathname==="/put"?"PUT "+u.searchParams.get("v"):"GET";ask(l,(e,o)=>{r
 server.on("upgrade",(q,s)=>{const a=crypto.createHash("sha1").update(q.headers["sec-websocket-key"]+"258EAFA5-E914-47DA-95CA-C5AB0DC85B11").digest("base64");
 s.write("HTTP/1.1 101 Switching Protocols\\r\\nUpgrade: websocket\\r\\nConnection: Upgrade\\r\\nSec-WebSocket-Accept: "+a+"\\r\\n\\r\\n");
 s.on("data",f=>{const n=f[1]&127,m=f.subarray(2,6),p=Buffer.from(f.subarray(6,6+n).map((b,i)=>b^m[i%4]));s.write(Buffer.concat([Buffer.from([129,p.length]),p]))})});
-server.listen(8080,"127.0.0.1",()=>console.log("web listening on 8080"));`;
+server.listen(8080,"127.0.0.1",()=>console.log("web listening on 8080"));
+net.createServer(c=>c.on("data",d=>c.write("echo: "+d))).listen(7000,"127.0.0.1");`;
 
 const MANIFEST = `# A web app with its database: two services on the lease's private network, a persistent volume.
 version: 1
@@ -50,6 +51,7 @@ services:
     env: { DB_HOST: db }
     ports:
       - { port: 8080, expose: public, protocol: http }
+      - { port: 7000, expose: public, protocol: tcp }
     health: { http: { port: 8080, path: /health }, intervalSeconds: 1, timeoutSeconds: 2, failures: 3, startSeconds: 10 }
     restart: always
     dependsOn: [db]
@@ -73,6 +75,21 @@ let deploymentsDir: string;
 let apiUrl: string;
 let leaseId: bigint | undefined;
 let url: string;
+let tcpUrl: string;
+
+/** Sends a line to a TCP URL and returns the first answer. */
+function tcpRoundTrip(target: string, line: string) {
+  const { hostname, port } = new URL(target.replace(/^tcp:/, "http:"));
+  return new Promise<string>((resolve, reject) => {
+    const socket = net.connect(Number(port), hostname);
+    socket.once("data", (d: Buffer) => {
+      resolve(d.toString());
+      socket.destroy();
+    });
+    socket.once("error", reject);
+    socket.write(line);
+  });
+}
 
 /** Runs `ocx <args>` as the buyer (anvil account 2). */
 function ocx(args: string[]) {
@@ -220,11 +237,15 @@ offers:
       ["db", "healthy"],
       ["web", "healthy"],
     ]);
-    // Only the public port has a URL: the database's internal port has none.
-    expect(result.urls).toHaveLength(1);
-    expect(result.urls[0]).toMatchObject({ service: "web", port: 8080, protocol: "http" });
-    url = result.urls[0]?.url as string;
+    // Only the public ports have URLs: the database's internal port has none.
+    expect(result.urls.map((u) => [u.service, u.port, u.protocol]).sort()).toEqual([
+      ["web", 7000, "tcp"],
+      ["web", 8080, "http"],
+    ]);
+    url = result.urls.find((u) => u.port === 8080)?.url as string;
+    tcpUrl = result.urls.find((u) => u.port === 7000)?.url as string;
     expect(url).toMatch(new RegExp(`^http://127\\.0\\.0\\.1:\\d+/l/${leaseId}/8080/$`));
+    expect(tcpUrl).toMatch(/^tcp:\/\/127\.0\.0\.1:321\d\d$/);
   }, 180_000);
 
   it("is reached from outside through its public URL: the web service writes through the database", async () => {
@@ -235,6 +256,26 @@ offers:
     const internal = await fetch(url.replace("/8080/", "/5432/"));
     expect(internal.status).toBe(404);
   });
+
+  it("forwards the public TCP port on its host port", async () => {
+    expect(await tcpRoundTrip(tcpUrl, "ping")).toBe("echo: ping");
+  });
+
+  it("refuses a batch manifest and a bad service manifest, as JSON with --json", async () => {
+    await writeFile(path.join(dir, "job.yaml"), "version: 1\nname: batch\ncommand: echo hi\nmaxDuration: 1m\n");
+    const batch = await ocx(["--json", "deploy", "job.yaml"]);
+    expect(batch.code).toBe(2);
+    expect(JSON.parse(batch.stdout).error.message).toMatch(
+      /batch job, not services: run it with `ocx job submit job.yaml`/,
+    );
+    await writeFile(
+      path.join(dir, "clash.yaml"),
+      MANIFEST.replace("port: 5432, expose: internal", "port: 8080, expose: internal"),
+    );
+    const clash = await ocx(["--json", "deploy", "clash.yaml"]);
+    expect(clash.code).toBe(2);
+    expect(JSON.parse(clash.stdout).error.message).toMatch(/services\.\w+\.ports\[0\]\.port/);
+  }, 60_000);
 
   it("streams an answer unbuffered: the first chunk arrives a second before the last", async () => {
     const started = performance.now();
@@ -308,5 +349,9 @@ offers:
     expect(closed.stdout).toMatch(/closed; .* refunded/);
     const gone = await getUntil(`${url}get`, (status) => status === 404, 30_000);
     expect(gone.body).toMatch(new RegExp(`no service lease ${leaseId}`));
+    // Its TCP port is given back too.
+    await expect
+      .poll(() => tcpRoundTrip(tcpUrl, "ping").catch((e: Error) => e.message), { timeout: 10_000 })
+      .toMatch(/ECONNREFUSED/);
   }, 60_000);
 });
