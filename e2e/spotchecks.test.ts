@@ -23,12 +23,15 @@ import {
   canonicalManifest,
   completeLeaseSync,
   getProvider,
+  getSpotCheck,
   getTokenBalance,
   manifestHash,
   marketplaceAbi,
+  openSpotCheckSync,
   parseManifest,
   postOfferSync,
   registerProviderSync,
+  runJob,
   spotChecksAbi,
   stakeSync,
   takeOfferSync,
@@ -139,6 +142,29 @@ async function startCheaterApi(): Promise<string> {
   return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 }
 
+/** One spot-check loop per validator, each paying its re-executions from its own account. */
+function startLoops(logs: string[]) {
+  const d = net.deployment;
+  return VALIDATORS.map((v, i) =>
+    createSpotCheckEngine({
+      chain: { deployment: d, reader: net.publicClient, writer: () => net.wallet(v), address: address(v) },
+      bundles: createHttpBundleSource({
+        account: privateKeyToAccount(net.key(v)),
+        chainId: net.publicClient.chain?.id ?? 31337,
+        marketplace: d.marketplace,
+      }),
+      reExecutor: createRunJobReExecutor({
+        publicClient: net.publicClient,
+        walletClient: net.wallet(PAYERS[i] as number),
+        account: privateKeyToAccount(net.key(PAYERS[i] as number)),
+        deployment: d,
+        pollMs: 50,
+      }),
+      log: createLogger({ level: "debug", write: (line: string) => logs.push(`validator ${v}: ${line}`) }),
+    }),
+  );
+}
+
 describe("the spot-check loop", () => {
   beforeAll(async () => {
     dir = await mkdtemp(path.join(tmpdir(), "ocx-spotchecks-"));
@@ -227,24 +253,7 @@ describe("the spot-check loop", () => {
       getTokenBalance(net.publicClient, { deployment: d, account: address(account) });
     const balancesBefore = await Promise.all(VALIDATORS.map(balanceOf));
     const logs: string[] = [];
-    const engines = VALIDATORS.map((v, i) =>
-      createSpotCheckEngine({
-        chain: { deployment: d, reader: net.publicClient, writer: () => net.wallet(v), address: address(v) },
-        bundles: createHttpBundleSource({
-          account: privateKeyToAccount(net.key(v)),
-          chainId: net.publicClient.chain?.id ?? 31337,
-          marketplace: d.marketplace,
-        }),
-        reExecutor: createRunJobReExecutor({
-          publicClient: net.publicClient,
-          walletClient: net.wallet(PAYERS[i] as number),
-          account: privateKeyToAccount(net.key(PAYERS[i] as number)),
-          deployment: d,
-          pollMs: 50,
-        }),
-        log: createLogger({ level: "debug", write: (line: string) => logs.push(`validator ${v}: ${line}`) }),
-      }),
-    );
+    const engines = startLoops(logs);
     const [engine] = engines as [(typeof engines)[number], ...typeof engines];
 
     // The loop, pass by pass, until the check of the lease is finalized.
@@ -336,4 +345,63 @@ describe("the spot-check loop", () => {
     expect(refusedBuyer.manifest).toBeUndefined();
     expect(refusedBuyer.manifest === undefined && refusedBuyer.reason).toMatch(/403.*not an active validator/);
   }, 180_000);
+
+  it("votes a misquoted check down: the opener's bond goes to the provider", async () => {
+    const d = net.deployment;
+    // A buyer runs another deterministic job on the honest node.
+    const job = parseManifest(`version: 1
+name: answer-43
+command: [sh, -c, "mkdir -p out && echo 43 > out/answer.txt"]
+resources: { cpu: 1, memory: 256Mi, disk: 64Mi }
+outputs: [out]
+maxDuration: 5m
+deterministic: true
+`);
+    const run = await runJob({
+      publicClient: net.publicClient,
+      walletClient: net.wallet(BUYER),
+      account: privateKeyToAccount(net.key(BUYER)),
+      deployment: d,
+      manifest: job,
+      baseDir: dir,
+      market: "offer",
+      pollMs: 50,
+    });
+    expect(run.provider).toBe(address(HONEST));
+    // Validator 3 opens a check of it by hand, quoting a result the lease never recorded.
+    const opener = VALIDATORS[0];
+    const stakeBefore = (
+      await net.publicClient.readContract({
+        address: deployment().validatorRegistry,
+        abi: validatorRegistryAbi,
+        functionName: "getValidator",
+        args: [address(opener)],
+      })
+    ).stake;
+    const { event: opened } = await openSpotCheckSync(net.wallet(opener), {
+      deployment: deployment(),
+      leaseId: run.leaseId,
+      resultHash: keccak256(stringToHex("not what the lease recorded")),
+    });
+    // Every loop (the opener's own too) checks the quote against LeaseCompleted and votes QUOTE_WRONG, no re-execution.
+    const logs: string[] = [];
+    const engines = startLoops(logs);
+    const deadline = Date.now() + 60_000;
+    let check = await getSpotCheck(net.publicClient, { deployment: deployment(), checkId: opened.checkId });
+    while (Date.now() < deadline && check.state === CheckState.Open) {
+      for (const e of engines) await e.tick();
+      check = await getSpotCheck(net.publicClient, { deployment: deployment(), checkId: opened.checkId });
+    }
+    expect(check.state, logs.join("\n")).toBe(CheckState.Misquoted);
+    expect(check).toMatchObject({ quorum: 3, submitted: 3 });
+    const stakeAfter = (
+      await net.publicClient.readContract({
+        address: deployment().validatorRegistry,
+        abi: validatorRegistryAbi,
+        functionName: "getValidator",
+        args: [address(opener)],
+      })
+    ).stake;
+    expect(stakeBefore - stakeAfter).toBe(parseEther("50"));
+  }, 120_000);
 });
