@@ -93,7 +93,9 @@ interface ISpotChecks {
         uint32 consecutiveValid
     );
     /// @notice A re-executor's bond went to the winning side of a check (or an opener's to the provider).
-    event SpotCheckBondForfeited(uint256 indexed checkId, address indexed validator, address indexed to, uint256 amount);
+    event SpotCheckBondForfeited(
+        uint256 indexed checkId, address indexed validator, address indexed to, uint256 amount
+    );
     /// @notice A winning re-executor received part of the provider's slash.
     event SpotCheckRewardPaid(uint256 indexed checkId, address indexed validator, uint256 amount);
     /// @notice The parameter admin changed the parameters.

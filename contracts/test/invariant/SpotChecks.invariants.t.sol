@@ -26,7 +26,9 @@ contract SpotChecksInvariants is SpotChecksBase {
         }
         handler = new SpotChecksHandler(market, checks, validatorRegistry, provider, buyer, offerId, valList);
         targetContract(address(handler));
-        holders = [provider, provider2, buyer, address(registry), address(market), address(validatorRegistry), address(checks)];
+        holders = [
+            provider, provider2, buyer, address(registry), address(market), address(validatorRegistry), address(checks)
+        ];
         for (uint256 i; i < vals.length; ++i) {
             holders.push(vals[i]);
         }

@@ -269,7 +269,9 @@ contract SpotChecksTest is SpotChecksBase {
         p.quorum = 5;
         vm.prank(admin);
         vm.expectRevert(
-            abi.encodeWithSelector(ISpotChecks.SpotChecksParameterOutOfBounds.selector, bytes32("escalatedQuorum"), 3, 5, 15)
+            abi.encodeWithSelector(
+                ISpotChecks.SpotChecksParameterOutOfBounds.selector, bytes32("escalatedQuorum"), 3, 5, 15
+            )
         );
         checks.setParameters(p);
     }

@@ -92,7 +92,8 @@ contract SpotChecksHandler is Test {
         if (checks.voteOf(checkId, v) != bytes32(0) || c.submitted >= c.quorum) return;
         if (!validators.isActive(v) || _free(v) < p.bond) return;
         bytes32 truth = resultOf[c.leaseId];
-        bytes32 vote = voteKind % 3 == 0 ? truth : voteKind % 3 == 1 ? keccak256(abi.encode(voteKind)) : checks.QUOTE_WRONG();
+        bytes32 vote =
+            voteKind % 3 == 0 ? truth : voteKind % 3 == 1 ? keccak256(abi.encode(voteKind)) : checks.QUOTE_WRONG();
         vm.prank(v);
         checks.submit(checkId, vote);
     }
