@@ -180,6 +180,8 @@ export type BwrapArgsInput = {
   features?: BwrapFeatures;
   /** The command's working folder; default /job. */
   chdir?: string;
+  /** /dev/shm as a tmpfs of this many MiB (with `--size`); left out, it is a folder of /dev's tmpfs. */
+  shmMiB?: number;
 };
 
 /** Options of newer bwrap releases the sandbox uses when they are there (Ubuntu 22.04 ships 0.6). */
@@ -217,6 +219,9 @@ export function buildBwrapArgs(spec: WorkloadSpec, input: BwrapArgsInput): strin
   args.push("--ro-bind-data", String(BWRAP_FDS.group), "/etc/group");
   for (const exposed of input.exposePaths ?? []) args.push("--ro-bind", exposed, exposed);
   args.push("--proc", "/proc", "--dev", "/dev");
+  if (input.shmMiB !== undefined && features.tmpfsSize) {
+    args.push("--size", String(Math.floor(input.shmMiB * 1024 * 1024)), "--tmpfs", "/dev/shm");
+  }
   // The job's /tmp lives in memory (charged to its memory cgroup); its disk limit bounds it too.
   if (spec.limits.diskMiB !== undefined && features.tmpfsSize)
     args.push("--size", String(Math.floor(spec.limits.diskMiB * 1024 * 1024)));
@@ -550,7 +555,7 @@ export function sandboxRootOf(
   spec: WorkloadSpec,
   image: ImageRun | undefined,
   exposePaths: string[],
-): Pick<BwrapArgsInput, "rootEntries" | "etcPaths" | "exposePaths" | "chdir"> {
+): Pick<BwrapArgsInput, "rootEntries" | "etcPaths" | "exposePaths" | "chdir" | "shmMiB"> {
   const gpus = spec.gpus.length > 0;
   if (!image)
     return { rootEntries: sandboxRootEntries("/", { gpus }), etcPaths: sandboxEtcPaths(spec.network), exposePaths };
@@ -559,6 +564,8 @@ export function sandboxRootOf(
     etcPaths: sandboxEtcPaths(spec.network).filter((file) => ["/etc/hosts", "/etc/resolv.conf"].includes(file)),
     exposePaths: [],
     chdir: image.chdir,
+    // As under Docker, the image's /dev/shm is its own tmpfs, here as large as the memory limit.
+    ...(spec.limits.memoryMiB !== undefined ? { shmMiB: spec.limits.memoryMiB } : {}),
   };
 }
 

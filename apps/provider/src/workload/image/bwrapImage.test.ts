@@ -68,6 +68,20 @@ describe("bwrap executor with images", () => {
     ]);
   });
 
+  it("gives the image workload its own /dev/shm, sized by the memory limit", async () => {
+    const { exit, stdout } = await run({
+      image: "ocx/busybox",
+      command: [
+        "/bin/sh",
+        "-c",
+        'cat /proc/self/mountinfo | while read -r line; do case "$line" in *\' /dev/shm \'*) echo "$line";; esac; done',
+      ],
+      limits: { memoryMiB: 96 },
+    });
+    expect(exit.exitCode).toBe(0);
+    expect(stdout).toMatch(/ \/dev\/shm .* - tmpfs tmpfs .*size=98304k/);
+  });
+
   it("runs the image's own command in its working folder when the job gives none", async () => {
     const { exit, stdout } = await run({ image: "ocx/busybox:latest", command: [] });
     expect(exit.exitCode).toBe(0);
