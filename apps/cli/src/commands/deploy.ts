@@ -80,7 +80,17 @@ Examples:
         options.maxPrice === undefined ? undefined : parseOcxArgument(options.maxPrice, "--max-price");
       const offerId = options.offer === undefined ? undefined : parseId(options.offer, "--offer");
       const timeoutSeconds = parseDurationArgument(options.timeout, "--timeout");
-      const { manifest: parsed, kind, baseDir } = await readJobFile(file, { maxPrice: options.maxPrice });
+      // An SDL is imported as services (its exposes become public or internal ports); what the import drops is
+      // said on stderr and listed under `warnings` with --json.
+      const {
+        manifest: parsed,
+        kind,
+        baseDir,
+        warnings,
+      } = await readJobFile(file, {
+        sdlKind: "service",
+        ...(options.maxPrice === undefined ? {} : { maxPrice: options.maxPrice }),
+      });
       if (parsed.kind !== "service") {
         throw new OcxUsageError(
           `${file} describes a batch job, not services: run it with \`ocx job submit ${file}\` or \`ocx run\``,
@@ -136,6 +146,7 @@ Examples:
         healthy: deployed.status.healthy,
         services: deployed.status.services,
         urls: deployed.urls,
+        warnings,
       });
     });
 }
