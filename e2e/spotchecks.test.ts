@@ -10,7 +10,7 @@
 // the job); the honest node's own route (apps/provider/src/api/spotchecks.ts) is then checked on the lease it ran:
 // an active validator gets the manifest, anyone else is refused.
 import { type ChildProcess, spawn } from "node:child_process";
-import { chmod, mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
+import { chmod, mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
@@ -31,6 +31,7 @@ import {
   parseManifest,
   postOfferSync,
   registerProviderSync,
+  resolveInputs,
   runJob,
   spotChecksAbi,
   stakeSync,
@@ -38,7 +39,7 @@ import {
   toLabel,
   validatorRegistryAbi,
 } from "@ocx/sdk";
-import { type Address, keccak256, maxUint256, parseEther, stringToHex } from "viem";
+import { type Address, keccak256, maxUint256, parseEther, stringToHex, zeroHash } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
@@ -348,15 +349,20 @@ describe("the spot-check loop", () => {
 
   it("votes a misquoted check down: the opener's bond goes to the provider", async () => {
     const d = net.deployment;
-    // A buyer runs another deterministic job on the honest node.
-    const job = parseManifest(`version: 1
+    // A buyer runs another deterministic job, with an input, on the honest node.
+    await writeFile(path.join(dir, "question.txt"), "43\n");
+    const job = await resolveInputs(
+      parseManifest(`version: 1
 name: answer-43
-command: [sh, -c, "mkdir -p out && echo 43 > out/answer.txt"]
+command: [sh, -c, "mkdir -p out && cat question.txt > out/answer.txt"]
+inputs: [{ path: question.txt, source: question.txt }]
 resources: { cpu: 1, memory: 256Mi, disk: 64Mi }
 outputs: [out]
 maxDuration: 5m
 deterministic: true
-`);
+`),
+      dir,
+    );
     const run = await runJob({
       publicClient: net.publicClient,
       walletClient: net.wallet(BUYER),
@@ -403,5 +409,27 @@ deterministic: true
       })
     ).stake;
     expect(stakeBefore - stakeAfter).toBe(parseEther("50"));
+
+    // The honest node serves the job's input to a validator, checked against the manifest's sha256.
+    const bundles = createHttpBundleSource({
+      account: privateKeyToAccount(net.key(VALIDATORS[1])),
+      chainId: 31337,
+      marketplace: d.marketplace,
+    });
+    const completed = {
+      leaseId: run.leaseId,
+      provider: address(HONEST),
+      endpoint: honestUrl,
+      manifestHash: manifestHash(job),
+      resultHash: run.resultHash ?? zeroHash,
+    };
+    const served = await bundles.manifest(completed);
+    expect(served.manifest?.inputs.map((i) => i.path)).toEqual(["question.txt"]);
+    const bundle = await bundles.bundle(completed, served.manifest as NonNullable<typeof served.manifest>);
+    try {
+      expect(await readFile(path.join(bundle.dir, "question.txt"), "utf8")).toBe("43\n");
+    } finally {
+      await bundle.dispose();
+    }
   }, 120_000);
 });
