@@ -88,6 +88,23 @@ describe("image store", () => {
     }
   });
 
+  it("pulls through the anonymous bearer-token handshake public registries use", async () => {
+    const registry = await serveLayoutAsRegistry(image.layout, { bearerToken: "t0ken" });
+    try {
+      const unpacked = await freshStore().resolve(`${registry.host}/ocx/busybox:latest`);
+      expectBusyboxRoot(unpacked.root);
+      expect(registry.requests.slice(0, 3)).toEqual([
+        "GET /v2/ocx/busybox/manifests/latest",
+        "GET /token?service=test-registry&scope=repository%3Aocx%2Fbusybox%3Apull",
+        "GET /v2/ocx/busybox/manifests/latest",
+      ]);
+      // The token is kept for the blobs: one handshake per repository.
+      expect(registry.requests.filter((request) => request.startsWith("GET /token"))).toHaveLength(1);
+    } finally {
+      await registry.close();
+    }
+  });
+
   it("refuses a tampered blob and a manifest that does not match its pinned digest", async () => {
     const copy = path.join(work, "tampered");
     execFileSync("cp", ["-r", image.layout, copy]);

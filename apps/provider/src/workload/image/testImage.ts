@@ -208,10 +208,12 @@ export interface TestRegistry {
  * Serves an OCI layout as a distribution registry (GET /v2/<name>/manifests/<tag|digest>,
  * /v2/<name>/blobs/<digest>) on 127.0.0.1, under any repository name. With
  * `answerAnyReference` it lies: it answers every manifest request with the layout's first image.
+ * With `bearerToken` it asks for a token as Docker Hub does (401 with a Bearer challenge whose
+ * realm is its own `/token`, which hands out that token for a pull scope).
  */
 export async function serveLayoutAsRegistry(
   layout: string,
-  options: { answerAnyReference?: boolean } = {},
+  options: { answerAnyReference?: boolean; bearerToken?: string } = {},
 ): Promise<TestRegistry> {
   const index = JSON.parse(readFileSync(path.join(layout, "index.json"), "utf8")) as {
     manifests: { digest: string; mediaType: string; annotations?: Record<string, string> }[];
@@ -220,6 +222,29 @@ export async function serveLayoutAsRegistry(
   const server = http.createServer((request, response) => {
     requests.push(`${request.method} ${request.url}`);
     const url = request.url ?? "";
+    const { port } = server.address() as AddressInfo;
+    if (options.bearerToken !== undefined) {
+      if (url.startsWith("/token?")) {
+        const query = new URL(url, "http://registry").searchParams;
+        const scope = query.get("scope") ?? "";
+        if (query.get("service") !== "test-registry" || !/^repository:[a-z0-9/._-]+:pull$/.test(scope)) {
+          response.writeHead(400).end();
+        } else
+          response
+            .writeHead(200, { "content-type": "application/json" })
+            .end(JSON.stringify({ token: options.bearerToken }));
+        return;
+      }
+      if (request.headers.authorization !== `Bearer ${options.bearerToken}`) {
+        const repository = /^\/v2\/(.+)\/(?:manifests|blobs)\//.exec(url)?.[1] ?? "";
+        response
+          .writeHead(401, {
+            "www-authenticate": `Bearer realm="http://127.0.0.1:${port}/token",service="test-registry",scope="repository:${repository}:pull"`,
+          })
+          .end();
+        return;
+      }
+    }
     const blobFile = (digest: string) => path.join(layout, "blobs", "sha256", digest.replace(/^sha256:/, ""));
     const manifest = /^\/v2\/.+\/manifests\/([^/]+)$/.exec(url);
     const blob = /^\/v2\/.+\/blobs\/(sha256:[0-9a-f]{64})$/.exec(url);
