@@ -193,7 +193,9 @@ describe("challenge responder (contract faked at a fixed seed)", () => {
     expect(existsSync(path.join(ctx.stateDir, "challenges", "7", "y.bin"))).toBe(true);
     fake.view.phase = "Attested";
     await until(ctx, "attested");
-    await new Promise((r) => setTimeout(r, 50));
+    for (let i = 0; i < 100 && existsSync(path.join(ctx.stateDir, "challenges", "7", "y.bin")); i++) {
+      await new Promise((r) => setTimeout(r, 20));
+    }
     expect(existsSync(path.join(ctx.stateDir, "challenges", "7", "y.bin"))).toBe(false);
     expect(await ctx.responder.opening(7n)).toBeDefined();
   });

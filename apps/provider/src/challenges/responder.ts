@@ -60,6 +60,8 @@ const ENDED: Partial<Record<ChainPhase, ChallengeState>> = {
 };
 /** Operations per millisecond last measured by this node's prover (2·L·n³ / wall time), key in meta. */
 const RATE_KEY = "challenge_prover_ops_per_ms";
+/** A proof shorter than this does not update the measured rate. */
+const MIN_MEASURED_MS = 1_000;
 /** Pause before a failed step (a reverted or unreachable write) is tried again. */
 const RETRY_MS = 2_000;
 
@@ -157,7 +159,7 @@ export function createChallengeResponder(options: ChallengeResponderOptions) {
   /** Seconds the proof is expected to take: this node's last measured rate, else the model table's. */
   const expectedSeconds = (c: ChallengeRecord) => {
     const ops = 2 * c.steps * c.n ** 3;
-    const rate = Number(store.getMeta(RATE_KEY) ?? 0);
+    const rate = Number(store.getMeta(`${RATE_KEY}:${proverFor(c.model)}`) ?? store.getMeta(RATE_KEY) ?? 0);
     if (rate > 0) return ops / rate / 1000;
     try {
       return challengeSize(c.model, { n: c.n, steps: c.steps }).expectedSeconds;
@@ -354,7 +356,10 @@ export function createChallengeResponder(options: ChallengeResponderOptions) {
         ...(options.python ? { python: options.python } : {}),
       });
       if (closed) return; // saved: a restarted node commits it (state proving with a saved root)
-      if (!cheat && result.ms > 0) store.setMeta(RATE_KEY, String((2 * c.steps * c.n ** 3) / result.ms));
+      // Only proofs long enough that starting the worker or Python does not dominate say what the prover does.
+      if (!cheat && result.ms >= MIN_MEASURED_MS) {
+        store.setMeta(`${RATE_KEY}:${proverFor(c.model)}`, String((2 * c.steps * c.n ** 3) / result.ms));
+      }
       store.update(c.id, { proveMs: Math.round(result.ms) });
       const now = await chain.now();
       const current = store.get(c.id) as ChallengeRecord;
