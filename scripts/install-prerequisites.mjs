@@ -9,6 +9,7 @@ const PREREQUISITES = [
   { command: "bwrap", debian: "bubblewrap", why: "the provider's sandbox (bubblewrap)" },
   { command: "setpriv", debian: "util-linux", why: "dropping the sandbox's privileges" },
   { command: "busybox", debian: "busybox-static", why: "the provider's test container image (built from its files)" },
+  { command: "chromium", debian: "chromium", why: "the dashboard's browser test (Debian's Chromium, driven by playwright-core)" },
 ];
 
 const has = (command) => spawnSync("sh", ["-c", `command -v ${command}`], { stdio: "ignore" }).status === 0;
