@@ -1,7 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 pragma solidity ^0.8.28;
 
-import {AccessControl} from "@openzeppelin/contracts/access/AccessControl.sol";
 import {IProofOfCompute} from "./interfaces/IProofOfCompute.sol";
 import {IProviderRegistry} from "./interfaces/IProviderRegistry.sol";
 import {IValidatorRegistry} from "./interfaces/IValidatorRegistry.sol";
@@ -13,12 +12,9 @@ import {ProofMath} from "./libraries/ProofMath.sol";
 /// bonds are locked, released and forfeited in the ValidatorRegistry (BOND_ROLE), and faults are slashed by the
 /// ProviderRegistry (SLASHER_ROLE). Both are the protocol's own contracts and move only the OCX token, which has
 /// no transfer hooks, so the external calls below cannot re-enter. Each state change happens before them.
-/// Roles: plain AccessControl (the two-step admin transfer of the registries does not fit under the 24 KiB code
-/// limit beside the fraud proofs); the admin is governance's timelock, which grants and revokes deliberately.
-contract ProofOfCompute is IProofOfCompute, AccessControl {
-    /// @notice May change the parameters and the model table (governance, later).
-    bytes32 public constant PARAMETER_ADMIN_ROLE = keccak256("PARAMETER_ADMIN_ROLE");
-
+/// One admin with a two-step transfer, as the marketplace's (OpenZeppelin's AccessControl does not fit under the
+/// 24 KiB code limit beside the fraud proofs).
+contract ProofOfCompute is IProofOfCompute {
     uint96 public constant MAX_AMOUNT = 10_000_000 ether;
     uint16 public constant MAX_BPS = 10_000;
     uint32 public constant MIN_RESPONSE_WINDOW = 10;
@@ -60,6 +56,13 @@ contract ProofOfCompute is IProofOfCompute, AccessControl {
     mapping(bytes32 providerModel => uint64) private _epochs;
     mapping(bytes32 model => ModelSize) private _models;
     Parameters private _parameters;
+    address private _admin;
+    address private _pendingAdmin;
+
+    modifier onlyAdmin() {
+        if (msg.sender != _admin) revert ProofNotAdmin(msg.sender, _admin);
+        _;
+    }
 
     constructor(
         IProviderRegistry providers_,
@@ -67,10 +70,10 @@ contract ProofOfCompute is IProofOfCompute, AccessControl {
         address admin,
         Parameters memory parameters_
     ) {
-        _grantRole(DEFAULT_ADMIN_ROLE, admin);
         providers = providers_;
         validators = validators_;
-        _grantRole(PARAMETER_ADMIN_ROLE, admin);
+        _admin = admin;
+        emit AdminTransferred(address(0), admin);
         _setParameters(parameters_);
     }
 
@@ -221,7 +224,7 @@ contract ProofOfCompute is IProofOfCompute, AccessControl {
         if (!ProofMath.verifyRow(c.root, row, n, values, proof)) revert ProofBadMerkleProof(id, row);
         emit RowRevealed(id, row);
         // The revealed row is the committed one, so row·r_t must equal the posted y_t[row] for every t.
-        bytes storage products = _products[id];
+        bytes memory products = _products[id];
         for (uint32 t; t < c.t; ++t) {
             uint256 expected = ProofMath.dot(values, ProofMath.auditVector(c.auditId, t, n));
             if (uint8(products[uint256(t) * n + row]) != expected) {
@@ -252,12 +255,7 @@ contract ProofOfCompute is IProofOfCompute, AccessControl {
         uint8 t = c.disputedVector;
         bytes32 first = sha256(ProofMath.auditVector(c.auditId, t, n));
         if (stepHashes[0] != first) revert ProofHashMismatch(id, "v_0", stepHashes[0], first);
-        bytes storage products = _products[id];
-        bytes memory y = new bytes(n);
-        for (uint256 i; i < n; ++i) {
-            y[i] = products[uint256(t) * n + i];
-        }
-        bytes32 last = sha256(y);
+        bytes32 last = sha256(_slice(_products[id], uint256(t) * n, n));
         if (stepHashes[expected - 1] != last) revert ProofHashMismatch(id, "v_last", stepHashes[expected - 1], last);
         _traces[id] = stepHashes;
         uint64 dueAt = _nextRound(c, DisputeStage.StepPickDue);
@@ -304,11 +302,7 @@ contract ProofOfCompute is IProofOfCompute, AccessControl {
         uint32 n = c.n;
         if (j >= n) revert ProofIndexOutOfRange(id, "j", j, n);
         bytes memory revealed = _revealedStep[id];
-        bytes memory vs = new bytes(n);
-        for (uint256 i; i < n; ++i) {
-            vs[i] = revealed[i];
-        }
-        uint8 entry = ProofMath.traceStepEntry(c.workId, n, c.steps, c.roundArg, vs, j);
+        uint8 entry = ProofMath.traceStepEntry(c.workId, n, c.steps, c.roundArg, _slice(revealed, 0, n), j);
         if (uint8(revealed[uint256(n) + j]) != entry) _fault(id, c, FAULT_BAD_STEP, msg.sender);
         else _dismiss(id, c);
     }
@@ -334,10 +328,7 @@ contract ProofOfCompute is IProofOfCompute, AccessControl {
     // ---------------------------------------------------------------- parameters
 
     /// @inheritdoc IProofOfCompute
-    function setModel(bytes32 model, uint32 n, uint32 steps, uint32 deadlineSeconds)
-        external
-        onlyRole(PARAMETER_ADMIN_ROLE)
-    {
+    function setModel(bytes32 model, uint32 n, uint32 steps, uint32 deadlineSeconds) external onlyAdmin {
         bool removal = n == 0 && steps == 0 && deadlineSeconds == 0;
         bool valid = n >= 4 && n % 4 == 0 && n <= MAX_N && steps >= 1 && steps <= MAX_STEPS && deadlineSeconds >= 1
             && deadlineSeconds <= MAX_DEADLINE;
@@ -348,8 +339,24 @@ contract ProofOfCompute is IProofOfCompute, AccessControl {
     }
 
     /// @inheritdoc IProofOfCompute
-    function setParameters(Parameters calldata parameters_) external onlyRole(PARAMETER_ADMIN_ROLE) {
+    function setParameters(Parameters calldata parameters_) external onlyAdmin {
         _setParameters(parameters_);
+    }
+
+    /// @inheritdoc IProofOfCompute
+    function transferAdmin(address newAdmin) external onlyAdmin {
+        _pendingAdmin = newAdmin;
+        emit AdminTransferStarted(msg.sender, newAdmin);
+    }
+
+    /// @inheritdoc IProofOfCompute
+    function acceptAdmin() external {
+        if (msg.sender != _pendingAdmin || msg.sender == address(0)) {
+            revert ProofNotPendingAdmin(msg.sender, _pendingAdmin);
+        }
+        emit AdminTransferred(_admin, msg.sender);
+        _admin = msg.sender;
+        _pendingAdmin = address(0);
     }
 
     // ---------------------------------------------------------------- views
@@ -411,6 +418,11 @@ contract ProofOfCompute is IProofOfCompute, AccessControl {
         return _challengeCount;
     }
 
+    /// @inheritdoc IProofOfCompute
+    function roles() external view returns (address admin, address pendingAdmin) {
+        return (_admin, _pendingAdmin);
+    }
+
     // ---------------------------------------------------------------- internal
 
     function _existing(uint256 id) private view returns (Challenge storage c) {
@@ -460,10 +472,17 @@ contract ProofOfCompute is IProofOfCompute, AccessControl {
         c.roundDeadline = dueAt;
     }
 
+    /// @dev Bytes [start, start + length) of `data` (the caller keeps within its length).
+    function _slice(bytes memory data, uint256 start, uint256 length) private pure returns (bytes memory out) {
+        out = new bytes(length);
+        assembly ("memory-safe") {
+            mcopy(add(out, 32), add(add(data, 32), start), length)
+        }
+    }
+
     function _requireResidues(uint256 id, bytes32 what, bytes calldata values) private pure {
-        if (ProofMath.isResidues(values)) return;
         for (uint256 i; i < values.length; ++i) {
-            if (uint8(values[i]) >= ProofMath.MODULUS) revert ProofNotResidue(id, what, i, uint8(values[i]));
+            if (uint8(values[i]) >= 127) revert ProofNotResidue(id, what, i, uint8(values[i]));
         }
     }
 
@@ -513,9 +532,9 @@ contract ProofOfCompute is IProofOfCompute, AccessControl {
     function _labelHash(bytes32 label) private pure returns (bytes32) {
         uint256 length;
         while (length < 32 && label[length] != 0) ++length;
-        bytes memory name = new bytes(length);
-        for (uint256 i; i < length; ++i) {
-            name[i] = label[i];
+        bytes memory name = abi.encodePacked(label);
+        assembly ("memory-safe") {
+            mstore(name, length) // the label without its zero padding
         }
         return sha256(name);
     }

@@ -21,6 +21,8 @@ pragma solidity ^0.8.28;
 /// loses its bond to the provider through `claimAbandoned`. A fault slashes `faultSlash` from the provider
 /// (ProviderRegistry.slash), `rewardBps` of it to whoever proved it, and releases the validator's bond.
 /// This contract never holds tokens: bonds stay in the ValidatorRegistry, stake in the ProviderRegistry.
+/// Roles: one admin (governance's timelock later; two-step transfer: `transferAdmin`, then `acceptAdmin` by the
+/// new admin) sets the parameters and the model table.
 interface IProofOfCompute {
     // ---------------------------------------------------------------- types
 
@@ -155,6 +157,10 @@ interface IProofOfCompute {
     event ModelSet(bytes32 indexed model, uint32 n, uint32 steps, uint32 deadlineSeconds);
     /// @notice The parameter admin changed the parameters.
     event ProofParametersChanged(Parameters parameters);
+    /// @notice The admin proposed `pendingAdmin`; it becomes admin when it calls `acceptAdmin`.
+    event AdminTransferStarted(address indexed admin, address indexed pendingAdmin);
+    /// @notice `newAdmin` accepted and is now the admin.
+    event AdminTransferred(address indexed previousAdmin, address indexed newAdmin);
 
     // ---------------------------------------------------------------- errors
 
@@ -196,6 +202,10 @@ interface IProofOfCompute {
     error ProofHashMismatch(uint256 id, bytes32 what, bytes32 posted, bytes32 expected);
     /// @notice A model's size is invalid: n must be a positive multiple of 4, steps and deadline positive.
     error ProofInvalidModelSize(bytes32 model, uint32 n, uint32 steps, uint32 deadlineSeconds);
+    /// @notice Only the admin (`expected`) may do this.
+    error ProofNotAdmin(address caller, address expected);
+    /// @notice Only the proposed admin (`expected`) may accept the role.
+    error ProofNotPendingAdmin(address caller, address expected);
     /// @notice A parameter is outside its allowed range.
     error ProofParameterOutOfBounds(bytes32 name, uint256 value, uint256 min, uint256 max);
 
@@ -259,11 +269,17 @@ interface IProofOfCompute {
 
     // ---------------------------------------------------------------- parameters
 
-    /// @notice Sets (n > 0) or removes (n = 0, steps = 0, deadline = 0) a model's challenge size.
+    /// @notice Sets (n > 0) or removes (n = 0, steps = 0, deadline = 0) a model's challenge size (admin only).
     function setModel(bytes32 model, uint32 n, uint32 steps, uint32 deadlineSeconds) external;
 
-    /// @notice Sets the parameters, each checked against its bounds.
+    /// @notice Sets the parameters, each checked against its bounds (admin only).
     function setParameters(Parameters calldata parameters) external;
+
+    /// @notice Proposes `newAdmin`; nothing changes until it calls `acceptAdmin` (admin only).
+    function transferAdmin(address newAdmin) external;
+
+    /// @notice The proposed admin takes the role.
+    function acceptAdmin() external;
 
     // ---------------------------------------------------------------- views
 
@@ -290,4 +306,7 @@ interface IProofOfCompute {
 
     /// @notice Number of challenges issued; ids run from 1 to this.
     function challengeCount() external view returns (uint256);
+
+    /// @notice The admin and the proposed next admin (zero when none).
+    function roles() external view returns (address admin, address pendingAdmin);
 }

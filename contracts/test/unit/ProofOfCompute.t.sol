@@ -547,6 +547,31 @@ contract ProofOfComputeTest is TrustDeployers {
         vm.stopPrank();
     }
 
+    function test_admin_twoStepTransfer() public {
+        address next = address(0xAD);
+        vm.expectRevert(abi.encodeWithSelector(IProofOfCompute.ProofNotAdmin.selector, next, admin));
+        vm.prank(next);
+        proofs.setModel(H100, 64, 1, 10);
+        vm.prank(admin);
+        proofs.transferAdmin(next);
+        (address current, address pending) = proofs.roles();
+        assertEq(current, admin);
+        assertEq(pending, next);
+        vm.expectRevert(abi.encodeWithSelector(IProofOfCompute.ProofNotPendingAdmin.selector, anyone, next));
+        vm.prank(anyone);
+        proofs.acceptAdmin();
+        vm.prank(next);
+        proofs.acceptAdmin();
+        (current, pending) = proofs.roles();
+        assertEq(current, next);
+        assertEq(pending, address(0));
+        vm.prank(next);
+        proofs.setModel(H100, 64, 1, 10);
+        vm.expectRevert(abi.encodeWithSelector(IProofOfCompute.ProofNotAdmin.selector, admin, next));
+        vm.prank(admin);
+        proofs.setModel(H100, 0, 0, 0);
+    }
+
     function test_setParameters_checksBounds() public {
         IProofOfCompute.Parameters memory p = _proofParameters();
         p.rewardBps = 10_001;

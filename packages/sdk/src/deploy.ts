@@ -294,12 +294,12 @@ export async function deployOcx(
   };
   const grantIn = async (
     contract: Address,
-    abi: typeof providerRegistryAbi | typeof validatorRegistryAbi | typeof proofOfComputeAbi,
+    abi: typeof providerRegistryAbi | typeof validatorRegistryAbi,
     functionName: "grantRole" | "renounceRole" | "beginDefaultAdminTransfer",
     args: readonly [`0x${string}`, Address] | readonly [Address],
     what: string,
   ) => {
-    // The three ABIs share these AccessControl functions; viem cannot narrow a union of ABIs, hence the cast.
+    // Both ABIs share these AccessControl functions; viem cannot narrow a union of ABIs, hence the cast.
     const hash = await walletClient.writeContract({
       address: contract,
       abi: abi as typeof providerRegistryAbi,
@@ -326,22 +326,26 @@ export async function deployOcx(
 
   if (admin !== deployer) {
     // Hand every role to `admin`: the plain roles now; the registries' admin role in two steps (they refuse a
-    // one-step grant), which `admin` completes by calling `acceptDefaultAdminTransfer` on each registry.
-    // ProofOfCompute uses plain AccessControl: its admin role moves in one step.
-    const handOver: [
-      Address,
-      typeof providerRegistryAbi | typeof validatorRegistryAbi | typeof proofOfComputeAbi,
-      `0x${string}`[],
-    ][] = [
+    // one-step grant), which `admin` completes by calling `acceptDefaultAdminTransfer` on each registry; and
+    // ProofOfCompute's single admin in two steps too, which `admin` completes by calling its `acceptAdmin`.
+    const handOver: [Address, typeof providerRegistryAbi | typeof validatorRegistryAbi, `0x${string}`[]][] = [
       [registry, providerRegistryAbi, [PARAMETER_ADMIN_ROLE]],
       [validatorRegistry, validatorRegistryAbi, [PARAMETER_ADMIN_ROLE, VALIDATOR_ADMIN_ROLE]],
-      [proofOfCompute, proofOfComputeAbi, [PARAMETER_ADMIN_ROLE, DEFAULT_ADMIN_ROLE]],
     ];
     for (const [contract, abi, roles] of handOver) {
       for (const role of roles)
         await grantIn(contract, abi, "grantRole", [role, admin], `granting ${role} to ${admin}`);
       for (const role of roles) await grantIn(contract, abi, "renounceRole", [role, deployer], `renouncing ${role}`);
     }
+    await confirm(
+      await walletClient.writeContract({
+        address: proofOfCompute,
+        abi: proofOfComputeAbi,
+        functionName: "transferAdmin",
+        args: [admin],
+      }),
+      "proposing ProofOfCompute's admin",
+    );
     await grantIn(
       registry,
       providerRegistryAbi,
