@@ -1,7 +1,7 @@
 // The OCX network dashboard: reads the indexer's API (same origin, relative paths), draws the metrics over time
 // with uPlot, and refreshes when the indexer's /events stream says a block was indexed.
 
-import { formatOcx, formatPercent, formatUsd, headlineFigures, ocxNumber, shortAddress } from "./format.js";
+import { formatOcx, formatPercent, headlineFigures, ocxNumber, shortAddress } from "./format.js";
 import uPlot from "./vendor/uPlot.esm.js";
 
 const WINDOW_LABELS = { "1h": "last hour", "24h": "last 24 hours", "7d": "last 7 days", "30d": "last 30 days" };
