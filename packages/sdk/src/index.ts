@@ -6,6 +6,7 @@ export * from "./deployment.js";
 export * from "./errors.js";
 export * from "./generated/abis.js";
 export * from "./generated/enums.js";
+export * from "./indexer/index.js";
 export * from "./manifest/index.js";
 export * from "./provider/client.js";
 export * from "./reputation/index.js";

@@ -1,0 +1,242 @@
+// The OCX indexer's HTTP API: every route and the JSON it answers. The indexer (apps/indexer), the SDK client
+// (./client.ts), the CLI and the dashboard share these types. Token amounts are decimal strings of wei (exact
+// integers; JSON numbers lose precision past 2^53); times are unix seconds; addresses are checksummed.
+
+/** A decimal string of an exact integer amount in wei (18 decimals for OCX). */
+export type WeiString = string;
+
+/** The chain position an answer reflects: the last block the indexer has processed. */
+export interface IndexedBlock {
+  number: number;
+  /** Unix seconds. */
+  timestamp: number;
+  hash: `0x${string}`;
+}
+
+/**
+ * `GET /health`: 200 while the process runs (Ponder's own route). `GET /ready`: 200 once the backfill has reached the
+ * chain's head, 503 before. `GET /metrics`: Prometheus text (Ponder's ponder_* series).
+ * `GET /status` (this API): where indexing stands.
+ */
+export interface IndexerStatus {
+  chainId: number;
+  block: IndexedBlock | null;
+  /** The contracts indexed, by deployment key (token, registry, marketplace, …) → address. */
+  contracts: Record<string, `0x${string}`>;
+}
+
+/** Sort orders of `GET /offers`: `price` ascending per GPU-hour, `reputation` descending (ties by price). */
+export type OfferSort = "price" | "reputation";
+
+/**
+ * Query of `GET /offers` (all optional). The order book: offers whose state is active (or `state=all`).
+ * `gpuModel` and `region` are labels ("h100", "eu-west"); `verified=1` keeps offers whose GPUs hold a current
+ * attestation; `maxPrice` is wei per GPU-hour; `limit` default 100, at most 1000; `provider` filters by address.
+ */
+export interface OffersQuery {
+  gpuModel?: string;
+  region?: string;
+  verified?: boolean;
+  /** Wei per GPU-hour (decimal string or bigint). */
+  maxPrice?: bigint | string;
+  sort?: OfferSort;
+  provider?: `0x${string}`;
+  state?: "active" | "all";
+  limit?: number;
+  offset?: number;
+}
+
+/** One offer as the indexer knows it (terms as posted or updated, live lease count, trust). */
+export interface IndexedOffer {
+  offerId: string;
+  provider: `0x${string}`;
+  /** The contract's `OfferState` number and its lower-case name. */
+  state: number;
+  stateName: string;
+  gpuModel: string;
+  /** The bytes32 label as on-chain. */
+  gpuModelLabel: `0x${string}`;
+  region: string;
+  regionLabel: `0x${string}`;
+  gpuCount: number;
+  gpuVramMiB: number;
+  cpuMillicores: number;
+  memoryMiB: number;
+  diskMiB: number;
+  pricePerSecond: WeiString;
+  /** pricePerSecond × 3600 ÷ max(gpuCount, 1), rounded down (wei per GPU-hour). */
+  pricePerGpuHour: WeiString;
+  maxLeases: number;
+  /** Leases of this offer created and not yet completed or closed. */
+  activeLeases: number;
+  minDuration: number;
+  maxDuration: number;
+  /** Its provider holds current attestations for `gpuCount` GPUs of its model ("cpu" for CPU-only bundles). */
+  verified: boolean;
+  /** Its provider's reputation in [0, 1] (SDK formula over indexed events). */
+  reputation: number;
+  postedAt: number;
+  postedBlock: number;
+}
+
+/** `GET /offers`. */
+export interface OffersResponse {
+  block: IndexedBlock | null;
+  /** Offers matching the filters before limit/offset. */
+  total: number;
+  offers: IndexedOffer[];
+}
+
+/** Windows of `GET /metrics/network`. */
+export type MetricsWindow = "1h" | "24h" | "7d" | "30d";
+
+/** One bucket of network metrics, over [start, end). */
+export interface NetworkMetricsPoint {
+  start: number;
+  end: number;
+  /** gpuSecondsLeased ÷ gpuSecondsOffered (0 when nothing was offered). */
+  utilization: number;
+  /** GPU-seconds of leases running in the bucket (acknowledged until completed/closed; CPU bundles count 0). */
+  gpuSecondsLeased: number;
+  /** GPU-seconds of active offers in the bucket (gpuCount × maxLeases × seconds active). */
+  gpuSecondsOffered: number;
+  gpuHoursServed: number;
+  /** Paid to providers plus fees, from LeaseSettled, in OCX wei. */
+  revenue: WeiString;
+  /** Revenue in dollars at the indexed price feed; null while no price feed is deployed/indexed. */
+  revenueUsd: number | null;
+  /** Protocol fees (LeaseSettled.fee), which the fee sink burns. */
+  fees: WeiString;
+  /** OCX burned (Transfer to the zero address). */
+  ocxBurned: WeiString;
+  /** OCX minted (Transfer from the zero address): emissions and credit redemptions. */
+  ocxEmitted: WeiString;
+  /** Providers with a lease running or created in the bucket. */
+  activeProviders: number;
+  activeBuyers: number;
+  /** LeaseCompleted with exit code 0. */
+  jobsCompleted: number;
+  /** LeaseCompleted with a non-zero exit code. */
+  jobsFailed: number;
+  /** LeaseClosed before completion (cancel, no-show, exhaustion). */
+  jobsCancelled: number;
+  /** Median seconds from LeaseCreated to LeaseAcknowledged of leases acknowledged in the bucket; null when none. */
+  medianRequestToRunningSeconds: number | null;
+  noShows: number;
+}
+
+/** `GET /metrics/network?window=1h|24h|7d|30d&bucket=<seconds>` (default window 24h, 48 buckets). */
+export interface NetworkMetricsResponse {
+  block: IndexedBlock | null;
+  window: MetricsWindow;
+  bucketSeconds: number;
+  from: number;
+  to: number;
+  /** The whole window as one bucket. */
+  totals: NetworkMetricsPoint;
+  series: NetworkMetricsPoint[];
+}
+
+/** One GPU model's price index over recent leases (wei per GPU-hour). */
+export interface ModelPrice {
+  gpuModel: string;
+  leases: number;
+  median: WeiString;
+  p25: WeiString;
+  p75: WeiString;
+  iqr: WeiString;
+}
+
+/** `GET /prices?window=7d` (leases created in the window; default 7d). */
+export interface PricesResponse {
+  block: IndexedBlock | null;
+  window: MetricsWindow;
+  models: ModelPrice[];
+}
+
+/** A provider's record. */
+export interface IndexedProvider {
+  address: `0x${string}`;
+  endpoint: string;
+  region: string;
+  stake: WeiString;
+  jailed: boolean;
+  leases: number;
+  activeLeases: number;
+  completed: number;
+  failed: number;
+  noShows: number;
+  /** Paid to the provider by settlements (after fees). */
+  earnings: WeiString;
+  /** Share of its leases it acknowledged (1 − noShows ÷ leases that reached acknowledgement or no-show); null when none. */
+  uptime: number | null;
+  /** Current (unexpired) attestations, one per GPU index and model. */
+  attestations: number;
+  verified: boolean;
+  reputation: number;
+  slashes: number;
+  slashed: WeiString;
+  registeredAt: number;
+}
+
+/** `GET /providers?sort=reputation|earnings|leases`. */
+export interface ProvidersResponse {
+  block: IndexedBlock | null;
+  providers: IndexedProvider[];
+}
+
+/** One attestation (ProofOfCompute `Attested`). */
+export interface IndexedAttestation {
+  model: string;
+  gpuIndex: number;
+  score: number;
+  expiresAt: number;
+  challengeId: string;
+  validator: `0x${string}`;
+}
+
+/** A lease as indexed. `state`: pending (not acknowledged), running, completed, closed. */
+export interface IndexedLease {
+  leaseId: string;
+  buyer: `0x${string}`;
+  provider: `0x${string}`;
+  offerId: string;
+  requestId: string;
+  gpuModel: string;
+  gpuCount: number;
+  pricePerSecond: WeiString;
+  deposit: WeiString;
+  paid: WeiString;
+  fees: WeiString;
+  state: "pending" | "running" | "completed" | "closed";
+  exitCode: number | null;
+  createdAt: number;
+  startedAt: number | null;
+  endedAt: number | null;
+}
+
+/** `GET /providers/:address`. 404 when the address never registered. */
+export interface ProviderDetailResponse {
+  block: IndexedBlock | null;
+  provider: IndexedProvider;
+  attestations: IndexedAttestation[];
+  /** Its latest 100 leases, newest first. */
+  leases: IndexedLease[];
+}
+
+/** `GET /leases?live=1&provider=&buyer=&limit=` (live: pending or running), newest first. */
+export interface LeasesResponse {
+  block: IndexedBlock | null;
+  leases: IndexedLease[];
+}
+
+/**
+ * `GET /events`: Server-Sent Events. One `block` event per indexed block, its data an `IndexedBlock` JSON, sent
+ * when the indexer has processed the block (the dashboard refreshes on it). A `: ping` comment every 15 s.
+ */
+export type IndexerEvent = { type: "block"; block: IndexedBlock };
+
+/** The error body of every 4xx/5xx answer. */
+export interface IndexerErrorBody {
+  error: string;
+}
