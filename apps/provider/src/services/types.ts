@@ -2,7 +2,7 @@
 // manifest declares them (the SDK's normalized `ServiceSpec`/`VolumeSpec`), and what the runtime
 // reports about each service.
 
-import type { Manifest, ServiceSpec, VolumeSpec } from "@ocx/sdk";
+import type { Manifest, ProviderServiceStatus, ServiceSpec, VolumeSpec } from "@ocx/sdk";
 
 /** The manifest's shapes of services (normalized by the SDK's parser). */
 export type { ServiceHealth, ServiceMount, ServicePort, ServiceSpec, VolumeSpec } from "@ocx/sdk";
@@ -27,19 +27,8 @@ export interface ServiceExit {
   at: number;
 }
 
-/** What the lease's status says about one service (GET /leases/:id → services[]). */
-export interface ServiceStatus {
-  name: string;
-  state: ServiceState;
-  /** Restarts since the lease started (not counting the first start). */
-  restarts: number;
-  lastExit: ServiceExit | null;
-  /** Why the service is in its state, in words. */
-  reason: string;
-  /** Unix seconds of the current run's start; null when it is not running. */
-  startedAt: number | null;
-  ports: { port: number; protocol: "http" | "tcp"; expose: "public" | "internal" }[];
-}
+/** What the lease's status says about one service (GET /leases/:id → services[]): the SDK's type, so node and clients agree. */
+export type ServiceStatus = ProviderServiceStatus;
 
 /** One bridged port: what the ingress connects to (`serviceEndpoints`). */
 export interface ServiceEndpoint {
