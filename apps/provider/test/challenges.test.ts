@@ -2,22 +2,8 @@
 // (account 3, admitted and staked here) challenges the provider's CPU; the node proves, commits
 // before the deadline, responds on-chain and serves an opening that verifies; the validator attests.
 // Then the dispute rounds (demandRow, disputeProducts → pickStep → proveStep) are answered on-chain
-// and the accusations fail; and a node stopped mid-proof resumes after its restart.
-
-import { spawn } from "node:child_process";
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import path from "node:path";
-import {
-  ANVIL_KEYS,
-  anvilBinary,
-  createCleanup,
-  createLogger,
-  freePort,
-  type Localnet,
-  localChain,
-  trackChild,
-} from "@ocx/node-kit";
+// and the accusations fail; a node stopped mid-proof resumes after its restart; and the same node
+// run as the test-only skipping cheater is faulted on-chain.
 import {
   assertChallengeId,
   type Challenge,
@@ -32,127 +18,27 @@ import {
 import {
   approveSync,
   challengePhaseName,
-  deployOcx,
   fromLabel,
   proofOfComputeAbi,
   toLabel,
-  transfer,
   validatorRegistryAbi,
   verifyAnswer,
-  writeDeployment,
 } from "@ocx/sdk";
-import { type Address, createPublicClient, createWalletClient, http, parseEther, parseEventLogs } from "viem";
-import { privateKeyToAccount } from "viem/accounts";
+import { type Address, parseEther, parseEventLogs } from "viem";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type ProviderConfig, parseConfig } from "../src/config.js";
-import { type ProviderNode, startProvider } from "../src/service.js";
-import { PROVIDER } from "./harness.js";
+import { type Market, startMarket } from "./harness.js";
 
 const VALIDATOR = 3;
 const CPU = toLabel("cpu");
 
-let market: TrustMarket;
+let market: Market;
 let poc: Address;
 let validator: Wallet;
 
-type Wallet = ReturnType<Localnet["wallet"]>;
-
-/** The chain, the provider node and its logs: like the harness's market, see startTrustMarket. */
-interface TrustMarket {
-  net: Pick<Localnet, "deployment" | "publicClient" | "wallet">;
-  node: ProviderNode;
-  logs: Record<string, unknown>[];
-  /** Starts the node again, with `challenges` settings replaced when given. */
-  restart(challenges?: ProviderConfig["challenges"]): Promise<ProviderNode>;
-  stop(): Promise<void>;
-}
-
-/**
- * The harness's market (anvil, deployOcx, a real provider node with a CPU offer), with anvil started
- * with --disable-code-size-limit: ProofOfCompute's runtime (25.2 KB at the time of writing) is over
- * EIP-170's 24,576 bytes, so the harness's plain anvil cannot deploy it yet.
- * TODO: back to startMarket() from harness.ts once ProofOfCompute fits under the limit.
- */
-async function startTrustMarket(): Promise<TrustMarket> {
-  const cleanup = createCleanup();
-  try {
-    const port = await freePort();
-    const child = trackChild(
-      spawn(anvilBinary(), ["--host", "127.0.0.1", "--port", String(port), "--silent", "--disable-code-size-limit"], {
-        stdio: "ignore",
-      }),
-    );
-    const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
-    cleanup.defer(async () => {
-      child.kill("SIGTERM");
-      await exited;
-    });
-    const rpcUrl = `http://127.0.0.1:${port}`;
-    const chain = localChain(rpcUrl);
-    const publicClient = createPublicClient({ chain, transport: http(rpcUrl), pollingInterval: 50 });
-    for (let i = 0; ; i++) {
-      if (
-        await publicClient.getChainId().then(
-          () => true,
-          () => false,
-        )
-      )
-        break;
-      if (i > 400) throw new Error(`anvil did not answer on ${rpcUrl}`);
-      await new Promise((r) => setTimeout(r, 25));
-    }
-    const wallet = (index: number) =>
-      createWalletClient({ chain, transport: http(rpcUrl), account: privateKeyToAccount(ANVIL_KEYS[index] as Hex) });
-    const deployment = await deployOcx({ walletClient: wallet(0), publicClient }, { ackWindow: 60 });
-    for (const i of [PROVIDER, VALIDATOR]) {
-      const hash = await transfer(wallet(0), {
-        deployment,
-        to: wallet(i).account.address,
-        value: parseEther("100000"),
-      });
-      await publicClient.waitForTransactionReceipt({ hash });
-    }
-    const dir = await mkdtemp(path.join(tmpdir(), "ocx-challenges-"));
-    cleanup.defer(() => rm(dir, { recursive: true, force: true }));
-    const deploymentFile = await writeDeployment(deployment, dir);
-    const config = parseConfig(
-      `chain: { rpcUrl: "${rpcUrl}", deployment: "${deploymentFile}", pollIntervalMs: 100 }
-api: { listen: "127.0.0.1:${await freePort()}" }
-stateDir: state
-region: test
-executor: process
-allowUnsandboxed: true
-disk: { reserveMiB: 0 }
-offers:
-  - { gpus: 0, pricePerGpuHour: "3.6", cpu: 1, memoryMiB: 256, diskMiB: 1024, maxLeases: 1, minDuration: 10 }
-`,
-      { baseDir: dir },
-    );
-    const logs: Record<string, unknown>[] = [];
-    const log = createLogger({ json: true, level: "info", write: (line) => logs.push(JSON.parse(line)) });
-    const account = privateKeyToAccount(ANVIL_KEYS[PROVIDER] as Hex);
-    const trust: TrustMarket = {
-      net: { deployment, publicClient: publicClient as never, wallet: wallet as never },
-      node: await startProvider(config, { account, log }),
-      logs,
-      async restart(challenges) {
-        trust.node = await startProvider(challenges ? { ...config, challenges } : config, { account, log });
-        return trust.node;
-      },
-      async stop() {
-        await trust.node.close();
-        await cleanup.run();
-      },
-    };
-    return trust;
-  } catch (error) {
-    await cleanup.run();
-    throw error;
-  }
-}
+type Wallet = ReturnType<Market["net"]["wallet"]>;
 
 beforeAll(async () => {
-  market = await startTrustMarket();
+  market = await startMarket("", { captureLogs: true });
   const { net } = market;
   poc = net.deployment.proofOfCompute as Address;
   const registry = net.deployment.validatorRegistry as Address;
@@ -373,8 +259,11 @@ describe("provider challenge responder (real node, real ProofOfCompute)", () => 
   });
 
   it("a cheater (skipping half the rows) is caught: demandRow makes it reveal its committed row, the contract faults it", async () => {
+    const honest = market.config.challenges;
     await market.node.close();
-    await market.restart({ enabled: true, prover: "ts", python: "python3", cheat: "skipping" });
+    // The harness restarts with market.config: the same node, now a cheater.
+    market.config.challenges = { ...honest, cheat: "skipping" };
+    await market.restart();
     try {
       const id = await challenge();
       await nodeReaches(id, "responded");
@@ -393,6 +282,7 @@ describe("provider challenge responder (real node, real ProofOfCompute)", () => 
       });
       expect(fromLabel((faulted as { args: { fault: Hex } }).args.fault)).toBe("row-inconsistent");
     } finally {
+      market.config.challenges = honest;
       await market.node.close();
       await market.restart();
     }
