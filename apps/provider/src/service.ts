@@ -750,6 +750,7 @@ async function ingressComponent(common: Common, deps: { store: ProviderStore; le
   });
   const ingress = await startIngress({
     listen,
+    anyPortIfTaken: config.ingress.listen === undefined,
     ...(config.ingress.publicUrl ? { publicUrl: config.ingress.publicUrl } : {}),
     ...(config.ingress.domain ? { domain: config.ingress.domain } : {}),
     tcpPorts: config.ingress.tcpPorts,

@@ -19,6 +19,11 @@ export * from "./types.js";
 export interface IngressOptions {
   /** host:port to listen on for HTTP (port 0: any free port). */
   listen: string;
+  /**
+   * When `listen` is a default rather than the operator's choice: if its port is taken, listen on any free
+   * port instead (logged) rather than fail the node.
+   */
+  anyPortIfTaken?: boolean;
   /** The base URL buyers reach the listener at (behind NAT or a proxy); default: http://<listen host>:<port>. */
   publicUrl?: string;
   /** With a wildcard DNS record *.<domain> pointing here: service URLs http://l<lease>-<port>.<domain>/. */
@@ -97,18 +102,30 @@ export async function startIngress(options: IngressOptions): Promise<Ingress> {
   server.on("clientError", (_error, socket) => {
     if (socket.writable) socket.end("HTTP/1.1 400 Bad Request\r\nconnection: close\r\n\r\n");
   });
-  await new Promise<void>((resolve, reject) => {
-    server.once("error", (error: NodeJS.ErrnoException) =>
-      reject(
-        error.code === "EADDRINUSE"
-          ? new Error(
-              `ingress.listen ${options.listen} is already in use: stop what listens there or pick another port`,
-            )
-          : error,
-      ),
-    );
-    server.listen(port, host, () => resolve());
-  });
+  const listenOn = (onPort: number) =>
+    new Promise<void>((resolve, reject) => {
+      const onError = (error: NodeJS.ErrnoException) => reject(error);
+      server.once("error", onError);
+      server.listen(onPort, host, () => {
+        server.off("error", onError);
+        resolve();
+      });
+    });
+  try {
+    await listenOn(port);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code !== "EADDRINUSE") throw error;
+    if (!options.anyPortIfTaken || port === 0) {
+      throw new Error(
+        `ingress.listen ${options.listen} is already in use: stop what listens there or pick another port`,
+      );
+    }
+    await listenOn(0);
+    log.warn("the ingress's default port is taken; listening on another one (set ingress.listen for a fixed one)", {
+      wanted: options.listen,
+    });
+  }
   const bound = server.address();
   const boundPort = typeof bound === "object" && bound ? bound.port : port;
   const shownHost = host === "0.0.0.0" || host === "::" || host === "" ? "127.0.0.1" : host;

@@ -288,6 +288,30 @@ describe("ingress", () => {
     }
   });
 
+  it("takes another port when its default one is in use, and fails with the field's name when it was chosen", async () => {
+    const blocker = net.createServer();
+    await new Promise<void>((resolve) => blocker.listen(0, "127.0.0.1", () => resolve()));
+    const taken = (blocker.address() as net.AddressInfo).port;
+    const options = {
+      listen: `127.0.0.1:${taken}`,
+      tcpPorts: "31600-31609",
+      maxConnectionsPerLease: 4,
+      backend: { leases: () => [], endpoints: () => [] },
+      // Its own database: an ingress forgets the TCP ports of leases its backend does not list.
+      db: openStore(path.join(dir, "other.db"), []),
+      log: createLogger({ level: "error" }),
+    };
+    try {
+      await expect(startIngress(options)).rejects.toThrow(`ingress.listen 127.0.0.1:${taken} is already in use`);
+      const elsewhere = await startIngress({ ...options, anyPortIfTaken: true });
+      expect(Number(new URL(elsewhere.url).port)).not.toBe(taken);
+      await elsewhere.close();
+    } finally {
+      blocker.close();
+      options.db.close();
+    }
+  });
+
   it("releases a lease's TCP port when the lease ends, and keeps the assignment across restarts", async () => {
     const before = (ingress as Ingress).urlsOf(7n).find((u) => u.service === "raw")?.url;
     await (ingress as Ingress).close();
