@@ -8,6 +8,8 @@ import { spawnSync } from "node:child_process";
 const PREREQUISITES = [
   { command: "bwrap", debian: "bubblewrap", why: "the provider's sandbox (bubblewrap)" },
   { command: "setpriv", debian: "util-linux", why: "dropping the sandbox's privileges" },
+  { command: "nsenter", debian: "util-linux", why: "entering a service lease's network namespace" },
+  { command: "ip", debian: "iproute2", why: "a private network namespace per service lease (ip netns)" },
   { command: "busybox", debian: "busybox-static", why: "the provider's test container image (built from its files)" },
   { command: "chromium", debian: "chromium", why: "the dashboard's browser test (Debian's Chromium, driven by playwright-core)" },
 ];
