@@ -33,6 +33,12 @@ export const COMMANDS: readonly CommandEntry[] = [
     load: async () => (await import("./faucet.js")).faucetCommand(),
   },
   {
+    name: "stats",
+    usage: "stats [options]",
+    description: "the network's headline figures (utilization, GPU-hours, revenue, burns, jobs) from the indexer",
+    load: async () => (await import("./stats.js")).statsCommand(),
+  },
+  {
     name: "market",
     usage: "market <command>",
     description: "browse the market: offers, requests, and why a job finds no match; cancel or close your requests",
