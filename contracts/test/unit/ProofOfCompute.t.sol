@@ -547,6 +547,12 @@ contract ProofOfComputeTest is TrustDeployers {
         vm.stopPrank();
     }
 
+    /// @dev EIP-170: a chain refuses to deploy more than 24,576 bytes of code. ProofMath's functions are
+    /// inlined here, so a change to them can push ProofOfCompute over; this test says so before a deploy does.
+    function test_codeSize_underEip170Limit() public view {
+        assertLe(address(proofs).code.length, 24_576, "ProofOfCompute runtime code over 24,576 bytes (EIP-170)");
+    }
+
     function test_admin_twoStepTransfer() public {
         address next = address(0xAD);
         vm.expectRevert(abi.encodeWithSelector(IProofOfCompute.ProofNotAdmin.selector, next, admin));
