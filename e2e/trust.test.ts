@@ -13,12 +13,16 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { createCleanup, freePort, type Localnet, startLocalnet, trackChild } from "@ocx/node-kit";
 import {
+  admitValidatorSync,
   challengePhaseName,
+  getChallenge,
+  getProofParameters,
   getProvider,
   getTokenBalance,
+  getValidator,
+  isVerified,
   proofOfComputeAbi,
   toLabel,
-  validatorRegistryAbi,
 } from "@ocx/sdk";
 import type { Address } from "viem";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
@@ -183,7 +187,7 @@ async function challengesOf(provider: Address) {
   const count = await read<bigint>("challengeCount", []);
   const out: { id: bigint; phase: string; validator: Address }[] = [];
   for (let id = 1n; id <= count; id++) {
-    const c = await read<{ provider: Address; phase: number; validator: Address }>("getChallenge", [id]);
+    const c = await getChallenge(net.publicClient, { deployment: net.deployment, id });
     if (c.provider.toLowerCase() === provider.toLowerCase()) {
       out.push({ id, phase: challengePhaseName(c.phase), validator: c.validator });
     }
@@ -196,13 +200,15 @@ const providerStake = async (account: number) =>
 const balanceOf = (account: number) =>
   getTokenBalance(net.publicClient, { deployment: net.deployment, account: address(account) });
 const validatorRecord = () =>
-  net.publicClient.readContract({
-    address: deployed().validatorRegistry,
-    abi: validatorRegistryAbi,
-    functionName: "getValidator",
-    args: [address(VALIDATOR)],
-  }) as Promise<{ stake: bigint; locked: bigint }>;
-const parameters = () => read<{ challengeBond: bigint; faultSlash: bigint; rewardBps: number }>("parameters", []);
+  getValidator(net.publicClient, { deployment: net.deployment, validator: address(VALIDATOR) });
+const parameters = () => getProofParameters(net.publicClient, { deployment: net.deployment });
+const isCpuVerified = (account: number) =>
+  isVerified(net.publicClient, {
+    deployment: net.deployment,
+    provider: address(account),
+    model: toLabel("cpu"),
+    gpuCount: 0,
+  });
 
 describe("hardware proofs end to end: providers, validators, the chain", { timeout: 240_000 }, () => {
   beforeAll(async () => {
@@ -219,14 +225,7 @@ describe("hardware proofs end to end: providers, validators, the chain", { timeo
     );
     trustDeployed = Boolean(deployed().proofOfCompute && deployed().validatorRegistry);
     if (!trustDeployed) return;
-    const admin = net.wallet(0);
-    const hash = await admin.writeContract({
-      address: deployed().validatorRegistry,
-      abi: validatorRegistryAbi,
-      functionName: "admit",
-      args: [address(VALIDATOR)],
-    });
-    await net.publicClient.waitForTransactionReceipt({ hash });
+    await admitValidatorSync(net.wallet(0), { deployment: net.deployment, validator: address(VALIDATOR) });
   });
   afterEach(({ task }) => {
     if (task.result?.state === "fail") {
@@ -246,9 +245,7 @@ describe("hardware proofs end to end: providers, validators, the chain", { timeo
     const restarted = await startValidatorNode("honest", [address(1)], {
       stateDir: path.join(dir, "validator-honest"),
     });
-    const verified = await waitFor("isVerified(provider 1, cpu)", () =>
-      read<boolean>("isVerified", [address(1), toLabel("cpu"), 0]),
-    );
+    const verified = await waitFor("isVerified(provider 1, cpu)", () => isCpuVerified(1));
     expect(verified).toBe(true);
     const [challenge] = await challengesOf(address(1));
     expect(challenge?.phase).toBe("Attested");
@@ -280,9 +277,9 @@ describe("hardware proofs end to end: providers, validators, the chain", { timeo
         return list.some((c) => c.phase === "Faulted") ? list : undefined;
       });
       expect(faulted?.phase).toBe("Faulted");
-      expect(await read<boolean>("isVerified", [address(account), toLabel("cpu"), 0])).toBe(false);
-      expect(stakeBefore - (await providerStake(account))).toBe(faultSlash);
-      expect((await balanceOf(VALIDATOR)) - balanceBefore).toBe((faultSlash * BigInt(rewardBps)) / 10_000n);
+      expect(await isCpuVerified(account)).toBe(false);
+      expect(stakeBefore - (await providerStake(account))).toBe(BigInt(faultSlash));
+      expect((await balanceOf(VALIDATOR)) - balanceBefore).toBe((BigInt(faultSlash) * BigInt(rewardBps)) / 10_000n);
       await validator.stop();
       await provider.stop();
     });
@@ -299,8 +296,8 @@ describe("hardware proofs end to end: providers, validators, the chain", { timeo
     await waitFor("the accusation to be dismissed", async () =>
       (await challengesOf(address(7))).some((c) => c.phase === "Dismissed"),
     );
-    expect(validatorStakeBefore - (await validatorRecord()).stake).toBe(challengeBond);
-    expect((await balanceOf(7)) - providerBalanceBefore).toBe(challengeBond);
+    expect(validatorStakeBefore - (await validatorRecord()).stake).toBe(BigInt(challengeBond));
+    expect((await balanceOf(7)) - providerBalanceBefore).toBe(BigInt(challengeBond));
     await validator.stop();
     await provider.stop();
   });
@@ -317,7 +314,7 @@ describe("hardware proofs end to end: providers, validators, the chain", { timeo
       async () => (await challengesOf(address(8))).some((c) => c.phase === "Faulted"),
       120_000,
     );
-    expect(stakeBefore - (await providerStake(8))).toBe(faultSlash);
+    expect(stakeBefore - (await providerStake(8))).toBe(BigInt(faultSlash));
     expect(validator.log()).toMatch(/proved challenge \d+ .* late on-chain/);
     await validator.stop();
   });

@@ -5,7 +5,7 @@ import { mkdir, writeFile } from "node:fs/promises";
 import { createRequire } from "node:module";
 import path from "node:path";
 import { freePort, type Localnet } from "@ocx/node-kit";
-import { proofOfComputeAbi, toLabel, validatorRegistryAbi } from "@ocx/sdk";
+import { admitValidatorSync, isVerified, toLabel } from "@ocx/sdk";
 import type { Address } from "viem";
 
 const require = createRequire(import.meta.url);
@@ -15,12 +15,9 @@ export const VALIDATOR_ACCOUNT = 3;
 /** The validator daemon's entry point (`@ocx/validator`'s dist/bin.js). */
 const validatorBin = () => path.join(path.dirname(require.resolve("@ocx/validator/package.json")), "dist", "bin.js");
 
-type TrustDeployment = { validatorRegistry?: Address; proofOfCompute?: Address };
-
 /** True when the deployment has the trust contracts (a validator has something to do). */
-export function hasTrustContracts(deployment: object): boolean {
-  const d = deployment as TrustDeployment;
-  return Boolean(d.validatorRegistry && d.proofOfCompute);
+export function hasTrustContracts(deployment: Localnet["deployment"]): boolean {
+  return Boolean(deployment.validatorRegistry && deployment.proofOfCompute);
 }
 
 /**
@@ -28,15 +25,8 @@ export function hasTrustContracts(deployment: object): boolean {
  * VALIDATOR_ADMIN_ROLE on a devnet). The daemon stakes for itself when it starts.
  */
 export async function admitDevnetValidator(net: Localnet): Promise<Address> {
-  const registry = (net.deployment as TrustDeployment).validatorRegistry as Address;
   const validator = net.wallet(VALIDATOR_ACCOUNT).account.address;
-  const hash = await net.wallet(0).writeContract({
-    address: registry,
-    abi: validatorRegistryAbi,
-    functionName: "admit",
-    args: [validator],
-  });
-  await net.publicClient.waitForTransactionReceipt({ hash });
+  await admitValidatorSync(net.wallet(0), { deployment: net.deployment, validator });
   return validator;
 }
 
@@ -94,17 +84,14 @@ challenges:
  * `timeoutMs`; resolves false when it is not by then.
  */
 export async function waitVerified(net: Localnet, provider: Address, timeoutMs = 60_000): Promise<boolean> {
-  const address = (net.deployment as TrustDeployment).proofOfCompute as Address;
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
-    const verified = await net.publicClient
-      .readContract({
-        address,
-        abi: proofOfComputeAbi,
-        functionName: "isVerified",
-        args: [provider, toLabel("cpu"), 0],
-      })
-      .catch(() => false);
+    const verified = await isVerified(net.publicClient, {
+      deployment: net.deployment,
+      provider,
+      model: toLabel("cpu"),
+      gpuCount: 0,
+    }).catch(() => false);
     if (verified) return true;
     await new Promise((r) => setTimeout(r, 250));
   }

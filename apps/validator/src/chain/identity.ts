@@ -1,25 +1,19 @@
 // The validator's standing in the ValidatorRegistry: admitted by the admin role, and enough stake for
 // the registry's minStake plus one challengeBond per challenge it may have in flight. Topped up on
 // start (idempotent: a restart changes nothing that is already right).
-// TODO(T1's SDK actions): switch to packages/sdk/src/actions/validators/ when it lands.
 import type { Logger } from "@ocx/node-kit";
-import { approveSync, getAllowance, proofOfComputeAbi, validatorRegistryAbi } from "@ocx/sdk";
-import { type Address, formatEther, maxUint256 } from "viem";
-import { readContract, simulateContract, writeContract } from "viem/actions";
-import { getAction } from "viem/utils";
+import {
+  approveSync,
+  getAllowance,
+  getProofParameters,
+  getValidator,
+  getValidatorParameters,
+  isValidatorActive,
+  stakeValidatorSync,
+  validatorRegistryAddress,
+} from "@ocx/sdk";
+import { formatEther, maxUint256 } from "viem";
 import type { ChainAccess } from "./client.js";
-import { proofOfComputeAddress } from "./proofs.js";
-
-/** The ValidatorRegistry address of a deployment, or a clear error when the deployment predates it. */
-export function validatorRegistryAddress(deployment: object): Address {
-  const address = (deployment as { validatorRegistry?: Address }).validatorRegistry;
-  if (!address) {
-    throw new Error(
-      "the deployment file has no validatorRegistry address: redeploy with a version of deployOcx that deploys the trust contracts",
-    );
-  }
-  return address;
-}
 
 /** The validator's record in the registry. */
 export interface ValidatorStanding {
@@ -33,32 +27,12 @@ export interface ValidatorStanding {
 
 /** Reads the validator's standing. */
 export async function readStanding(chain: ChainAccess): Promise<ValidatorStanding> {
-  const registry = validatorRegistryAddress(chain.deployment);
+  const { deployment, reader, address } = chain;
   const [v, active, params, proofParams] = await Promise.all([
-    readContract(chain.reader, {
-      address: registry,
-      abi: validatorRegistryAbi,
-      functionName: "getValidator",
-      args: [chain.address],
-    }) as Promise<{ stake: bigint; locked: bigint; admitted: boolean }>,
-    readContract(chain.reader, {
-      address: registry,
-      abi: validatorRegistryAbi,
-      functionName: "isActive",
-      args: [chain.address],
-    }) as Promise<boolean>,
-    readContract(chain.reader, {
-      address: registry,
-      abi: validatorRegistryAbi,
-      functionName: "parameters",
-    }) as Promise<{
-      minStake: bigint;
-    }>,
-    readContract(chain.reader, {
-      address: proofOfComputeAddress(chain.deployment),
-      abi: proofOfComputeAbi,
-      functionName: "parameters",
-    }) as Promise<{ challengeBond: bigint }>,
+    getValidator(reader, { deployment, validator: address }),
+    isValidatorActive(reader, { deployment, validator: address }),
+    getValidatorParameters(reader, { deployment }),
+    getProofParameters(reader, { deployment }),
   ]);
   return {
     admitted: v.admitted,
@@ -101,19 +75,10 @@ export async function ensureStake(
         value: maxUint256,
       });
     }
-    const { request } = await simulateContract(chain.reader, {
-      account: chain.address,
-      address: registry,
-      abi: validatorRegistryAbi,
-      functionName: "stake",
-      args: [amount],
+    await stakeValidatorSync(chain.writer(`validator-stake:${target}:${standing.stake}`), {
+      deployment: chain.deployment,
+      amount,
     });
-    const write = getAction(
-      chain.writer(`validator-stake:${target}:${standing.stake}`) as never,
-      writeContract as never,
-      "writeContract",
-    ) as (r: unknown) => Promise<unknown>;
-    await write(request);
     options.log.info("topped up the validator's stake", {
       staked: formatEther(target),
       added: formatEther(amount),

@@ -1,42 +1,41 @@
-// The challenge engine's port over the chain and the providers' APIs: ProofOfCompute reads and
-// writes (writes through the validator's crash-safe sender under a key naming their purpose, each
-// simulated first so that a revert comes back decoded), the marketplace's active offers, and the
-// providers' signed openings checked against their registered apiSigner.
-// TODO(T1's SDK actions): when packages/sdk/src/actions/proofs/ lands, call its typed actions here;
-// this file is the one place that knows the contract's function names.
+// The challenge engine's port over the chain and the providers' APIs: ProofOfCompute through the
+// SDK's typed actions (writes through the validator's crash-safe sender under a key naming their
+// purpose; each simulates first, so a revert comes back decoded), the marketplace's active offers,
+// and the providers' signed openings checked against their registered apiSigner.
 import type { Hex, Opening } from "@ocx/proofs";
 import {
+  attestChallengeSync,
   challengePhaseName,
+  challengeProviderSync,
+  demandRowSync,
+  disputeProductsSync,
   disputeStageName,
   fromLabel,
+  getAttestation,
+  getChallenge,
+  getChallengeProducts,
+  getChallengeTrace,
   getCounts,
   getOffer,
+  getProofParameters,
   getProvider,
   OfferState,
+  pickStepSync,
   proofOfComputeAbi,
+  proofOfComputeAddress,
+  proveLateSync,
+  proveStepSync,
   toLabel,
   verifyAnswer,
 } from "@ocx/sdk";
-import { type Address, hexToBytes, parseEventLogs } from "viem";
-import { getBlock, getContractEvents, readContract, simulateContract, writeContract } from "viem/actions";
-import { getAction } from "viem/utils";
+import { hexToBytes } from "viem";
+import { getBlock, getContractEvents } from "viem/actions";
 import type { ChainChallenge, ChainPhase, ChainStage, ChallengePort, ProofParameters } from "../challenges/port.js";
 import type { OfferView } from "../challenges/schedule.js";
 import type { ChainAccess } from "./client.js";
 
 /** Largest opening body accepted from a provider (k rows of n bytes as hex plus proofs); bigger is refused unread. */
 const MAX_OPENING_BYTES = 64 * 1024 * 1024;
-
-/** The ProofOfCompute address of a deployment, or a clear error when the deployment predates it. */
-export function proofOfComputeAddress(deployment: object): Address {
-  const address = (deployment as { proofOfCompute?: Address }).proofOfCompute;
-  if (!address) {
-    throw new Error(
-      "the deployment file has no proofOfCompute address: redeploy with a version of deployOcx that deploys the trust contracts",
-    );
-  }
-  return address;
-}
 
 /**
  * The port for `access`'s validator.
@@ -52,27 +51,6 @@ export function createChallengePort(
   const deployment = access.deployment;
   const address = proofOfComputeAddress(deployment);
   const doFetch = options.fetch ?? fetch;
-  const read = <T>(functionName: string, args: readonly unknown[]) =>
-    readContract(reader, {
-      address,
-      abi: proofOfComputeAbi,
-      functionName: functionName as never,
-      args: args as never,
-    }) as Promise<T>;
-  const send = async (key: string, functionName: string, args: readonly unknown[]): Promise<Hex> => {
-    const { request } = await simulateContract(reader, {
-      account: access.address,
-      address,
-      abi: proofOfComputeAbi,
-      functionName: functionName as never,
-      args: args as never,
-    });
-    // getAction finds the sender's writeContract on the writer client (the SDK's actions do the same).
-    const write = getAction(access.writer(key) as never, writeContract as never, "writeContract") as (
-      r: unknown,
-    ) => Promise<Hex>;
-    return write(request);
-  };
   const labelOf = (model: string) => toLabel(model);
 
   return {
@@ -89,18 +67,10 @@ export function createChallengePort(
       return block.hash;
     },
     async parameters(): Promise<ProofParameters> {
-      const p = await read<{
-        challengeBond: bigint;
-        faultSlash: bigint;
-        rewardBps: number;
-        responseWindow: number;
-        attestationTtl: number;
-        openedRows: number;
-        repetitions: number;
-      }>("parameters", []);
+      const p = await getProofParameters(reader, { deployment });
       return {
-        challengeBond: p.challengeBond,
-        faultSlash: p.faultSlash,
+        challengeBond: BigInt(p.challengeBond),
+        faultSlash: BigInt(p.faultSlash),
         rewardBps: Number(p.rewardBps),
         responseWindow: Number(p.responseWindow),
         attestationTtl: Number(p.attestationTtl),
@@ -124,39 +94,16 @@ export function createChallengePort(
       return out;
     },
     async challenge(key, target) {
-      const hash = await send(key, "challenge", [target.provider, labelOf(target.model), target.gpuIndex]);
-      const receipt = await reader.getTransactionReceipt({ hash });
-      const [event] = parseEventLogs({ abi: proofOfComputeAbi, eventName: "ChallengeIssued", logs: receipt.logs });
-      if (!event) throw new Error(`the challenge transaction ${hash} emitted no ChallengeIssued`);
-      const args = event.args as { id: bigint; deadlineAt: bigint };
-      return { id: args.id, deadlineAt: Number(args.deadlineAt) };
+      const { event } = await challengeProviderSync(access.writer(key), {
+        deployment,
+        provider: target.provider,
+        model: labelOf(target.model),
+        gpuIndex: target.gpuIndex,
+      });
+      return { id: event.id, deadlineAt: Number(event.deadlineAt) };
     },
     async getChallenge(id): Promise<ChainChallenge> {
-      const c = await read<{
-        provider: Address;
-        gpuIndex: number;
-        challengedAt: bigint;
-        validator: Address;
-        deadlineAt: bigint;
-        phase: number;
-        stage: number;
-        disputedVector: number;
-        model: Hex;
-        n: number;
-        steps: number;
-        k: number;
-        t: number;
-        challengeBlock: bigint;
-        committedAt: bigint;
-        commitBlock: bigint;
-        roundDeadline: bigint;
-        roundArg: number;
-        seed: Hex;
-        workId: Hex;
-        root: Hex;
-        auditId: Hex;
-        productsHash: Hex;
-      }>("getChallenge", [id]);
+      const c = await getChallenge(reader, { deployment, id });
       return {
         id,
         provider: c.provider.toLowerCase() as `0x${string}`,
@@ -185,10 +132,10 @@ export function createChallengePort(
       };
     },
     async productsOf(id) {
-      return hexToBytes(await read<Hex>("productsOf", [id]));
+      return hexToBytes(await getChallengeProducts(reader, { deployment, id }));
     },
     async traceOf(id) {
-      return [...(await read<readonly Hex[]>("traceOf", [id]))];
+      return [...(await getChallengeTrace(reader, { deployment, id }))];
     },
     async revealedStep(id) {
       const events = await getContractEvents(reader, {
@@ -205,11 +152,12 @@ export function createChallengePort(
       return { s: Number(a.s), vs: hexToBytes(a.vs), vs1: hexToBytes(a.vs1) };
     },
     async attestationExpiry(target) {
-      const a = await read<{ expiresAt: bigint }>("attestationOf", [
-        target.provider,
-        labelOf(target.model),
-        target.gpuIndex,
-      ]);
+      const a = await getAttestation(reader, {
+        deployment,
+        provider: target.provider,
+        model: labelOf(target.model),
+        gpuIndex: target.gpuIndex,
+      });
       return Number(a.expiresAt);
     },
     async fetchOpening(provider, id) {
@@ -257,11 +205,14 @@ export function createChallengePort(
         return { ok: false, reason: `${url} answered a signed body that is not JSON`, retry: false };
       }
     },
-    attest: async (id, score) => void (await send(`attest:${id}`, "attest", [id, score])),
-    proveLate: async (id) => void (await send(`prove-late:${id}`, "proveLate", [id])),
-    demandRow: async (id, row) => void (await send(`demand-row:${id}`, "demandRow", [id, row])),
-    disputeProducts: async (id, t) => void (await send(`dispute-products:${id}`, "disputeProducts", [id, t])),
-    pickStep: async (id, s) => void (await send(`pick-step:${id}`, "pickStep", [id, s])),
-    proveStep: async (id, j) => void (await send(`prove-step:${id}`, "proveStep", [id, j])),
+    attest: async (id, score) =>
+      void (await attestChallengeSync(access.writer(`attest:${id}`), { deployment, id, score })),
+    proveLate: async (id) => void (await proveLateSync(access.writer(`prove-late:${id}`), { deployment, id })),
+    demandRow: async (id, row) =>
+      void (await demandRowSync(access.writer(`demand-row:${id}`), { deployment, id, row })),
+    disputeProducts: async (id, t) =>
+      void (await disputeProductsSync(access.writer(`dispute-products:${id}`), { deployment, id, t })),
+    pickStep: async (id, s) => void (await pickStepSync(access.writer(`pick-step:${id}`), { deployment, id, s })),
+    proveStep: async (id, j) => void (await proveStepSync(access.writer(`prove-step:${id}`), { deployment, id, j })),
   };
 }
