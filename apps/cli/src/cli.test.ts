@@ -204,6 +204,17 @@ resources:
     await writeFile(manifest, (await import("node:fs")).readFileSync(manifest, "utf8").replace("80Gi", "40Gi"));
     const matches = json(await ocx(["market", "why", manifest, "--json"]));
     expect(matches.matches).toEqual(["1"]);
+
+    // A job that requires verified offers: no validator attested this provider.
+    await writeFile(
+      manifest,
+      `${(await import("node:fs")).readFileSync(manifest, "utf8")}placement: { verified: true }\n`,
+    );
+    const unverified = await ocx(["market", "why", manifest]);
+    expect(unverified.code).toBe(6);
+    expect(unverified.stdout).toContain(
+      "#1 nvidia-a100-40gb: not verified: its GPUs hold no current hardware attestation",
+    );
   });
 
   it("fails with exit code 3 and a hint when the chain cannot be reached", async () => {
