@@ -108,7 +108,7 @@ export function createIndexerClient(url: string, options: IndexerClientOptions =
   };
   return {
     url: root,
-    status: () => get<IndexerStatus>("/status"),
+    status: () => get<IndexerStatus>("/info"),
     ready: async () => {
       try {
         const response = await doFetch(`${root}/ready`, { signal: AbortSignal.timeout(timeoutMs) });

@@ -16,7 +16,7 @@ export interface IndexedBlock {
 /**
  * `GET /health`: 200 while the process runs (Ponder's own route). `GET /ready`: 200 once the backfill has reached the
  * chain's head, 503 before. `GET /metrics`: Prometheus text (Ponder's ponder_* series).
- * `GET /status` (this API): where indexing stands.
+ * `GET /info` (this API; Ponder keeps `/status` for its own checkpoints): where indexing stands.
  */
 export interface IndexerStatus {
   chainId: number;

@@ -1,0 +1,163 @@
+// The indexer's tables. Every row is written by an indexing function in src/index.ts, so Ponder reverts it on a
+// reorganisation and never writes it twice after a restart. Amounts are exact integers (numeric), times unix seconds.
+import { index, onchainTable } from "ponder";
+
+/** Every event of every indexed contract, as decoded from its ABI (args as JSON, bigints as decimal strings). */
+export const eventLog = onchainTable(
+  "event_log",
+  (t) => ({
+    id: t.text().primaryKey(),
+    contract: t.text().notNull(),
+    event: t.text().notNull(),
+    args: t.json().notNull(),
+    blockNumber: t.bigint().notNull(),
+    logIndex: t.integer().notNull(),
+    timestamp: t.bigint().notNull(),
+    txHash: t.hex().notNull(),
+  }),
+  (table) => ({ byEvent: index().on(table.contract, table.event), byTime: index().on(table.timestamp) }),
+);
+
+/** The last block processed (one row, id 1): what answers reflect, and what `/events` announces. */
+export const head = onchainTable("head", (t) => ({
+  id: t.integer().primaryKey(),
+  number: t.bigint().notNull(),
+  timestamp: t.bigint().notNull(),
+  hash: t.hex().notNull(),
+}));
+
+/** Offers, as posted and updated. */
+export const offer = onchainTable(
+  "offer",
+  (t) => ({
+    id: t.bigint().primaryKey(),
+    provider: t.hex().notNull(),
+    state: t.integer().notNull(),
+    gpuModel: t.hex().notNull(),
+    region: t.hex().notNull(),
+    gpuCount: t.integer().notNull(),
+    gpuVramMiB: t.integer().notNull(),
+    cpuMillicores: t.integer().notNull(),
+    memoryMiB: t.integer().notNull(),
+    diskMiB: t.integer().notNull(),
+    pricePerSecond: t.bigint().notNull(),
+    pricePerGpuHour: t.bigint().notNull(),
+    maxLeases: t.integer().notNull(),
+    activeLeases: t.integer().notNull(),
+    minDuration: t.bigint().notNull(),
+    maxDuration: t.bigint().notNull(),
+    postedAt: t.bigint().notNull(),
+    postedBlock: t.bigint().notNull(),
+    /** When it was withdrawn (null while not). */
+    withdrawnAt: t.bigint(),
+  }),
+  (table) => ({
+    byModel: index().on(table.gpuModel, table.state, table.pricePerGpuHour),
+    byProvider: index().on(table.provider),
+  }),
+);
+
+/** Leases. state: pending | running | completed | closed. */
+export const lease = onchainTable(
+  "lease",
+  (t) => ({
+    id: t.bigint().primaryKey(),
+    buyer: t.hex().notNull(),
+    provider: t.hex().notNull(),
+    offerId: t.bigint().notNull(),
+    requestId: t.bigint().notNull(),
+    gpuModel: t.hex().notNull(),
+    gpuCount: t.integer().notNull(),
+    pricePerSecond: t.bigint().notNull(),
+    deposit: t.bigint().notNull(),
+    paid: t.bigint().notNull(),
+    fees: t.bigint().notNull(),
+    state: t.text().notNull(),
+    exitCode: t.integer(),
+    closeReason: t.integer(),
+    noShow: t.boolean().notNull(),
+    createdAt: t.bigint().notNull(),
+    startedAt: t.bigint(),
+    endedAt: t.bigint(),
+  }),
+  (table) => ({ byProvider: index().on(table.provider), byState: index().on(table.state) }),
+);
+
+/** Requests (reverse auctions): what a lease made from one asked for. */
+export const request = onchainTable("request", (t) => ({
+  id: t.bigint().primaryKey(),
+  buyer: t.hex().notNull(),
+  gpuModel: t.hex().notNull(),
+  gpuCount: t.integer().notNull(),
+  createdAt: t.bigint().notNull(),
+}));
+
+/** Providers and their running record. */
+export const provider = onchainTable("provider", (t) => ({
+  address: t.hex().primaryKey(),
+  endpoint: t.text().notNull(),
+  region: t.hex().notNull(),
+  stake: t.bigint().notNull(),
+  jailed: t.boolean().notNull(),
+  registeredAt: t.bigint().notNull(),
+  leases: t.integer().notNull(),
+  completed: t.integer().notNull(),
+  failed: t.integer().notNull(),
+  noShows: t.integer().notNull(),
+  earnings: t.bigint().notNull(),
+  slashes: t.integer().notNull(),
+  slashed: t.bigint().notNull(),
+}));
+
+/** Current hardware attestations, one per provider, model and GPU index (the latest replaces the earlier). */
+export const attestation = onchainTable(
+  "attestation",
+  (t) => ({
+    id: t.text().primaryKey(),
+    provider: t.hex().notNull(),
+    model: t.hex().notNull(),
+    gpuIndex: t.integer().notNull(),
+    score: t.integer().notNull(),
+    expiresAt: t.bigint().notNull(),
+    challengeId: t.bigint().notNull(),
+    validator: t.hex().notNull(),
+  }),
+  (table) => ({ byProvider: index().on(table.provider, table.model) }),
+);
+
+/** A provider's reputation events (the SDK formula's `ReputationEvent`s). */
+export const reputationEvent = onchainTable(
+  "reputation_event",
+  (t) => ({
+    id: t.text().primaryKey(),
+    provider: t.hex().notNull(),
+    kind: t.text().notNull(),
+    at: t.bigint().notNull(),
+  }),
+  (table) => ({ byProvider: index().on(table.provider) }),
+);
+
+/** Settlements: revenue and fees over time. */
+export const settlement = onchainTable(
+  "settlement",
+  (t) => ({
+    id: t.text().primaryKey(),
+    leaseId: t.bigint().notNull(),
+    paid: t.bigint().notNull(),
+    fee: t.bigint().notNull(),
+    timestamp: t.bigint().notNull(),
+  }),
+  (table) => ({ byTime: index().on(table.timestamp) }),
+);
+
+/** OCX minted (from the zero address) and burned (to it). kind: mint | burn. */
+export const supplyChange = onchainTable(
+  "supply_change",
+  (t) => ({
+    id: t.text().primaryKey(),
+    kind: t.text().notNull(),
+    amount: t.bigint().notNull(),
+    timestamp: t.bigint().notNull(),
+  }),
+  (table) => ({ byTime: index().on(table.timestamp) }),
+);

@@ -1,0 +1,322 @@
+// The indexing functions. Every event of every contract in contracts.ts goes into `event_log`; the events the API
+// answers from also update the tables of ponder.schema.ts (offers, leases, providers, attestations, reputation
+// events, settlements, supply changes). Ponder runs them in chain order, reverts their rows on a reorganisation and
+// resumes from its last checkpoint after a crash, so nothing is counted twice.
+
+import { ponder } from "ponder:registry";
+import {
+  attestation,
+  eventLog,
+  head,
+  lease,
+  offer,
+  provider,
+  reputationEvent,
+  request,
+  settlement,
+  supplyChange,
+} from "ponder:schema";
+import { CheckState, CloseReason, OfferState } from "@ocx/sdk";
+import { getAddress, isAddressEqual, zeroAddress } from "viem";
+import { loadIndexedDeployment } from "../contracts";
+
+// biome-ignore lint/suspicious/noExplicitAny: events and context are typed per event by Ponder's codegen; the handlers here are shared.
+type Any = any;
+type Projection = (event: Any, context: Any) => Promise<void>;
+
+const SECONDS_PER_HOUR = 3600n;
+
+function jsonArgs(value: unknown): unknown {
+  if (typeof value === "bigint") return value.toString();
+  if (Array.isArray(value)) return value.map(jsonArgs);
+  if (value && typeof value === "object") {
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, jsonArgs(v)]));
+  }
+  return value;
+}
+
+async function touchProvider(context: Any, address: `0x${string}`, at: bigint): Promise<void> {
+  await context.db
+    .insert(provider)
+    .values({
+      address,
+      endpoint: "",
+      region: "0x",
+      stake: 0n,
+      jailed: false,
+      registeredAt: at,
+      leases: 0,
+      completed: 0,
+      failed: 0,
+      noShows: 0,
+      earnings: 0n,
+      slashes: 0,
+      slashed: 0n,
+    })
+    .onConflictDoNothing();
+}
+
+async function addReputationEvent(event: Any, context: Any, who: `0x${string}`, kind: string): Promise<void> {
+  await context.db
+    .insert(reputationEvent)
+    .values({ id: event.id, provider: getAddress(who), kind, at: event.block.timestamp });
+}
+
+/** The tables' updates per `Contract:Event`. */
+const projections: Record<string, Projection> = {
+  "Marketplace:OfferPosted": async (event, context) => {
+    const a = event.args;
+    const r = a.resources;
+    const gpuCount = Number(r.gpuCount);
+    await context.db.insert(offer).values({
+      id: a.offerId,
+      provider: getAddress(a.provider),
+      state: OfferState.Active,
+      gpuModel: r.gpuModel,
+      region: r.region,
+      gpuCount,
+      gpuVramMiB: Number(r.gpuVramMiB),
+      cpuMillicores: Number(r.cpuMillicores),
+      memoryMiB: Number(r.memoryMiB),
+      diskMiB: Number(r.diskMiB),
+      pricePerSecond: a.pricePerSecond,
+      // Rounded down, as the SDK's pricePerGpuHour.
+      pricePerGpuHour: (a.pricePerSecond * SECONDS_PER_HOUR) / BigInt(Math.max(gpuCount, 1)),
+      maxLeases: Number(a.maxLeases),
+      activeLeases: 0,
+      minDuration: a.minDuration,
+      maxDuration: a.maxDuration,
+      postedAt: event.block.timestamp,
+      postedBlock: event.block.number,
+      withdrawnAt: null,
+    });
+  },
+  "Marketplace:OfferUpdated": async (event, context) => {
+    const a = event.args;
+    await context.db.update(offer, { id: a.offerId }).set((row: Any) => ({
+      pricePerSecond: a.pricePerSecond,
+      pricePerGpuHour: (a.pricePerSecond * SECONDS_PER_HOUR) / BigInt(Math.max(row.gpuCount, 1)),
+      maxLeases: Number(a.maxLeases),
+      minDuration: a.minDuration,
+      maxDuration: a.maxDuration,
+    }));
+  },
+  "Marketplace:OfferStateChanged": async (event, context) => {
+    const state = Number(event.args.state);
+    await context.db.update(offer, { id: event.args.offerId }).set({
+      state,
+      ...(state === OfferState.Withdrawn ? { withdrawnAt: event.block.timestamp } : {}),
+    });
+  },
+  "Marketplace:RequestPosted": async (event, context) => {
+    const r = event.args.requirements;
+    await context.db.insert(request).values({
+      id: event.args.requestId,
+      buyer: getAddress(event.args.buyer),
+      gpuModel: r.gpuModel,
+      gpuCount: Number(r.gpuCount),
+      createdAt: event.block.timestamp,
+    });
+  },
+  "Marketplace:LeaseCreated": async (event, context) => {
+    const a = event.args;
+    let gpuModel: `0x${string}` = "0x";
+    let gpuCount = 0;
+    if (a.offerId !== 0n) {
+      const o = await context.db.find(offer, { id: a.offerId });
+      if (o) {
+        gpuModel = o.gpuModel;
+        gpuCount = o.gpuCount;
+        await context.db.update(offer, { id: a.offerId }).set({ activeLeases: o.activeLeases + 1 });
+      }
+    } else {
+      const r = await context.db.find(request, { id: a.requestId });
+      if (r) {
+        gpuModel = r.gpuModel;
+        gpuCount = r.gpuCount;
+      }
+    }
+    const who = getAddress(a.provider);
+    await context.db.insert(lease).values({
+      id: a.leaseId,
+      buyer: getAddress(a.buyer),
+      provider: who,
+      offerId: a.offerId,
+      requestId: a.requestId,
+      gpuModel,
+      gpuCount,
+      pricePerSecond: a.pricePerSecond,
+      deposit: a.deposit,
+      paid: 0n,
+      fees: 0n,
+      state: "pending",
+      exitCode: null,
+      closeReason: null,
+      noShow: false,
+      createdAt: event.block.timestamp,
+      startedAt: null,
+      endedAt: null,
+    });
+    await touchProvider(context, who, event.block.timestamp);
+    await context.db.update(provider, { address: who }).set((p: Any) => ({ leases: p.leases + 1 }));
+  },
+  "Marketplace:LeaseAcknowledged": async (event, context) => {
+    await context.db
+      .update(lease, { id: event.args.leaseId })
+      .set({ state: "running", startedAt: event.args.startedAt });
+  },
+  "Marketplace:LeaseToppedUp": async (event, context) => {
+    await context.db
+      .update(lease, { id: event.args.leaseId })
+      .set((l: Any) => ({ deposit: l.deposit + event.args.amount }));
+  },
+  "Marketplace:LeaseSettled": async (event, context) => {
+    const { leaseId, paid, fee } = event.args;
+    const l = await context.db.update(lease, { id: leaseId }).set((row: Any) => ({
+      paid: row.paid + paid,
+      fees: row.fees + fee,
+    }));
+    await context.db.insert(settlement).values({ id: event.id, leaseId, paid, fee, timestamp: event.block.timestamp });
+    // The provider earns what was paid less the protocol fee.
+    await context.db.update(provider, { address: l.provider }).set((p: Any) => ({ earnings: p.earnings + paid - fee }));
+  },
+  "Marketplace:LeaseCompleted": async (event, context) => {
+    const exitCode = Number(event.args.exitCode);
+    const l = await context.db
+      .update(lease, { id: event.args.leaseId })
+      .set({ state: "completed", exitCode, endedAt: event.block.timestamp });
+    await context.db.update(provider, { address: l.provider }).set((p: Any) => ({
+      completed: p.completed + (exitCode === 0 ? 1 : 0),
+      failed: p.failed + (exitCode === 0 ? 0 : 1),
+    }));
+    await addReputationEvent(event, context, l.provider, "leaseCompleted");
+  },
+  "Marketplace:LeaseClosed": async (event, context) => {
+    const reason = Number(event.args.reason);
+    const l = await context.db.update(lease, { id: event.args.leaseId }).set((row: Any) => ({
+      closeReason: reason,
+      state: reason === CloseReason.Completed ? "completed" : "closed",
+      endedAt: row.endedAt ?? event.block.timestamp,
+    }));
+    if (l.offerId !== 0n) {
+      await context.db.update(offer, { id: l.offerId }).set((o: Any) => ({ activeLeases: o.activeLeases - 1 }));
+    }
+  },
+  "Marketplace:ProviderNoShow": async (event, context) => {
+    const who = getAddress(event.args.provider);
+    await context.db.update(lease, { id: event.args.leaseId }).set({ noShow: true });
+    await touchProvider(context, who, event.block.timestamp);
+    await context.db.update(provider, { address: who }).set((p: Any) => ({ noShows: p.noShows + 1 }));
+    await addReputationEvent(event, context, who, "noShow");
+  },
+  "ProviderRegistry:ProviderRegistered": async (event, context) => {
+    const a = event.args;
+    const who = getAddress(a.provider);
+    await touchProvider(context, who, event.block.timestamp);
+    await context.db.update(provider, { address: who }).set({ endpoint: a.endpoint, region: a.region });
+  },
+  "ProviderRegistry:ProviderUpdated": async (event, context) => {
+    const a = event.args;
+    const who = getAddress(a.provider);
+    await touchProvider(context, who, event.block.timestamp);
+    await context.db.update(provider, { address: who }).set({ endpoint: a.endpoint, region: a.region });
+  },
+  "ProviderRegistry:Staked": async (event, context) => {
+    const who = getAddress(event.args.provider);
+    await touchProvider(context, who, event.block.timestamp);
+    await context.db.update(provider, { address: who }).set({ stake: event.args.stake });
+  },
+  "ProviderRegistry:UnstakeRequested": async (event, context) => {
+    const who = getAddress(event.args.provider);
+    await touchProvider(context, who, event.block.timestamp);
+    await context.db.update(provider, { address: who }).set((p: Any) => ({ stake: p.stake - event.args.amount }));
+  },
+  "ProviderRegistry:Slashed": async (event, context) => {
+    const a = event.args;
+    const who = getAddress(a.provider);
+    await touchProvider(context, who, event.block.timestamp);
+    await context.db.update(provider, { address: who }).set((p: Any) => ({
+      slashes: p.slashes + 1,
+      slashed: p.slashed + a.amount,
+      jailed: p.jailed || a.jailed,
+      stake: p.stake > a.amount ? p.stake - a.amount : 0n,
+    }));
+    // Slashes by ProofOfCompute and SpotChecks are counted by their own events (as the SDK's getReputations does).
+    const countedElsewhere = [context.contracts.ProofOfCompute?.address, context.contracts.SpotChecks?.address];
+    if (countedElsewhere.some((x: unknown) => typeof x === "string" && isAddressEqual(x as `0x${string}`, a.slasher))) {
+      return;
+    }
+    await addReputationEvent(event, context, who, "slashed");
+  },
+  "ProviderRegistry:Unjailed": async (event, context) => {
+    const who = getAddress(event.args.provider);
+    await touchProvider(context, who, event.block.timestamp);
+    await context.db.update(provider, { address: who }).set({ jailed: false });
+  },
+  "ProofOfCompute:Attested": async (event, context) => {
+    const a = event.args;
+    const who = getAddress(a.provider);
+    const row = {
+      provider: who,
+      model: a.model,
+      gpuIndex: Number(a.gpuIndex),
+      score: Number(a.score),
+      expiresAt: BigInt(a.expiresAt),
+      challengeId: a.challengeId,
+      validator: getAddress(a.validator),
+    };
+    await context.db
+      .insert(attestation)
+      .values({ id: `${who}-${a.model}-${a.gpuIndex}`, ...row })
+      .onConflictDoUpdate(row);
+    await addReputationEvent(event, context, who, "attested");
+  },
+  "ProofOfCompute:ChallengeFaulted": async (event, context) => {
+    await addReputationEvent(event, context, event.args.provider, "challengeFaulted");
+  },
+  "SpotChecks:SpotCheckFinalized": async (event, context) => {
+    const outcome = Number(event.args.outcome);
+    if (outcome === CheckState.Valid) await addReputationEvent(event, context, event.args.provider, "spotCheckValid");
+    else if (outcome === CheckState.Invalid) {
+      await addReputationEvent(event, context, event.args.provider, "spotCheckInvalid");
+    }
+  },
+  "OcxToken:Transfer": async (event, context) => {
+    const { from, to, value } = event.args;
+    const kind = from === zeroAddress ? "mint" : to === zeroAddress ? "burn" : null;
+    if (!kind) return;
+    await context.db
+      .insert(supplyChange)
+      .values({ id: event.id, kind, amount: value, timestamp: event.block.timestamp });
+  },
+};
+
+// One handler per event of every indexed contract's ABI: the raw event, then its projection if it has one.
+for (const { name, abi } of loadIndexedDeployment().contracts) {
+  const events = abi.filter((item) => item.type === "event");
+  for (const item of events) {
+    const key = `${name}:${item.name}`;
+    const projection = projections[key];
+    (ponder as Any).on(key, async ({ event, context }: Any) => {
+      await context.db.insert(eventLog).values({
+        id: event.id,
+        contract: name,
+        event: item.name,
+        args: jsonArgs(event.args),
+        blockNumber: event.block.number,
+        logIndex: event.log.logIndex,
+        timestamp: event.block.timestamp,
+        txHash: event.transaction.hash,
+      });
+      if (projection) await projection(event, context);
+    });
+  }
+}
+
+(ponder as Any).on("Head:block", async ({ event, context }: Any) => {
+  const row = { number: event.block.number, timestamp: event.block.timestamp, hash: event.block.hash };
+  await context.db
+    .insert(head)
+    .values({ id: 1, ...row })
+    .onConflictDoUpdate(row);
+});
