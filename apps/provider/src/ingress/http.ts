@@ -99,6 +99,8 @@ function answerHeaders(res: IncomingMessage): OutgoingHttpHeaders {
   return headers;
 }
 
+/** How long a connection to a service is kept in the pool unused. */
+const POOLED_IDLE_MS = 2000;
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const errorCode = (error: unknown) => (error as NodeJS.ErrnoException)?.code ?? (error as Error)?.message;
 /** The service's socket is absent or nobody listens behind it: it is (re)starting, or stopped. */
@@ -115,7 +117,9 @@ export function createHttpIngress(options: HttpIngressOptions) {
   const outcome = options.onOutcome ?? (() => {});
   const defaults = { ...DEFAULT_HTTP_OPTIONS, ...options.defaults };
   // One keep-alive pool for every service socket (the agent keys its pools by socket path).
-  const agent = new http.Agent({ keepAlive: true, maxFreeSockets: 16 });
+  // A pooled connection idle for 2 s is dropped: services commonly close idle connections after 5 s (Node's
+  // default), and a bridge in between may not pass that close on, leaving a connection that fails when reused.
+  const agent = new http.Agent({ keepAlive: true, maxFreeSockets: 16, timeout: POOLED_IDLE_MS });
   /** Open WebSocket tunnels, each as the function that closes it. */
   const tunnels = new Set<() => void>();
 

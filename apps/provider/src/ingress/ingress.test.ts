@@ -55,6 +55,11 @@ beforeAll(async () => {
       return;
     }
     if (req.url?.startsWith("/slow")) return void setTimeout(() => res.end("late"), 2000);
+    if (req.url?.startsWith("/pause")) {
+      res.writeHead(200);
+      res.write("before\n");
+      return void setTimeout(() => res.end("after\n"), 2600);
+    }
     if (req.url?.startsWith("/hold")) return; // never answers: holds a connection
     let body = 0;
     req.on("data", (c: Buffer) => {
@@ -106,6 +111,14 @@ beforeAll(async () => {
       http: { maxBodyBytes: 1000, readTimeoutMs: 800 },
     },
     { service: "db", port: 5432, protocol: "tcp", expose: "internal", socketPath: path.join(dir, "db-5432.sock") },
+    {
+      service: "web",
+      port: 9100,
+      protocol: "http",
+      expose: "public",
+      socketPath: path.join(dir, "web-8080.sock"),
+      http: { readTimeoutMs: 5000 },
+    },
     { service: "flaky", port: 8000, protocol: "http", expose: "public", socketPath: path.join(dir, "flaky-8000.sock") },
     { service: "raw", port: 7000, protocol: "tcp", expose: "public", socketPath: path.join(dir, "raw-7000.sock") },
     { service: "api", port: 9000, protocol: "http", expose: "public", socketPath: path.join(dir, "api-9000.sock") },
@@ -174,7 +187,7 @@ describe("ingress", () => {
   it("never reaches an internal port, and says which ports are public", async () => {
     const internal = await get(`${base()}/l/7/5432/`);
     expect(internal.status).toBe(404);
-    expect(await internal.text()).toMatch(/no public HTTP port 5432; its public HTTP ports: 8080, 8000, 9000/);
+    expect(await internal.text()).toMatch(/no public HTTP port 5432; its public HTTP ports: 8080, 9100, 8000, 9000/);
     const tcp = await get(`${base()}/l/7/7000/`);
     expect(tcp.status).toBe(404);
     expect(await tcp.text()).toMatch(/plain TCP port/);
@@ -221,6 +234,11 @@ describe("ingress", () => {
     expect(rest).toBe("last\n");
     expect(firstAt).toBeLessThan(300);
     expect(endAt).toBeGreaterThanOrEqual(390);
+  });
+
+  it("keeps a stream that pauses longer than the connection pool's idle expiry", async () => {
+    const response = await get(`${base()}/l/7/9100/pause`);
+    expect(await response.text()).toBe("before\nafter\n");
   });
 
   it("upgrades a WebSocket and pipes frames both ways", async () => {
