@@ -1,0 +1,288 @@
+// The dashboard end to end in a real browser: `ocx devnet` (anvil, the contracts, a provider node), three jobs
+// through the SDK's runJob (two succeed, one exits 3), the real indexer (Ponder on PGlite) serving the page, and
+// Debian's Chromium driven by playwright-core. The figures the page shows must equal those computed here from the
+// chain's own events; at 375 px the page must not scroll sideways. Screenshots are kept in bench/results/.
+import { type ChildProcess, spawn } from "node:child_process";
+import { existsSync } from "node:fs";
+import { copyFile, mkdir, mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { ANVIL_KEYS, freePort } from "@ocx/node-kit";
+import {
+  type Deployment,
+  loadDeployment,
+  marketplaceAbi,
+  ocxTokenAbi,
+  parseManifest,
+  resolveInputs,
+  runJob,
+} from "@ocx/sdk";
+import { type Browser, chromium, type Page } from "playwright-core";
+import { createPublicClient, createWalletClient, http, type PublicClient, zeroAddress } from "viem";
+import { privateKeyToAccount } from "viem/accounts";
+import { foundry } from "viem/chains";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+
+const CLI = path.resolve("apps/cli/bin/ocx.js");
+const PONDER = path.resolve("node_modules/.bin/ponder");
+const INDEXER_ROOT = path.resolve("apps/indexer");
+const CHROMIUM = "/usr/bin/chromium";
+const RESULTS = path.resolve("bench/results");
+const BUYER = 2;
+
+let dir: string;
+let devnet: ChildProcess | undefined;
+let indexer: ChildProcess | undefined;
+let browser: Browser | undefined;
+let page: Page;
+let logs = "";
+let indexerUrl: string;
+let publicClient: PublicClient;
+let deployment: Deployment;
+
+/** Stops a child and waits for it (SIGTERM, then SIGKILL after 5 s); a no-op for one already gone. */
+async function stop(child: ChildProcess | undefined): Promise<void> {
+  if (!child || child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise((resolve) => child.once("exit", resolve));
+  child.kill("SIGTERM");
+  const timer = setTimeout(() => child.kill("SIGKILL"), 5_000);
+  await exited;
+  clearTimeout(timer);
+}
+
+function capture(child: ChildProcess, name: string) {
+  child.stdout?.on("data", (d) => {
+    logs += `[${name}] ${d}`;
+  });
+  child.stderr?.on("data", (d) => {
+    logs += `[${name}] ${d}`;
+  });
+}
+
+async function until<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs: number): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe().catch(() => undefined);
+    if (value !== undefined) return value;
+    if (indexer && (indexer.exitCode !== null || indexer.signalCode !== null)) {
+      throw new Error(
+        `the indexer exited (${indexer.exitCode ?? indexer.signalCode}) while waiting for ${what}:\n${logs.slice(-4000)}`,
+      );
+    }
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}; logs:\n${logs.slice(-4000)}`);
+    await new Promise((r) => setTimeout(r, 250));
+  }
+}
+
+async function job(baseDir: string, name: string, script: string) {
+  const manifest = await resolveInputs(
+    parseManifest(
+      `version: 1
+name: ${name}
+command: [sh, -c, ${JSON.stringify(script)}]
+resources: { cpu: 1, memory: 128Mi, disk: 16Mi }
+maxDuration: 1m
+`,
+      { source: name },
+    ),
+    baseDir,
+  );
+  const account = privateKeyToAccount(ANVIL_KEYS[BUYER]);
+  return runJob({
+    publicClient,
+    walletClient: createWalletClient({ chain: foundry, transport: http(publicClient.transport.url), account }),
+    account,
+    deployment,
+    manifest,
+    baseDir,
+  });
+}
+
+/** The page's figure `key` (its exact value and its text) from the headline row. */
+async function figure(key: string) {
+  const dd = page.locator(`[data-figure="${key}"] dd`);
+  return { value: await dd.getAttribute("data-value"), text: (await dd.textContent())?.trim() };
+}
+
+describe("the dashboard in Chromium against the real indexer", () => {
+  beforeAll(async () => {
+    if (!existsSync(CHROMIUM))
+      throw new Error(`${CHROMIUM} is missing: apt-get install chromium (npm test's pretest does)`);
+    dir = await mkdtemp(path.join(tmpdir(), "ocx-e2e-dashboard-"));
+    const port = await freePort();
+    devnet = spawn(
+      process.execPath,
+      [CLI, "--deployments", path.join(dir, "deployments"), "--json", "devnet", "--port", String(port)].concat([
+        "--state-dir",
+        path.join(dir, "devnet"),
+        "--no-demo",
+        "--no-validator",
+      ]),
+      { cwd: dir, stdio: ["ignore", "pipe", "pipe"] },
+    );
+    capture(devnet, "devnet");
+    const summary = await new Promise<{ rpcUrl: string; deploymentFile: string }>((resolve, reject) => {
+      let out = "";
+      devnet?.stdout?.on("data", (d) => {
+        out += d;
+        const line = out.split("\n").find((l) => l.startsWith("{"));
+        if (line) resolve(JSON.parse(line));
+      });
+      devnet?.once("exit", (code) => reject(new Error(`ocx devnet exited with ${code}:\n${logs.slice(-4000)}`)));
+    });
+    publicClient = createPublicClient({ chain: foundry, transport: http(summary.rpcUrl), pollingInterval: 50 });
+    deployment = await loadDeployment(31337, path.join(dir, "deployments"));
+
+    const jobs = path.join(dir, "jobs");
+    await mkdir(jobs, { recursive: true });
+    const runs = [
+      await job(jobs, "ok-1", "echo one"),
+      await job(jobs, "ok-2", "sleep 2; echo two"),
+      await job(jobs, "fails", "echo three; exit 3"),
+    ];
+    expect(runs.map((r) => r.exitCode)).toEqual([0, 0, 3]);
+
+    const indexerPort = await freePort();
+    indexerUrl = `http://127.0.0.1:${indexerPort}`;
+    indexer = spawn(
+      PONDER,
+      ["--root", INDEXER_ROOT, "--log-level", "warn", "start", "--schema", "ocx", "--port", String(indexerPort)],
+      {
+        cwd: INDEXER_ROOT,
+        stdio: ["ignore", "pipe", "pipe"],
+        env: {
+          ...process.env,
+          OCX_RPC_URL: summary.rpcUrl,
+          OCX_DEPLOYMENT_FILE: path.join(dir, "deployments", "31337.json"),
+          OCX_INDEXER_DATA: path.join(dir, "pglite"),
+        },
+      },
+    );
+    capture(indexer, "indexer");
+    await until(
+      "the indexer to be ready",
+      async () => ((await fetch(`${indexerUrl}/ready`)).ok ? true : undefined),
+      120_000,
+    );
+
+    browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      headless: true,
+      args: [
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+      ],
+    });
+    page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+    page.on("pageerror", (error) => {
+      logs += `[page] ${error.message}\n`;
+    });
+  }, 300_000);
+
+  afterAll(async () => {
+    await browser?.close().catch(() => {});
+    await stop(indexer);
+    await stop(devnet);
+    if (dir) await rm(dir, { recursive: true, force: true });
+  }, 30_000);
+
+  it("shows the figures the chain's events give", { timeout: 120_000 }, async () => {
+    const head = await publicClient.getBlockNumber();
+    await page.goto(`${indexerUrl}/`);
+    await page.waitForFunction((n) => Number(document.body.dataset.block ?? -1) >= n, Number(head), {
+      timeout: 60_000,
+    });
+
+    const events = async (eventName: string) =>
+      publicClient.getContractEvents({
+        address: deployment.marketplace,
+        abi: marketplaceAbi,
+        eventName: eventName as never,
+        fromBlock: 0n,
+      }) as Promise<{ args: Record<string, bigint | string> }[]>;
+    const created = await events("LeaseCreated");
+    const completed = await events("LeaseCompleted");
+    const settled = await events("LeaseSettled");
+    const closed = await events("LeaseClosed");
+    const completedIds = new Set(completed.map((e) => e.args.leaseId));
+    const sum = (list: { args: Record<string, bigint | string> }[], key: string) =>
+      list.reduce((total, e) => total + BigInt(e.args[key] as bigint), 0n);
+    const transfers = (await publicClient.getContractEvents({
+      address: deployment.token,
+      abi: ocxTokenAbi,
+      eventName: "Transfer" as never,
+      fromBlock: 0n,
+    })) as unknown as { args: { from: string; to: string; value: bigint } }[];
+
+    expect(created).toHaveLength(3);
+    const expected = {
+      jobsCompleted: completed.filter((e) => BigInt(e.args.exitCode as bigint) === 0n).length,
+      jobsFailed: completed.filter((e) => BigInt(e.args.exitCode as bigint) !== 0n).length,
+      jobsCancelled: closed.filter((e) => !completedIds.has(e.args.leaseId)).length,
+      revenue: sum(settled, "paid"),
+      fees: sum(settled, "fee"),
+      ocxBurned: transfers.filter((t) => t.args.to === zeroAddress).reduce((s, t) => s + t.args.value, 0n),
+      ocxEmitted: transfers.filter((t) => t.args.from === zeroAddress).reduce((s, t) => s + t.args.value, 0n),
+      activeProviders: new Set(created.map((e) => e.args.provider)).size,
+      activeBuyers: new Set(created.map((e) => e.args.buyer)).size,
+    };
+    expect(expected).toMatchObject({ jobsCompleted: 2, jobsFailed: 1, jobsCancelled: 0 });
+    expect(expected.fees).toBeGreaterThan(0n);
+    for (const [key, value] of Object.entries(expected)) {
+      expect((await figure(key)).value, `${key} on the page`).toBe(String(value));
+    }
+    // The text people read is the exact value rounded down to 6 decimals (the SDK's formatOcx rule).
+    expect((await figure("jobsCompleted")).text).toBe("2");
+
+    // The provider's row: its address and its earnings (what settlements paid it after fees).
+    const provider = (created[0]?.args.provider as string).toLowerCase();
+    const rows = await page.locator("#providers tbody tr").evaluateAll((trs) =>
+      trs.map((tr) => ({
+        address: tr.querySelector("[data-address]")?.getAttribute("data-address")?.toLowerCase(),
+        earnings: tr.querySelectorAll("td")[6]?.getAttribute("data-value"),
+      })),
+    );
+    const earnings = rows.find((r) => r.address === provider)?.earnings;
+    expect(earnings, `the provider's row in ${JSON.stringify(rows)}`).toBeDefined();
+    expect(earnings).toBe(String(expected.revenue - expected.fees));
+
+    // Charts drew (one canvas per chart) and the price index has the leases' model.
+    expect(await page.locator("#charts canvas").count()).toBeGreaterThanOrEqual(7);
+    expect(await page.locator("#prices tbody tr").count()).toBeGreaterThanOrEqual(1);
+
+    await mkdir(RESULTS, { recursive: true });
+    await page.screenshot({ path: path.join(RESULTS, "dashboard.png"), fullPage: true });
+  });
+
+  it("fits a 375-px phone screen without sideways scrolling", { timeout: 60_000 }, async () => {
+    await page.setViewportSize({ width: 375, height: 812 });
+    await page.waitForTimeout(300); // charts resize on their ResizeObserver
+    const { scrollWidth, clientWidth } = await page.evaluate(() => ({
+      scrollWidth: document.documentElement.scrollWidth,
+      clientWidth: document.documentElement.clientWidth,
+    }));
+    expect(scrollWidth).toBeLessThanOrEqual(clientWidth);
+    await page.screenshot({ path: path.join(RESULTS, "dashboard-375.png"), fullPage: true });
+  });
+
+  it("updates live when a new job runs", { timeout: 120_000 }, async () => {
+    const before = Number((await figure("jobsCompleted")).value);
+    await job(path.join(dir, "jobs"), "ok-3", "echo four");
+    // No reload: the page learns of the new blocks through /events.
+    await page.waitForFunction(
+      (n) => document.querySelector('[data-figure="jobsCompleted"] dd')?.getAttribute("data-value") === String(n),
+      before + 1,
+      { timeout: 60_000 },
+    );
+  });
+});
+
+// Keeps the docs' image in step when asked: OCX_UPDATE_DOCS_IMAGE=1 copies the screenshot into docs/img/.
+afterAll(async () => {
+  if (process.env.OCX_UPDATE_DOCS_IMAGE === "1" && existsSync(path.join(RESULTS, "dashboard.png"))) {
+    await copyFile(path.join(RESULTS, "dashboard.png"), path.resolve("docs/img/dashboard.png"));
+  }
+});
