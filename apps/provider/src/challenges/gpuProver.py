@@ -18,9 +18,14 @@ import os
 import sys
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-sys.path.insert(0, os.path.join(HERE, "..", "..", "..", "..", "packages", "proofs", "python"))
+# prove.py is @ocx/proofs' python/ folder: the node passes where it is (OCX_PROOFS_PYTHON); in this
+# repository it is also found from here.
+sys.path.insert(
+    0,
+    os.environ.get("OCX_PROOFS_PYTHON") or os.path.join(HERE, "..", "..", "..", "..", "packages", "proofs", "python"),
+)
 
-import prove as P  # noqa: E402  (the path above is where prove.py lives in this repository)
+import prove as P  # noqa: E402  (found through the path above)
 
 
 def backend_of(name):

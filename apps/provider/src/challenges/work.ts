@@ -113,6 +113,9 @@ const fs = require("node:fs");
 `;
 
 const proofsUrl = (): string => pathToFileURL(createRequire(import.meta.url).resolve("@ocx/proofs")).href;
+/** @ocx/proofs' python/ folder (prove.py), beside its dist/. */
+const proofsPythonDir = (): string =>
+  path.join(path.dirname(path.dirname(createRequire(import.meta.url).resolve("@ocx/proofs"))), "python");
 
 /** Runs one task in a fresh worker thread; rejects with the worker's error. */
 function inWorker<T>(data: Record<string, unknown>, signal?: AbortSignal): Promise<T> {
@@ -306,7 +309,7 @@ function runPython(
 ): Promise<string> {
   return new Promise<string>((resolve, reject) => {
     const child = spawn(python, [gpuProverScript(), ...args], {
-      env: { ...process.env, ...env },
+      env: { ...process.env, OCX_PROOFS_PYTHON: proofsPythonDir(), ...env },
       stdio: ["ignore", "pipe", "pipe"],
       ...(signal ? { signal } : {}),
     });
