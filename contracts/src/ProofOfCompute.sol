@@ -5,6 +5,7 @@ import {IProofOfCompute} from "./interfaces/IProofOfCompute.sol";
 import {IProviderRegistry} from "./interfaces/IProviderRegistry.sol";
 import {IValidatorRegistry} from "./interfaces/IValidatorRegistry.sol";
 import {ProofMath} from "./libraries/ProofMath.sol";
+import {ProofChecks} from "./ProofChecks.sol";
 
 /// @title ProofOfCompute
 /// @notice Hardware challenges, attestations and the on-chain fraud proofs that settle them.
@@ -36,6 +37,8 @@ contract ProofOfCompute is IProofOfCompute {
     IProviderRegistry public immutable providers;
     /// @notice The registry whose validators challenge and bond.
     IValidatorRegistry public immutable validators;
+    /// @notice ProofMath's larger checks, deployed apart to keep this contract under the code size limit.
+    ProofChecks public immutable checks;
 
     /// @dev An attestation as stored: `epoch` must equal the (provider, model) epoch, which a fault bumps.
     struct StoredAttestation {
@@ -67,11 +70,13 @@ contract ProofOfCompute is IProofOfCompute {
     constructor(
         IProviderRegistry providers_,
         IValidatorRegistry validators_,
+        ProofChecks checks_,
         address admin,
         Parameters memory parameters_
     ) {
         providers = providers_;
         validators = validators_;
+        checks = checks_;
         _admin = admin;
         emit AdminTransferred(address(0), admin);
         _setParameters(parameters_);
@@ -198,7 +203,7 @@ contract ProofOfCompute is IProofOfCompute {
     /// @inheritdoc IProofOfCompute
     function demandRow(uint256 id, uint32 row) external {
         Challenge storage c = _openDispute(id);
-        uint32[] memory rows = ProofMath.auditRows(c.auditId, c.k, c.n);
+        uint32[] memory rows = checks.auditRows(c.auditId, c.k, c.n);
         bool audited;
         for (uint256 i; i < rows.length; ++i) {
             if (rows[i] == row) {
@@ -221,7 +226,7 @@ contract ProofOfCompute is IProofOfCompute {
         uint32 n = c.n;
         if (values.length != n) revert ProofBadLength(id, "row", values.length, n);
         _requireResidues(id, "row", values);
-        if (!ProofMath.verifyRow(c.root, row, n, values, proof)) revert ProofBadMerkleProof(id, row);
+        if (!checks.verifyRow(c.root, row, n, values, proof)) revert ProofBadMerkleProof(id, row);
         emit RowRevealed(id, row);
         // The revealed row is the committed one, so row·r_t must equal the posted y_t[row] for every t.
         bytes memory products = _products[id];
@@ -302,7 +307,7 @@ contract ProofOfCompute is IProofOfCompute {
         uint32 n = c.n;
         if (j >= n) revert ProofIndexOutOfRange(id, "j", j, n);
         bytes memory revealed = _revealedStep[id];
-        uint8 entry = ProofMath.traceStepEntry(c.workId, n, c.steps, c.roundArg, _slice(revealed, 0, n), j);
+        uint8 entry = checks.traceStepEntry(c.workId, n, c.steps, c.roundArg, _slice(revealed, 0, n), j);
         if (uint8(revealed[uint256(n) + j]) != entry) _fault(id, c, FAULT_BAD_STEP, msg.sender);
         else _dismiss(id, c);
     }

@@ -5,6 +5,7 @@ import {IOcxToken} from "../../src/interfaces/IOcxToken.sol";
 import {IProofOfCompute} from "../../src/interfaces/IProofOfCompute.sol";
 import {IProviderRegistry} from "../../src/interfaces/IProviderRegistry.sol";
 import {IValidatorRegistry} from "../../src/interfaces/IValidatorRegistry.sol";
+import {ProofChecks} from "../../src/ProofChecks.sol";
 import {ProofOfCompute} from "../../src/ProofOfCompute.sol";
 import {ValidatorRegistry} from "../../src/ValidatorRegistry.sol";
 import {TrustFixtures} from "../fixtures/trust/TrustFixtures.sol";
@@ -43,7 +44,11 @@ abstract contract TrustDeployers is Deployers {
             IValidatorRegistry.Parameters({minStake: MIN_VALIDATOR_STAKE, unbondingDelay: VALIDATOR_UNBONDING})
         );
         proofs = new ProofOfCompute(
-            IProviderRegistry(address(registry)), IValidatorRegistry(address(validators)), admin, _proofParameters()
+            IProviderRegistry(address(registry)),
+            IValidatorRegistry(address(validators)),
+            new ProofChecks(),
+            admin,
+            _proofParameters()
         );
         vm.startPrank(admin);
         registry.grantRole(registry.SLASHER_ROLE(), address(proofs));

@@ -7,6 +7,7 @@ import type { Deployment } from "./deployment.js";
 import {
   marketplaceAbi,
   ocxTokenAbi,
+  proofChecksAbi,
   proofOfComputeAbi,
   providerRegistryAbi,
   spotChecksAbi,
@@ -15,6 +16,7 @@ import {
 import {
   marketplaceBytecode,
   ocxTokenBytecode,
+  proofChecksBytecode,
   proofOfComputeBytecode,
   providerRegistryBytecode,
   spotChecksBytecode,
@@ -263,12 +265,17 @@ export async function deployOcx(
     }),
     "ValidatorRegistry",
   );
+  // ProofMath's larger checks live in their own contract, which keeps ProofOfCompute under the code size limit.
+  const proofChecks = await deployed(
+    await walletClient.deployContract({ abi: proofChecksAbi, bytecode: proofChecksBytecode }),
+    "ProofChecks",
+  );
   const proofParameters = { ...DEFAULT_PROOF_PARAMETERS, ...parameters.proofs };
   const proofOfCompute = await deployed(
     await walletClient.deployContract({
       abi: proofOfComputeAbi,
       bytecode: proofOfComputeBytecode,
-      args: [registry, validatorRegistry, deployer, proofParameters],
+      args: [registry, validatorRegistry, proofChecks, deployer, proofParameters],
     }),
     "ProofOfCompute",
   );
