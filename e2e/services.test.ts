@@ -278,21 +278,26 @@ offers:
   }, 60_000);
 
   it("streams an answer unbuffered: the first chunk arrives a second before the last", async () => {
-    const started = performance.now();
-    const response = await fetch(`${url}stream`);
-    const reader = (response.body as ReadableStream<Uint8Array>).getReader();
-    const first = await reader.read();
-    const ttfbMs = performance.now() - started;
-    let rest = "";
-    for (let r = await reader.read(); !r.done; r = await reader.read()) rest += new TextDecoder().decode(r.value);
-    const totalMs = performance.now() - started;
-    expect(new TextDecoder().decode(first.value)).toBe("chunk 1\n");
-    expect(rest).toBe("chunk 2\n");
-    expect(totalMs - ttfbMs).toBeGreaterThan(800);
+    const firstBytes: number[] = [];
+    for (let run = 0; run < 3; run++) {
+      const started = performance.now();
+      const response = await fetch(`${url}stream`);
+      const reader = (response.body as ReadableStream<Uint8Array>).getReader();
+      const first = await reader.read();
+      const ttfbMs = performance.now() - started;
+      let rest = "";
+      for (let r = await reader.read(); !r.done; r = await reader.read()) rest += new TextDecoder().decode(r.value);
+      const totalMs = performance.now() - started;
+      expect(new TextDecoder().decode(first.value)).toBe("chunk 1\n");
+      expect(rest).toBe("chunk 2\n");
+      // The service writes its last chunk a second after its first: the first must not wait for it.
+      expect(totalMs - ttfbMs).toBeGreaterThan(800);
+      firstBytes.push(ttfbMs);
+    }
     console.log(
-      `streamed through the ingress: first byte after ${ttfbMs.toFixed(1)} ms, end after ${totalMs.toFixed(1)} ms`,
+      `streamed through the ingress: first byte after ${firstBytes.map((t) => t.toFixed(1)).join(", ")} ms (3 runs); the last chunk a second later`,
     );
-  });
+  }, 30_000);
 
   it("passes a WebSocket through the ingress", async () => {
     const target = new URL(url);
