@@ -238,7 +238,7 @@ describe("the dashboard in Chromium against the real indexer", () => {
     expect((await figure("jobsCompleted")).text).toBe("2");
 
     // The provider's row: its address and its earnings (what settlements paid it after fees).
-    const provider = (created[0]?.args.provider as string).toLowerCase();
+    const provider = String(created[0]?.args.provider ?? "").toLowerCase();
     const rows = await page.locator("#providers tbody tr").evaluateAll((trs) =>
       trs.map((tr) => ({
         address: tr.querySelector("[data-address]")?.getAttribute("data-address")?.toLowerCase(),
