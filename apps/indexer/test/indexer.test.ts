@@ -1,0 +1,226 @@
+// The indexer on a real anvil with the OCX contracts, embedded PGlite: offers, a lease's whole life and the network
+// figures; a reorganisation (evm_snapshot / evm_revert, then other blocks) undoes what the dropped blocks wrote; a
+// kill -9 and a restart on the same database neither lose nor double-count an event.
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { freePort, type Localnet, startLocalnet } from "@ocx/node-kit";
+import {
+  acknowledgeLeaseSync,
+  completeLeaseSync,
+  createIndexerClient,
+  ensureAllowance,
+  getRequiredStake,
+  postOfferSync,
+  registerProviderSync,
+  stakeSync,
+  takeOfferSync,
+  toLabel,
+} from "@ocx/sdk";
+import { createTestClient, http, keccak256, stringToHex } from "viem";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type RunningIndexer, startIndexer } from "../launch.js";
+
+const PRICE = 10n ** 15n;
+const H100 = {
+  gpuModel: toLabel("h100"),
+  region: toLabel("eu-west"),
+  gpuCount: 2,
+  gpuVramMiB: 81920,
+  cpuMillicores: 16000,
+  memoryMiB: 131072,
+  diskMiB: 512000,
+};
+
+let net: Localnet | undefined;
+let indexer: RunningIndexer | undefined;
+let dir = "";
+let deploymentFile = "";
+let port = 0;
+
+async function until<T>(what: string, read: () => Promise<T>, ok: (value: T) => boolean, ms = 60_000): Promise<T> {
+  const deadline = Date.now() + ms;
+  let last: T | undefined;
+  while (Date.now() < deadline) {
+    last = await read();
+    if (ok(last)) return last;
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  throw new Error(`${what}: not seen within ${ms} ms; last ${JSON.stringify(last)}\n${indexer?.log().slice(-3000)}`);
+}
+
+const start = () =>
+  startIndexer({
+    rpcUrl: (net as Localnet).anvil.rpcUrl,
+    deploymentFile,
+    port,
+    dataDir: path.join(dir, "pglite"),
+    timeoutMs: 240_000,
+  });
+
+beforeAll(async () => {
+  dir = mkdtempSync(path.join(os.tmpdir(), "ocx-indexer-"));
+  net = await startLocalnet();
+  deploymentFile = path.join(dir, "31337.json");
+  writeFileSync(deploymentFile, JSON.stringify(net.deployment));
+  port = await freePort();
+  indexer = await start();
+}, 300_000);
+
+afterAll(async () => {
+  await indexer?.stop();
+  await net?.stop();
+  if (dir) rmSync(dir, { recursive: true, force: true });
+});
+
+describe("the indexer", () => {
+  it("indexes offers and a lease's life, and answers the order book and the network figures", async () => {
+    const l = net as Localnet;
+    const { deployment, publicClient } = l;
+    const provider = l.wallet(1);
+    const buyer = l.wallet(2);
+    await registerProviderSync(provider, {
+      deployment,
+      endpoint: "https://gpu.example.com",
+      region: toLabel("eu-west"),
+      metadataHash: keccak256(stringToHex("{}")),
+      apiSigner: provider.account.address,
+    });
+    const stake = await getRequiredStake(publicClient, { deployment, committedGpus: 12n });
+    await ensureAllowance(provider, { deployment, spender: deployment.registry, amount: stake });
+    await stakeSync(provider, { deployment, amount: stake });
+    const terms = { deployment, maxLeases: 1, minDuration: 60, maxDuration: 86_400 };
+    const cheap = await postOfferSync(provider, { ...terms, resources: H100, pricePerSecond: PRICE });
+    await postOfferSync(provider, { ...terms, resources: H100, pricePerSecond: PRICE * 2n });
+    await postOfferSync(provider, {
+      ...terms,
+      resources: { ...H100, gpuModel: toLabel("a100"), gpuCount: 1 },
+      pricePerSecond: PRICE,
+    });
+    const client = createIndexerClient((indexer as RunningIndexer).url);
+    const book = await until(
+      "3 offers",
+      () => client.offers({ gpuModel: "h100" }),
+      (b) => b.total === 2,
+    );
+    expect(book.offers.map((o) => o.pricePerGpuHour)).toEqual([
+      ((PRICE * 3600n) / 2n).toString(),
+      ((PRICE * 2n * 3600n) / 2n).toString(),
+    ]);
+    expect(book.offers[0]).toMatchObject({ gpuModel: "h100", region: "eu-west", gpuCount: 2, verified: false });
+    expect((await client.offers({ maxPrice: (PRICE * 3600n) / 2n })).total).toBe(1); // the cheap h100 only (the a100 is 1 GPU)
+    await expect(client.offers({ gpuModel: "x".repeat(40) })).rejects.toThrow(/gpuModel must be a label/);
+
+    const deposit = PRICE * 3600n;
+    await ensureAllowance(buyer, { deployment, spender: deployment.marketplace, amount: deposit });
+    const taken = await takeOfferSync(buyer, {
+      deployment,
+      offerId: cheap.event.offerId,
+      maxPricePerSecond: PRICE,
+      manifestHash: keccak256(stringToHex("job")),
+      deposit,
+    });
+    const { leaseId } = taken.event;
+    const ack = await acknowledgeLeaseSync(provider, { deployment, leaseId });
+    const live = await until(
+      "the live lease",
+      () => client.leases({ live: true }),
+      (r) => r.leases.some((x) => x.state === "running"),
+    );
+    expect(live.leases[0]).toMatchObject({ leaseId: leaseId.toString(), gpuModel: "h100", gpuCount: 2 });
+    const testClient = createTestClient({ mode: "anvil", transport: http(l.anvil.rpcUrl) });
+    await testClient.setNextBlockTimestamp({ timestamp: ack.event.startedAt + 100n });
+    await completeLeaseSync(provider, {
+      deployment,
+      leaseId,
+      resultHash: keccak256(stringToHex("out")),
+      exitCode: 0,
+      endedAt: ack.event.startedAt + 100n,
+    });
+    const record = await until(
+      "the provider's record",
+      () => client.provider(provider.account.address),
+      (r) => r.provider.completed === 1,
+    );
+    const paid = PRICE * 100n;
+    const fee = (paid * 250n) / 10_000n;
+    expect(record.provider).toMatchObject({ leases: 1, completed: 1, noShows: 0, uptime: 1 });
+    expect(record.provider.earnings).toBe((paid - fee).toString());
+    expect(record.provider.reputation).toBeGreaterThan(0.5);
+    const metrics = await client.networkMetrics({ window: "1h" });
+    expect(metrics.totals).toMatchObject({ jobsCompleted: 1, gpuSecondsLeased: 200, revenue: paid.toString() });
+    expect(metrics.totals.fees).toBe(fee.toString());
+    const prices = await client.prices();
+    expect(prices.models).toEqual([
+      expect.objectContaining({ gpuModel: "h100", leases: 1, median: ((PRICE * 3600n) / 2n).toString() }),
+    ]);
+  }, 180_000);
+
+  it("undoes the blocks a reorganisation drops", async () => {
+    const l = net as Localnet;
+    const testClient = createTestClient({ mode: "anvil", transport: http(l.anvil.rpcUrl) });
+    const client = createIndexerClient((indexer as RunningIndexer).url);
+    const before = (await client.offers({ state: "all" })).total;
+    const snapshot = await testClient.snapshot();
+    await postOfferSync(l.wallet(1), {
+      deployment: l.deployment,
+      resources: { ...H100, gpuModel: toLabel("reorged") },
+      pricePerSecond: PRICE,
+      maxLeases: 1,
+      minDuration: 60,
+      maxDuration: 86_400,
+    });
+    await until(
+      "the offer in the dropped block",
+      () => client.offers({ gpuModel: "reorged" }),
+      (b) => b.total === 1,
+    );
+    await testClient.revert({ id: snapshot });
+    await testClient.mine({ blocks: 3 }); // a longer chain without the offer
+    await until(
+      "the offer gone after the reorg",
+      () => client.offers({ state: "all" }),
+      (b) => b.total === before && !b.offers.some((o) => o.gpuModel === "reorged"),
+    );
+  }, 120_000);
+
+  it("resumes after kill -9 without losing or double-counting events", async () => {
+    const l = net as Localnet;
+    const client = createIndexerClient((indexer as RunningIndexer).url);
+    const chainLogs = async () =>
+      (
+        await l.publicClient.getLogs({
+          address: [l.deployment.token, l.deployment.registry, l.deployment.marketplace],
+          fromBlock: BigInt(l.deployment.startBlock),
+        })
+      ).length;
+    const head = await l.publicClient.getBlockNumber();
+    await until(
+      "the head indexed",
+      () => client.status(),
+      (s) => (s.block?.number ?? 0) >= Number(head),
+    );
+    const offersBefore = (await client.offers({ state: "all" })).total;
+    (indexer as RunningIndexer).child.kill("SIGKILL");
+    await new Promise((r) => (indexer as RunningIndexer).child.once("exit", r));
+    // Events while it is down.
+    await postOfferSync(l.wallet(1), {
+      deployment: l.deployment,
+      resources: H100,
+      pricePerSecond: PRICE * 3n,
+      maxLeases: 1,
+      minDuration: 60,
+      maxDuration: 86_400,
+    });
+    indexer = await start();
+    const after = await until(
+      "the offer posted while down",
+      () => client.offers({ state: "all" }),
+      (b) => b.total === offersBefore + 1,
+    );
+    expect(after.offers.filter((o) => o.pricePerSecond === (PRICE * 3n).toString())).toHaveLength(1);
+    const provider = await client.provider(l.wallet(1).account.address);
+    expect(provider.provider.leases).toBe(1); // not 2: the lease was not counted again
+    expect(await chainLogs()).toBeGreaterThan(0);
+  }, 400_000);
+});
