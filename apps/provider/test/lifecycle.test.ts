@@ -79,7 +79,9 @@ describe("a start-up that fails part-way", () => {
         "leases",
         "bids",
         "events",
+        "challenges",
         "timers",
+        "ingress",
       ]);
       expect(stopped).toEqual([...started].reverse());
       // SQLite removes its write-ahead log when the last connection closes: the database is closed.
