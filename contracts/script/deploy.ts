@@ -47,8 +47,8 @@ console.log(JSON.stringify(deployment, null, 2));
 console.log(`wrote ${file}`);
 if (values.admin) {
   console.log(
-    `${values.admin} administers the marketplace, the token and ProofOfCompute now; for the registry and the validator ` +
-      `registry it is proposed: it takes each role by calling acceptDefaultAdminTransfer() on ${deployment.registry} ` +
-      `and on ${deployment.validatorRegistry} (two-step admin transfer).`,
+    `${values.admin} administers the marketplace and the token now; for the registry, the validator registry and ` +
+      `ProofOfCompute it is proposed: it takes each role by calling acceptDefaultAdminTransfer() on ${deployment.registry} ` +
+      `and on ${deployment.validatorRegistry}, and acceptAdmin() on ${deployment.proofOfCompute} (two-step transfers).`,
   );
 }
