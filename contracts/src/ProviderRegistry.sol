@@ -35,6 +35,8 @@ contract ProviderRegistry is IProviderRegistry, AccessControlDefaultAdminRules, 
     IOcxToken public immutable token;
 
     mapping(address provider => Provider) private _providers;
+    /// @dev When each provider was last slashed (0: never); Emissions withholds the epochs it overlaps.
+    mapping(address provider => uint64) private _lastSlashedAt;
     Parameters private _parameters;
 
     constructor(IOcxToken token_, address admin, Parameters memory parameters_)
@@ -134,6 +136,7 @@ contract ProviderRegistry is IProviderRegistry, AccessControlDefaultAdminRules, 
         }
         slashed = fromStake + fromUnbonding;
         if (p.stake < requiredStake(p.committedGpus) || p.stake == 0) p.jailed = true;
+        _lastSlashedAt[provider] = uint64(block.timestamp);
         // Rounded down: the sink gets the remainder, so reward + toSink == slashed exactly.
         uint256 reward = slashed * rewardBps / MAX_REWARD_BPS;
         emit Slashed(provider, msg.sender, slashed, reason, p.jailed, beneficiary, reward);
@@ -176,6 +179,11 @@ contract ProviderRegistry is IProviderRegistry, AccessControlDefaultAdminRules, 
     /// @inheritdoc IProviderRegistry
     function getProvider(address provider) external view returns (Provider memory) {
         return _providers[provider];
+    }
+
+    /// @inheritdoc IProviderRegistry
+    function lastSlashedAt(address provider) external view returns (uint256) {
+        return _lastSlashedAt[provider];
     }
 
     /// @inheritdoc IProviderRegistry

@@ -136,6 +136,10 @@ interface IProviderRegistry {
     /// @notice The provider's record.
     function getProvider(address provider) external view returns (Provider memory);
 
+    /// @notice When `provider` was last slashed (a block time; 0 when never). Emissions pays nothing for an epoch
+    /// that started at or before it.
+    function lastSlashedAt(address provider) external view returns (uint256);
+
     /// @notice True when the provider is registered, not jailed, and staked for its commitments.
     function isActive(address provider) external view returns (bool);
 
