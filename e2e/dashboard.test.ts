@@ -98,6 +98,22 @@ maxDuration: 1m
   });
 }
 
+/** Runs the `ocx` CLI (no chain options: `ocx stats` reads the indexer alone). */
+function ocx(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [CLI, ...args], { stdio: ["ignore", "pipe", "pipe"] });
+    let stdout = "";
+    let stderr = "";
+    child.stdout?.on("data", (d: Buffer) => {
+      stdout += d;
+    });
+    child.stderr?.on("data", (d: Buffer) => {
+      stderr += d;
+    });
+    child.once("exit", (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
 /** The page's figure `key` (its exact value and its text) from the headline row. */
 async function figure(key: string) {
   const dd = page.locator(`[data-figure="${key}"] dd`);
@@ -234,6 +250,17 @@ describe("the dashboard in Chromium against the real indexer", () => {
     for (const [key, value] of Object.entries(expected)) {
       expect((await figure(key)).value, `${key} on the page`).toBe(String(value));
     }
+    // `ocx stats` prints the same figures (exact wei with --json) and the same texts.
+    const stats = await ocx(["--json", "stats", "--indexer", indexerUrl]);
+    expect(stats.code, stats.stderr).toBe(0);
+    const report = JSON.parse(stats.stdout) as { totals: Record<string, unknown>; providers: number };
+    for (const [key, value] of Object.entries(expected))
+      expect(String(report.totals[key]), `ocx stats ${key}`).toBe(String(value));
+    expect(report.providers).toBe(1);
+    const text = await ocx(["stats", "--indexer", indexerUrl]);
+    expect(text.stdout).toMatch(new RegExp(`Fees burned\\s+${(await figure("fees")).text?.replace(/[.]/g, "\\.")}\n`));
+    expect(text.stdout).toMatch(/Jobs failed\s+1\n/);
+
     // The text people read is the exact value rounded down to 6 decimals (the SDK's formatOcx rule).
     expect((await figure("jobsCompleted")).text).toBe("2");
 

@@ -103,6 +103,17 @@ function renderHeadline(totals) {
   $("#window-label").textContent = `(${WINDOW_LABELS[state.window]})`;
 }
 
+const COMPACT = new Intl.NumberFormat("en-US", { notation: "compact", maximumSignificantDigits: 3 });
+
+/** A y-axis tick: compact for large numbers (1B), significant digits for small OCX amounts (0.0003). */
+function axisNumber(value) {
+  if (value === null) return "";
+  const magnitude = Math.abs(value);
+  if (magnitude === 0) return "0";
+  if (magnitude < 1) return String(Number(value.toPrecision(2)));
+  return COMPACT.format(value);
+}
+
 function chartWidth(figure) {
   return Math.max(200, figure.clientWidth - 16);
 }
@@ -133,7 +144,7 @@ function renderCharts(series) {
         width: chartWidth(figure),
         height: 180,
         series: [{}, ...chart.series.map(([label], i) => ({ label, stroke: COLORS[i % COLORS.length], width: 2 }))],
-        axes: [{}, { size: 50 }],
+        axes: [{}, { size: 56, values: (_plot, ticks) => ticks.map(axisNumber) }],
         legend: { live: false },
       },
       data,
