@@ -86,6 +86,19 @@ export const configSchema = z
       })
       .strict()
       .default({ pythonAboveN: 4096, python: "python3" }),
+    /** Spot checks of work (docs/trust.md): re-execute a sample of completed deterministic leases. */
+    spotChecks: z
+      .object({
+        enabled: z.boolean().default(false),
+        /** The environment variable holding the key that pays for re-execution leases (an account of its own). */
+        payerKeyEnv: z.string().default("OCX_VALIDATOR_PAYER_KEY"),
+        /** Milliseconds between passes of the spot-check loop. */
+        intervalMs: z.number().int().min(100).default(2000),
+        /** Only these providers' leases; empty: all. */
+        providers: z.array(z.string().regex(/^0x[0-9a-fA-F]{40}$/, "a 0x address")).default([]),
+      })
+      .strict()
+      .default({ enabled: false, payerKeyEnv: "OCX_VALIDATOR_PAYER_KEY", intervalMs: 2000, providers: [] }),
     /** Test hooks. Refused unless OCX_ALLOW_FALSE_ACCUSATION=1 is set: never on a real validator. */
     test: z
       .object({
@@ -190,5 +203,11 @@ challenges:
 verify:
   pythonAboveN: 4096              # larger challenges are checked by python prove.py --verify
   python: python3
+
+spotChecks:
+  enabled: false                  # re-execute a sample of deterministic jobs (docs/trust.md)
+  payerKeyEnv: OCX_VALIDATOR_PAYER_KEY   # pays the re-execution leases: an account of its own
+  intervalMs: 2000
+  providers: []
 `;
 }

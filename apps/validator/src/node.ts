@@ -3,7 +3,17 @@
 import path from "node:path";
 import { createTxSender, type Logger } from "@ocx/node-kit";
 import { type Deployment, loadDeploymentFile } from "@ocx/sdk";
-import { type Account, createPublicClient, createWalletClient, defineChain, http, type PublicClient } from "viem";
+import {
+  type Account,
+  type Chain,
+  createPublicClient,
+  createWalletClient,
+  defineChain,
+  http,
+  type LocalAccount,
+  type PublicClient,
+} from "viem";
+import { privateKeyToAccount } from "viem/accounts";
 import { createApi, listen } from "./api.js";
 import { type ChainAccess, createChainAccess } from "./chain/client.js";
 import { ensureStake, readStanding } from "./chain/identity.js";
@@ -12,6 +22,7 @@ import { type ChallengeEngine, createChallengeEngine } from "./challenges/engine
 import type { ChallengePort } from "./challenges/port.js";
 import { type Common, type Component, createCommon, createComponents, startAll } from "./common.js";
 import type { ValidatorConfig } from "./config.js";
+import { createDefaultSpotCheckComponent } from "./spotchecks/index.js";
 import { ValidatorStore } from "./store.js";
 
 export const VERSION = "0.1.0";
@@ -56,6 +67,9 @@ export async function startValidator(
         port: options.port ?? createChallengePort(chain),
       }),
     );
+    if (config.spotChecks.enabled) {
+      await components.start("spotchecks", () => spotChecksComponent(common, chain, options.account));
+    }
     const api = await components.start("api", () =>
       apiComponent(common, {
         status: async () => ({ version: VERSION, validator: chain.address, components: await components.status() }),
@@ -97,7 +111,7 @@ async function chainComponent(
   common: Common,
   store: ValidatorStore,
   account: Account,
-): Promise<Component & ChainAccess> {
+): Promise<Component & ChainAccess & { chain: Chain }> {
   const { config } = common;
   const deployment: Deployment = await loadDeploymentFile(config.chain.deployment);
   const chain = defineChain({
@@ -128,7 +142,7 @@ async function chainComponent(
   });
   await tx.resume();
   const access = createChainAccess({ deployment, publicClient, walletClient, tx });
-  return { ...access, status: () => ({ chainId, rpcUrl: config.chain.rpcUrl }), close: () => {} };
+  return { ...access, chain, status: () => ({ chainId, rpcUrl: config.chain.rpcUrl }), close: () => {} };
 }
 
 /** Admission and stake, checked and topped up on start. */
@@ -179,6 +193,34 @@ function challengesComponent(common: Common, deps: { store: ValidatorStore; port
       await running;
     },
   };
+}
+
+/**
+ * T5's spot-check loop (apps/validator/src/spotchecks): re-executions are paid by a key of their own
+ * (`spotChecks.payerKeyEnv`), so its transactions never race the daemon's sender for a nonce.
+ */
+function spotChecksComponent(common: Common, chain: ChainAccess & { chain: Chain }, account: Account) {
+  const { config } = common;
+  const key = process.env[config.spotChecks.payerKeyEnv];
+  if (!key || !/^0x[0-9a-fA-F]{64}$/.test(key)) {
+    throw new Error(
+      `spotChecks.enabled needs a key that pays for re-executions: set ${config.spotChecks.payerKeyEnv} to a private key (0x + 64 hex) of an account other than the validator's, or disable spotChecks`,
+    );
+  }
+  if (account.type !== "local")
+    throw new Error("spot checks sign requests to providers: the validator's key must be local");
+  const payerAccount = privateKeyToAccount(key as `0x${string}`);
+  const payer = createWalletClient({ chain: chain.chain, transport: http(config.chain.rpcUrl), account: payerAccount });
+  return createDefaultSpotCheckComponent({
+    chain,
+    validatorAccount: account as LocalAccount,
+    payer: payer as typeof payer & { account: LocalAccount },
+    log: common.log,
+    intervalMs: config.spotChecks.intervalMs,
+    ...(config.spotChecks.providers.length > 0
+      ? { providers: config.spotChecks.providers.map((p) => p.toLowerCase() as `0x${string}`) }
+      : {}),
+  });
 }
 
 /** The HTTP API. */
