@@ -5,6 +5,7 @@ import {
   cancelRequestSync,
   closeAuctionSync,
   DEFAULT_MIN_REPUTATION,
+  deploymentIndexerUrl,
   describeVerdict,
   EXIT,
   formatMiB,
@@ -152,9 +153,17 @@ Examples:
         throw new OcxUsageError(`--min-reputation must be a number from 0 to 1, got "${options.minReputation}"`);
       }
       const context = await createContext(command);
-      const listed = await listOffers(context.publicClient, context.deployment);
+      // Through the indexer when OCX_INDEXER_URL or the deployment's "indexer" names one (it filters by model and
+      // region and judges trust itself); otherwise, or when it cannot answer, from the chain.
+      const indexerUrl = process.env.OCX_INDEXER_URL ?? deploymentIndexerUrl(context.deployment);
+      const listed = await listOffers(context.publicClient, context.deployment, {
+        indexerUrl,
+        query: { gpuModel: options.gpuModel === "cpu" ? undefined : options.gpuModel, region: options.region },
+        onIndexerError: (error) => process.stderr.write(`${error.shortMessage}; reading the chain instead\n`),
+      });
+      const judged = listed.length > 0 && listed.every((o) => o.verified !== undefined);
       let offers = (
-        await annotateOffers(context.publicClient, { deployment: context.deployment, offers: listed })
+        judged ? listed : await annotateOffers(context.publicClient, { deployment: context.deployment, offers: listed })
       ).filter((o) => {
         const model = fromLabel(o.resources.gpuModel) || "cpu";
         if (!options.all && o.state !== OfferState.Active) return false;

@@ -155,7 +155,7 @@ app.get("/offers", async (c) => {
   if (stateParam !== "active" && stateParam !== "all") {
     throw new BadRequest(`state must be active or all, got ${JSON.stringify(stateParam)}`);
   }
-  const limit = intParam(c, "limit", 100, 1, 10_000);
+  const limit = intParam(c, "limit", 100, 1, 100_000);
   const offset = intParam(c, "offset", 0, 0, 1_000_000);
   const o = schema.offer;
   const conditions = [

@@ -46,6 +46,8 @@ export interface FindOfferParameters {
    * 0 to take the cheapest whatever its record. The cheapest offer among the reputable ones wins.
    */
   minReputation?: number;
+  /** Ask this indexer for the offers (default: the deployment's `indexer`, if any); "" reads the chain. */
+  indexerUrl?: string;
 }
 
 /** What `findOffer` chose: an offer to take, or a reverse auction at the job's price limit. */
@@ -64,7 +66,7 @@ export type FindOfferReturnType =
  */
 export async function findOffer(client: ReadClient, parameters: FindOfferParameters): Promise<FindOfferReturnType> {
   const { deployment, manifest } = parameters;
-  let offers = await listOffers(client, deployment);
+  let offers = await listOffers(client, deployment, { indexerUrl: parameters.indexerUrl });
   const priceOptions =
     parameters.maxPricePerGpuHour !== undefined ? { maxPricePerGpuHour: parameters.maxPricePerGpuHour } : {};
   const requireVerified =
@@ -72,7 +74,9 @@ export async function findOffer(client: ReadClient, parameters: FindOfferParamet
   const minReputation = parameters.minReputation ?? DEFAULT_MIN_REPUTATION;
   const options = { ...priceOptions, requireVerified, minReputation: minReputation > 0 ? minReputation : undefined };
   // Trust is read (attestations, the providers' events) only for offers that meet every other need.
-  if ((requireVerified || minReputation > 0) && deployment.registry !== undefined) {
+  // The indexer's offers come with trust already judged (same formula, same events); the chain's are annotated here.
+  const judged = offers.length > 0 && offers.every((o) => o.verified !== undefined && o.reputation !== undefined);
+  if ((requireVerified || minReputation > 0) && deployment.registry !== undefined && !judged) {
     const { registry } = deployment;
     const eligible = offers.filter(
       (o) =>

@@ -23,7 +23,7 @@ export {
   offerPricePerGpuHour,
   type ResourceBundle,
 } from "./match.js";
-export { listOffers } from "./offers.js";
+export { deploymentIndexerUrl, type ListOffersOptions, listOffers } from "./offers.js";
 export { type ProviderRetryOptions, withProviderRetry } from "./retry.js";
 export * from "./runJob.js";
 export * from "./startJob.js";

@@ -1,12 +1,32 @@
-// Reads the market's offers from the chain through the typed actions: the offer count, then each offer's terms.
+// Reads the market's offers: through the indexer when the network's config names one (the deployment's `indexer`
+// URL, or `indexerUrl`), otherwise from the chain through the typed actions (the offer count, then each offer).
 import type { ReadClient } from "../actions/internal/contract.js";
 import { getCounts } from "../actions/marketplace/getCounts.js";
 import { getOffer } from "../actions/marketplace/getOffer.js";
 import type { Deployment } from "../deployment.js";
+import { createIndexerClient, IndexerError, toOfferTerms } from "../indexer/client.js";
+import type { OffersQuery } from "../indexer/types.js";
 import type { OfferTerms } from "./match.js";
 
+/** Options of `listOffers`. */
+export interface ListOffersOptions {
+  /** The indexer to ask; default the deployment's `indexer`. Empty string: read the chain. */
+  indexerUrl?: string;
+  /** Filters the indexer applies before answering (ignored on the chain path: the caller filters). */
+  query?: Omit<OffersQuery, "state" | "limit" | "offset">;
+  /** Called when the indexer cannot answer and the chain is read instead. */
+  onIndexerError?: (error: IndexerError) => void;
+}
+
+/** The indexer URL a deployment names (`"indexer"` in deployments/<chainId>.json), if any. */
+export function deploymentIndexerUrl(deployment: object): string | undefined {
+  const url = (deployment as { indexer?: unknown }).indexer;
+  return typeof url === "string" && url !== "" ? url : undefined;
+}
+
 /**
- * Every offer ever posted, with its current state and terms, oldest first.
+ * Every offer ever posted, with its current state and terms, oldest first (by price, cheapest first, through the
+ * indexer, with `verified` and `reputation` filled in). An indexer that cannot answer falls back to the chain.
  * @example
  * const offers = await listOffers(publicClient, deployment);
  * offers.filter((o) => o.state === OfferState.Active);
@@ -14,7 +34,22 @@ import type { OfferTerms } from "./match.js";
 export async function listOffers(
   client: ReadClient,
   deployment: Pick<Deployment, "marketplace" | "startBlock">,
+  options: ListOffersOptions = {},
 ): Promise<OfferTerms[]> {
+  const indexerUrl = options.indexerUrl ?? deploymentIndexerUrl(deployment);
+  if (indexerUrl) {
+    try {
+      const { offers } = await createIndexerClient(indexerUrl).offers({
+        ...options.query,
+        state: "all",
+        limit: 10_000,
+      });
+      return offers.map(toOfferTerms);
+    } catch (error) {
+      if (!(error instanceof IndexerError)) throw error;
+      options.onIndexerError?.(error);
+    }
+  }
   const [count] = await getCounts(client, { deployment });
   const ids = Array.from({ length: Number(count) }, (_, i) => BigInt(i + 1));
   const offers = await Promise.all(ids.map((offerId) => getOffer(client, { deployment, offerId })));
