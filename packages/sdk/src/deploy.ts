@@ -5,6 +5,7 @@ import type { Account, Address, Chain, Hash, PublicClient, Transport, WalletClie
 import { getAddress, getContractAddress, keccak256, parseEther, toHex } from "viem";
 import type { Deployment } from "./deployment.js";
 import {
+  emissionsAbi,
   marketplaceAbi,
   ocxTokenAbi,
   proofChecksAbi,
@@ -14,6 +15,7 @@ import {
   validatorRegistryAbi,
 } from "./generated/abis.js";
 import {
+  emissionsBytecode,
   marketplaceBytecode,
   ocxTokenBytecode,
   proofChecksBytecode,
@@ -57,7 +59,26 @@ export interface DeployParameters {
   cpuChallenge?: { n?: number; steps?: number };
   /** SpotChecks parameters; each defaults as in {@link DEFAULT_SPOT_CHECK_PARAMETERS}. */
   spotChecks?: Partial<SpotCheckParameters>;
+  /** The emission schedule; each defaults as in {@link DEFAULT_EMISSION_SCHEDULE}. */
+  emissions?: Partial<EmissionSchedule>;
 }
+
+/** Emissions' schedule (contracts/src/Emissions.sol constructor): epoch 0 starts at deployment. */
+export interface EmissionSchedule {
+  /** Seconds per epoch (60 s to 366 days). */
+  epochLength: number;
+  /** OCX emitted by epoch 0, in the token's smallest unit (at most 1e9 OCX). */
+  emission: bigint;
+  /** Per-epoch decay in 1e18 fixed point (1e18 = 100 %). */
+  decay: bigint;
+}
+
+/** One-week epochs, 1,000,000 OCX in the first, 2 % less each week (see docs/economy.md). */
+export const DEFAULT_EMISSION_SCHEDULE: EmissionSchedule = {
+  epochLength: 7 * 24 * 3600,
+  emission: parseEther("1000000"),
+  decay: parseEther("0.02"),
+};
 
 /** ProofOfCompute's parameters (contracts/src/interfaces/IProofOfCompute.sol `Parameters`). */
 export interface ProofParameters {
@@ -294,6 +315,25 @@ export async function deployOcx(
     }),
     "SpotChecks",
   );
+  const schedule = { ...DEFAULT_EMISSION_SCHEDULE, ...parameters.emissions };
+  const emissions = await deployed(
+    await walletClient.deployContract({
+      abi: emissionsAbi,
+      bytecode: emissionsBytecode,
+      args: [
+        token,
+        marketplace,
+        registry,
+        proofOfCompute,
+        admin,
+        0n,
+        schedule.epochLength,
+        schedule.emission,
+        schedule.decay,
+      ],
+    }),
+    "Emissions",
+  );
 
   const confirm = async (hash: Hash, what: string) => {
     const receipt = await publicClient.waitForTransactionReceipt({ hash });
@@ -320,6 +360,19 @@ export async function deployOcx(
   for (const slasher of [proofOfCompute, spotChecks]) {
     await grantIn(registry, providerRegistryAbi, "grantRole", [SLASHER_ROLE, slasher], "granting SLASHER_ROLE");
     await grantIn(validatorRegistry, validatorRegistryAbi, "grantRole", [BOND_ROLE, slasher], "granting BOND_ROLE");
+  }
+  if (admin === deployer) {
+    // Emissions mints on claim. The token's admin is `admin` from its construction: a different admin grants
+    // MINTER_ROLE to Emissions itself (docs/economy.md).
+    await confirm(
+      await walletClient.writeContract({
+        address: token,
+        abi: ocxTokenAbi,
+        functionName: "grantRole",
+        args: [MINTER_ROLE, emissions],
+      }),
+      "granting MINTER_ROLE to Emissions",
+    );
   }
   for (const entry of proofModelTable(parameters.cpuChallenge)) {
     const hash = await walletClient.writeContract({
@@ -378,6 +431,7 @@ export async function deployOcx(
     validatorRegistry,
     proofOfCompute,
     spotChecks,
+    emissions,
     deployer,
   };
 }

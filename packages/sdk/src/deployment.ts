@@ -18,6 +18,8 @@ export interface Deployment {
   proofOfCompute?: Address;
   /** Re-execution of deterministic jobs. Absent in deployments made before the trust contracts. */
   spotChecks?: Address;
+  /** OCX emissions for verified GPU-seconds. Absent in deployments made before emissions. */
+  emissions?: Address;
   deployer: Address;
 }
 
@@ -70,7 +72,7 @@ export function parseDeployment(value: unknown, source = "deployment"): Deployme
       throw new DeploymentError(`${source}: "${key}" must be an address, got ${JSON.stringify(d[key])}`);
     }
   }
-  for (const key of ["validatorRegistry", "proofOfCompute", "spotChecks"] as const) {
+  for (const key of ["validatorRegistry", "proofOfCompute", "spotChecks", "emissions"] as const) {
     if (d[key] !== undefined && (typeof d[key] !== "string" || !isAddress(d[key] as string))) {
       throw new DeploymentError(
         `${source}: "${key}" must be an address when present, got ${JSON.stringify(d[key])}; redeploy or remove it`,
