@@ -295,15 +295,25 @@ describe("the dashboard in Chromium against the real indexer", () => {
     await page.screenshot({ path: path.join(RESULTS, "dashboard-375.png"), fullPage: true });
   });
 
-  it("updates live when a new job runs", { timeout: 120_000 }, async () => {
+  it("updates live: a running job appears among the live leases, then in the jobs completed", {
+    timeout: 120_000,
+  }, async () => {
+    await page.setViewportSize({ width: 1280, height: 900 });
     const before = Number((await figure("jobsCompleted")).value);
-    await job(path.join(dir, "jobs"), "ok-3", "echo four");
-    // No reload: the page learns of the new blocks through /events.
+    // No reload from here on: the page learns of new blocks through /events.
+    const running = job(path.join(dir, "jobs"), "ok-3", "sleep 6; echo four");
+    await page.waitForSelector("#leases [data-lease]", { timeout: 60_000 });
+    expect(await page.locator("#leases tbody tr").first().locator("td").nth(1).textContent()).toMatch(
+      /pending|running/,
+    );
+    await page.screenshot({ path: path.join(RESULTS, "dashboard.png"), fullPage: true });
+    expect((await running).exitCode).toBe(0);
     await page.waitForFunction(
       (n) => document.querySelector('[data-figure="jobsCompleted"] dd')?.getAttribute("data-value") === String(n),
       before + 1,
       { timeout: 60_000 },
     );
+    await page.waitForSelector("#leases td.empty", { timeout: 30_000 });
   });
 });
 

@@ -114,6 +114,12 @@ function axisNumber(value) {
   return COMPACT.format(value);
 }
 
+/** The y axis's width in px: room for its longest tick label (about 7 px a character at the page's font). */
+function axisWidth(_plot, values) {
+  const longest = Math.max(1, ...(values ?? []).map((v) => String(v).length));
+  return Math.min(90, 18 + longest * 7);
+}
+
 function chartWidth(figure) {
   return Math.max(200, figure.clientWidth - 16);
 }
@@ -144,7 +150,7 @@ function renderCharts(series) {
         width: chartWidth(figure),
         height: 180,
         series: [{}, ...chart.series.map(([label], i) => ({ label, stroke: COLORS[i % COLORS.length], width: 2 }))],
-        axes: [{}, { size: 56, values: (_plot, ticks) => ticks.map(axisNumber) }],
+        axes: [{}, { size: axisWidth, values: (_plot, ticks) => ticks.map(axisNumber) }],
         legend: { live: false },
       },
       data,
