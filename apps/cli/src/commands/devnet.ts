@@ -20,6 +20,7 @@ import {
 import { Command } from "commander";
 import { formatEther } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
+import { startIndexerProcess } from "./devnetIndexer.js";
 import { admitDevnetValidator, hasTrustContracts, startValidatorProcess, waitVerified } from "./devnetValidator.js";
 
 const require = createRequire(import.meta.url);
@@ -33,6 +34,7 @@ interface DevnetOptions {
   stateDir: string;
   provider: boolean;
   validator: boolean;
+  indexer: boolean;
   demo: boolean;
   json?: boolean;
 }
@@ -51,6 +53,7 @@ export function devnetCommand(): Command {
     )
     .option("--no-provider", "do not start a provider node")
     .option("--no-validator", "do not start a validator (it challenges the provider and attests it)")
+    .option("--no-indexer", "do not start the indexer (apps/indexer: offer discovery, network figures, dashboard)")
     .option("--no-demo", "do not run the first job")
     .addHelpText(
       "after",
@@ -111,6 +114,15 @@ Then, in another terminal:
   written to   ${deploymentFile}
   accounts 1–9 hold 100000 OCX each (anvil's public test keys: never use them on a real network)`);
 
+        let indexerUrl: string | undefined;
+        if (options.indexer) {
+          say("starting the indexer (apps/indexer, PGlite in the state directory)…");
+          indexerUrl = await startIndexerProcess(net.anvil.rpcUrl, stateDir, path.resolve(deploymentFile), {
+            children,
+            say,
+            state,
+          });
+        }
         let providerUrl: string | undefined;
         let executor: Executor | undefined;
         if (options.provider) {
@@ -145,6 +157,7 @@ Then, in another terminal:
           ...d,
           providerUrl,
           validatorUrl,
+          indexerUrl,
           ...(executor ? { executor, sandboxed: executor === "bwrap" } : {}),
         };
 
