@@ -114,10 +114,10 @@ function axisNumber(value) {
   return COMPACT.format(value);
 }
 
-/** The y axis's width in px: room for its longest tick label (about 7 px a character at the page's font). */
+/** The y axis's width in px: room for its longest tick label (about 8 px a character at the page's font). */
 function axisWidth(_plot, values) {
   const longest = Math.max(1, ...(values ?? []).map((v) => String(v).length));
-  return Math.min(90, 18 + longest * 7);
+  return Math.min(96, 20 + longest * 8);
 }
 
 function chartWidth(figure) {
@@ -200,7 +200,7 @@ function renderLeases(leases) {
     (l) => [
       [`#${l.leaseId}`, { "data-lease": l.leaseId }],
       [l.state],
-      [`${l.gpuCount}× ${l.gpuModel || "cpu"}`],
+      [l.gpuCount > 0 ? `${l.gpuCount}× ${l.gpuModel}` : l.gpuModel || "cpu"],
       [shortAddress(l.provider), { title: l.provider }],
       [shortAddress(l.buyer), { title: l.buyer }],
       [formatOcx(BigInt(l.pricePerSecond) * 3600n, { unit: false })],
