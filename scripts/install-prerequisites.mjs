@@ -11,6 +11,7 @@ const PREREQUISITES = [
   { command: "nsenter", debian: "util-linux", why: "entering a service lease's network namespace" },
   { command: "ip", debian: "iproute2", why: "a private network namespace per service lease (ip netns)" },
   { command: "busybox", debian: "busybox-static", why: "the provider's test container image (built from its files)" },
+  { command: "pg_ctlcluster", debian: "postgresql", why: "the indexer's test against a real PostgreSQL server" },
   { command: "chromium", debian: "chromium", why: "the dashboard's browser test (Debian's Chromium, driven by playwright-core)" },
 ];
 
