@@ -4,9 +4,21 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { readFile, writeFile } from "node:fs/promises";
 import { createRequire } from "node:module";
+import net from "node:net";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { freePort } from "@ocx/node-kit";
+
+/** The port `ocx devnet` gives the indexer when it is free. */
+export const DEFAULT_INDEXER_PORT = 42069;
+
+function portIsFree(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const server = net.createServer();
+    server.once("error", () => resolve(false));
+    server.listen(port, "127.0.0.1", () => server.close(() => resolve(true)));
+  });
+}
 
 /** Where apps/indexer and ponder's command are, or why they cannot be found. */
 function indexerPaths(): { root: string; bin: string } {
@@ -28,7 +40,8 @@ export async function startIndexerProcess(
   timeoutMs = 180_000,
 ): Promise<string> {
   const { root, bin } = indexerPaths();
-  const port = await freePort();
+  // 42069 (Ponder's usual port, the default of `ocx stats`) when it is free, else any free port.
+  const port = (await portIsFree(DEFAULT_INDEXER_PORT)) ? DEFAULT_INDEXER_PORT : await freePort();
   const child = spawn(
     process.execPath,
     [bin, "start", "--root", root, "--port", String(port), "--hostname", "127.0.0.1", "--schema", "ocx"],
