@@ -29,6 +29,7 @@ import { actingAddress, allowSpending, chainTime, parseAddress, parseOcxArgument
 import { createContext } from "../context.js";
 import { formatRelative } from "../format.js";
 import type { GlobalOptions } from "../options.js";
+import { providerRewardsCommand } from "./providerRewards.js";
 
 const require = createRequire(import.meta.url);
 
@@ -348,5 +349,6 @@ Examples:
       });
     });
 
+  provider.addCommand(providerRewardsCommand());
   return provider;
 }

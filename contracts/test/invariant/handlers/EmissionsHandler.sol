@@ -40,6 +40,7 @@ contract EmissionsHandler {
     address[] public providers;
     uint256[] public offers;
     uint256[] public leases;
+    uint256[] public workedEpochs; // epochs some verified work was recorded in (claims pick from these)
 
     uint256 public currentTime;
     uint256 public maxEpoch;
@@ -88,13 +89,19 @@ contract EmissionsHandler {
         uint256 leaseId = market.takeOffer(offers[who], type(uint128).max, keccak256("job"), uint128(deposit));
         vm.prank(providers[who]);
         market.acknowledge(leaseId);
-        emissions.recordWork(leaseId);
+        _noteWork(emissions.recordWork(leaseId));
         leases.push(leaseId);
     }
 
     function record(uint256 seed) external step {
         if (leases.length == 0) return;
-        emissions.recordWork(leases[seed % leases.length]);
+        _noteWork(emissions.recordWork(leases[seed % leases.length]));
+    }
+
+    function _noteWork(uint256 units) private {
+        if (units == 0) return;
+        (uint256 epoch,,) = emissions.epochAt(currentTime);
+        if (workedEpochs.length == 0 || workedEpochs[workedEpochs.length - 1] != epoch) workedEpochs.push(epoch);
     }
 
     function pass(uint256 seconds_) external step {
@@ -120,7 +127,16 @@ contract EmissionsHandler {
 
     function claim(uint256 who, uint256 epoch) external step {
         address provider = providers[who % providers.length];
-        epoch = epoch % (maxEpoch + 1);
+        // Mostly an epoch with work (the interesting claims), sometimes any epoch (the refusals).
+        epoch = workedEpochs.length != 0 && epoch % 4 != 0
+            ? workedEpochs[epoch % workedEpochs.length]
+            : epoch % (maxEpoch + 1);
+        // A claim comes after its epoch: let time reach the end of a recorded, still running one.
+        uint64 end = emissions.getEpoch(epoch).end;
+        if (end > currentTime) {
+            currentTime = end;
+            vm.warp(currentTime);
+        }
         uint256 reward = emissions.claim(provider, epoch);
         if (paid[provider][epoch]) doubleClaim = true;
         paid[provider][epoch] = true;
