@@ -24,6 +24,8 @@ import {
   spotChecksBytecode,
   validatorRegistryBytecode,
 } from "./generated/bytecode.js";
+import { type CreditsParameters, deployCredits } from "./credits/deployCredits.js";
+import { deployGovernance, type GovernanceParameters } from "./governance/deployGovernance.js";
 import { toLabel } from "./units.js";
 
 /** Parameters of a new deployment. Amounts are in the token's smallest unit (18 decimals). */
@@ -61,6 +63,18 @@ export interface DeployParameters {
   spotChecks?: Partial<SpotCheckParameters>;
   /** The emission schedule; each defaults as in {@link DEFAULT_EMISSION_SCHEDULE}. */
   emissions?: Partial<EmissionSchedule>;
+  /**
+   * Off by default. When given, the last step deploys OcxTimelock and OcxGovernor and moves every admin and
+   * parameter role to the timelock (see `deployGovernance`, docs/governance.md); unset settings default as in
+   * `DEFAULT_GOVERNANCE` (`DEVNET_GOVERNANCE` passes a proposal in seconds). Needs `admin` unset.
+   */
+  governance?: Partial<GovernanceParameters>;
+  /**
+   * Off by default. When given, deploys the OCX/USD PriceFeed and OcxCredits after Emissions (see `deployCredits`,
+   * docs/economy.md "Credits and the oracle"); unset settings default as in `DEFAULT_CREDITS` ($0.50 per OCX).
+   * The marketplace still settles in OCX.
+   */
+  credits?: Partial<CreditsParameters>;
 }
 
 /** Emissions' schedule (contracts/src/Emissions.sol constructor): epoch 0 starts at deployment. */
@@ -198,6 +212,11 @@ export async function deployOcx(
   const { walletClient, publicClient } = clients;
   const deployer = walletClient.account.address;
   const admin = parameters.admin ?? deployer;
+  if (parameters.governance && admin !== deployer) {
+    throw new Error(
+      `deployOcx: governance moves the deployer's roles to the timelock, but admin is ${admin}; leave admin unset with governance`,
+    );
+  }
   const startBlock = Number(await publicClient.getBlockNumber()) + 1;
 
   const deployed = async (hash: `0x${string}`, what: string): Promise<Address> => {
@@ -422,7 +441,21 @@ export async function deployOcx(
     );
   }
 
+  // Compute credits and their oracle (only when asked for; off by default), before governance takes the roles.
+  const credits = parameters.credits ? await deployCredits(clients, { token, admin }, parameters.credits) : undefined;
+
+  // Last: governance takes every admin role from the deployer (only when asked for; off by default).
+  const governance = parameters.governance
+    ? await deployGovernance(
+        clients,
+        { token, registry, marketplace, validatorRegistry, proofOfCompute, spotChecks, emissions },
+        parameters.governance,
+      )
+    : undefined;
+
   return {
+    ...governance,
+    ...credits,
     chainId: await publicClient.getChainId(),
     startBlock,
     token,

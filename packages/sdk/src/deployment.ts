@@ -20,6 +20,10 @@ export interface Deployment {
   spotChecks?: Address;
   /** OCX emissions for verified GPU-seconds. Absent in deployments made before emissions. */
   emissions?: Address;
+  /** OcxGovernor: token holders' proposals and votes. Present only in deployments made with governance. */
+  governor?: Address;
+  /** OcxTimelock: holds every admin and parameter role and runs passed proposals. Present only with governance. */
+  timelock?: Address;
   deployer: Address;
 }
 
@@ -72,7 +76,14 @@ export function parseDeployment(value: unknown, source = "deployment"): Deployme
       throw new DeploymentError(`${source}: "${key}" must be an address, got ${JSON.stringify(d[key])}`);
     }
   }
-  for (const key of ["validatorRegistry", "proofOfCompute", "spotChecks", "emissions"] as const) {
+  for (const key of [
+    "validatorRegistry",
+    "proofOfCompute",
+    "spotChecks",
+    "emissions",
+    "governor",
+    "timelock",
+  ] as const) {
     if (d[key] !== undefined && (typeof d[key] !== "string" || !isAddress(d[key] as string))) {
       throw new DeploymentError(
         `${source}: "${key}" must be an address when present, got ${JSON.stringify(d[key])}; redeploy or remove it`,

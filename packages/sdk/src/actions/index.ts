@@ -1,7 +1,9 @@
 // Typed actions for the OCX contracts: one function per contract call, `…Sync` variants that wait for the event.
+export * from "./credits/index.js";
 export * from "./emissions/index.js";
 export * from "./errors.js";
 export * from "./events.js";
+export * from "./governance/index.js";
 export * from "./marketplace/acceptBid.js";
 export * from "./marketplace/acknowledgeLease.js";
 export * from "./marketplace/acknowledgeLeases.js";

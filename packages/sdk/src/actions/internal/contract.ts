@@ -27,7 +27,11 @@ import { getAction } from "viem/utils";
 import { decodeContractError, type OcxContractError } from "../../errors.js";
 import {
   marketplaceAbi,
+  ocxCreditsAbi,
+  ocxGovernorAbi,
+  ocxTimelockAbi,
   ocxTokenAbi,
+  priceFeedAbi,
   proofOfComputeAbi,
   providerRegistryAbi,
   spotChecksAbi,
@@ -112,6 +116,10 @@ const ocxErrors: Abi = [
   ...validatorRegistryAbi,
   ...proofOfComputeAbi,
   ...spotChecksAbi,
+  ...ocxCreditsAbi,
+  ...priceFeedAbi,
+  ...ocxGovernorAbi,
+  ...ocxTimelockAbi,
 ].filter(
   (item, index, all) =>
     item.type === "error" && all.findIndex((other) => other.type === "error" && other.name === item.name) === index,

@@ -1,0 +1,180 @@
+// Governance proposals over the OCX contracts' parameters: `marketplace.feeBps 100` → a setParameters call that
+// keeps every other field, and a proposal's calls → "Marketplace.setParameters: feeBps 250 → 100".
+import type { Abi, AbiFunction, Address, Hex } from "viem";
+import { decodeFunctionData, encodeFunctionData, getAddress, isAddress, isAddressEqual } from "viem";
+import { readContract } from "viem/actions";
+import type { ReadClient } from "../actions/internal/contract.js";
+import type { Deployment } from "../deployment.js";
+import { OcxError } from "../errors.js";
+import {
+  emissionsAbi,
+  marketplaceAbi,
+  ocxGovernorAbi,
+  ocxTimelockAbi,
+  ocxTokenAbi,
+  proofOfComputeAbi,
+  providerRegistryAbi,
+  spotChecksAbi,
+  validatorRegistryAbi,
+} from "../generated/abis.js";
+
+/**
+ * Thrown when a parameter name or value given for a proposal is not one governance can set.
+ * @example
+ * try { await encodeParameterChange(client, { deployment, parameter: "marketplace.fee", value: "1" }) }
+ * catch (e) { if (e instanceof GovernanceParameterError) console.error(e.shortMessage) }
+ */
+export class GovernanceParameterError extends OcxError {
+  override name = "GovernanceParameterError";
+}
+
+/** The contracts whose `setParameters` a proposal can change, by the key used in `contract.field`. */
+const parameterContracts = {
+  marketplace: { name: "Marketplace", abi: marketplaceAbi as Abi },
+  registry: { name: "ProviderRegistry", abi: providerRegistryAbi as Abi },
+  validatorRegistry: { name: "ValidatorRegistry", abi: validatorRegistryAbi as Abi },
+  proofOfCompute: { name: "ProofOfCompute", abi: proofOfComputeAbi as Abi },
+  spotChecks: { name: "SpotChecks", abi: spotChecksAbi as Abi },
+} as const;
+
+/** A contract key of {@link encodeParameterChange}: `marketplace`, `registry`, `validatorRegistry`, `proofOfCompute`, `spotChecks`. */
+export type ParameterContract = keyof typeof parameterContracts;
+
+/** One call of a proposal: the contract, the ETH sent (always 0 for OCX calls) and the calldata. */
+export interface ProposalCall {
+  target: Address;
+  value: bigint;
+  calldata: Hex;
+}
+
+/** `setParameters`' fields of a contract, as the ABI lists them: name and Solidity type. */
+function parameterFields(abi: Abi): { name: string; type: string }[] {
+  const set = abi.find((i): i is AbiFunction => i.type === "function" && i.name === "setParameters");
+  const tuple = set?.inputs[0] as { components?: { name?: string; type: string }[] } | undefined;
+  return (tuple?.components ?? []).map((c) => ({ name: c.name ?? "", type: c.type }));
+}
+
+function parseField(field: { name: string; type: string }, raw: string, parameter: string): bigint | Address {
+  if (field.type === "address") {
+    if (!isAddress(raw))
+      throw new GovernanceParameterError(`${parameter}: "${raw}" is not an address (0x and 40 hex digits)`);
+    return getAddress(raw);
+  }
+  const bits = /^uint(\d+)$/.exec(field.type);
+  if (!bits)
+    throw new GovernanceParameterError(`${parameter} has type ${field.type}, which proposals from flags cannot set`);
+  if (!/^\d+$/.test(raw)) {
+    throw new GovernanceParameterError(
+      `${parameter}: "${raw}" is not a whole number; give the value in the contract's unit (wei for OCX amounts, seconds, basis points)`,
+    );
+  }
+  const value = BigInt(raw);
+  if (value >= 1n << BigInt(bits[1] ?? "256"))
+    throw new GovernanceParameterError(`${parameter}: ${raw} does not fit in ${field.type}`);
+  return value;
+}
+
+/** Parameters of `encodeParameterChange`. */
+export interface EncodeParameterChangeParameters {
+  deployment: Deployment;
+  /** `contract.field`, e.g. `marketplace.feeBps` or `registry.minStakePerGpu`. */
+  parameter: string;
+  /** The new value as text: a whole number in the contract's unit, or an address. */
+  value: string;
+}
+
+/**
+ * One `setParameters` call that changes a single field and keeps the others at their current on-chain values,
+ * with its description ("Marketplace.setParameters: feeBps 250 → 100"). The value is not checked against the
+ * contract's bounds here: a proposal that breaks them fails at execution with the contract's error.
+ * @example
+ * const { call, summary } = await encodeParameterChange(publicClient, { deployment, parameter: "marketplace.feeBps", value: "100" });
+ */
+export async function encodeParameterChange(
+  client: ReadClient,
+  parameters: EncodeParameterChangeParameters,
+): Promise<{ call: ProposalCall; summary: string }> {
+  const [key, field, ...rest] = parameters.parameter.split(".");
+  const known = Object.keys(parameterContracts).join(", ");
+  if (!key || !field || rest.length > 0 || !(key in parameterContracts)) {
+    throw new GovernanceParameterError(`"${parameters.parameter}" is not contract.field; contracts: ${known}`);
+  }
+  const contract = parameterContracts[key as ParameterContract];
+  const target = parameters.deployment[key as ParameterContract];
+  if (!target) throw new GovernanceParameterError(`this deployment has no ${contract.name}`);
+  const fields = parameterFields(contract.abi);
+  const match = fields.find((f) => f.name === field);
+  if (!match) {
+    throw new GovernanceParameterError(
+      `${contract.name} has no parameter "${field}"; its parameters: ${fields.map((f) => f.name).join(", ")}`,
+    );
+  }
+  const current = (await readContract(client, {
+    address: target,
+    abi: contract.abi,
+    functionName: "parameters",
+  })) as Record<string, unknown>;
+  const next = { ...current, [field]: parseField(match, parameters.value, parameters.parameter) };
+  const calldata = encodeFunctionData({ abi: contract.abi, functionName: "setParameters", args: [next] });
+  const call = { target, value: 0n, calldata };
+  return { call, summary: await describeCall(client, { deployment: parameters.deployment, call }) };
+}
+
+/** Parameters of `describeCall`. */
+export interface DescribeCallParameters {
+  deployment: Deployment;
+  call: ProposalCall;
+}
+
+/** Every OCX contract of a deployment, by address, with its name and ABI. */
+function contractsOf(deployment: Deployment): { address: Address; name: string; abi: Abi }[] {
+  const all: [Address | undefined, string, Abi][] = [
+    [deployment.token, "OcxToken", ocxTokenAbi as Abi],
+    [deployment.registry, "ProviderRegistry", providerRegistryAbi as Abi],
+    [deployment.marketplace, "Marketplace", marketplaceAbi as Abi],
+    [deployment.validatorRegistry, "ValidatorRegistry", validatorRegistryAbi as Abi],
+    [deployment.proofOfCompute, "ProofOfCompute", proofOfComputeAbi as Abi],
+    [deployment.spotChecks, "SpotChecks", spotChecksAbi as Abi],
+    [deployment.emissions, "Emissions", emissionsAbi as Abi],
+    [deployment.governor, "OcxGovernor", ocxGovernorAbi as Abi],
+    [deployment.timelock, "OcxTimelock", ocxTimelockAbi as Abi],
+  ];
+  return all
+    .filter((c): c is [Address, string, Abi] => Boolean(c[0]))
+    .map(([address, name, abi]) => ({ address, name, abi }));
+}
+
+const show = (v: unknown): string => (typeof v === "bigint" || typeof v === "number" ? v.toString() : String(v));
+
+/**
+ * A proposal call in words. `setParameters` is shown as the fields it changes against the current on-chain values
+ * ("Marketplace.setParameters: feeBps 250 → 100"); other calls as `Contract.function(arguments)`; a call to an
+ * address outside the deployment as the address and the calldata's selector.
+ * @example
+ * await describeCall(publicClient, { deployment, call: { target: deployment.marketplace, value: 0n, calldata } });
+ */
+export async function describeCall(client: ReadClient, parameters: DescribeCallParameters): Promise<string> {
+  const { call } = parameters;
+  const contract = contractsOf(parameters.deployment).find((c) => isAddressEqual(c.address, call.target));
+  const eth = call.value > 0n ? ` (sending ${call.value} wei)` : "";
+  if (!contract) return `call to ${call.target}, selector ${call.calldata.slice(0, 10)}${eth}`;
+  let decoded: { functionName: string; args?: readonly unknown[] };
+  try {
+    decoded = decodeFunctionData({ abi: contract.abi, data: call.calldata });
+  } catch {
+    return `${contract.name}: unknown function, selector ${call.calldata.slice(0, 10)}${eth}`;
+  }
+  if (decoded.functionName === "setParameters" && decoded.args?.[0]) {
+    const next = decoded.args[0] as Record<string, unknown>;
+    const current = (await readContract(client, {
+      address: contract.address,
+      abi: contract.abi,
+      functionName: "parameters",
+    })) as Record<string, unknown>;
+    const changes = Object.keys(next)
+      .filter((k) => show(current[k]) !== show(next[k]))
+      .map((k) => `${k} ${show(current[k])} → ${show(next[k])}`);
+    return `${contract.name}.setParameters: ${changes.length > 0 ? changes.join(", ") : "no change"}${eth}`;
+  }
+  return `${contract.name}.${decoded.functionName}(${(decoded.args ?? []).map(show).join(", ")})${eth}`;
+}
