@@ -27,11 +27,9 @@ import { getAction } from "viem/utils";
 import { decodeContractError, type OcxContractError } from "../../errors.js";
 import {
   marketplaceAbi,
-  ocxCreditsAbi,
   ocxGovernorAbi,
   ocxTimelockAbi,
   ocxTokenAbi,
-  priceFeedAbi,
   proofOfComputeAbi,
   providerRegistryAbi,
   spotChecksAbi,
@@ -116,8 +114,6 @@ const ocxErrors: Abi = [
   ...validatorRegistryAbi,
   ...proofOfComputeAbi,
   ...spotChecksAbi,
-  ...ocxCreditsAbi,
-  ...priceFeedAbi,
   ...ocxGovernorAbi,
   ...ocxTimelockAbi,
 ].filter(
