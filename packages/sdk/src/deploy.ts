@@ -24,6 +24,7 @@ import {
   spotChecksBytecode,
   validatorRegistryBytecode,
 } from "./generated/bytecode.js";
+import { type CreditsParameters, deployCredits } from "./credits/deployCredits.js";
 import { deployGovernance, type GovernanceParameters } from "./governance/deployGovernance.js";
 import { toLabel } from "./units.js";
 
@@ -68,6 +69,12 @@ export interface DeployParameters {
    * `DEFAULT_GOVERNANCE` (`DEVNET_GOVERNANCE` passes a proposal in seconds). Needs `admin` unset.
    */
   governance?: Partial<GovernanceParameters>;
+  /**
+   * Off by default. When given, deploys the OCX/USD PriceFeed and OcxCredits after Emissions (see `deployCredits`,
+   * docs/economy.md "Credits and the oracle"); unset settings default as in `DEFAULT_CREDITS` ($0.50 per OCX).
+   * The marketplace still settles in OCX.
+   */
+  credits?: Partial<CreditsParameters>;
 }
 
 /** Emissions' schedule (contracts/src/Emissions.sol constructor): epoch 0 starts at deployment. */
@@ -434,6 +441,9 @@ export async function deployOcx(
     );
   }
 
+  // Compute credits and their oracle (only when asked for; off by default), before governance takes the roles.
+  const credits = parameters.credits ? await deployCredits(clients, { token, admin }, parameters.credits) : undefined;
+
   // Last: governance takes every admin role from the deployer (only when asked for; off by default).
   const governance = parameters.governance
     ? await deployGovernance(
@@ -445,6 +455,7 @@ export async function deployOcx(
 
   return {
     ...governance,
+    ...credits,
     chainId: await publicClient.getChainId(),
     startBlock,
     token,

@@ -24,6 +24,10 @@ export interface Deployment {
   governor?: Address;
   /** OcxTimelock: holds every admin and parameter role and runs passed proposals. Present only with governance. */
   timelock?: Address;
+  /** OcxCredits: $1 compute credits minted by burning OCX at the oracle price. Present only with `credits`. */
+  credits?: Address;
+  /** The OCX/USD feed (AggregatorV3Interface) OcxCredits reads. Present only with `credits`. */
+  priceFeed?: Address;
   deployer: Address;
 }
 
@@ -83,6 +87,8 @@ export function parseDeployment(value: unknown, source = "deployment"): Deployme
     "emissions",
     "governor",
     "timelock",
+    "credits",
+    "priceFeed",
   ] as const) {
     if (d[key] !== undefined && (typeof d[key] !== "string" || !isAddress(d[key] as string))) {
       throw new DeploymentError(

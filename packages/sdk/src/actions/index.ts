@@ -1,4 +1,5 @@
 // Typed actions for the OCX contracts: one function per contract call, `…Sync` variants that wait for the event.
+export * from "./credits/index.js";
 export * from "./emissions/index.js";
 export * from "./errors.js";
 export * from "./events.js";

@@ -27,9 +27,11 @@ import { getAction } from "viem/utils";
 import { decodeContractError, type OcxContractError } from "../../errors.js";
 import {
   marketplaceAbi,
+  ocxCreditsAbi,
   ocxGovernorAbi,
   ocxTimelockAbi,
   ocxTokenAbi,
+  priceFeedAbi,
   proofOfComputeAbi,
   providerRegistryAbi,
   spotChecksAbi,
@@ -114,6 +116,8 @@ const ocxErrors: Abi = [
   ...validatorRegistryAbi,
   ...proofOfComputeAbi,
   ...spotChecksAbi,
+  ...ocxCreditsAbi,
+  ...priceFeedAbi,
   ...ocxGovernorAbi,
   ...ocxTimelockAbi,
 ].filter(
