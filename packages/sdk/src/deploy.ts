@@ -3,6 +3,7 @@
 import { challengeSize, GPU_MODELS } from "@ocx/proofs";
 import type { Account, Address, Chain, Hash, PublicClient, Transport, WalletClient } from "viem";
 import { getAddress, getContractAddress, keccak256, parseEther, toHex } from "viem";
+import { type CreditsParameters, deployCredits } from "./credits/deployCredits.js";
 import type { Deployment } from "./deployment.js";
 import {
   emissionsAbi,
@@ -24,7 +25,6 @@ import {
   spotChecksBytecode,
   validatorRegistryBytecode,
 } from "./generated/bytecode.js";
-import { type CreditsParameters, deployCredits } from "./credits/deployCredits.js";
 import { deployGovernance, type GovernanceParameters } from "./governance/deployGovernance.js";
 import { toLabel } from "./units.js";
 

@@ -1,9 +1,9 @@
 // @ocx/sdk: typed access to the OCX contracts.
 export * from "./actions/index.js";
 export * from "./chains.js";
+export * from "./credits/deployCredits.js";
 export * from "./deploy.js";
 export * from "./deployment.js";
-export * from "./credits/deployCredits.js";
 export * from "./economy/index.js";
 export * from "./errors.js";
 export * from "./generated/abis.js";
