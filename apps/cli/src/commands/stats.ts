@@ -3,6 +3,7 @@
 // outcome, median request → running, no-shows), plus the providers and live leases counts.
 import {
   createIndexerClient,
+  deploymentIndexerUrl,
   formatOcx,
   type MetricsWindow,
   type NetworkMetricsPoint,
@@ -10,9 +11,10 @@ import {
   OcxUsageError,
 } from "@ocx/sdk";
 import { Command } from "commander";
+import { createContext } from "../context.js";
 import { jsonReplacer } from "../options.js";
 
-/** The indexer `ocx devnet` starts, when neither --indexer nor OCX_INDEXER_URL names another. */
+/** Where `ocx devnet`'s indexer listens by default: asked when nothing else names an indexer. */
 export const DEFAULT_INDEXER_URL = "http://127.0.0.1:42069";
 
 const WINDOWS: readonly MetricsWindow[] = ["1h", "24h", "7d", "30d"];
@@ -79,14 +81,27 @@ export interface StatsReport {
   liveLeases: number;
 }
 
+/**
+ * The indexer to ask when --indexer is not given: OCX_INDEXER_URL, else the one the deployment file names (`ocx devnet`
+ * writes it there), else the devnet's default. A chain or deployment that cannot be read only means the default.
+ */
+async function defaultIndexerUrl(command: Command): Promise<string> {
+  if (process.env.OCX_INDEXER_URL) return process.env.OCX_INDEXER_URL;
+  try {
+    const context = await createContext(command);
+    return deploymentIndexerUrl(context.deployment) ?? DEFAULT_INDEXER_URL;
+  } catch {
+    return DEFAULT_INDEXER_URL;
+  }
+}
+
 export function statsCommand(): Command {
   return new Command("stats")
     .description("the network's headline figures (utilization, GPU-hours, revenue, burns, jobs) from the indexer")
     .option("--window <window>", `time window: ${WINDOWS.join(", ")}`, "24h")
     .option(
       "--indexer <url>",
-      "the indexer's URL (env OCX_INDEXER_URL)",
-      process.env.OCX_INDEXER_URL ?? DEFAULT_INDEXER_URL,
+      `the indexer's URL (default: env OCX_INDEXER_URL, else the deployment file's "indexer", else ${DEFAULT_INDEXER_URL})`,
     )
     .addHelpText(
       "after",
@@ -100,13 +115,13 @@ Examples:
   $ ocx stats --indexer http://indexer.example:42069
 `,
     )
-    .action(async (options: { window: string; indexer: string }, command: Command) => {
+    .action(async (options: { window: string; indexer?: string }, command: Command) => {
       const json = Boolean(command.optsWithGlobals().json);
       if (!WINDOWS.includes(options.window as MetricsWindow)) {
         throw new OcxUsageError(`--window must be one of ${WINDOWS.join(", ")}, got "${options.window}"`);
       }
       const window = options.window as MetricsWindow;
-      const indexer = createIndexerClient(options.indexer);
+      const indexer = createIndexerClient(options.indexer ?? (await defaultIndexerUrl(command)));
       const [metrics, providers, leases] = await Promise.all([
         indexer.networkMetrics({ window }),
         indexer.providers(),
