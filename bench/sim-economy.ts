@@ -4,13 +4,7 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import {
-  DEFAULT_EMISSION_SCHEDULE,
-  type EmissionScheduleSegment,
-  emissionOf,
-  netBurnBps,
-  rewardOf,
-} from "@ocx/sdk";
+import { DEFAULT_EMISSION_SCHEDULE, type EmissionScheduleSegment, emissionOf, netBurnBps, rewardOf } from "@ocx/sdk";
 
 const out = path.join(path.dirname(fileURLToPath(import.meta.url)), "results/economy");
 const WEI = 10n ** 18n;
@@ -39,7 +33,8 @@ const scenarios: Scenario[] = [
   },
   {
     name: "crash",
-    describe: "grows 5 % a week from 10,000, then demand falls 80 % and the token 70 % in week 52, recovering 2 % a week",
+    describe:
+      "grows 5 % a week from 10,000, then demand falls 80 % and the token 70 % in week 52, recovering 2 % a week",
     gpuHours: (w) => (w < 52 ? 10_000 * 1.05 ** w : 0.2 * 10_000 * 1.05 ** 52 * 1.02 ** (w - 52)),
     tokenUsd: (w) => (w < 52 ? TOKEN_USD : 0.3 * TOKEN_USD),
   },
@@ -130,11 +125,19 @@ function lineChart(title: string, yLabel: string, series: { name: string; values
   const n = Math.max(...series.map((s) => s.values.length));
   const x = (i: number) => L + ((W - L - R) * i) / Math.max(1, n - 1);
   const y = (v: number) => {
-    const t = log ? (Math.log10(Math.max(v, lo)) - Math.log10(lo)) / (Math.log10(hi) - Math.log10(lo)) : (v - lo) / (hi - lo);
+    const t = log
+      ? (Math.log10(Math.max(v, lo)) - Math.log10(lo)) / (Math.log10(hi) - Math.log10(lo))
+      : (v - lo) / (hi - lo);
     return H - B - (H - T - B) * t;
   };
   const fmt = (v: number) =>
-    Math.abs(v) >= 1e9 ? `${(v / 1e9).toFixed(1)}B` : Math.abs(v) >= 1e6 ? `${(v / 1e6).toFixed(1)}M` : Math.abs(v) >= 1e3 ? `${(v / 1e3).toFixed(0)}k` : v.toFixed(v < 10 ? 2 : 0);
+    Math.abs(v) >= 1e9
+      ? `${(v / 1e9).toFixed(1)}B`
+      : Math.abs(v) >= 1e6
+        ? `${(v / 1e6).toFixed(1)}M`
+        : Math.abs(v) >= 1e3
+          ? `${(v / 1e3).toFixed(0)}k`
+          : v.toFixed(v < 10 ? 2 : 0);
   const ticks = log
     ? Array.from({ length: Math.round(Math.log10(hi / lo)) + 1 }, (_, i) => lo * 10 ** i)
     : Array.from({ length: 6 }, (_, i) => lo + ((hi - lo) * i) / 5);
@@ -153,7 +156,9 @@ function lineChart(title: string, yLabel: string, series: { name: string; values
   series.forEach((s, k) => {
     const d = s.values.map((v, i) => `${i === 0 ? "M" : "L"}${x(i).toFixed(1)},${y(v).toFixed(1)}`).join(" ");
     parts.push(`<path d="${d}" fill="none" stroke="${palette[k % palette.length]}" stroke-width="2"/>`);
-    parts.push(`<rect x="${W - R + 12}" y="${T + 18 * k}" width="12" height="3" fill="${palette[k % palette.length]}"/>`);
+    parts.push(
+      `<rect x="${W - R + 12}" y="${T + 18 * k}" width="12" height="3" fill="${palette[k % palette.length]}"/>`,
+    );
     parts.push(`<text x="${W - R + 30}" y="${T + 18 * k + 5}">${s.name}</text>`);
   });
   parts.push("</svg>");
@@ -166,24 +171,38 @@ mkdirSync(out, { recursive: true });
 const results = Object.fromEntries(scenarios.map((s) => [s.name, simulate(s)]));
 const pick = (f: (w: Week) => number) => scenarios.map((s) => ({ name: s.name, values: results[s.name].map(f) }));
 
-writeFileSync(path.join(out, "supply.svg"), lineChart("OCX supply", "OCX", pick((w) => w.supplyOcx)));
+writeFileSync(
+  path.join(out, "supply.svg"),
+  lineChart(
+    "OCX supply",
+    "OCX",
+    pick((w) => w.supplyOcx),
+  ),
+);
 writeFileSync(
   path.join(out, "burn-vs-emission.svg"),
-  lineChart("Net burn ÷ emission per week (above 1: supply shrinks)", "ratio", pick((w) => w.burnedOcx / w.emittedOcx), true),
+  lineChart(
+    "Net burn ÷ emission per week (above 1: supply shrinks)",
+    "ratio",
+    pick((w) => w.burnedOcx / w.emittedOcx),
+    true,
+  ),
 );
 writeFileSync(
   path.join(out, "provider-revenue.svg"),
-  lineChart("Providers' weekly revenue: usage + emissions", "USD", pick((w) => w.providerUsd + w.providerEmissionUsd), true),
+  lineChart(
+    "Providers' weekly revenue: usage + emissions",
+    "USD",
+    pick((w) => w.providerUsd + w.providerEmissionUsd),
+    true,
+  ),
 );
 writeFileSync(
   path.join(out, "break-even.svg"),
   lineChart(
     "GPU-hours a week at which burns equal emissions",
     "GPU-hours",
-    [
-      { name: "break-even", values: results.flat.map((w) => w.breakEvenGpuHours) },
-      ...pick((w) => w.gpuHours),
-    ],
+    [{ name: "break-even", values: results.flat.map((w) => w.breakEvenGpuHours) }, ...pick((w) => w.gpuHours)],
     true,
   ),
 );
@@ -210,4 +229,6 @@ const table = [
 writeFileSync(path.join(out, "table.md"), `${table}\n`);
 writeFileSync(path.join(out, "series.json"), `${JSON.stringify(results, null, 1)}\n`);
 console.log(table);
-console.log(`\nwrote supply.svg, burn-vs-emission.svg, provider-revenue.svg, break-even.svg, table.md, series.json to ${out}`);
+console.log(
+  `\nwrote supply.svg, burn-vs-emission.svg, provider-revenue.svg, break-even.svg, table.md, series.json to ${out}`,
+);
