@@ -63,6 +63,12 @@ export const COMMANDS: readonly CommandEntry[] = [
     load: async () => (await import("./provider.js")).providerCommand(),
   },
   {
+    name: "gov",
+    usage: "gov <command>",
+    description: "governance: delegate votes, propose parameter changes, vote, queue and execute proposals",
+    load: async () => (await import("./gov.js")).govCommand(),
+  },
+  {
     name: "run",
     usage: "run [options] <command...>",
     description: "run a command on the cheapest matching offer, with live logs; exits with the command's exit code",
