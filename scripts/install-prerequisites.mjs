@@ -12,7 +12,11 @@ const PREREQUISITES = [
   { command: "ip", debian: "iproute2", why: "a private network namespace per service lease (ip netns)" },
   { command: "busybox", debian: "busybox-static", why: "the provider's test container image (built from its files)" },
   { command: "pg_ctlcluster", debian: "postgresql", why: "the indexer's test against a real PostgreSQL server" },
-  { command: "chromium", debian: "chromium", why: "the dashboard's browser test (Debian's Chromium, driven by playwright-core)" },
+  {
+    command: "chromium",
+    debian: "chromium",
+    why: "the dashboard's browser test (Debian's Chromium, driven by playwright-core)",
+  },
 ];
 
 const has = (command) => spawnSync("sh", ["-c", `command -v ${command}`], { stdio: "ignore" }).status === 0;
