@@ -98,3 +98,36 @@ export function describeExit(end: WorkloadEnd): { exitCode: number; text: string
   }
   return { exitCode: end.exitCode, text: `exit code ${end.exitCode}` };
 }
+
+/**
+ * An amount of compute credits (18 decimals, 1e18 = $1) in dollars, rounded down to 6 decimals and shown with at
+ * least cents: "$495.00", "$0.0015", "<$0.000001" for a tiny non-zero amount.
+ * @example
+ * formatUsd(8_640_000_000_000_000_000n) // "$8.64"
+ */
+export function formatUsd(wei: bigint): string {
+  const sign = wei < 0n ? "-" : "";
+  const magnitude = wei < 0n ? -wei : wei;
+  const micros = magnitude / 10n ** 12n; // rounded down to $0.000001
+  if (magnitude > 0n && micros === 0n) return `${sign}<$0.000001`;
+  const whole = micros / 1_000_000n;
+  const fraction = (micros % 1_000_000n).toString().padStart(6, "0").replace(/0+$/, "").padEnd(2, "0");
+  return `${sign}$${whole}.${fraction}`;
+}
+
+/**
+ * A price per second for a bundle of `gpuCount` GPUs as dollars per GPU-hour. `usdPerUnit` converts the price's
+ * token to dollars: omitted for credits ($1 each); for OCX, the oracle's price and its decimals. Rounded down.
+ * @example
+ * formatUsdPerGpuHour(100_000_000_000_000n, 1) // "$0.36/GPU-h" (credits)
+ * formatUsdPerGpuHour(100_000_000_000_000n, 1, { price: 50_000_000n, decimals: 8 }) // "$0.18/GPU-h" (OCX at $0.50)
+ */
+export function formatUsdPerGpuHour(
+  pricePerSecond: bigint,
+  gpuCount: number,
+  usdPerUnit?: { price: bigint; decimals: number },
+): string {
+  const perHour = pricePerSecond * 3600n;
+  const usd = usdPerUnit ? (perHour * usdPerUnit.price) / 10n ** BigInt(usdPerUnit.decimals) : perHour;
+  return `${formatUsd(usd / BigInt(Math.max(1, gpuCount)))}/GPU-h`;
+}

@@ -33,6 +33,13 @@ export const COMMANDS: readonly CommandEntry[] = [
     load: async () => (await import("./faucet.js")).faucetCommand(),
   },
   {
+    name: "credits",
+    usage: "credits <command>",
+    description:
+      "compute credits ($1 each): mint by burning OCX at the oracle price, redeem for OCX, the OCX/USD price",
+    load: async () => (await import("./credits.js")).creditsCommand(),
+  },
+  {
     name: "stats",
     usage: "stats [options]",
     description: "the network's headline figures (utilization, GPU-hours, revenue, burns, jobs) from the indexer",

@@ -1,0 +1,94 @@
+// Runs the built `ocx credits` against a local chain deployed with credits ($0.50/OCX, 1 % spread): price, mint,
+// balance, redeem and the devnet feed's --set, in dollars; a price moved past the bound is refused with the values.
+import { execFile } from "node:child_process";
+import { existsSync } from "node:fs";
+import { mkdtemp, rm } from "node:fs/promises";
+import os from "node:os";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { type Localnet, startLocalnet } from "@ocx/node-kit";
+import { writeDeployment } from "@ocx/sdk";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { formatUsd, formatUsdPerGpuHour } from "../format.js";
+
+const BIN = fileURLToPath(new URL("../../bin/ocx.js", import.meta.url));
+const BUNDLE = fileURLToPath(new URL("../../dist/bundle/ocx.js", import.meta.url));
+
+let net: Localnet | undefined;
+let home: string | undefined;
+
+beforeAll(async () => {
+  if (!existsSync(BUNDLE)) throw new Error(`${BUNDLE} is missing: run \`npm run build\` before this test`);
+  home = await mkdtemp(path.join(os.tmpdir(), "ocx-credits-"));
+  net = await startLocalnet({
+    deploy: { credits: { ocxPriceUsd: "0.50", spreadBps: 100, maxPriceAge: 3600, maxPriceMoveBps: 2000 } },
+  });
+  await writeDeployment(net.deployment, path.join(home, "deployments"));
+}, 60_000);
+afterAll(async () => {
+  await net?.stop();
+  if (home) await rm(home, { recursive: true, force: true });
+});
+
+function ocx(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  const { anvil } = net as Localnet;
+  const global = ["--rpc-url", anvil.rpcUrl, "--deployments", path.join(home as string, "deployments")];
+  return new Promise((resolve) => {
+    execFile(
+      process.execPath,
+      [BIN, ...global, ...args],
+      { env: { ...process.env, OCX_HOME: home }, timeout: 30_000 },
+      (error, stdout, stderr) => {
+        resolve({ code: error ? (typeof error.code === "number" ? error.code : 1) : 0, stdout, stderr });
+      },
+    );
+  });
+}
+
+describe("dollar formatting", () => {
+  it("rounds down and keeps cents", () => {
+    expect(formatUsd(8_640_000_000_000_000_000n)).toBe("$8.64");
+    expect(formatUsd(495n * 10n ** 18n)).toBe("$495.00");
+    expect(formatUsd(1_500_000_000_000_000n)).toBe("$0.0015");
+    expect(formatUsd(1n)).toBe("<$0.000001");
+    expect(formatUsdPerGpuHour(10n ** 14n, 1)).toBe("$0.36/GPU-h");
+    expect(formatUsdPerGpuHour(10n ** 14n, 2, { price: 50_000_000n, decimals: 8 })).toBe("$0.09/GPU-h");
+  });
+});
+
+describe("ocx credits", () => {
+  it("shows the price, mints, shows balances and redeems, in dollars", async () => {
+    const price = await ocx(["credits", "price"]);
+    expect(price.code, price.stderr).toBe(0);
+    expect(price.stdout).toMatch(/OCX\/USD {2}\$0\.5 /);
+    expect(price.stdout).toMatch(/spread {3}1% on mint and redeem/);
+
+    const minted = await ocx(["--dev-account", "2", "credits", "mint", "1000", "--json"]);
+    expect(minted.code, minted.stderr).toBe(0);
+    expect(JSON.parse(minted.stdout)).toMatchObject({
+      ocxBurned: "1000000000000000000000",
+      credits: "495000000000000000000",
+    });
+
+    const text = await ocx(["--dev-account", "2", "credits", "redeem", "1.01"]);
+    expect(text.code, text.stderr).toBe(0);
+    expect(text.stdout).toMatch(/redeemed \$1\.01 in credits at \$0\.5\/OCX → 2 OCX minted/);
+
+    const balance = await ocx(["--dev-account", "2", "credits", "balance"]);
+    expect(balance.code, balance.stderr).toBe(0);
+    expect(balance.stdout).toMatch(/credits {2}\$493\.99/);
+  }, 60_000);
+
+  it("moves the devnet price with --set and refuses a conversion past the move bound, naming the values", async () => {
+    const set = await ocx(["--dev-account", "0", "credits", "price", "--set", "0.75"]);
+    expect(set.code, set.stderr).toBe(0);
+    expect(set.stdout).toMatch(/OCX\/USD {2}\$0\.75/);
+    const refused = await ocx(["--dev-account", "2", "credits", "redeem", "1"]);
+    expect(refused.code).not.toBe(0);
+    expect(refused.stderr).toMatch(/OcxCreditsPriceMoveTooLarge/);
+    expect(refused.stderr).toMatch(/50000000/);
+    const bad = await ocx(["--dev-account", "0", "credits", "price", "--set", "abc"]);
+    expect(bad.code).not.toBe(0);
+    expect(bad.stderr).toMatch(/positive number of dollars.*"abc"/);
+  }, 60_000);
+});
