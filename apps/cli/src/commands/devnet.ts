@@ -15,6 +15,7 @@ import {
   parseManifest,
   resolveInputs,
   runJob,
+  toFeedPrice,
   writeDeployment,
 } from "@ocx/sdk";
 import { Command } from "commander";
@@ -36,6 +37,8 @@ interface DevnetOptions {
   validator: boolean;
   indexer: boolean;
   demo: boolean;
+  /** Dollars per OCX: deploys compute credits and the OCX/USD feed at this price (off when absent). */
+  ocxPrice?: string;
   json?: boolean;
 }
 
@@ -55,6 +58,10 @@ export function devnetCommand(): Command {
     .option("--no-validator", "do not start a validator (it challenges the provider and attests it)")
     .option("--no-indexer", "do not start the indexer (apps/indexer: offer discovery, network figures, dashboard)")
     .option("--no-demo", "do not run the first job")
+    .option(
+      "--ocx-price <usd>",
+      "also deploy compute credits and the OCX/USD feed at this price, e.g. 0.50 (the market still settles in OCX)",
+    )
     .addHelpText(
       "after",
       `
@@ -74,6 +81,9 @@ Then, in another terminal:
       if (!Number.isInteger(port) || port < 1 || port > 65535) {
         throw new OcxUsageError(`--port must be a port number from 1 to 65535, got "${options.port}"`);
       }
+      // Checked before anything starts: a price that is not a positive decimal is a usage error naming it.
+      const credits = options.ocxPrice === undefined ? undefined : { ocxPriceUsd: options.ocxPrice };
+      if (credits) toFeedPrice(credits.ocxPriceUsd);
       const stateDir = path.resolve(options.stateDir);
       await rm(stateDir, { recursive: true, force: true });
       await mkdir(stateDir, { recursive: true });
@@ -93,7 +103,11 @@ Then, in another terminal:
       process.on("SIGTERM", onSignal);
 
       say(`starting anvil on 127.0.0.1:${port} and deploying the OCX contracts…`);
-      const net = await startLocalnet({ port, ...(options.blockTime ? { blockTime: Number(options.blockTime) } : {}) });
+      const net = await startLocalnet({
+        port,
+        ...(options.blockTime ? { blockTime: Number(options.blockTime) } : {}),
+        ...(credits ? { deploy: { credits } } : {}),
+      });
       const children: ChildProcess[] = [];
       const state = { stopping: false };
       const stop = async () => {
@@ -110,7 +124,7 @@ Then, in another terminal:
         say(`chain ${d.chainId} at ${net.anvil.rpcUrl}
   OcxToken     ${d.token}
   Registry     ${d.registry}
-  Marketplace  ${d.marketplace}
+  Marketplace  ${d.marketplace}${d.credits ? `\n  OcxCredits   ${d.credits} (OCX/USD feed ${d.priceFeed} at $${credits?.ocxPriceUsd}; \`ocx credits price --set\` moves it)` : ""}
   written to   ${deploymentFile}
   accounts 1–9 hold 100000 OCX each (anvil's public test keys: never use them on a real network)`);
 
