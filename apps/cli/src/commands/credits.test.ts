@@ -7,7 +7,8 @@ import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { type Localnet, startLocalnet } from "@ocx/node-kit";
-import { writeDeployment } from "@ocx/sdk";
+import { ensureAllowance, postOfferSync, registerProviderSync, stakeSync, toLabel, writeDeployment } from "@ocx/sdk";
+import { keccak256, parseEther, toHex } from "viem";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { formatUsd, formatUsdPerGpuHour } from "../format.js";
 
@@ -90,5 +91,40 @@ describe("ocx credits", () => {
     const bad = await ocx(["--dev-account", "0", "credits", "price", "--set", "abc"]);
     expect(bad.code).not.toBe(0);
     expect(bad.stderr).toMatch(/positive number of dollars.*"abc"/);
+  }, 60_000);
+
+  it("ocx market offers shows $/GPU-h beside OCX when the deployment has a feed", async () => {
+    const { deployment } = net as Localnet;
+    const provider = (net as Localnet).wallet(1);
+    await registerProviderSync(provider, {
+      deployment,
+      endpoint: "https://provider.example",
+      region: toLabel("eu-west"),
+      metadataHash: keccak256(toHex("metadata")),
+      apiSigner: provider.account.address,
+    });
+    await ensureAllowance(provider, { deployment, spender: deployment.registry, amount: parseEther("1000") });
+    await stakeSync(provider, { deployment, amount: parseEther("1000") });
+    await postOfferSync(provider, {
+      deployment,
+      resources: {
+        gpuModel: toLabel("nvidia-h100-80gb"),
+        region: toLabel("eu-west"),
+        gpuCount: 2,
+        gpuVramMiB: 81_559,
+        cpuMillicores: 8_000,
+        memoryMiB: 65_536,
+        diskMiB: 100_000,
+      },
+      pricePerSecond: 10n ** 15n, // 3.6 OCX per hour for 2 GPUs: 1.8 OCX per GPU-hour
+      maxLeases: 1,
+      minDuration: 60,
+      maxDuration: 86_400,
+    });
+    const listed = await ocx(["market", "offers"]);
+    expect(listed.code, listed.stderr).toBe(0);
+    expect(listed.stdout).toMatch(/OCX\/GPU-H +\$\/GPU-H/);
+    // The feed is at $0.75 since the previous test: 1.8 OCX × $0.75 = $1.35 per GPU-hour.
+    expect(listed.stdout).toMatch(/ 1\.8 +\$1\.35 /);
   }, 60_000);
 });

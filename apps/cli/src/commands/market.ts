@@ -11,6 +11,7 @@ import {
   formatMiB,
   formatOcx,
   fromLabel,
+  getOcxPrice,
   getRequest,
   judgeOffers,
   listOffers,
@@ -28,7 +29,7 @@ import {
 import { Command } from "commander";
 import { actingAddress, parseId, parseOcxArgument, spaced } from "../chain.js";
 import { type Context, createContext } from "../context.js";
-import { formatCores, formatRelative, renderTable } from "../format.js";
+import { formatCores, formatRelative, formatUsd, renderTable } from "../format.js";
 import { readJobFile } from "../jobfile.js";
 
 interface OffersOptions {
@@ -73,8 +74,13 @@ export function offerJson(offer: OfferTerms) {
   };
 }
 
-/** The offers table: one row per offer. */
-export function offersTable(offers: OfferTerms[]): string {
+/**
+ * The offers table: one row per offer. With `usdPerOcx` (the deployment's OCX/USD feed), a $/GPU-H column shows
+ * each price at the oracle's price, rounded down.
+ */
+export function offersTable(offers: OfferTerms[], usdPerOcx?: { price: bigint; decimals: number }): string {
+  const usd = (perGpuHour: bigint) =>
+    usdPerOcx ? [formatUsd((perGpuHour * usdPerOcx.price) / 10n ** BigInt(usdPerOcx.decimals))] : [];
   return renderTable(
     [
       { header: "OFFER", align: "right" },
@@ -86,6 +92,7 @@ export function offersTable(offers: OfferTerms[]): string {
       { header: "MEMORY", align: "right" },
       "REGION",
       { header: "OCX/GPU-H", align: "right" },
+      ...(usdPerOcx ? [{ header: "$/GPU-H", align: "right" as const }] : []),
       { header: "FREE", align: "right" },
       "VERIFIED",
       { header: "REP", align: "right" },
@@ -103,6 +110,7 @@ export function offersTable(offers: OfferTerms[]): string {
         formatMiB(j.memoryMiB),
         j.region || "-",
         formatOcx(j.pricePerGpuHour, { unit: false }),
+        ...usd(j.pricePerGpuHour),
         `${j.freeCapacity}/${j.maxLeases}`,
         j.verified === null ? "?" : j.verified ? "yes" : "no",
         j.reputation === null ? "?" : j.reputation.toFixed(2),
@@ -181,7 +189,11 @@ Examples:
           return pa < pb ? -1 : pa > pb ? 1 : Number(a.offerId - b.offerId);
         });
       }
-      context.print(offers.length === 0 ? "no offers match" : offersTable(offers), {
+      // Dollars beside OCX when the deployment has an OCX/USD feed (deployOcx with credits, `ocx devnet --ocx-price`).
+      const usdPerOcx = context.deployment.priceFeed
+        ? await getOcxPrice(context.publicClient, { deployment: context.deployment })
+        : undefined;
+      context.print(offers.length === 0 ? "no offers match" : offersTable(offers, usdPerOcx), {
         offers: offers.map(offerJson),
       });
     });
