@@ -237,6 +237,8 @@ async function main() {
         indexedToHeadSeconds: indexedSeconds,
         backfillSeconds: backfillLogSeconds ?? null,
         ingestEventsPerSecond: ingestRate ?? null,
+        // A lower bound: events over the time from spawning the indexer (start-up included) to the head indexed.
+        ingestEventsPerSecondIncludingStartup: events / indexedSeconds,
       },
       discovery: {
         offersMatchingH100: found,
