@@ -71,6 +71,8 @@ function recordingLeases(dir: string) {
       return { id: id.toString(), phase: "running", message: "running", buyer: buyer.address };
     },
     files,
+    /** A batch lease's log: the job's stream (this fake runs no services). */
+    logFile: (id: bigint, stream: "stdout" | "stderr") => files(id)[stream],
   };
   return { service: service as unknown as LeaseService, received, files };
 }
