@@ -159,7 +159,9 @@ async function getUntil(target: string, accept: (status: number, body: string) =
   const deadline = Date.now() + timeoutMs;
   let last = "";
   for (;;) {
-    const answer = await fetch(target).then(
+    // Each try gives up after 5 s: a request that reaches a lease while it is being closed can wait for the
+    // ingress's read timeout (60 s), which would otherwise stall the loop past its deadline.
+    const answer = await fetch(target, { signal: AbortSignal.timeout(5_000) }).then(
       async (r) => ({ status: r.status, body: await r.text() }),
       (e: Error) => ({ status: 0, body: e.message }),
     );
