@@ -1,94 +1,18 @@
-// What every component of the validator daemon is given (config, logger, metrics, shutdown), and how
-// components are started: each is built by a factory that returns `{ status(), close() }`, started
-// in order, closed in reverse; a failure while starting closes what had already started.
-import { createLogger, createMetrics, createShutdown, type Logger, type Registry, type Shutdown } from "@ocx/node-kit";
+// What every component of the validator daemon is given: @ocx/node-kit's daemon context over the validator daemon's
+// config, and its components started in order and closed in reverse (see node-kit's daemon.ts).
+import { createDaemonCommon, type Common as DaemonCommon, type Logger } from "@ocx/node-kit";
 import type { ValidatorConfig } from "./config.js";
 
-/** A started part of the daemon. */
-export interface Component {
-  /** What it reports under /status. */
-  status(): unknown;
-  /** Stops it; called once, in reverse order of starting. */
-  close(): Promise<void> | void;
-}
+export { type Component, type Components, createComponents, startAll } from "@ocx/node-kit";
 
-/** The node's shared context. */
-export interface Common {
-  config: ValidatorConfig;
-  log: Logger;
-  metrics: Registry;
-  shutdown: Shutdown;
-}
+/** The validator daemon's shared context. */
+export type Common = DaemonCommon<ValidatorConfig>;
 
 /**
- * Builds the shared context.
+ * Builds the validator daemon's shared context; its metrics are named `ocx_validator_…`.
  * @example
  * const common = createCommon(config, { log });
  */
 export function createCommon(config: ValidatorConfig, options: { log?: Logger; signals?: boolean } = {}): Common {
-  const log = options.log ?? createLogger();
-  return {
-    config,
-    log,
-    metrics: createMetrics("ocx_validator_"),
-    shutdown: createShutdown({
-      signals: options.signals ?? false,
-      onError: (name, error) => log.error("stopping a component failed", { name, error: (error as Error).message }),
-    }),
-  };
-}
-
-/** Starts components in order; each one's `close` joins the shutdown as it starts. */
-export interface Components {
-  /** Builds and registers component `name`. */
-  start<C extends Component>(name: string, factory: () => Promise<C> | C): Promise<C>;
-  /** Every started component's status, by name. */
-  status(): Promise<Record<string, unknown>>;
-  /** The names of the started components, in order. */
-  readonly started: readonly string[];
-}
-
-/**
- * The node's components over `common`. Use with `startAll`, which closes what started when a later
- * component fails.
- * @example
- * const components = createComponents(common);
- * const store = await components.start("store", () => createStoreComponent(common));
- */
-export function createComponents(common: Common): Components {
-  const started: { name: string; component: Component }[] = [];
-  return {
-    async start(name, factory) {
-      const component = await factory();
-      started.push({ name, component });
-      common.shutdown.add(name, async () => {
-        await component.close();
-        common.log.debug("stopped", { component: name });
-      });
-      common.log.debug("started", { component: name });
-      return component;
-    },
-    async status() {
-      const out: Record<string, unknown> = {};
-      for (const { name, component } of started) out[name] = await component.status();
-      return out;
-    },
-    get started() {
-      return started.map((s) => s.name);
-    },
-  };
-}
-
-/**
- * Runs `wire`; when it throws, closes every component it had started (in reverse) and rethrows, so
- * a failed start-up leaves nothing running and the database closed.
- */
-export async function startAll<T>(common: Common, wire: () => Promise<T>): Promise<T> {
-  try {
-    return await wire();
-  } catch (error) {
-    common.log.debug("start-up failed; stopping what had started", { error: (error as Error).message });
-    await common.shutdown.run("start-up failed");
-    throw error;
-  }
+  return createDaemonCommon(config, { ...options, metricsPrefix: "ocx_validator_" });
 }

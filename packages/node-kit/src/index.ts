@@ -1,7 +1,10 @@
 // @ocx/node-kit: what every OCX daemon and tool shares.
 export * from "./anvil.js";
+export * from "./chainAccess.js";
+export * from "./daemon.js";
 export * from "./localnet.js";
 export * from "./logger.js";
+export * from "./machine.js";
 export * from "./metrics.js";
 export * from "./processes.js";
 export * from "./shutdown.js";
