@@ -87,6 +87,9 @@ function tcpRoundTrip(target: string, line: string) {
       socket.destroy();
     });
     socket.once("error", reject);
+    // A port that accepts and then closes without answering (a lease being torn down) must not hang the caller.
+    socket.once("close", () => reject(new Error("closed without an answer")));
+    socket.setTimeout(5_000, () => socket.destroy(new Error("no answer within 5 s")));
     socket.write(line);
   });
 }
