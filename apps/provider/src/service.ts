@@ -680,6 +680,9 @@ async function apiComponent(
     close: () =>
       new Promise<void>((resolve) => {
         server.close(() => resolve());
+        // End kept-alive and in-flight connections too: the components behind them (the database first)
+        // close next, and a client reusing a socket of this stopped node must reach the next one instead.
+        if ("closeAllConnections" in server) server.closeAllConnections();
         // A server that never started listening has nothing to close: don't wait on it.
         if (!server.listening) resolve();
       }),
