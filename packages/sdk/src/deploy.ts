@@ -448,7 +448,7 @@ export async function deployOcx(
   const governance = parameters.governance
     ? await deployGovernance(
         clients,
-        { token, registry, marketplace, validatorRegistry, proofOfCompute, spotChecks, emissions },
+        { token, registry, marketplace, validatorRegistry, proofOfCompute, spotChecks, emissions, ...credits },
         parameters.governance,
       )
     : undefined;

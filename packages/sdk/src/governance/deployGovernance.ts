@@ -8,6 +8,7 @@ import {
   ocxGovernorAbi,
   ocxTimelockAbi,
   ocxTokenAbi,
+  priceFeedAbi,
   proofOfComputeAbi,
   providerRegistryAbi,
 } from "../generated/abis.js";
@@ -55,6 +56,12 @@ const DEFAULT_ADMIN_ROLE = `0x${"00".repeat(32)}` as const;
 /** AccessControlEnforcedDefaultAdminDelay(uint48): a default-admin transfer accepted in its own second. */
 const ADMIN_DELAY_SELECTOR = "0x19ca5ebb";
 
+/** The contracts `deployGovernance` hands to the timelock: those of a deployment, governance's own aside. */
+export type GovernedContracts = Pick<Deployment, "token" | "registry" | "marketplace"> &
+  Partial<
+    Pick<Deployment, "validatorRegistry" | "proofOfCompute" | "spotChecks" | "emissions" | "credits" | "priceFeed">
+  >;
+
 /** The addresses `deployGovernance` adds to a deployment. */
 export interface GovernanceDeployment {
   governor: Address;
@@ -64,8 +71,9 @@ export interface GovernanceDeployment {
 /**
  * Deploys the OcxTimelock and OcxGovernor and moves every role the deployer holds in the OCX contracts to the
  * timelock: Marketplace's and ProofOfCompute's single admin (two steps: the deployer proposes, the timelock
- * accepts), the token's and the registries' default admin (two steps, delay 0), and the parameter, validator and
- * schedule roles (granted to the timelock, renounced by the deployer). The timelock accepts at once: it starts with
+ * accepts), the default admin of the token, the registries, SpotChecks, Emissions and OcxCredits (two steps, delay
+ * 0), their parameter, validator and schedule roles (granted to the timelock, renounced by the deployer), and the
+ * devnet price feed's admin (which appoints its updaters; the updater itself stays). The timelock accepts at once: it starts with
  * a zero delay and the deployer as its only proposer and executor, runs the accepts and its own `updateDelay` in
  * one batch, and then the deployer gives those roles to the governor (proposer, canceller) and to anyone
  * (executor) and renounces them and the timelock's admin. The deployer keeps the marketplace's guardian (pause)
@@ -79,7 +87,7 @@ export interface GovernanceDeployment {
  */
 export async function deployGovernance(
   clients: { walletClient: WalletClient<Transport, Chain, Account>; publicClient: PublicClient },
-  deployment: Omit<Deployment, "governor" | "timelock" | "chainId" | "startBlock" | "deployer">,
+  deployment: GovernedContracts,
   settings: Partial<GovernanceParameters> = {},
 ): Promise<GovernanceDeployment> {
   const { walletClient, publicClient } = clients;
@@ -122,6 +130,7 @@ export async function deployGovernance(
     [deployment.validatorRegistry, "ValidatorRegistry", ["PARAMETER_ADMIN_ROLE", "VALIDATOR_ADMIN_ROLE"]],
     [deployment.spotChecks, "SpotChecks", ["PARAMETER_ADMIN_ROLE"]],
     [deployment.emissions, "Emissions", ["SCHEDULE_ROLE"]],
+    [deployment.credits, "OcxCredits", ["PARAMETER_ROLE"]],
   ];
   const accepts: { target: Address; data: `0x${string}` }[] = [];
   const send = async (address: Address, functionName: string, args: readonly unknown[], what: string) =>
@@ -145,6 +154,25 @@ export async function deployGovernance(
       target: address,
       data: encodeFunctionData({ abi: providerRegistryAbi, functionName: "acceptDefaultAdminTransfer" }),
     });
+  }
+
+  if (deployment.priceFeed) {
+    // The devnet feed is plain AccessControl: its admin (who appoints updaters) moves in one step. The updater, who
+    // posts prices, stays where deployCredits put it (the deployer on a devnet): it is no parameter.
+    for (const [functionName, who, what] of [
+      ["grantRole", timelock, "granting PriceFeed's admin role to the timelock"],
+      ["renounceRole", deployer, "renouncing PriceFeed's admin role"],
+    ] as const) {
+      await confirm(
+        await walletClient.writeContract({
+          address: deployment.priceFeed,
+          abi: priceFeedAbi,
+          functionName,
+          args: [DEFAULT_ADMIN_ROLE, who],
+        }),
+        what,
+      );
+    }
   }
 
   await confirm(

@@ -1,7 +1,17 @@
 // Governance on a real anvil: deployOcx with governance hands every role to the timelock; a fee change goes
 // through delegate, propose, vote, queue, the timelock's delay and execute, and the next lease pays the new fee;
 // a fee over the marketplace's bound fails at execution with the marketplace's own error.
-import { type Address, keccak256, stringToHex } from "viem";
+import {
+  type Abi,
+  type AbiFunction,
+  type Address,
+  encodeFunctionData,
+  type Hex,
+  keccak256,
+  parseAbi,
+  stringToHex,
+  zeroAddress,
+} from "viem";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { getLeaseEvents } from "../actions/events.js";
 import { castVoteSync } from "../actions/governance/castVoteSync.js";
@@ -17,19 +27,31 @@ import { registerProviderSync } from "../actions/registry/registerProvider.js";
 import { stakeSync } from "../actions/registry/stake.js";
 import { startTestnet, type Testnet } from "../actions/testnet.test-fixture.js";
 import { ensureAllowance } from "../actions/token/ensureAllowance.js";
-import { PARAMETER_ADMIN_ROLE } from "../deploy.js";
 import { OcxContractError } from "../errors.js";
-import { marketplaceAbi, ocxTimelockAbi, providerRegistryAbi } from "../generated/abis.js";
+import {
+  emissionsAbi,
+  marketplaceAbi,
+  ocxCreditsAbi,
+  ocxTimelockAbi,
+  ocxTokenAbi,
+  priceFeedAbi,
+  proofOfComputeAbi,
+  providerRegistryAbi,
+  spotChecksAbi,
+  validatorRegistryAbi,
+} from "../generated/abis.js";
 import { toLabel } from "../units.js";
 import { DEVNET_GOVERNANCE } from "./deployGovernance.js";
 import { describeCall, encodeParameterChange, GovernanceParameterError } from "./parameters.js";
 
 const PRICE = 10n ** 15n;
+/** OpenZeppelin AccessControl's `hasRole`, common to every role-holding OCX contract. */
+const accessControlAbi = parseAbi(["function hasRole(bytes32 role, address account) view returns (bool)"]);
 const DEPOSIT = PRICE * 3600n;
 
 let net: Testnet;
 beforeAll(async () => {
-  net = await startTestnet({ governance: DEVNET_GOVERNANCE });
+  net = await startTestnet({ governance: DEVNET_GOVERNANCE, credits: {} });
 }, 60_000);
 afterAll(async () => {
   await net?.stop();
@@ -44,44 +66,86 @@ async function mine(blocks: number, seconds = 1) {
 }
 
 describe("deployOcx with governance", () => {
-  it("leaves the deployer no admin role: the timelock holds them all", async () => {
+  it("leaves the deployer no admin or parameter role in any contract: the timelock holds them", async () => {
     const { deployment, publicClient: client } = net;
     const timelock = deployment.timelock as Address;
+    const deployer = deployment.deployer;
     expect(deployment.governor).toBeDefined();
-    const [marketAdmin, pending, guardian] = await client.readContract({
-      address: deployment.marketplace,
-      abi: marketplaceAbi,
-      functionName: "roles",
-    });
-    expect([marketAdmin, pending, guardian]).toEqual([
-      timelock,
-      "0x0000000000000000000000000000000000000000",
-      deployment.deployer,
+    expect(deployment.credits).toBeDefined();
+
+    // Single-admin contracts: the timelock is admin, nothing pending; the marketplace's guardian is the deployer.
+    expect(
+      await client.readContract({ address: deployment.marketplace, abi: marketplaceAbi, functionName: "roles" }),
+    ).toEqual([timelock, zeroAddress, deployer]);
+    expect(
+      await client.readContract({
+        address: deployment.proofOfCompute as Address,
+        abi: proofOfComputeAbi,
+        functionName: "roles",
+      }),
+    ).toEqual([timelock, zeroAddress]);
+
+    // AccessControl contracts: every role the ABI declares (each `…_ROLE()` constant), checked for both.
+    const accessControlled: [string, Address | undefined, Abi][] = [
+      ["OcxToken", deployment.token, ocxTokenAbi],
+      ["ProviderRegistry", deployment.registry, providerRegistryAbi],
+      ["ValidatorRegistry", deployment.validatorRegistry, validatorRegistryAbi],
+      ["SpotChecks", deployment.spotChecks, spotChecksAbi],
+      ["Emissions", deployment.emissions, emissionsAbi],
+      ["OcxCredits", deployment.credits, ocxCreditsAbi],
+      ["PriceFeed", deployment.priceFeed, priceFeedAbi],
+      ["OcxTimelock", timelock, ocxTimelockAbi],
+    ];
+    // Roles held by contracts (MINTER, SLASHER, MARKET, BOND), by the governor (the timelock's proposer and
+    // canceller) or by anyone (executor), and the devnet feed's updater, which stays with the deployer.
+    const notTimelocks = new Set([
+      "MINTER_ROLE",
+      "SLASHER_ROLE",
+      "MARKET_ROLE",
+      "BOND_ROLE",
+      "UPDATER_ROLE",
+      "PROPOSER_ROLE",
+      "CANCELLER_ROLE",
+      "EXECUTOR_ROLE",
     ]);
-    for (const address of [
-      deployment.token,
-      deployment.registry,
-      deployment.validatorRegistry,
-      deployment.spotChecks,
-      deployment.emissions,
-    ]) {
+    const held: string[] = [];
+    for (const [name, address, abi] of accessControlled) {
+      if (!address) throw new Error(`the deployment has no ${name}`);
+      const roleNames = abi
+        .filter((i): i is AbiFunction => i.type === "function" && i.name.endsWith("_ROLE") && i.inputs.length === 0)
+        .map((i) => i.name);
+      expect(roleNames, name).toContain("DEFAULT_ADMIN_ROLE");
+      for (const roleName of roleNames) {
+        const role = (await client.readContract({ address, abi, functionName: roleName })) as Hex;
+        for (const who of [deployer, timelock]) {
+          const has = await client.readContract({
+            address,
+            abi: accessControlAbi,
+            functionName: "hasRole",
+            args: [role, who],
+          });
+          if (has) held.push(`${name}.${roleName} ${who === deployer ? "deployer" : "timelock"}`);
+        }
+        if (!notTimelocks.has(roleName)) expect(held, `${name}.${roleName}`).toContain(`${name}.${roleName} timelock`);
+      }
+    }
+    expect(held.filter((h) => h.endsWith("deployer"))).toEqual(["PriceFeed.UPDATER_ROLE deployer"]);
+    // Two-step admins: none left pending.
+    for (const [name, address] of accessControlled.slice(0, 6)) {
       expect(
         await client.readContract({
           address: address as Address,
           abi: providerRegistryAbi,
           functionName: "defaultAdmin",
         }),
+        name,
       ).toBe(timelock);
-    }
-    for (const who of [deployment.deployer, timelock]) {
-      expect(
-        await client.readContract({
-          address: deployment.registry,
-          abi: providerRegistryAbi,
-          functionName: "hasRole",
-          args: [PARAMETER_ADMIN_ROLE, who],
-        }),
-      ).toBe(who === timelock);
+      const [pending] = await client.readContract({
+        address: address as Address,
+        abi: providerRegistryAbi,
+        functionName: "pendingDefaultAdmin",
+      });
+      expect(pending, name).toBe(zeroAddress);
     }
     expect(await client.readContract({ address: timelock, abi: ocxTimelockAbi, functionName: "getMinDelay" })).toBe(
       DEVNET_GOVERNANCE.timelockDelay,
@@ -115,8 +179,16 @@ describe("a proposal's life", () => {
     expect(small).toBeInstanceOf(OcxContractError);
     expect((small as OcxContractError).errorName).toBe("GovernorInsufficientProposerVotes");
 
+    // Governance appoints (and so can replace) the guardian who may pause the marketplace.
+    const guardian = net.wallet(4).account.address;
+    const appoint = {
+      target: deployment.marketplace,
+      value: 0n,
+      calldata: encodeFunctionData({ abi: marketplaceAbi, functionName: "setGuardian", args: [guardian] }),
+    };
+    expect(await describeCall(client, { deployment, call: appoint })).toBe(`Marketplace.setGuardian(${guardian})`);
     const proposals = [
-      { calls: [fee.call], description: "Protocol fee 2.5 % → 5 %" },
+      { calls: [fee.call, appoint], description: "Protocol fee 2.5 % → 5 %, a new guardian" },
       { calls: [tooHigh.call], description: "Protocol fee 20 %" },
     ];
     const ids: bigint[] = [];
@@ -149,6 +221,12 @@ describe("a proposal's life", () => {
       functionName: "parameters",
     });
     expect(parameters.feeBps).toBe(500);
+    const [, , newGuardian] = await client.readContract({
+      address: deployment.marketplace,
+      abi: marketplaceAbi,
+      functionName: "roles",
+    });
+    expect(newGuardian).toBe(guardian);
 
     // Out of bounds: the marketplace's error, decoded, and nothing changes.
     const bounded = await executeProposalSync(minnow, { deployment, ...(proposals[1] as never) }).catch(
