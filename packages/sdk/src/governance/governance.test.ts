@@ -187,8 +187,22 @@ describe("a proposal's life", () => {
       calldata: encodeFunctionData({ abi: marketplaceAbi, functionName: "setGuardian", args: [guardian] }),
     };
     expect(await describeCall(client, { deployment, call: appoint })).toBe(`Marketplace.setGuardian(${guardian})`);
+    // Credits' spread and Emissions' schedule are governance's too.
+    const spread = await encodeParameterChange(client, { deployment, parameter: "credits.spreadBps", value: "80" });
+    expect(spread.summary).toBe("OcxCredits.setParameters: spreadBps 50 → 80");
+    const emission = await encodeParameterChange(client, {
+      deployment,
+      parameter: "emissions.emission",
+      value: "500000000000000000000000",
+    });
+    expect(emission.summary).toBe(
+      "Emissions.setSchedule (from the next epoch): emission 1000000000000000000000000 → 500000000000000000000000",
+    );
     const proposals = [
-      { calls: [fee.call, appoint], description: "Protocol fee 2.5 % → 5 %, a new guardian" },
+      {
+        calls: [fee.call, appoint, spread.call, emission.call],
+        description: "Protocol fee 2.5 % → 5 %, a new guardian, spread 0.8 %, half the emission",
+      },
       { calls: [tooHigh.call], description: "Protocol fee 20 %" },
     ];
     const ids: bigint[] = [];
@@ -227,6 +241,18 @@ describe("a proposal's life", () => {
       functionName: "roles",
     });
     expect(newGuardian).toBe(guardian);
+    const creditsParameters = await client.readContract({
+      address: deployment.credits as Address,
+      abi: ocxCreditsAbi,
+      functionName: "parameters",
+    });
+    expect(creditsParameters.spreadBps).toBe(80);
+    const [, nextSchedule] = await client.readContract({
+      address: deployment.emissions as Address,
+      abi: emissionsAbi,
+      functionName: "schedules",
+    });
+    expect(nextSchedule.emission).toBe(500_000n * 10n ** 18n);
 
     // Out of bounds: the marketplace's error, decoded, and nothing changes.
     const bounded = await executeProposalSync(minnow, { deployment, ...(proposals[1] as never) }).catch(

@@ -1,5 +1,6 @@
 // Governance proposals over the OCX contracts' parameters: `marketplace.feeBps 100` → a setParameters call that
-// keeps every other field, and a proposal's calls → "Marketplace.setParameters: feeBps 250 → 100".
+// keeps every other field (`emissions.emission …` → a setSchedule call), and a proposal's calls →
+// "Marketplace.setParameters: feeBps 250 → 100".
 import type { Abi, AbiFunction, Address, Hex } from "viem";
 import { decodeFunctionData, encodeFunctionData, getAddress, isAddress, isAddressEqual } from "viem";
 import { readContract } from "viem/actions";
@@ -9,9 +10,11 @@ import { OcxError } from "../errors.js";
 import {
   emissionsAbi,
   marketplaceAbi,
+  ocxCreditsAbi,
   ocxGovernorAbi,
   ocxTimelockAbi,
   ocxTokenAbi,
+  priceFeedAbi,
   proofOfComputeAbi,
   providerRegistryAbi,
   spotChecksAbi,
@@ -35,9 +38,14 @@ const parameterContracts = {
   validatorRegistry: { name: "ValidatorRegistry", abi: validatorRegistryAbi as Abi },
   proofOfCompute: { name: "ProofOfCompute", abi: proofOfComputeAbi as Abi },
   spotChecks: { name: "SpotChecks", abi: spotChecksAbi as Abi },
+  credits: { name: "OcxCredits", abi: ocxCreditsAbi as Abi },
+  emissions: { name: "Emissions", abi: emissionsAbi as Abi },
 } as const;
 
-/** A contract key of {@link encodeParameterChange}: `marketplace`, `registry`, `validatorRegistry`, `proofOfCompute`, `spotChecks`. */
+/**
+ * A contract key of {@link encodeParameterChange}: `marketplace`, `registry`, `validatorRegistry`, `proofOfCompute`,
+ * `spotChecks`, `credits`, `emissions` (its schedule: `length`, `emission`, `decay`).
+ */
 export type ParameterContract = keyof typeof parameterContracts;
 
 /** One call of a proposal: the contract, the ETH sent (always 0 for OCX calls) and the calldata. */
@@ -52,6 +60,24 @@ function parameterFields(abi: Abi): { name: string; type: string }[] {
   const set = abi.find((i): i is AbiFunction => i.type === "function" && i.name === "setParameters");
   const tuple = set?.inputs[0] as { components?: { name?: string; type: string }[] } | undefined;
   return (tuple?.components ?? []).map((c) => ({ name: c.name ?? "", type: c.type }));
+}
+
+/** Emissions' `setSchedule(length, emission, decay)` arguments, as the ABI lists them. */
+const scheduleFields = (
+  (emissionsAbi as Abi).find((i): i is AbiFunction => i.type === "function" && i.name === "setSchedule")?.inputs ?? []
+).map((input) => ({ name: input.name ?? "", type: input.type }));
+
+/**
+ * The schedule a new `setSchedule` replaces: the one waiting for the next epoch if any, else the current one
+ * (Emissions applies a change from the next epoch on).
+ */
+async function latestSchedule(client: ReadClient, emissions: Address): Promise<Record<string, unknown>> {
+  const [current, next] = await readContract(client, {
+    address: emissions,
+    abi: emissionsAbi,
+    functionName: "schedules",
+  });
+  return next.length !== 0 ? next : current;
 }
 
 function parseField(field: { name: string; type: string }, raw: string, parameter: string): bigint | Address {
@@ -102,20 +128,34 @@ export async function encodeParameterChange(
   const contract = parameterContracts[key as ParameterContract];
   const target = parameters.deployment[key as ParameterContract];
   if (!target) throw new GovernanceParameterError(`this deployment has no ${contract.name}`);
-  const fields = parameterFields(contract.abi);
+  const fields = key === "emissions" ? scheduleFields : parameterFields(contract.abi);
   const match = fields.find((f) => f.name === field);
   if (!match) {
     throw new GovernanceParameterError(
       `${contract.name} has no parameter "${field}"; its parameters: ${fields.map((f) => f.name).join(", ")}`,
     );
   }
-  const current = (await readContract(client, {
-    address: target,
-    abi: contract.abi,
-    functionName: "parameters",
-  })) as Record<string, unknown>;
-  const next = { ...current, [field]: parseField(match, parameters.value, parameters.parameter) };
-  const calldata = encodeFunctionData({ abi: contract.abi, functionName: "setParameters", args: [next] });
+  const value = parseField(match, parameters.value, parameters.parameter);
+  let calldata: Hex;
+  if (key === "emissions") {
+    const next = { ...(await latestSchedule(client, target)), [field]: value };
+    calldata = encodeFunctionData({
+      abi: emissionsAbi,
+      functionName: "setSchedule",
+      args: [Number(next.length), BigInt(next.emission as bigint), BigInt(next.decay as bigint)],
+    });
+  } else {
+    const current = (await readContract(client, {
+      address: target,
+      abi: contract.abi,
+      functionName: "parameters",
+    })) as Record<string, unknown>;
+    calldata = encodeFunctionData({
+      abi: contract.abi,
+      functionName: "setParameters",
+      args: [{ ...current, [field]: value }],
+    });
+  }
   const call = { target, value: 0n, calldata };
   return { call, summary: await describeCall(client, { deployment: parameters.deployment, call }) };
 }
@@ -136,6 +176,8 @@ function contractsOf(deployment: Deployment): { address: Address; name: string; 
     [deployment.proofOfCompute, "ProofOfCompute", proofOfComputeAbi as Abi],
     [deployment.spotChecks, "SpotChecks", spotChecksAbi as Abi],
     [deployment.emissions, "Emissions", emissionsAbi as Abi],
+    [deployment.credits, "OcxCredits", ocxCreditsAbi as Abi],
+    [deployment.priceFeed, "PriceFeed", priceFeedAbi as Abi],
     [deployment.governor, "OcxGovernor", ocxGovernorAbi as Abi],
     [deployment.timelock, "OcxTimelock", ocxTimelockAbi as Abi],
   ];
@@ -148,7 +190,8 @@ const show = (v: unknown): string => (typeof v === "bigint" || typeof v === "num
 
 /**
  * A proposal call in words. `setParameters` is shown as the fields it changes against the current on-chain values
- * ("Marketplace.setParameters: feeBps 250 → 100"); other calls as `Contract.function(arguments)`; a call to an
+ * ("Marketplace.setParameters: feeBps 250 → 100"), Emissions' `setSchedule` against the latest schedule
+ * ("Emissions.setSchedule (from the next epoch): emission 1000 → 500"); other calls as `Contract.function(arguments)`; a call to an
  * address outside the deployment as the address and the calldata's selector.
  * @example
  * await describeCall(publicClient, { deployment, call: { target: deployment.marketplace, value: 0n, calldata } });
@@ -175,6 +218,14 @@ export async function describeCall(client: ReadClient, parameters: DescribeCallP
       .filter((k) => show(current[k]) !== show(next[k]))
       .map((k) => `${k} ${show(current[k])} → ${show(next[k])}`);
     return `${contract.name}.setParameters: ${changes.length > 0 ? changes.join(", ") : "no change"}${eth}`;
+  }
+  if (decoded.functionName === "setSchedule" && decoded.args) {
+    const latest = await latestSchedule(client, contract.address);
+    const changes = scheduleFields
+      .map((f, i) => [f.name, show(latest[f.name]), show(decoded.args?.[i])] as const)
+      .filter(([, from, to]) => from !== to)
+      .map(([name, from, to]) => `${name} ${from} → ${to}`);
+    return `${contract.name}.setSchedule (from the next epoch): ${changes.length > 0 ? changes.join(", ") : "no change"}${eth}`;
   }
   return `${contract.name}.${decoded.functionName}(${(decoded.args ?? []).map(show).join(", ")})${eth}`;
 }
