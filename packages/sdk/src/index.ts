@@ -1,4 +1,5 @@
 // @ocx/sdk: typed access to the OCX contracts.
+export * from "./actions/channels/index.js";
 export * from "./actions/index.js";
 export * from "./chains.js";
 export * from "./credits/deployCredits.js";
@@ -11,6 +12,7 @@ export * from "./generated/enums.js";
 export * from "./governance/index.js";
 export * from "./indexer/index.js";
 export * from "./manifest/index.js";
+export * from "./payments/index.js";
 export * from "./provider/client.js";
 export * from "./reputation/index.js";
 export * from "./results/extract.js";
