@@ -1,0 +1,310 @@
+// The gateway over stand-in endpoints in child processes (upstream.test-fixture.ts), driven by the official
+// `openai` client: routing order, failover before the first byte, a stream whose endpoint is killed mid-way,
+// and the exact bill on both sides. Payments on-chain are e2e/inference.test.ts's; here the buyer's ledger is
+// an in-memory BuyerPayments, so the proxy's charging rules are checked alone.
+import { type ChildProcess, spawn } from "node:child_process";
+import { fileURLToPath } from "node:url";
+import { createLogger, trackChild, withCleanup } from "@ocx/node-kit";
+import OpenAI from "openai";
+import type { Address } from "viem";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { configTemplate, parseConfig } from "./config.js";
+import type { GatewayNode } from "./node.js";
+import { startGateway } from "./node.js";
+import type { BuyerPayments } from "./payments.js";
+import { type RouteCandidate, rank, withFee } from "./routing.js";
+
+const FIXTURE = fileURLToPath(new URL("./upstream.test-fixture.ts", import.meta.url));
+const PAYER = "0x00000000000000000000000000000000000000b1" as Address;
+const PAYEE = "0x000000000000000000000000000000000000009a" as Address;
+
+interface Upstream {
+  url: string;
+  child: ChildProcess;
+  kill(): Promise<void>;
+}
+
+async function startUpstream(args: string[]): Promise<Upstream> {
+  const child = trackChild(
+    spawn(process.execPath, ["--import", "tsx", FIXTURE, ...args], { stdio: ["ignore", "pipe", "inherit"] }),
+  );
+  const url = await new Promise<string>((resolve, reject) => {
+    let out = "";
+    child.stdout?.on("data", (chunk) => {
+      out += chunk;
+      const match = /listening (\S+)/.exec(out);
+      if (match) resolve(match[1] as string);
+    });
+    child.once("exit", (code) => reject(new Error(`the stand-in endpoint exited with ${code} before listening`)));
+  });
+  return {
+    url,
+    child,
+    kill: async () => {
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      const exited = new Promise((resolve) => child.once("exit", resolve));
+      child.kill("SIGKILL");
+      await exited;
+    },
+  };
+}
+
+/** A buyer ledger: what each payer owes the gateway (the SDK's PaymentReceiver does this durably, on vouchers). */
+function memoryLedger(): BuyerPayments & { owedBy: Map<Address, bigint>; charges: bigint[] } {
+  const owedBy = new Map<Address, bigint>();
+  const charges: bigint[] = [];
+  return {
+    payee: PAYEE,
+    owedBy,
+    charges,
+    async check(header, maxAmount) {
+      if (header !== "buyer-b1")
+        return { ok: false, body: { x402Version: 1, error: "X-PAYMENT missing", maxAmountRequired: `${maxAmount}` } };
+      return { ok: true, payer: PAYER };
+    },
+    async charge(payer, amount) {
+      charges.push(amount);
+      const owed = (owedBy.get(payer) ?? 0n) + amount;
+      owedBy.set(payer, owed);
+      return { owed };
+    },
+  };
+}
+
+describe("routing order", () => {
+  const base: RouteCandidate = {
+    key: "a",
+    pricing: { perRequest: 0n, per1kInputTokens: 1000n, per1kOutputTokens: 2000n },
+    capacity: 2,
+    inFlight: 0,
+    latencyMs: 50,
+    reputation: 0.5,
+    verified: true,
+    healthy: true,
+  };
+  const size = { inputTokens: 100, outputTokens: 100 };
+  const settings = { latencyScaleMs: 200, unverifiedPenalty: 2 };
+  const order = (candidates: RouteCandidate[]) => rank(candidates, size, settings).map((r) => r.candidate.key);
+
+  it("prefers the cheaper, then the faster, the better reputed and the verified endpoint", () => {
+    expect(
+      order([
+        { ...base, key: "dear", pricing: { ...base.pricing, per1kOutputTokens: 4000n } },
+        { ...base, key: "cheap" },
+      ]),
+    ).toEqual(["cheap", "dear"]);
+    expect(
+      order([
+        { ...base, key: "slow", latencyMs: 400 },
+        { ...base, key: "fast", latencyMs: 10 },
+      ]),
+    ).toEqual(["fast", "slow"]);
+    expect(
+      order([
+        { ...base, key: "bad", reputation: 0.1 },
+        { ...base, key: "good", reputation: 0.9 },
+      ]),
+    ).toEqual(["good", "bad"]);
+    expect(
+      order([
+        { ...base, key: "unverified", verified: false },
+        { ...base, key: "verified" },
+      ]),
+    ).toEqual(["verified", "unverified"]);
+  });
+
+  it("trades price against latency by the stated formula", () => {
+    // reputation 0.5 divides by 1. Quote 300 at 0 ms: 301 × 1 = 301; quote 150 at 200 ms: 151 × 2 = 302: the dearer fast one just wins.
+    const fast = { ...base, key: "fast", latencyMs: 0 };
+    const slowHalfPrice = {
+      ...base,
+      key: "slow",
+      latencyMs: 200,
+      pricing: { ...base.pricing, per1kInputTokens: 500n, per1kOutputTokens: 1000n },
+    };
+    const ranked = rank([slowHalfPrice, fast], size, settings);
+    expect(ranked.map((r) => [r.candidate.key, r.quote, r.score])).toEqual([
+      ["fast", 300n, 301],
+      ["slow", 150n, 302],
+    ]);
+  });
+
+  it("leaves out endpoints at capacity and tries unhealthy ones last", () => {
+    expect(
+      order([
+        { ...base, key: "full", inFlight: 2 },
+        { ...base, key: "free", pricing: { ...base.pricing, per1kOutputTokens: 9000n } },
+      ]),
+    ).toEqual(["free"]);
+    expect(
+      order([
+        { ...base, key: "down", healthy: false },
+        { ...base, key: "up", latencyMs: 5000 },
+      ]),
+    ).toEqual(["up", "down"]);
+  });
+
+  it("adds the fee rounded up", () => {
+    expect(withFee(0n, 25)).toBe(0n);
+    expect(withFee(1001n, 25)).toBe(1004n);
+    expect(withFee(400n, 25)).toBe(401n);
+  });
+});
+
+describe("config", () => {
+  it("parses its own template, and refuses registry discovery without a chain", () => {
+    expect(parseConfig(configTemplate()).routing.maxTries).toBe(3);
+    expect(() => parseConfig("payments: { enabled: false }\n")).toThrow(
+      /discovery.registry reads the InferenceRegistry and needs chain/,
+    );
+    expect(() =>
+      parseConfig("discovery: { registry: false }\npayments: { enabled: false }\nrouting: { maxTries: 0 }\n"),
+    ).toThrow(/routing.maxTries/);
+  });
+});
+
+describe("gateway over stand-in endpoints", () => {
+  let cheap: Upstream;
+  let dear: Upstream;
+  let gateway: GatewayNode;
+  let ledger: ReturnType<typeof memoryLedger>;
+  let cleanup: { run(): Promise<void> };
+  const model = "echo-1";
+
+  beforeAll(async () => {
+    const setUp = await withCleanup(async (defer) => {
+      // cheap: 1 unit per request + 1000 per 1k output tokens (1 a word), a word every 150 ms; dear: 5 + 3000/1k.
+      cheap = await startUpstream([
+        "--name",
+        "cheap",
+        "--delay-ms",
+        "150",
+        "--per-request",
+        "1",
+        "--per-1k-out",
+        "1000",
+      ]);
+      defer(() => cheap.kill());
+      dear = await startUpstream(["--name", "dear", "--per-request", "5", "--per-1k-out", "3000"]);
+      defer(() => dear.kill());
+      ledger = memoryLedger();
+      const config = parseConfig(
+        `discovery:
+  registry: false
+  probeIntervalMs: 60000
+  endpoints:
+    - { url: "${cheap.url}", model: ${model}, capacity: 4, pricing: { perRequest: 1, per1kOutputTokens: 1000 } }
+    - { url: "${dear.url}", model: ${model}, capacity: 4, pricing: { perRequest: 5, per1kOutputTokens: 3000 } }
+payments: { enabled: false, feeBps: 100 }
+routing: { deadlineMs: 2000, tryTimeoutMs: 1000 }
+api: { listen: "127.0.0.1:0" }
+`,
+      );
+      config.payments.enabled = true;
+      gateway = await startGateway(config, {
+        log: createLogger({ level: "warn" }),
+        payments: async () => ({ buyer: ledger, upstreamFetch: fetch, status: () => ({}), close: () => {} }),
+      });
+      defer(() => gateway.close());
+    });
+    cleanup = setUp.cleanup;
+  }, 60_000);
+  afterAll(() => cleanup?.run());
+
+  const client = (header = "buyer-b1") =>
+    new OpenAI({
+      baseURL: `${gateway.url}/v1`,
+      apiKey: "unused",
+      maxRetries: 0,
+      defaultHeaders: { "x-payment": header },
+    });
+
+  it("lists the model and refuses an unpaid request with 402 before calling any endpoint", async () => {
+    const models = await client().models.list();
+    expect(models.data.map((m) => m.id)).toEqual([model]);
+    const error = await client("none")
+      .chat.completions.create({ model, messages: [{ role: "user", content: "hello" }] })
+      .catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(OpenAI.APIError);
+    expect((error as InstanceType<typeof OpenAI.APIError>).status).toBe(402);
+    expect(ledger.charges).toEqual([]);
+  });
+
+  it("routes to the cheaper endpoint and charges exactly its charge plus the fee, rounded up", async () => {
+    const completion = await client().chat.completions.create({
+      model,
+      max_tokens: 16,
+      messages: [{ role: "user", content: "one two three" }],
+    });
+    expect(completion.choices[0]?.message.content).toBe("one two three");
+    expect((completion as unknown as { served_by: string }).served_by).toBe("cheap");
+    // cheap charged 1 + ⌈3·1000/1000⌉ = 4; the buyer pays 4 + ⌈4·100/10000⌉ = 5.
+    expect(ledger.charges).toEqual([5n]);
+  });
+
+  it("streams, and a stream whose endpoint is killed mid-way ends with upstream_failed and is charged 0", async () => {
+    const before = ledger.charges.length;
+    const stream = await client().chat.completions.create({
+      model,
+      stream: true,
+      max_tokens: 32,
+      messages: [{ role: "user", content: "a b c d e f g h i j k l" }],
+    });
+    const received: string[] = [];
+    let failure: unknown;
+    try {
+      for await (const chunk of stream) {
+        const content = chunk.choices[0]?.delta.content;
+        if (content) received.push(content);
+        if (received.length === 3) await cheap.kill();
+      }
+    } catch (error) {
+      failure = error;
+    }
+    expect(received.join("")).toBe("a b c");
+    expect(failure).toBeInstanceOf(OpenAI.APIError);
+    expect((failure as { error?: { type?: string } }).error?.type).toBe("upstream_failed");
+    expect(ledger.charges.length).toBe(before);
+  });
+
+  it("fails over to the next endpoint when the best one is down, and bills that one exactly", async () => {
+    // The dead endpoint is still in the table (unhealthy); bring it back to healthy so routing tries it first.
+    const dead = gateway.table.all().find((e) => e.url === cheap.url);
+    if (dead) gateway.table.markHealthy(dead);
+    const before = ledger.charges.length;
+    const stream = await client().chat.completions.create({
+      model,
+      stream: true,
+      stream_options: { include_usage: true },
+      max_tokens: 32,
+      messages: [{ role: "user", content: "x y" }],
+    });
+    let text = "";
+    let usage: unknown;
+    for await (const chunk of stream) {
+      text += chunk.choices[0]?.delta.content ?? "";
+      if (chunk.usage) usage = chunk.usage;
+      expect((chunk as unknown as { served_by?: string }).served_by ?? "dear").toBe("dear");
+    }
+    expect(text).toBe("x y");
+    expect(usage).toMatchObject({ completion_tokens: 2 });
+    // dear charged 5 + ⌈2·3000/1000⌉ = 11; the buyer pays 11 + ⌈0.11⌉ = 12.
+    expect(ledger.charges.slice(before)).toEqual([12n]);
+    expect(ledger.owedBy.get(PAYER)).toBe(5n + 12n);
+    const metrics = await (await fetch(`${gateway.url}/metrics`)).text();
+    expect(metrics).toMatch(/ocx_gateway_failovers_total\{model="echo-1"\} 1/);
+    expect(metrics).toMatch(/ocx_gateway_errors_total\{kind="midstream"/);
+    expect(metrics).toMatch(/ocx_gateway_errors_total\{kind="connect"/);
+  });
+
+  it("answers 404 naming the served models for an unknown model, and 400 for a bad request", async () => {
+    const error = await client()
+      .chat.completions.create({ model: "nope", messages: [{ role: "user", content: "x" }] })
+      .catch((e: unknown) => e);
+    expect((error as { status: number }).status).toBe(404);
+    expect((error as Error).message).toContain("echo-1");
+    const bad = await fetch(`${gateway.url}/v1/chat/completions`, { method: "POST", body: '{"model":"echo-1"}' });
+    expect(bad.status).toBe(400);
+    expect(await bad.text()).toContain("messages is required");
+  });
+});

@@ -1,0 +1,75 @@
+// The gateway's two payment roles (docs/payments.md, docs/gateway.md "Payments"): payee of buyers' channels
+// (an x402 PaymentReceiver) and payer of its own channels to endpoints (a payment-wrapped fetch). This file
+// holds what the proxy needs of the first, and reads what endpoints say they charged.
+import type { Address } from "viem";
+
+/** What the proxy needs of the buyers' side: the SDK's PaymentReceiver, seen through `receiverPayments`. */
+export interface BuyerPayments {
+  /** The gateway's address: the payee of buyers' vouchers. */
+  payee: Address;
+  /**
+   * Decides, before any work, whether the X-PAYMENT header covers `maxAmount` more: the payer, or the 402 answer
+   * (price, payee, channel terms, what the payer owes) to send back.
+   */
+  check(
+    header: string | undefined,
+    maxAmount: bigint,
+  ): Promise<{ ok: true; payer: Address } | { ok: false; body: unknown }>;
+  /** Records that `payer` owes `amount` more; returns what it owes in all. */
+  charge(payer: Address, amount: bigint): Promise<{ owed: bigint }>;
+}
+
+/** What an endpoint said it charged for one request (X-PAYMENT-RESPONSE, or the stream's `ocx-payment` event). */
+export interface UpstreamCharge {
+  charged: bigint;
+  owed?: bigint;
+}
+
+/**
+ * Reads an X-PAYMENT-RESPONSE header (base64 of JSON `{ charged, owed, payee }`) or an `ocx-payment` event's data
+ * (JSON `{ charged, owed }`); undefined when absent or not understood (the endpoint is then taken to charge 0, and
+ * the next 402 resyncs what the gateway owes there).
+ * @example
+ * parseUpstreamCharge(Buffer.from('{"charged":"42","owed":"100"}').toString("base64"), "base64"); // { charged: 42n, owed: 100n }
+ */
+export function parseUpstreamCharge(
+  text: string | null | undefined,
+  encoding: "base64" | "json",
+): UpstreamCharge | undefined {
+  if (!text) return undefined;
+  try {
+    const json = JSON.parse(encoding === "base64" ? Buffer.from(text, "base64").toString("utf8") : text) as {
+      charged?: unknown;
+      owed?: unknown;
+    };
+    const charged = toUnits(json.charged);
+    if (charged === undefined) return undefined;
+    const owed = toUnits(json.owed);
+    return owed === undefined ? { charged } : { charged, owed };
+  } catch {
+    return undefined;
+  }
+}
+
+const toUnits = (value: unknown): bigint | undefined =>
+  typeof value === "string" && /^\d+$/.test(value)
+    ? BigInt(value)
+    : typeof value === "number" && Number.isSafeInteger(value) && value >= 0
+      ? BigInt(value)
+      : undefined;
+
+/** The X-PAYMENT-RESPONSE value (or `ocx-payment` event data when `encoding` is "json") the gateway sends a buyer. */
+export function paymentResponse(
+  receipt: { charged: bigint; owed: bigint; payee: Address },
+  encoding: "base64" | "json",
+): string {
+  const json = JSON.stringify({
+    // In a stream, `choices: []` makes the event a harmless empty chunk to clients (the openai client yields
+    // every data line as a chunk, whatever its event name).
+    ...(encoding === "json" ? { object: "ocx.payment", choices: [] } : {}),
+    charged: receipt.charged.toString(),
+    owed: receipt.owed.toString(),
+    payee: receipt.payee,
+  });
+  return encoding === "base64" ? Buffer.from(json, "utf8").toString("base64") : json;
+}
