@@ -1,5 +1,5 @@
 // The embedded OCX network: a local anvil with the contracts deployed and accounts funded.
-import { type Deployment, type DeployParameters, deployOcx, transfer } from "@ocx/sdk";
+import { type Deployment, type DeployParameters, deployOcx, fundPaymentTokens, transfer } from "@ocx/sdk";
 import {
   type Account,
   type Chain,
@@ -34,6 +34,11 @@ export interface LocalnetOptions extends AnvilOptions {
   deploy?: DeployParameters;
   /** OCX sent to each of accounts 1–9. Default: 100,000 OCX. */
   fundEach?: bigint;
+  /**
+   * Payment tokens (credits, minted from account 0's OCX at the devnet price) sent to each of accounts 1–9.
+   * Default: 100,000 ($100,000 of credits). Nothing extra when the market settles in OCX (`credits: false`).
+   */
+  fundCreditsEach?: bigint;
 }
 
 /**
@@ -51,7 +56,8 @@ export function localChain(rpcUrl: string, chainId = 31337): Chain {
 }
 
 /**
- * Starts anvil, deploys the OCX contracts from account 0 and funds accounts 1–9 with OCX.
+ * Starts anvil, deploys the OCX contracts from account 0 and funds accounts 1–9 with OCX and with the
+ * Marketplace's payment token (credits, minted once by account 0 at the devnet price).
  * @example
  * const net = await startLocalnet();
  * console.log(net.deployment.marketplace);
@@ -77,6 +83,15 @@ export async function startLocalnet(options: LocalnetOptions = {}): Promise<Loca
     let hash: Hex | undefined;
     for (let i = 1; i < ANVIL_KEYS.length; i++) {
       hash = await transfer(admin, { deployment, to: wallet(i).account.address, value: amount });
+    }
+    if (deployment.paymentToken !== deployment.token) {
+      const credits = options.fundCreditsEach ?? parseEther("100000");
+      const total = credits * BigInt(ANVIL_KEYS.length - 1);
+      await fundPaymentTokens(admin, { deployment, to: admin.account.address, amount: total });
+      for (let i = 1; i < ANVIL_KEYS.length; i++) {
+        const to = wallet(i).account.address;
+        hash = await transfer(admin, { deployment, token: deployment.paymentToken, to, value: credits });
+      }
     }
     if (hash) await publicClient.waitForTransactionReceipt({ hash });
     return { anvil, chain, deployment, publicClient, wallet, key, stop: () => anvil.stop() };

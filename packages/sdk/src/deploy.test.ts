@@ -11,7 +11,13 @@ import {
   SLASHER_ROLE,
   VALIDATOR_ADMIN_ROLE,
 } from "./deploy.js";
-import { proofOfComputeAbi, providerRegistryAbi, validatorRegistryAbi } from "./generated/abis.js";
+import {
+  marketplaceAbi,
+  ocxTokenAbi,
+  proofOfComputeAbi,
+  providerRegistryAbi,
+  validatorRegistryAbi,
+} from "./generated/abis.js";
 
 const ADMIN: Address = "0x15d34AAf54267DB7D7c367839AAf71A00a2C6A65"; // anvil account 4
 
@@ -83,4 +89,37 @@ describe("deployOcx with a separate admin", () => {
       expect(size).toEqual({ n: entry.n, steps: entry.steps, deadlineSeconds: entry.deadlineSeconds });
     }
   });
+});
+
+describe("deployOcx's payment token", () => {
+  it("deploys credits before the Marketplace, which settles in them, and keeps the token's predictions", async () => {
+    const { deployment, publicClient: client } = net;
+    expect(deployment.credits).toBeDefined();
+    expect(deployment.paymentToken).toBe(deployment.credits);
+    expect(
+      await client.readContract({ address: deployment.marketplace, abi: marketplaceAbi, functionName: "token" }),
+    ).toBe(deployment.credits);
+    // OcxToken was told the registry and marketplace addresses before they existed (its non-voting escrows).
+    const escrow = (functionName: "registryEscrow" | "marketplaceEscrow") =>
+      client.readContract({ address: deployment.token, abi: ocxTokenAbi, functionName });
+    expect(await escrow("registryEscrow")).toBe(deployment.registry);
+    expect(await escrow("marketplaceEscrow")).toBe(deployment.marketplace);
+  });
+
+  it("with credits: false settles in OCX and deploys no credits", async () => {
+    const ocx = await startTestnet({ credits: false, cpuChallenge: { n: 64 } });
+    try {
+      expect(ocx.deployment.credits).toBeUndefined();
+      expect(ocx.deployment.paymentToken).toBe(ocx.deployment.token);
+      expect(
+        await ocx.publicClient.readContract({
+          address: ocx.deployment.marketplace,
+          abi: marketplaceAbi,
+          functionName: "token",
+        }),
+      ).toBe(ocx.deployment.token);
+    } finally {
+      await ocx.stop();
+    }
+  }, 60_000);
 });

@@ -3,7 +3,7 @@
 import { challengeSize, GPU_MODELS } from "@ocx/proofs";
 import type { Account, Address, Chain, Hash, PublicClient, Transport, WalletClient } from "viem";
 import { getAddress, getContractAddress, keccak256, parseEther, toHex } from "viem";
-import { type CreditsParameters, deployCredits } from "./credits/deployCredits.js";
+import { type CreditsParameters, deployCredits, grantCreditsMinter } from "./credits/deployCredits.js";
 import type { Deployment } from "./deployment.js";
 import {
   emissionsAbi,
@@ -70,11 +70,12 @@ export interface DeployParameters {
    */
   governance?: Partial<GovernanceParameters>;
   /**
-   * Off by default. When given, deploys the OCX/USD PriceFeed and OcxCredits after Emissions (see `deployCredits`,
-   * docs/economy.md "Credits and the oracle"); unset settings default as in `DEFAULT_CREDITS` ($0.50 per OCX).
-   * The marketplace still settles in OCX.
+   * The OCX/USD PriceFeed and OcxCredits, deployed before the Marketplace, which settles in credits ($1, 18
+   * decimals): `deployment.paymentToken` is the credits' address (see `deployCredits`, docs/economy.md). Unset
+   * settings default as in `DEFAULT_CREDITS` ($0.50 per OCX). `false` deploys no credits and the Marketplace
+   * settles in OCX (`paymentToken` is the token). Default: `{}`.
    */
-  credits?: Partial<CreditsParameters>;
+  credits?: Partial<CreditsParameters> | false;
 }
 
 /** Emissions' schedule (contracts/src/Emissions.sol constructor): epoch 0 starts at deployment. */
@@ -196,8 +197,9 @@ export function proofModelTable(cpu: { n?: number; steps?: number } = {}): Model
 }
 
 /**
- * Deploys OcxToken, ProviderRegistry, Marketplace, ValidatorRegistry, ProofOfCompute and SpotChecks from
- * `walletClient`'s account, grants the marketplace its registry role, ProofOfCompute and SpotChecks
+ * Deploys OcxToken, ProviderRegistry, the OCX/USD PriceFeed and OcxCredits (unless `credits: false`), the
+ * Marketplace (settling in credits: `paymentToken`), ValidatorRegistry, ProofOfCompute, SpotChecks and Emissions
+ * from `walletClient`'s account, grants the marketplace its registry role, ProofOfCompute and SpotChecks
  * SLASHER_ROLE (provider registry) and BOND_ROLE (validator registry), fills ProofOfCompute's model table
  * ({@link proofModelTable}), and returns the deployment (write it with `writeDeployment`). With `admin` other
  * than the deployer, every role ends with `admin` (the two-step admin transfers wait for its acceptance).
@@ -227,11 +229,12 @@ export async function deployOcx(
     return getAddress(receipt.contractAddress);
   };
 
-  // The token is told its two escrows (registry, marketplace), which never vote, by the addresses the next two
-  // contract creations from this account get; checked once they exist.
+  // The token is told its two escrows (registry, marketplace), which never vote, by the addresses their contract
+  // creations from this account get: token, registry, [feed, credits,] marketplace; checked once they exist.
+  const creditsParameters = parameters.credits === false ? undefined : (parameters.credits ?? {});
   const nonce = await publicClient.getTransactionCount({ address: deployer, blockTag: "pending" });
   const registryAt = getContractAddress({ from: deployer, nonce: BigInt(nonce + 1) });
-  const marketplaceAt = getContractAddress({ from: deployer, nonce: BigInt(nonce + 2) });
+  const marketplaceAt = getContractAddress({ from: deployer, nonce: BigInt(nonce + (creditsParameters ? 4 : 2)) });
   const token = await deployed(
     await walletClient.deployContract({
       abi: ocxTokenAbi,
@@ -263,12 +266,15 @@ export async function deployOcx(
     }),
     "ProviderRegistry",
   );
+  // Compute credits and their oracle (two creations), so the Marketplace can settle in credits.
+  const credits = creditsParameters ? await deployCredits(clients, { token, admin }, creditsParameters) : undefined;
+  const paymentToken = credits?.credits ?? token;
   const marketplace = await deployed(
     await walletClient.deployContract({
       abi: marketplaceAbi,
       bytecode: marketplaceBytecode,
       args: [
-        token,
+        paymentToken,
         registry,
         admin,
         {
@@ -392,6 +398,8 @@ export async function deployOcx(
       }),
       "granting MINTER_ROLE to Emissions",
     );
+    // OcxCredits mints OCX on redemption; a different admin grants it too.
+    if (credits) await grantCreditsMinter(clients, { token, credits: credits.credits });
   }
   for (const entry of proofModelTable(parameters.cpuChallenge)) {
     const hash = await walletClient.writeContract({
@@ -441,9 +449,6 @@ export async function deployOcx(
     );
   }
 
-  // Compute credits and their oracle (only when asked for; off by default), before governance takes the roles.
-  const credits = parameters.credits ? await deployCredits(clients, { token, admin }, parameters.credits) : undefined;
-
   // Last: governance takes every admin role from the deployer (only when asked for; off by default).
   const governance = parameters.governance
     ? await deployGovernance(
@@ -461,6 +466,7 @@ export async function deployOcx(
     token,
     registry,
     marketplace,
+    paymentToken,
     validatorRegistry,
     proofOfCompute,
     spotChecks,

@@ -12,6 +12,12 @@ export interface Deployment {
   token: Address;
   registry: Address;
   marketplace: Address;
+  /**
+   * The ERC-20 the Marketplace settles in: offers, bids, deposits, bills, fees and earnings. OcxCredits ($1 credits,
+   * 18 decimals) when deployed with credits (deployOcx's default), else OCX (`token`). Deployment files written
+   * before credits settled the market lack it and are read with `token` (they settle in OCX).
+   */
+  paymentToken: Address;
   /** Validators' stake and bonds. Absent in deployments made before the trust contracts. */
   validatorRegistry?: Address;
   /** Hardware challenges and attestations. Absent in deployments made before the trust contracts. */
@@ -89,6 +95,7 @@ export function parseDeployment(value: unknown, source = "deployment"): Deployme
     "timelock",
     "credits",
     "priceFeed",
+    "paymentToken",
   ] as const) {
     if (d[key] !== undefined && (typeof d[key] !== "string" || !isAddress(d[key] as string))) {
       throw new DeploymentError(
@@ -101,7 +108,8 @@ export function parseDeployment(value: unknown, source = "deployment"): Deployme
       throw new DeploymentError(`${source}: "${key}" must be a non-negative integer, got ${JSON.stringify(d[key])}`);
     }
   }
-  return d as Deployment;
+  // A file written before the market settled in credits has no paymentToken: its Marketplace took OCX.
+  return { ...(d as Deployment), paymentToken: (d.paymentToken as Address | undefined) ?? (d.token as Address) };
 }
 
 /**

@@ -56,5 +56,6 @@ export * from "./token/approve.js";
 export * from "./token/ensureAllowance.js";
 export * from "./token/getAllowance.js";
 export * from "./token/getTokenBalance.js";
+export * from "./token/paymentToken.js";
 export * from "./token/transfer.js";
 export * from "./validators/index.js";

@@ -19,11 +19,12 @@ import {
   type WalletClient,
 } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
+import { fundPaymentTokens } from "../credits/fundPaymentTokens.js";
 import { type DeployParameters, deployOcx } from "../deploy.js";
 import type { Deployment } from "../deployment.js";
 import { transferSync } from "./token/transfer.js";
 
-/** Anvil's default accounts 0–4 ("test test … junk"): 0 deploys, 1–4 hold OCX. */
+/** Anvil's default accounts 0–4 ("test test … junk"): 0 deploys, 1–4 hold OCX and credits. */
 const KEYS = [
   "0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80",
   "0x59c6995e998f97a5a0044966f0945389dc9e86dae88c7a8412f4603b6b78690d",
@@ -34,6 +35,8 @@ const KEYS = [
 
 /** OCX each of accounts 1–4 starts with. */
 export const FUNDED = parseEther("10000");
+/** Credits each of accounts 1–4 starts with (none with `credits: false`, where the market takes OCX). */
+export const FUNDED_PAYMENT = parseEther("10000");
 
 export interface Testnet {
   deployment: Deployment;
@@ -65,7 +68,10 @@ function anvilBinary(): string {
   return path.join(path.dirname(require.resolve(`${pkg}/package.json`)), "bin", "anvil");
 }
 
-/** Starts anvil on a free port, deploys OCX from account 0 and gives accounts 1–4 `FUNDED` OCX each. */
+/**
+ * Starts anvil on a free port, deploys OCX from account 0 and gives accounts 1–4 `FUNDED` OCX and `FUNDED_PAYMENT`
+ * payment tokens each (with credits: minted from account 0's OCX).
+ */
 export async function startTestnet(parameters: DeployParameters = {}): Promise<Testnet> {
   const port = await freePort();
   const rpcUrl = `http://127.0.0.1:${port}`;
@@ -117,6 +123,9 @@ export async function startTestnet(parameters: DeployParameters = {}): Promise<T
     const deployment = await deployOcx({ walletClient: wallet(0), publicClient }, parameters);
     for (let i = 1; i < KEYS.length; i++) {
       await transferSync(wallet(0), { deployment, to: wallet(i).account.address, value: FUNDED });
+      if (deployment.paymentToken !== deployment.token) {
+        await fundPaymentTokens(wallet(0), { deployment, to: wallet(i).account.address, amount: FUNDED_PAYMENT });
+      }
     }
     return {
       deployment,

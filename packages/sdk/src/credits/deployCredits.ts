@@ -40,10 +40,12 @@ const MINTER_ROLE = keccak256(toHex("MINTER_ROLE"));
 
 /**
  * Deploys PriceFeed (8 decimals, "OCX / USD", first round at `ocxPriceUsd`, `updater` may post) and OcxCredits over
- * `token`, administered by `admin`, and grants OcxCredits MINTER_ROLE on the token when the deployer administers it
- * (otherwise `admin` must grant it). Called by `deployOcx` with `credits` set.
+ * `token`, administered by `admin`: exactly two contract creations from the deployer, so `deployOcx` can predict
+ * the Marketplace's address after them. OcxCredits needs MINTER_ROLE on the token to redeem: `grantCreditsMinter`
+ * grants it (called by `deployOcx` with `credits` set).
  * @example
  * const { credits, priceFeed } = await deployCredits(clients, { token, admin }, { ocxPriceUsd: "0.50" });
+ * await grantCreditsMinter(clients, { token, credits });
  */
 export async function deployCredits(
   clients: { walletClient: WalletClient<Transport, Chain, Account>; publicClient: PublicClient },
@@ -87,16 +89,25 @@ export async function deployCredits(
     }),
     "OcxCredits",
   );
-  if (contracts.admin === deployer) {
-    const hash = await walletClient.writeContract({
-      address: contracts.token,
-      abi: ocxTokenAbi,
-      functionName: "grantRole",
-      args: [MINTER_ROLE, credits],
-    });
-    const receipt = await publicClient.waitForTransactionReceipt({ hash });
-    if (receipt.status !== "success")
-      throw new Error(`granting MINTER_ROLE to OcxCredits failed in transaction ${hash}`);
-  }
   return { credits, priceFeed };
+}
+
+/**
+ * Grants OcxCredits MINTER_ROLE on the token (redemption mints OCX), from the deployer, which must administer the
+ * token; with another admin, that admin grants it.
+ * @example
+ * await grantCreditsMinter(clients, { token: deployment.token, credits: deployment.credits });
+ */
+export async function grantCreditsMinter(
+  clients: { walletClient: WalletClient<Transport, Chain, Account>; publicClient: PublicClient },
+  contracts: { token: Address; credits: Address },
+): Promise<void> {
+  const hash = await clients.walletClient.writeContract({
+    address: contracts.token,
+    abi: ocxTokenAbi,
+    functionName: "grantRole",
+    args: [MINTER_ROLE, contracts.credits],
+  });
+  const receipt = await clients.publicClient.waitForTransactionReceipt({ hash });
+  if (receipt.status !== "success") throw new Error(`granting MINTER_ROLE to OcxCredits failed in transaction ${hash}`);
 }

@@ -12,7 +12,7 @@ import { type Deployment, DeploymentError } from "../../deployment.js";
 export function creditsAddress(deployment: Pick<Deployment, "credits">): Address {
   if (!deployment.credits) {
     throw new DeploymentError(
-      "this deployment has no compute credits: deploy with credits (`deployOcx(clients, { credits: {} })`, or `ocx devnet --ocx-price 0.50`)",
+      "this deployment has no compute credits (made with `credits: false`, or before credits existed): redeploy with `deployOcx` (credits are on by default) or `ocx devnet`",
     );
   }
   return deployment.credits;
@@ -28,7 +28,7 @@ export function creditsAddress(deployment: Pick<Deployment, "credits">): Address
 export function priceFeedAddress(deployment: Pick<Deployment, "priceFeed">): Address {
   if (!deployment.priceFeed) {
     throw new DeploymentError(
-      "this deployment has no OCX/USD price feed: deploy with credits (`deployOcx(clients, { credits: {} })`, or `ocx devnet --ocx-price 0.50`)",
+      "this deployment has no OCX/USD price feed (made with `credits: false`, or before credits existed): redeploy with `deployOcx` (credits are on by default) or `ocx devnet`",
     );
   }
   return deployment.priceFeed;

@@ -125,10 +125,16 @@ describe("a request auctioned to the lowest bid", () => {
     expect(await getManifestHash(client, { deployment, leaseId: closed.event.leaseId })).toBe(MANIFEST);
 
     // The buyer cancels the unacknowledged lease and gets the whole deposit back.
-    const before = await getTokenBalance(client, { deployment, account: buyer.account.address });
+    const before = await getTokenBalance(client, {
+      deployment,
+      token: deployment.paymentToken,
+      account: buyer.account.address,
+    });
     const cancelled = await cancelLeaseSync(buyer, { deployment, leaseId: closed.event.leaseId });
     expect(cancelled.event).toEqual({ leaseId: closed.event.leaseId, reason: 2, refund: DEPOSIT });
-    expect(await getTokenBalance(client, { deployment, account: buyer.account.address })).toBe(before + DEPOSIT);
+    expect(
+      await getTokenBalance(client, { deployment, token: deployment.paymentToken, account: buyer.account.address }),
+    ).toBe(before + DEPOSIT);
   });
 
   it("refunds the buyer when nobody bid", async () => {

@@ -11,7 +11,7 @@ import { getRequiredStake } from "../registry/getRequiredStake.js";
 import { isProviderActive } from "../registry/isProviderActive.js";
 import { registerProviderSync } from "../registry/registerProvider.js";
 import { stakeSync } from "../registry/stake.js";
-import { FUNDED, startTestnet, type Testnet } from "../testnet.test-fixture.js";
+import { FUNDED_PAYMENT, startTestnet, type Testnet } from "../testnet.test-fixture.js";
 import { ensureAllowance } from "../token/ensureAllowance.js";
 import { getTokenBalance } from "../token/getTokenBalance.js";
 import { acknowledgeLeaseSync } from "./acknowledgeLease.js";
@@ -156,15 +156,17 @@ describe("an offer taken, acknowledged and completed", () => {
     );
     const closed = events.at(-1);
     expect(closed?.eventName === "LeaseClosed" && closed.args).toEqual({ leaseId, reason: 0, refund: DEPOSIT - PAID });
-    expect(await getTokenBalance(client, { deployment, account: buyer.account.address })).toBe(FUNDED - PAID);
+    expect(
+      await getTokenBalance(client, { deployment, token: deployment.paymentToken, account: buyer.account.address }),
+    ).toBe(FUNDED_PAYMENT - PAID);
 
     // The provider withdraws its share; the fee is flushed (burned: no fee sink), once.
     expect(await getEarnings(client, { deployment, provider: provider.account.address })).toBe(PAID - FEE);
     const withdrawn = await withdrawEarningsSync(provider, { deployment, leaseIds: [leaseId] });
     expect(withdrawn.event).toEqual({ provider: provider.account.address, amount: PAID - FEE });
-    expect(await getTokenBalance(client, { deployment, account: provider.account.address })).toBe(
-      FUNDED - stake + PAID - FEE,
-    );
+    expect(
+      await getTokenBalance(client, { deployment, token: deployment.paymentToken, account: provider.account.address }),
+    ).toBe(FUNDED_PAYMENT + PAID - FEE);
     // Withdrawing moves the provider's booked fees to the pool but one unit, which keeps its account slot nonzero.
     expect(await getPendingFees(client, { deployment })).toBe(FEE - 1n);
     const flushed = await flushFeesSync(net.wallet(3), { deployment });

@@ -92,7 +92,11 @@ describe("a provider's signed quote", () => {
     expect(await recoverQuoteSigner({ deployment, chainId: 31337, quote, signature })).toBe(apiSigner.address);
     expect(quoteDigest({ deployment, chainId: 31337, quote })).toMatch(/^0x[0-9a-f]{64}$/);
 
-    const before = await getTokenBalance(client, { deployment, account: buyer.account.address });
+    const before = await getTokenBalance(client, {
+      deployment,
+      token: deployment.paymentToken,
+      account: buyer.account.address,
+    });
     const taken = await takeQuoteSync(buyer, { deployment, quote, signature, deposit: DEPOSIT });
     expect(taken.event).toMatchObject({ offerId, pricePerSecond: PRICE - 1n, deposit: DEPOSIT, ackDeadline: 0n });
     const { leaseId } = taken.event;
@@ -112,7 +116,9 @@ describe("a provider's signed quote", () => {
       endedAt: startedAt + 30n,
     });
     const paid = (PRICE - 1n) * 30n;
-    expect(await getTokenBalance(client, { deployment, account: buyer.account.address })).toBe(before - paid);
+    expect(
+      await getTokenBalance(client, { deployment, token: deployment.paymentToken, account: buyer.account.address }),
+    ).toBe(before - paid);
     const fee = (paid * 250n) / 10_000n;
     expect(await getEarnings(client, { deployment, provider: provider.account.address })).toBe(paid - fee);
   });
@@ -165,7 +171,11 @@ describe("batches", () => {
       expect((await getLease(client, { deployment, leaseId })).state).toBe(LeaseState.Active);
 
     await net.setNextBlockTimestamp(startedAt + 100n);
-    const before = await getTokenBalance(client, { deployment, account: buyer.account.address });
+    const before = await getTokenBalance(client, {
+      deployment,
+      token: deployment.paymentToken,
+      account: buyer.account.address,
+    });
     const completed = await completeLeasesSync(provider, {
       deployment,
       completions: leaseIds.map((leaseId, i) => ({
@@ -179,8 +189,8 @@ describe("batches", () => {
     for (const leaseId of leaseIds)
       expect((await getLease(client, { deployment, leaseId })).state).toBe(LeaseState.Closed);
     // 10 s and 20 s billed; the rest of both deposits refunded.
-    expect(await getTokenBalance(client, { deployment, account: buyer.account.address })).toBe(
-      before + 2n * DEPOSIT - PRICE * 30n,
-    );
+    expect(
+      await getTokenBalance(client, { deployment, token: deployment.paymentToken, account: buyer.account.address }),
+    ).toBe(before + 2n * DEPOSIT - PRICE * 30n);
   });
 });

@@ -1,6 +1,5 @@
-// Lets a contract spend the account's OCX.
-import type { Hash } from "viem";
-import type { Deployment } from "../../deployment.js";
+// Lets a contract spend the account's OCX or payment tokens (credits).
+import type { Address, Hash } from "viem";
 import { ocxTokenAbi } from "../../generated/abis.js";
 import {
   type ContractArgs,
@@ -11,19 +10,25 @@ import {
   write,
   writeSync,
 } from "../internal/contract.js";
+import { type TokenDeployment, tokenPulledBy } from "./paymentToken.js";
 
 /**
  * Parameters of `approve` and `approveSync`: the deployment, and the arguments of `OcxToken.approve` by their ABI
  * names.
  */
-export type ApproveParameters = { deployment: Pick<Deployment, "token"> } & ContractArgs<typeof ocxTokenAbi, "approve">;
+export type ApproveParameters = {
+  deployment: TokenDeployment;
+  /** The ERC-20 to act on. Default: the token `spender` pulls (`tokenPulledBy`: credits for the Marketplace, else OCX). */
+  token?: Address;
+} & ContractArgs<typeof ocxTokenAbi, "approve">;
 /** The hash of the sent transaction. */
 export type ApproveReturnType = Hash;
 /** What `approve` throws: `OcxContractError` for a revert found in simulation (nothing is sent), or viem's errors. */
 export type ApproveErrorType = WriteErrorType;
 
 /**
- * Sets the OCX that `spender` (the marketplace or the registry) may pull from the account to `value`.
+ * Sets what `spender` may pull from the account to `value`: credits (the payment token) for the marketplace, OCX
+ * for the registries and OcxCredits, or `token` when given.
  * `ensureAllowance` approves only when the allowance is too small.
  *
  * Simulates first: a revert throws `OcxContractError` with the custom error's name, arguments and a hint,
@@ -47,7 +52,12 @@ export type ApproveErrorType = WriteErrorType;
  * });
  */
 export async function approve(client: WriteClient, parameters: ApproveParameters): Promise<ApproveReturnType> {
-  return write(client, { address: parameters.deployment.token, abi: ocxTokenAbi, functionName: "approve", parameters });
+  return write(client, {
+    address: parameters.token ?? tokenPulledBy(parameters.deployment, parameters.spender),
+    abi: ocxTokenAbi,
+    functionName: "approve",
+    parameters,
+  });
 }
 
 /** Parameters of `approveSync`: those of `approve`. */
@@ -87,7 +97,7 @@ export async function approveSync(
   parameters: ApproveSyncParameters,
 ): Promise<ApproveSyncReturnType> {
   return writeSync(client, {
-    address: parameters.deployment.token,
+    address: parameters.token ?? tokenPulledBy(parameters.deployment, parameters.spender),
     abi: ocxTokenAbi,
     functionName: "approve",
     parameters,

@@ -1,15 +1,20 @@
-// Approves a contract to pull the account's OCX only when the current allowance is too small.
+// Approves a contract to pull the account's OCX or credits only when the current allowance is too small.
 import type { Address, TransactionReceipt } from "viem";
-import type { Deployment } from "../../deployment.js";
 import type { WriteClient, WriteSyncErrorType } from "../internal/contract.js";
 import { approveSync } from "./approve.js";
 import { getAllowance } from "./getAllowance.js";
+import { type TokenDeployment, tokenPulledBy } from "./paymentToken.js";
 
-/** Parameters of `ensureAllowance`: the deployment, the contract that will pull the OCX, and how much. */
+/** Parameters of `ensureAllowance`: the deployment, the contract that will pull the tokens, which token, and how much. */
 export interface EnsureAllowanceParameters {
-  deployment: Pick<Deployment, "token">;
-  /** The contract that will pull the tokens: `deployment.marketplace` or `deployment.registry`. */
+  deployment: TokenDeployment;
+  /** The contract that will pull the tokens: `deployment.marketplace`, `deployment.registry`, `deployment.credits`. */
   spender: Address;
+  /**
+   * The ERC-20 it pulls. Default: `tokenPulledBy(deployment, spender)`: the payment token (credits) for the
+   * Marketplace, OCX for the others.
+   */
+  token?: Address;
   /** The least allowance needed. */
   amount: bigint;
 }
@@ -23,7 +28,8 @@ export type EnsureAllowanceReturnType =
 export type EnsureAllowanceErrorType = WriteSyncErrorType;
 
 /**
- * Makes sure `spender` may pull at least `amount` OCX from the account: reads the allowance and, only when it is
+ * Makes sure `spender` may pull at least `amount` of `token` (default: what `spender` takes, {@link tokenPulledBy})
+ * from the account: reads the allowance and, only when it is
  * smaller, approves exactly `amount` and waits for the receipt. Approving exactly (not "unlimited") keeps what a
  * contract can take from the account to what the next call needs.
  * @example
@@ -50,8 +56,9 @@ export async function ensureAllowance(
   parameters: EnsureAllowanceParameters,
 ): Promise<EnsureAllowanceReturnType> {
   const { deployment, spender, amount } = parameters;
-  const allowance = await getAllowance(client, { deployment, owner: client.account.address, spender });
+  const token = parameters.token ?? tokenPulledBy(deployment, spender);
+  const allowance = await getAllowance(client, { deployment, token, owner: client.account.address, spender });
   if (allowance >= amount) return { approved: false, allowance, receipt: undefined };
-  const { receipt, event } = await approveSync(client, { deployment, spender, value: amount });
+  const { receipt, event } = await approveSync(client, { deployment, token, spender, value: amount });
   return { approved: true, allowance: event.value, receipt };
 }

@@ -1,5 +1,5 @@
-// Reads how much OCX a contract may pull from an account.
-import type { Deployment } from "../../deployment.js";
+// Reads how much OCX (or payment token) a contract may pull from an account.
+import type { Address } from "viem";
 import { ocxTokenAbi } from "../../generated/abis.js";
 import {
   type ContractArgs,
@@ -8,12 +8,14 @@ import {
   type ReadErrorType,
   read,
 } from "../internal/contract.js";
+import { type TokenDeployment, tokenPulledBy } from "./paymentToken.js";
 
 /** Parameters of `getAllowance`: the deployment, and the arguments of `OcxToken.allowance` by their ABI names. */
-export type GetAllowanceParameters = { deployment: Pick<Deployment, "token"> } & ContractArgs<
-  typeof ocxTokenAbi,
-  "allowance"
->;
+export type GetAllowanceParameters = {
+  deployment: TokenDeployment;
+  /** The ERC-20 to act on. Default: the token `spender` pulls (`tokenPulledBy`: credits for the Marketplace, else OCX). */
+  token?: Address;
+} & ContractArgs<typeof ocxTokenAbi, "allowance">;
 /** What `OcxToken.allowance` returns, typed by the generated ABI. */
 export type GetAllowanceReturnType = ContractResult<typeof ocxTokenAbi, "allowance">;
 /** What `getAllowance` throws: `OcxContractError` for a decoded revert, or viem's read errors. */
@@ -40,7 +42,7 @@ export async function getAllowance(
   parameters: GetAllowanceParameters,
 ): Promise<GetAllowanceReturnType> {
   return read(client, {
-    address: parameters.deployment.token,
+    address: parameters.token ?? tokenPulledBy(parameters.deployment, parameters.spender),
     abi: ocxTokenAbi,
     functionName: "allowance",
     parameters,

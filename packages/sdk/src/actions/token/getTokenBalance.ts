@@ -1,4 +1,5 @@
-// Reads an account's OCX balance.
+// Reads an account's OCX balance, or its balance of another token of the deployment (credits).
+import type { Address } from "viem";
 import type { Deployment } from "../../deployment.js";
 import { ocxTokenAbi } from "../../generated/abis.js";
 import {
@@ -10,10 +11,11 @@ import {
 } from "../internal/contract.js";
 
 /** Parameters of `getTokenBalance`: the deployment, and the arguments of `OcxToken.balanceOf` by their ABI names. */
-export type GetTokenBalanceParameters = { deployment: Pick<Deployment, "token"> } & ContractArgs<
-  typeof ocxTokenAbi,
-  "balanceOf"
->;
+export type GetTokenBalanceParameters = {
+  deployment: Pick<Deployment, "token">;
+  /** The ERC-20 to act on, e.g. `deployment.paymentToken`. Default: OCX (`deployment.token`). */
+  token?: Address;
+} & ContractArgs<typeof ocxTokenAbi, "balanceOf">;
 /** What `OcxToken.balanceOf` returns, typed by the generated ABI. */
 export type GetTokenBalanceReturnType = ContractResult<typeof ocxTokenAbi, "balanceOf">;
 /** What `getTokenBalance` throws: `OcxContractError` for a decoded revert, or viem's read errors. */
@@ -36,7 +38,7 @@ export async function getTokenBalance(
   parameters: GetTokenBalanceParameters,
 ): Promise<GetTokenBalanceReturnType> {
   return read(client, {
-    address: parameters.deployment.token,
+    address: parameters.token ?? parameters.deployment.token,
     abi: ocxTokenAbi,
     functionName: "balanceOf",
     parameters,

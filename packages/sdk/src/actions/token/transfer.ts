@@ -1,5 +1,5 @@
-// Sends OCX to another account.
-import type { Hash } from "viem";
+// Sends OCX, or another token of the deployment (credits), to another account.
+import type { Address, Hash } from "viem";
 import type { Deployment } from "../../deployment.js";
 import { ocxTokenAbi } from "../../generated/abis.js";
 import {
@@ -16,10 +16,11 @@ import {
  * Parameters of `transfer` and `transferSync`: the deployment, and the arguments of `OcxToken.transfer` by their ABI
  * names.
  */
-export type TransferParameters = { deployment: Pick<Deployment, "token"> } & ContractArgs<
-  typeof ocxTokenAbi,
-  "transfer"
->;
+export type TransferParameters = {
+  deployment: Pick<Deployment, "token">;
+  /** The ERC-20 to act on, e.g. `deployment.paymentToken`. Default: OCX (`deployment.token`). */
+  token?: Address;
+} & ContractArgs<typeof ocxTokenAbi, "transfer">;
 /** The hash of the sent transaction. */
 export type TransferReturnType = Hash;
 /** What `transfer` throws: `OcxContractError` for a revert found in simulation (nothing is sent), or viem's errors. */
@@ -50,7 +51,7 @@ export type TransferErrorType = WriteErrorType;
  */
 export async function transfer(client: WriteClient, parameters: TransferParameters): Promise<TransferReturnType> {
   return write(client, {
-    address: parameters.deployment.token,
+    address: parameters.token ?? parameters.deployment.token,
     abi: ocxTokenAbi,
     functionName: "transfer",
     parameters,
@@ -94,7 +95,7 @@ export async function transferSync(
   parameters: TransferSyncParameters,
 ): Promise<TransferSyncReturnType> {
   return writeSync(client, {
-    address: parameters.deployment.token,
+    address: parameters.token ?? parameters.deployment.token,
     abi: ocxTokenAbi,
     functionName: "transfer",
     parameters,
