@@ -58,15 +58,29 @@ function memoryLedger(): BuyerPayments & { owedBy: Map<Address, bigint>; charges
     owedBy,
     charges,
     async check(header, maxAmount) {
-      if (header !== "buyer-b1")
+      if (header !== "buyer-b1") {
         return { ok: false, body: { x402Version: 1, error: "X-PAYMENT missing", maxAmountRequired: `${maxAmount}` } };
-      return { ok: true, payer: PAYER };
-    },
-    async charge(payer, amount) {
-      charges.push(amount);
-      const owed = (owedBy.get(payer) ?? 0n) + amount;
-      owedBy.set(payer, owed);
-      return { owed };
+      }
+      let settled = false;
+      return {
+        ok: true,
+        payer: PAYER,
+        grant: {
+          charge(amount) {
+            if (settled) throw new Error("charged twice");
+            settled = true;
+            if (amount > maxAmount) throw new Error(`charged ${amount} above the grant's ${maxAmount}`);
+            const charged = amount;
+            charges.push(charged);
+            const owed = (owedBy.get(PAYER) ?? 0n) + charged;
+            owedBy.set(PAYER, owed);
+            return { charged, owed };
+          },
+          release() {
+            settled = true;
+          },
+        },
+      };
     },
   };
 }

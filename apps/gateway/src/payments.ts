@@ -1,22 +1,57 @@
 // The gateway's two payment roles (docs/payments.md, docs/gateway.md "Payments"): payee of buyers' channels
 // (an x402 PaymentReceiver) and payer of its own channels to endpoints (a payment-wrapped fetch). This file
 // holds what the proxy needs of the first, and reads what endpoints say they charged.
+import type { PaymentReceiver } from "@ocx/sdk";
 import type { Address } from "viem";
+
+/** One buyer request's checked payment: charge it once when the answer is complete, or release it. */
+export interface BuyerGrant {
+  /** Records `amount` (at most the checked maximum) as owed by the buyer; returns what was charged and is owed. */
+  charge(amount: bigint): { charged: bigint; owed: bigint };
+  /** Ends the grant without a charge (failed or aborted requests cost 0). */
+  release(): void;
+}
 
 /** What the proxy needs of the buyers' side: the SDK's PaymentReceiver, seen through `receiverPayments`. */
 export interface BuyerPayments {
   /** The gateway's address: the payee of buyers' vouchers. */
   payee: Address;
   /**
-   * Decides, before any work, whether the X-PAYMENT header covers `maxAmount` more: the payer, or the 402 answer
-   * (price, payee, channel terms, what the payer owes) to send back.
+   * Decides, before any work, whether the X-PAYMENT header covers `maxAmount` more: the payer and its grant, or
+   * the 402 answer (price, payee, channel terms, what the payer owes) to send back.
    */
   check(
     header: string | undefined,
     maxAmount: bigint,
-  ): Promise<{ ok: true; payer: Address } | { ok: false; body: unknown }>;
-  /** Records that `payer` owes `amount` more; returns what it owes in all. */
-  charge(payer: Address, amount: bigint): Promise<{ owed: bigint }>;
+  ): Promise<{ ok: true; payer: Address; grant: BuyerGrant } | { ok: false; body: unknown }>;
+}
+
+/**
+ * The buyers' side over the SDK's PaymentReceiver (createPaymentReceiver): its grant holds `maxAmount` until the
+ * proxy charges or releases it.
+ * @example
+ * const buyer = receiverPayments(await createPaymentReceiver({ walletClient, deployment, store: "gateway/payments.db" }));
+ */
+export function receiverPayments(receiver: PaymentReceiver): BuyerPayments {
+  return {
+    payee: receiver.payee,
+    async check(header, maxAmount) {
+      const result = await receiver.check(header, maxAmount);
+      if (!result.ok) return { ok: false, body: result.body };
+      const { grant } = result;
+      return {
+        ok: true,
+        payer: result.payer,
+        grant: {
+          charge: (amount) => {
+            const receipt = grant.charge(amount);
+            return { charged: receipt.charged, owed: receipt.owed };
+          },
+          release: () => grant.release(),
+        },
+      };
+    },
+  };
 }
 
 /** What an endpoint said it charged for one request (X-PAYMENT-RESPONSE, or the stream's `ocx-payment` event). */

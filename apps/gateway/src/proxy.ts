@@ -14,7 +14,13 @@ import type { Address } from "viem";
 import type { GatewayConfig } from "./config.js";
 import type { Endpoint, EndpointTable } from "./endpoints.js";
 import type { ErrorKind, GatewayMetrics } from "./metrics.js";
-import { type BuyerPayments, parseUpstreamCharge, paymentResponse, type UpstreamCharge } from "./payments.js";
+import {
+  type BuyerGrant,
+  type BuyerPayments,
+  parseUpstreamCharge,
+  paymentResponse,
+  type UpstreamCharge,
+} from "./payments.js";
 import { promptTokenBound, type RankedCandidate, rank, withFee } from "./routing.js";
 
 /** What the proxy works with. */
@@ -156,6 +162,7 @@ export async function handleChatCompletion(
   for (const r of order) if (r.quote > dearest) dearest = r.quote;
   const maxCharge = withFee(dearest, deps.feeBps);
   let payer: Address | undefined;
+  let grant: BuyerGrant | undefined;
   if (deps.buyer) {
     const decision = await deps.buyer.check(paymentHeader, maxCharge);
     if (!decision.ok) {
@@ -163,6 +170,7 @@ export async function handleChatCompletion(
       return Response.json(decision.body, { status: 402 });
     }
     payer = decision.payer;
+    grant = decision.grant;
   }
 
   // What goes to the endpoint: the client's request, bounded to the tokens quoted, asking for usage.
@@ -174,6 +182,7 @@ export async function handleChatCompletion(
 
   const started = await firstAnswer(deps, request, order, upstreamBody, arrival);
   if (!("ranked" in started)) {
+    grant?.release();
     metrics.requestSeconds.observe(
       { model: request.model, endpoint: "", outcome: "failed" },
       (performance.now() - arrival) / 1000,
@@ -186,9 +195,14 @@ export async function handleChatCompletion(
     log.info("failed over", { model: request.model, endpoint: endpoint.key, tries: started.tries });
   }
   const settle = async (charge: UpstreamCharge | undefined): Promise<{ charged: bigint; owed: bigint } | undefined> => {
-    const upstream = charge?.charged ?? 0n;
+    if (!charge) {
+      // Not complete (or a 4xx): the endpoint charged nothing, so neither does the buyer.
+      grant?.release();
+      return undefined;
+    }
+    const upstream = charge.charged;
     metrics.charged.inc({ direction: "upstream" }, Number(upstream));
-    if (!deps.buyer || !payer) return undefined;
+    if (!grant || !payer) return undefined;
     let charged = withFee(upstream, deps.feeBps);
     if (charged > maxCharge) {
       log.error("endpoint charged more than its price allows; the buyer pays the quote, the gateway the rest", {
@@ -198,7 +212,7 @@ export async function handleChatCompletion(
       });
       charged = maxCharge;
     }
-    const { owed } = await deps.buyer.charge(payer, charged);
+    const { owed } = grant.charge(charged);
     metrics.charged.inc({ direction: "buyer" }, Number(charged));
     log.debug("charged buyer", { payer, charged, owed, endpoint: endpoint.key });
     return { charged, owed };
@@ -359,6 +373,7 @@ async function relayJson(
     if (!started.response.ok) {
       // The endpoint refused the request itself (4xx): the client's to fix; nothing was charged.
       deps.metrics.errors.inc({ kind: "upstream_4xx", endpoint: endpoint.key });
+      await settle(undefined);
       return new Response(text, {
         status: started.response.status,
         headers: { "content-type": started.response.headers.get("content-type") ?? "application/json" },
@@ -374,6 +389,7 @@ async function relayJson(
   } catch (error) {
     deps.metrics.errors.inc({ kind: "midstream", endpoint: endpoint.key });
     deps.table.markFailed(endpoint, `the answer broke off: ${(error as Error).message}`);
+    await settle(undefined);
     return openAiError(
       502,
       "upstream_failed",
@@ -446,6 +462,11 @@ function relayStream(
         charge = parseUpstreamCharge(data, "json") ?? charge;
         continue;
       }
+      if (event.startsWith(": ocx-payment ")) {
+        // The same receipt as an SSE comment (base64), as the model server sends it.
+        charge = parseUpstreamCharge(event.slice(": ocx-payment ".length).trim(), "base64") ?? charge;
+        continue;
+      }
       if (event === "data: [DONE]" || event === "data:[DONE]") {
         const receipt = await settle(charge);
         if (receipt && deps.buyer) {
@@ -468,6 +489,7 @@ function relayStream(
   };
 
   const fail = (controller: ReadableStreamDefaultController<Uint8Array>, reason: string) => {
+    void settle(undefined);
     deps.metrics.errors.inc({ kind: "midstream", endpoint: endpoint.key });
     deps.table.markFailed(endpoint, `stream broke off: ${reason}`);
     deps.log.warn("stream broke off after the client had bytes; ending it with an error, charging 0", {
@@ -536,6 +558,7 @@ function relayStream(
     cancel: () => {
       // The client went away: stop the endpoint's work; it charges nothing for an aborted request.
       started.abort.abort();
+      void settle(undefined);
       deps.log.info("client closed the stream; aborted the endpoint's request", { endpoint: endpoint.key });
       finish("cancelled");
     },

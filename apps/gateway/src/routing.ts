@@ -61,7 +61,7 @@ export function withFee(charged: bigint, feeBps: number): bigint {
 
 /**
  * An upper bound on a chat prompt's tokens under any byte-level tokenizer: one token per UTF-8 byte of every
- * message's text, plus 8 per message for the chat template's role markers. Used only to quote the most a
+ * message's text, plus 16 per message for the chat template's role markers and separators. Used only to quote the most a
  * request can cost; the endpoint charges what it counted.
  */
 export function promptTokenBound(messages: readonly { role?: unknown; content?: unknown }[]): number {
@@ -73,7 +73,7 @@ export function promptTokenBound(messages: readonly { role?: unknown; content?: 
         : Array.isArray(message.content)
           ? message.content.map((part) => (typeof part?.text === "string" ? part.text : "")).join("")
           : "";
-    tokens += Buffer.byteLength(content, "utf8") + 8;
+    tokens += Buffer.byteLength(content, "utf8") + 16;
   }
   return tokens;
 }

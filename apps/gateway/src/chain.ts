@@ -1,0 +1,108 @@
+// The gateway on a chain: its key, the deployment, the payment roles (buyers' PaymentReceiver, the paying fetch
+// to endpoints) and the InferenceRegistry reader, wired into `startGateway`.
+import { readFile } from "node:fs/promises";
+import path from "node:path";
+import type { Logger } from "@ocx/node-kit";
+import {
+  type ChannelsDeployment,
+  chainFor,
+  createPaymentFetch,
+  createPaymentReceiver,
+  decryptKeystore,
+  loadDeploymentFile,
+} from "@ocx/sdk";
+import { createPublicClient, createWalletClient, type Hex, http, type PublicClient } from "viem";
+import { privateKeyToAccount } from "viem/accounts";
+import type { GatewayConfig } from "./config.js";
+import { type GatewayNode, type GatewayPayments, startGateway } from "./node.js";
+import { receiverPayments } from "./payments.js";
+import { readRegistryEndpoints } from "./registry.js";
+
+/** Returns the gateway's private key, or throws saying where it was looked for. */
+export async function gatewayKey(config: Pick<GatewayConfig, "wallet">): Promise<Hex> {
+  if (config.wallet.keystore) {
+    const password = process.env.OCX_PASSWORD;
+    if (password === undefined) throw new Error(`set OCX_PASSWORD to open the keystore ${config.wallet.keystore}`);
+    return (await decryptKeystore(await readFile(config.wallet.keystore, "utf8"), password)) as Hex;
+  }
+  const key = process.env[config.wallet.privateKeyEnv];
+  if (!key || !/^0x[0-9a-fA-F]{64}$/.test(key)) {
+    throw new Error(
+      `no gateway key: set ${config.wallet.privateKeyEnv} to the gateway's private key (0x + 64 hex), or set wallet.keystore in the config`,
+    );
+  }
+  return key as Hex;
+}
+
+/**
+ * Starts a gateway for `config` with its chain parts: discovery from the InferenceRegistry (with reputation and
+ * verified status) and payments through PaymentChannels, as the config asks.
+ * @example
+ * const gateway = await startChainGateway(await loadConfig("gateway.yaml"), { log, key: "0x…" });
+ */
+export async function startChainGateway(
+  config: GatewayConfig,
+  options: { log?: Logger; signals?: boolean; key?: Hex } = {},
+): Promise<GatewayNode> {
+  if (!config.chain) {
+    return startGateway(config, options);
+  }
+  const { rpcUrl } = config.chain;
+  const deployment = await loadDeploymentFile(config.chain.deployment);
+  const chain = chainFor(deployment.chainId, rpcUrl);
+  const publicClient = createPublicClient({ chain, transport: http(rpcUrl) }) as PublicClient;
+  const chainId = await publicClient.getChainId().catch((error: Error) => {
+    throw new Error(`cannot reach the chain at ${rpcUrl}: ${error.message.split("\n")[0]}`);
+  });
+  if (chainId !== deployment.chainId) {
+    throw new Error(
+      `the RPC at ${rpcUrl} is chain ${chainId}, but ${config.chain.deployment} is for chain ${deployment.chainId}`,
+    );
+  }
+  const needsKey = config.payments.enabled;
+  const account = needsKey ? privateKeyToAccount(options.key ?? (await gatewayKey(config))) : undefined;
+  const payments = account
+    ? async (common: { log: Logger }): Promise<GatewayPayments> => {
+        const walletClient = createWalletClient({ chain, account, transport: http(rpcUrl) });
+        const log = common.log.child({ component: "payments" });
+        const channels = deployment as ChannelsDeployment;
+        const receiver = await createPaymentReceiver({
+          walletClient,
+          publicClient,
+          deployment: channels,
+          store: path.join(config.stateDir, "payments.db"),
+          redeemIntervalMs: config.payments.redeemIntervalMs,
+          log: (message, fields) => log.info(message, fields),
+        });
+        const upstreamFetch = createPaymentFetch({
+          walletClient,
+          publicClient,
+          deployment: channels,
+          capTotal: config.payments.capTotal,
+          ...(config.payments.capPerRequest !== undefined ? { capPerRequest: config.payments.capPerRequest } : {}),
+          ...(config.payments.autoDeposit > 0n ? { autoDeposit: config.payments.autoDeposit } : {}),
+        });
+        log.info("payments ready", {
+          payee: receiver.payee,
+          channels: receiver.channels,
+          feeBps: config.payments.feeBps,
+        });
+        return {
+          buyer: receiverPayments(receiver),
+          upstreamFetch,
+          status: () => ({
+            payee: receiver.payee,
+            spentUpstream: upstreamFetch.spent().toString(),
+            committedUpstream: upstreamFetch.committed().toString(),
+            remainingUpstream: upstreamFetch.remaining().toString(),
+          }),
+          close: () => receiver.close(),
+        };
+      }
+    : undefined;
+  return startGateway(config, {
+    ...options,
+    ...(config.discovery.registry ? { registry: () => readRegistryEndpoints(publicClient, deployment) } : {}),
+    ...(payments ? { payments } : {}),
+  });
+}
