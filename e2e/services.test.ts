@@ -1,8 +1,10 @@
 // Services end to end, each part its own process: a real anvil with the contracts, a real provider node
 // (bubblewrap sandbox, network namespaces, its ingress), and the real `ocx` CLI. `ocx deploy` runs a web app
-// with its database and a persistent volume; the test reaches it from outside through its public URL, writes
-// data, restarts the provider, and reads the data back; a streamed answer arrives chunk by chunk (time to first
-// byte measured); a WebSocket echoes through the ingress; `ocx job close` ends it and the URL goes away.
+// with a stand-in database (a small TCP store; the real PostgreSQL on `ocx devnet` is webapp-postgres.test.ts)
+// and a persistent volume; the test reaches it from outside through its public URL, writes data, restarts the
+// provider, and reads the data back; a streamed answer arrives chunk by chunk (time to first byte measured); a
+// WebSocket echoes through the ingress; `ocx job close` ends it: a request in flight ends at once, the URL goes
+// away, and the TCP port refuses connections (never accepting one only to close it).
 import { type ChildProcess, spawn } from "node:child_process";
 import { createHash } from "node:crypto";
 import { chmod, mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
@@ -23,12 +25,14 @@ net.createServer(c=>c.on("data",d=>{const l=String(d).trim();if(l.startsWith("PU
 
 /**
  * The "web": HTTP on 8080 — /health; /put?v= and /get through db:5432 (by the service's name); /stream, two chunks
- * a second apart; a WebSocket echo (short text frames) on any upgrade; and a plain TCP echo on 7000.
+ * a second apart; /hold, never answered; a WebSocket echo (short text frames) on any upgrade; and a plain TCP echo
+ * on 7000.
  */
 const WEB = `const http=require("http"),net=require("net"),crypto=require("crypto");
 const ask=(l,cb)=>{const s=net.connect(5432,process.env.DB_HOST);let o="";s.on("data",d=>o+=d);s.on("end",()=>cb(null,o));s.on("error",e=>cb(e));s.write(l+"\\n")};
 const server=http.createServer((q,r)=>{const u=new URL(q.url,"http://x");
 if(u.pathname==="/health")return r.end("ok");
+if(u.pathname==="/hold")return;
 if(u.pathname==="/stream"){r.writeHead(200,{"content-type":"text/plain"});r.write("chunk 1\\n");setTimeout(()=>r.end("chunk 2\\n"),1000);return}
 const l=u.pathname==="/put"?"PUT "+u.searchParams.get("v"):"GET";ask(l,(e,o)=>{r.statusCode=e?502:200;r.end(e?String(e.code):o)})});
 server.on("upgrade",(q,s)=>{const a=crypto.createHash("sha1").update(q.headers["sec-websocket-key"]+"258EAFA5-E914-47DA-95CA-C5AB0DC85B11").digest("base64");
@@ -361,15 +365,43 @@ offers:
     expect(logs.stdout).toContain("web listening on 8080");
   }, 60_000);
 
-  it("ocx job close ends the lease: the services stop and the URL goes away", async () => {
+  it("ocx job close ends the lease: in-flight requests end at once, the URL goes away, the TCP port refuses", async () => {
+    // A request the service never answers, in flight when the lease closes: it ends with the lease, not at the
+    // ingress's 60 s read timeout.
+    const held = fetch(`${url}hold`).then(
+      () => ({ at: Date.now(), outcome: "answered" }),
+      (e: Error & { cause?: { code?: string; message?: string } }) => ({
+        at: Date.now(),
+        outcome: e.cause?.code ?? e.cause?.message ?? e.message,
+      }),
+    );
+    // The TCP port answers until the node sees the close, then refuses. A connection open at that moment is reset;
+    // none is accepted and closed without an answer (as when the services stopped before the listener did).
+    const tcpWatch = (async () => {
+      const deadline = Date.now() + 30_000;
+      const seen: string[] = [];
+      while (Date.now() < deadline) {
+        const answer = await tcpRoundTrip(tcpUrl, "ping").catch((e: Error) => e.message);
+        if (answer !== "echo: ping") seen.push(answer);
+        if (/ECONNREFUSED/.test(answer)) return seen;
+        await new Promise((r) => setTimeout(r, 20));
+      }
+      return [...seen, "still not refused after 30 s"];
+    })();
     const closed = await ocx(["job", "close", String(leaseId)]);
+    const closedAt = Date.now();
     expect(closed.code, closed.stderr).toBe(0);
     expect(closed.stdout).toMatch(/closed; .* refunded/);
+    const ended = await held;
+    expect(ended.outcome).not.toBe("answered");
+    expect(ended.at - closedAt, `the held request ended ${ended.at - closedAt} ms after the close`).toBeLessThan(
+      10_000,
+    );
     const gone = await getUntil(`${url}get`, (status) => status === 404, 30_000);
     expect(gone.body).toMatch(new RegExp(`no service lease ${leaseId}`));
     // Its TCP port is given back too.
-    await expect
-      .poll(() => tcpRoundTrip(tcpUrl, "ping").catch((e: Error) => e.message), { timeout: 10_000 })
-      .toMatch(/ECONNREFUSED/);
+    const tcpEnd = await tcpWatch;
+    expect(tcpEnd.at(-1)).toMatch(/ECONNREFUSED/);
+    for (const outcome of tcpEnd.slice(0, -1)) expect(outcome).toMatch(/ECONNRESET/);
   }, 120_000);
 });

@@ -102,6 +102,7 @@ export async function startProvider(
     const allocator = new GpuAllocator(gpuIds(machine.hardware));
     const offers = await components.start("offers", () => offersComponent(common, chain, allocator));
     const onCapacityChange = () => void offers.book.refresh();
+    let ingressEnding: ((id: bigint) => Promise<void>) | undefined;
     const leases = await components.start("leases", () =>
       leasesComponent(common, {
         store: store.store,
@@ -110,6 +111,8 @@ export async function startProvider(
         allocator,
         jobsDir,
         onCapacityChange,
+        // The ingress starts later (it routes to the leases): a lease that ends before it is up has no connections.
+        onServiceLeaseEnding: async (id) => ingressEnding?.(id),
       }),
     );
     const bids = await components.start("bids", () =>
@@ -142,6 +145,7 @@ export async function startProvider(
     const ingress = await components.start("ingress", () =>
       ingressComponent(common, { store: store.store, leases: leases.service }),
     );
+    ingressEnding = ingress.endLease;
     const api = await components.start("api", () =>
       apiComponent(common, {
         chain,
@@ -380,6 +384,7 @@ function leasesComponent(
     allocator: GpuAllocator;
     jobsDir: string;
     onCapacityChange: () => void;
+    onServiceLeaseEnding?: (id: bigint) => Promise<void>;
   },
 ) {
   const { config } = common;
@@ -701,6 +706,7 @@ async function ingressComponent(common: Common, deps: { store: ProviderStore; le
     return {
       url: undefined,
       urlsOf: (_id: bigint): ServiceUrl[] => [],
+      endLease: async (_id: bigint) => {},
       status: () => ({ enabled: false }),
       close() {},
     };
@@ -764,7 +770,13 @@ async function ingressComponent(common: Common, deps: { store: ProviderStore; le
     log: log.child({ component: "ingress" }),
     metrics: common.metrics,
   });
-  return { url: ingress.url, urlsOf: ingress.urlsOf, status: ingress.status, close: ingress.close };
+  return {
+    url: ingress.url,
+    urlsOf: ingress.urlsOf,
+    endLease: ingress.endLease,
+    status: ingress.status,
+    close: ingress.close,
+  };
 }
 
 // ------------------------------------------------------------------ folders

@@ -3,6 +3,7 @@
 // buffered whole; the port's limits (body size, timeouts) and the per-lease connection cap are applied
 // before a byte reaches the service.
 import http, { type IncomingMessage, type OutgoingHttpHeaders, type ServerResponse } from "node:http";
+import type { Socket } from "node:net";
 import type { Duplex } from "node:stream";
 import type { Logger } from "@ocx/node-kit";
 import type { IngressRefusal, IngressRoute, Router } from "./routing.js";
@@ -120,8 +121,44 @@ export function createHttpIngress(options: HttpIngressOptions) {
   // A pooled connection idle for 2 s is dropped: services commonly close idle connections after 5 s (Node's
   // default), and a bridge in between may not pass that close on, leaving a connection that fails when reused.
   const agent = new http.Agent({ keepAlive: true, maxFreeSockets: 16, timeout: POOLED_IDLE_MS });
-  /** Open WebSocket tunnels, each as the function that closes it. */
-  const tunnels = new Set<() => void>();
+  /** Open WebSocket tunnels, each as the function that closes it, by lease. */
+  const tunnels = new Map<string, Set<() => void>>();
+  /**
+   * The connections that carry a lease's traffic, so that a lease that ends loses them at once: clients' sockets
+   * whose request in flight (or, idle and kept alive, whose last request) was for the lease, and the sockets to
+   * its services (in use or pooled). A client socket in flight for another lease is that lease's.
+   */
+  const clientLease = new Map<Socket, { leaseId: string; inFlight: number }>();
+  const upstreams = new Map<string, Set<Socket>>();
+  const track = <T>(map: Map<string, Set<T>>, leaseId: bigint, item: T) => {
+    const key = leaseId.toString();
+    const set = map.get(key) ?? new Set<T>();
+    map.set(key, set);
+    set.add(item);
+    return () => {
+      set.delete(item);
+      if (set.size === 0 && map.get(key) === set) map.delete(key);
+    };
+  };
+  /** Marks a client socket as carrying a request of the lease until the answer is done. */
+  const clientRequest = (socket: Socket, leaseId: bigint, res: ServerResponse) => {
+    const key = leaseId.toString();
+    let held = clientLease.get(socket);
+    if (!held) {
+      socket.once("close", () => clientLease.delete(socket));
+      held = { leaseId: key, inFlight: 0 };
+      clientLease.set(socket, held);
+    }
+    if (held.leaseId !== key) {
+      held.leaseId = key;
+      held.inFlight = 0;
+    }
+    held.inFlight++;
+    const entry = held;
+    res.once("close", () => {
+      if (entry.leaseId === key) entry.inFlight = Math.max(0, entry.inFlight - 1);
+    });
+  };
 
   const limitsOf = (route: IngressRoute) => ({ ...defaults, ...route.endpoint.http });
 
@@ -134,6 +171,8 @@ export function createHttpIngress(options: HttpIngressOptions) {
       : `service ${service} does not answer on port ${route.endpoint.port} (${errorCode(error)})`;
     return `${why}; lease ${route.leaseId}: try again shortly, or see \`ocx job status ${route.leaseId}\``;
   };
+
+  const upstreamLease = new WeakMap<Socket, bigint>();
 
   const decide = (req: IncomingMessage): IngressRoute | IngressRefusal =>
     router.route(req.headers.host, req.url ?? "/");
@@ -154,7 +193,15 @@ export function createHttpIngress(options: HttpIngressOptions) {
         agent: pooled ? agent : false,
       });
       const outcome = await new Promise<{ upstream: http.ClientRequest } | { error: unknown }>((resolve) => {
-        upstream.once("socket", (socket) => {
+        upstream.once("socket", (socket: Socket) => {
+          if (!upstreamLease.has(socket)) {
+            upstreamLease.set(socket, route.leaseId);
+            const untrack = track(upstreams, route.leaseId, socket);
+            socket.once("close", () => {
+              untrack();
+              upstreamLease.delete(socket);
+            });
+          }
           // A pooled socket is already connected; a new one says when it is.
           if (!socket.connecting) resolve({ upstream });
           else socket.once("connect", () => resolve({ upstream }));
@@ -219,6 +266,7 @@ export function createHttpIngress(options: HttpIngressOptions) {
       cap.release(route.leaseId);
     };
     res.once("close", release);
+    clientRequest(req.socket, route.leaseId, res);
     void proxy(route, req, res, limits, hasBody, answer).catch((error: Error) => {
       log.warn("ingress proxy failed", { lease: route.leaseId, error: error.message });
       answer(502, `the ingress failed to reach service ${route.endpoint.service}: ${error.message}`, "proxy error");
@@ -412,9 +460,9 @@ export function createHttpIngress(options: HttpIngressOptions) {
       const both = () => {
         socket.destroy();
         serviceSocket.destroy();
-        tunnels.delete(both);
+        untrack();
       };
-      tunnels.add(both);
+      const untrack = track(tunnels, route.leaseId, both);
       // A WebSocket closes with frames before its TCP close: when either side ends, the tunnel is over
       // (the server's sockets allow half-open connections, which would otherwise stay open).
       for (const side of [socket, serviceSocket]) {
@@ -444,10 +492,34 @@ export function createHttpIngress(options: HttpIngressOptions) {
   return {
     handleRequest,
     handleUpgrade,
+    /**
+     * Ends every connection of a lease that is ending, at once: requests in flight (their clients see the
+     * connection close), clients' kept-alive connections whose last request was for it, its WebSockets, and the
+     * connections to its services. New requests are refused by the router once the lease is no longer live.
+     */
+    endLease(leaseId: bigint): { requests: number; idle: number; websockets: number; upstream: number } {
+      const key = leaseId.toString();
+      const ended = { requests: 0, idle: 0, websockets: 0, upstream: 0 };
+      for (const [socket, held] of clientLease) {
+        if (held.leaseId !== key) continue;
+        if (held.inFlight > 0) ended.requests++;
+        else ended.idle++;
+        socket.destroy();
+      }
+      for (const close of [...(tunnels.get(key) ?? [])]) {
+        ended.websockets++;
+        close();
+      }
+      for (const socket of [...(upstreams.get(key) ?? [])]) {
+        ended.upstream++;
+        socket.destroy();
+      }
+      return ended;
+    },
     /** Closes the pooled service connections and every open WebSocket. */
     close: () => {
       agent.destroy();
-      for (const close of [...tunnels]) close();
+      for (const set of [...tunnels.values()]) for (const close of [...set]) close();
     },
   };
 }

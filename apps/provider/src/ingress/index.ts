@@ -53,6 +53,12 @@ export interface Ingress {
   /** Matches the TCP listeners to the live leases now (also done on a timer). */
   sync(): Promise<void>;
   status(): Record<string, unknown>;
+  /**
+   * Ends a lease's public traffic at once, before its services stop: its forwarded TCP ports stop listening and
+   * are given back, and its HTTP requests in flight, kept-alive connections, WebSockets and connections to its
+   * services are closed. The node calls it when a service lease starts to end.
+   */
+  endLease(leaseId: bigint): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -192,6 +198,15 @@ export async function startIngress(options: IngressOptions): Promise<Ingress> {
     urlsOf,
     sync: () => tcp.sync(),
     status: () => ({ url, ...(domain ? { domain } : {}), tcpPorts: tcp.assignments().length }),
+    async endLease(leaseId) {
+      const tcpPorts = await tcp.endLease(leaseId);
+      const ended = proxy.endLease(leaseId);
+      log.info("ended a closing lease's public connections", {
+        lease: leaseId,
+        ...ended,
+        tcpPorts: tcpPorts.join(","),
+      });
+    },
     async close() {
       clearInterval(timer);
       await tcp.close();

@@ -299,6 +299,70 @@ describe("ingress", () => {
     expect((await get(`${base()}/l/7/8080/`)).status).toBe(200);
   });
 
+  it("ends a closing lease's connections at once and stops its TCP port before its services stop", async () => {
+    // Lease 8: the same services as lease 7, with the default 60 s read timeout.
+    const webSocket = path.join(dir, "web-8080.sock");
+    endpoints.set(8n, [
+      { service: "web", port: 8080, protocol: "http", expose: "public", socketPath: webSocket },
+      { service: "raw", port: 7000, protocol: "tcp", expose: "public", socketPath: path.join(dir, "raw-7000.sock") },
+    ]);
+    const ingressNow = ingress as Ingress;
+    await ingressNow.sync();
+    const tcpUrl = ingressNow.urlsOf(8n).find((u) => u.protocol === "tcp")?.url as string;
+    const tcpPort = Number(new URL(tcpUrl.replace("tcp:", "http:")).port);
+    const { hostname, port } = new URL(base());
+    const closed = (socket: net.Socket) =>
+      new Promise<number>((resolve) => socket.once("close", () => resolve(Date.now())));
+    // A kept-alive client connection, idle after its answer: one for lease 8, one for lease 7 (which stays).
+    const keptAlive = async (lease: bigint) => {
+      const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+      const socket = await new Promise<net.Socket>((resolve, reject) => {
+        const req = http.get({ host: hostname, port, path: `/l/${lease}/8080/`, agent }, (res) => {
+          res.resume();
+          res.on("end", () => resolve(req.socket as net.Socket));
+        });
+        req.on("error", reject);
+      });
+      return { agent, socket, closedAt: closed(socket) };
+    };
+    const idle8 = await keptAlive(8n);
+    const idle7 = await keptAlive(7n);
+    // A request in flight that the service never answers.
+    const inFlight = new Promise<{ at: number; error: string }>((resolve) => {
+      http
+        .get({ host: hostname, port, path: "/l/8/8080/hold", agent: false }, () =>
+          resolve({ at: Date.now(), error: "answered" }),
+        )
+        .on("error", (e) => resolve({ at: Date.now(), error: e.message }));
+    });
+    // An open forwarded TCP connection.
+    const tcp = net.connect(tcpPort, "127.0.0.1");
+    const echoed = new Promise<string>((resolve) => tcp.once("data", (c) => resolve(c.toString())));
+    tcp.write("ping");
+    expect(await echoed).toBe("ping");
+    const tcpClosedAt = closed(tcp);
+    await new Promise((r) => setTimeout(r, 200));
+
+    // The lease leaves the live leases (as the node moves it to stopping), then the node ends its traffic.
+    endpoints.delete(8n);
+    const started = Date.now();
+    await ingressNow.endLease(8n);
+    // Its TCP port listens no more as soon as endLease returns: a connection is refused, never accepted and closed.
+    await expect(
+      new Promise((resolve, reject) =>
+        net.connect(tcpPort, "127.0.0.1").once("connect", resolve).once("error", reject),
+      ),
+    ).rejects.toThrow(/ECONNREFUSED/);
+    const ended = await inFlight;
+    expect(ended.error).toMatch(/socket hang up|ECONNRESET/);
+    for (const at of [ended.at, await idle8.closedAt, await tcpClosedAt]) expect(at - started).toBeLessThan(1000);
+    // Another lease's kept-alive connection is untouched, and new requests to the ended lease are refused.
+    expect(idle7.socket.destroyed).toBe(false);
+    expect((await get(`${base()}/l/8/8080/`)).status).toBe(404);
+    idle7.agent.destroy();
+    idle8.agent.destroy();
+  });
+
   it("counts what became of each request", async () => {
     const text = await metrics.getSingleMetricAsString("ocx_provider_ingress_requests_total");
     for (const outcome of ["proxied", "websocket", "404", "413", "502", "503", "504"]) {

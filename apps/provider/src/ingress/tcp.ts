@@ -110,7 +110,9 @@ export function createTcpForwarder(options: {
     const held = listeners.get(hostPort);
     if (!held) return;
     listeners.delete(hostPort);
-    for (const socket of held.sockets) socket.destroy();
+    // A reset, not a close: the client sees the connection cut (ECONNRESET), never a clean end it could mistake
+    // for the service's answer.
+    for (const socket of held.sockets) socket.resetAndDestroy();
     await new Promise<void>((resolve) => held.server.close(() => resolve()));
   };
 
@@ -182,6 +184,22 @@ export function createTcpForwarder(options: {
       return rows().find((r) => r.leaseId === leaseId && r.service === service && r.port === port)?.hostPort;
     },
     assignments: rows,
+    /**
+     * Closes a lease's forwarded ports now (their open connections too) and gives them back: called when the
+     * lease starts to end, before its services stop, so that no connection is accepted only to be closed. A sync
+     * in progress is waited for first, so that it cannot listen on them again.
+     */
+    async endLease(leaseId: bigint): Promise<number[]> {
+      await syncing?.catch(() => {});
+      const released: number[] = [];
+      for (const row of rows()) {
+        if (row.leaseId !== leaseId) continue;
+        await stop(row.hostPort);
+        remove.run(row.leaseId.toString(), row.service, row.port);
+        released.push(row.hostPort);
+      }
+      return released;
+    },
     /** Stops listening; the assignments stay for the next start. */
     async close() {
       await syncing?.catch(() => {});

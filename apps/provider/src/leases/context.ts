@@ -34,6 +34,11 @@ export interface LeaseServiceOptions {
   serviceTuning?: Partial<RestartTuning>;
   /** The node's image store: services that name an image run in it. Without it such services are refused. */
   images?: ImageStore;
+  /**
+   * Called when a service lease starts to end, before its services stop: the ingress ends the lease's public
+   * connections and TCP ports there, so that none waits on a service that is going away.
+   */
+  onServiceLeaseEnding?: (id: bigint) => Promise<void>;
 }
 
 /** The shared state of one lease service. */

@@ -425,6 +425,11 @@ export function createLifecycle(ctx: LeaseContext) {
     if (lease.phase === "running") ctx.move(id, "stopping", `stopping the services: ${reason}`, { stopTo: to });
     const end = lease.phase === "stopping" ? (lease.stopTo ?? to) : to;
     if (lease.phase === "running" || lease.phase === "stopping") {
+      await ctx
+        .onServiceLeaseEnding?.(id)
+        .catch((error: Error) =>
+          ctx.leaseLog(id).warn("ending the lease's public connections failed", { error: error.message }),
+        );
       await ctx.services.stop(id, `the lease ended: ${reason}`, ctx.stopGraceMs ?? 5000);
       ctx.move(
         id,

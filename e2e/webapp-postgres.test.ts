@@ -1,0 +1,253 @@
+// The services "done when", on `ocx devnet` itself: `ocx deploy` runs examples/webapp-postgres — a Node web app
+// and Debian's real PostgreSQL server, on the lease's private network, the database's files on a persistent
+// volume — through the devnet's provider (bubblewrap sandbox, network namespace, ingress). The test writes rows
+// through the public URL, restarts the provider the devnet started (and kills every process of the lease while
+// it is down, as a machine restart would), and reads the rows back from the database the provider started again.
+import { type ChildProcess, execFileSync, spawn } from "node:child_process";
+import { createHash } from "node:crypto";
+import { chmod, mkdtemp, readdir, readFile, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { ANVIL_KEYS, freePort } from "@ocx/node-kit";
+import { privateKeyToAccount } from "viem/accounts";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+
+const CLI = path.resolve("apps/cli/bin/ocx.js");
+const PROVIDER_BIN = path.resolve("apps/provider/bin/ocx-provider.js");
+const EXAMPLE = path.resolve("examples/webapp-postgres");
+/** The devnet's provider is anvil account 1 (apps/cli/src/commands/devnet.ts PROVIDER_ACCOUNT). */
+const PROVIDER_KEY = ANVIL_KEYS[1] as `0x${string}`;
+
+let dir: string;
+let devnet: ChildProcess | undefined;
+let devnetLog = "";
+let summary: { rpcUrl: string; providerUrl: string; executor: string };
+/** The provider node this test started in place of the devnet's own, after the restart. */
+let restarted: ChildProcess | undefined;
+let restartedLog = "";
+let leaseId: string;
+let url: string;
+
+const providerConfig = () => path.join(dir, "devnet", "provider", "provider.yaml");
+const log = () => `${devnetLog.slice(-3000)}\n${restartedLog.slice(-3000)}`;
+
+/** Runs `ocx <args>` as the devnet's buyer (anvil account 2). */
+function ocx(args: string[]) {
+  return new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
+    const child = spawn(
+      process.execPath,
+      [CLI, "--rpc-url", summary.rpcUrl, "--deployments", path.join(dir, "deployments"), "--dev-account", "2", ...args],
+      { cwd: dir, stdio: ["ignore", "pipe", "pipe"] },
+    );
+    let stdout = "";
+    let stderr = "";
+    child.stdout?.on("data", (d: Buffer) => {
+      stdout += d;
+    });
+    child.stderr?.on("data", (d: Buffer) => {
+      stderr += d;
+    });
+    const timer = setTimeout(() => {
+      stderr += `\n[test] ocx ${args.join(" ")} still running after 150 s: killed`;
+      child.kill("SIGKILL");
+    }, 150_000);
+    child.once("exit", (code) => {
+      clearTimeout(timer);
+      resolve({ code, stdout, stderr });
+    });
+  });
+}
+
+/** The process ids of the devnet's children whose command line names the provider's config. */
+async function devnetProviderPids(): Promise<number[]> {
+  const pids: number[] = [];
+  const pid = devnet?.pid;
+  if (!pid) return pids;
+  for (const task of await readdir(`/proc/${pid}/task`)) {
+    const children = await readFile(`/proc/${pid}/task/${task}/children`, "utf8").catch(() => "");
+    for (const child of children.split(" ").filter(Boolean).map(Number)) {
+      const cmdline = await readFile(`/proc/${child}/cmdline`, "utf8").catch(() => "");
+      if (cmdline.includes(providerConfig())) pids.push(child);
+    }
+  }
+  return pids;
+}
+
+async function waitExit(child: ChildProcess, ms: number) {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise((resolve) => child.once("exit", resolve));
+  const timer = setTimeout(() => child.kill("SIGKILL"), ms);
+  await exited;
+  clearTimeout(timer);
+}
+
+/** Requests a URL until `accept` holds for its answer, or the timeout; each try gives up after 10 s. */
+async function requestUntil(
+  target: string,
+  init: RequestInit,
+  accept: (status: number, body: string) => boolean,
+  timeoutMs = 90_000,
+) {
+  const deadline = Date.now() + timeoutMs;
+  let last = "";
+  for (;;) {
+    const answer = await fetch(target, { ...init, signal: AbortSignal.timeout(10_000) }).then(
+      async (r) => ({ status: r.status, body: await r.text() }),
+      (e: Error) => ({ status: 0, body: e.message }),
+    );
+    if (accept(answer.status, answer.body)) return answer;
+    last = `${answer.status} ${answer.body}`;
+    if (Date.now() > deadline) throw new Error(`${target} never answered as expected; last: ${last}\n${log()}`);
+    await new Promise((r) => setTimeout(r, 500));
+  }
+}
+
+const sandboxed = process.platform === "linux" && process.getuid?.() === 0;
+
+describe.skipIf(!sandboxed)(
+  "examples/webapp-postgres on ocx devnet: a web app and PostgreSQL, a provider restart",
+  () => {
+    beforeAll(async () => {
+      dir = await mkdtemp(path.join(tmpdir(), "ocx-e2e-webapp-postgres-"));
+      // The sandbox user must pass through to the lease's folders under the devnet's state.
+      await chmod(dir, 0o711);
+      const port = await freePort();
+      devnet = spawn(
+        process.execPath,
+        [
+          CLI,
+          "--deployments",
+          path.join(dir, "deployments"),
+          "--json",
+          "devnet",
+          "--port",
+          String(port),
+          "--state-dir",
+          path.join(dir, "devnet"),
+          "--no-demo",
+          "--no-validator",
+          "--no-indexer",
+        ],
+        { cwd: dir, stdio: ["ignore", "pipe", "pipe"] },
+      );
+      devnet.stderr?.on("data", (d) => {
+        devnetLog += d;
+      });
+      summary = await new Promise((resolve, reject) => {
+        let out = "";
+        devnet?.stdout?.on("data", (d) => {
+          out += d;
+          const line = out.split("\n").find((l) => l.startsWith("{"));
+          if (line) resolve(JSON.parse(line));
+        });
+        devnet?.once("exit", (code) => reject(new Error(`ocx devnet exited with ${code}: ${devnetLog}`)));
+      });
+    }, 120_000);
+
+    afterAll(async () => {
+      if (restarted) {
+        restarted.kill("SIGTERM");
+        await waitExit(restarted, 15_000);
+      }
+      // The devnet's stop reaps every workload of its provider's config (also those of the restarted node) and
+      // stops anvil.
+      if (devnet) {
+        devnet.kill("SIGTERM");
+        await waitExit(devnet, 60_000);
+      }
+      if (dir) await rm(dir, { recursive: true, force: true });
+    }, 90_000);
+
+    it("ocx deploy runs the web app and its database and prints the public URL", async () => {
+      expect(summary.executor).toBe("bwrap");
+      const deployed = await ocx(["--json", "deploy", path.join(EXAMPLE, "webapp.yaml"), "--hours", "1"]);
+      expect(deployed.code, `${deployed.stderr}\n${deployed.stdout}\n${log()}`).toBe(0);
+      const result = JSON.parse(deployed.stdout) as {
+        leaseId: string;
+        healthy: boolean;
+        services: { name: string; state: string }[];
+        urls: { service: string; port: number; url: string }[];
+      };
+      leaseId = result.leaseId;
+      expect(result.healthy).toBe(true);
+      expect(result.services.map((s) => [s.name, s.state])).toEqual([
+        ["db", "healthy"],
+        ["web", "healthy"],
+      ]);
+      // Only the web app is public; the database's port has no URL.
+      expect(result.urls.map((u) => [u.service, u.port])).toEqual([["web", 8080]]);
+      url = result.urls[0]?.url as string;
+      expect(url).toMatch(new RegExp(`^http://127\\.0\\.0\\.1:\\d+/l/${leaseId}/8080/$`));
+    }, 200_000);
+
+    it("stores rows in PostgreSQL through the public URL, values bound, not spliced", async () => {
+      const tricky = "it's O'Reilly'); DROP TABLE notes; --";
+      for (const body of ["first note", tricky]) {
+        const stored = await requestUntil(`${url}notes`, { method: "POST", body }, (s) => s !== 503);
+        expect(stored.status, stored.body).toBe(201);
+        expect(JSON.parse(stored.body)).toMatchObject({ body });
+      }
+      const notes = await fetch(`${url}notes`);
+      expect(notes.status).toBe(200);
+      expect((await notes.json()).map((n: { id: number; body: string }) => [n.id, n.body])).toEqual([
+        [1, "first note"],
+        [2, tricky],
+      ]);
+      // The database's port is internal: the ingress has no route to it.
+      expect((await fetch(url.replace("/8080/", "/5432/"))).status).toBe(404);
+    }, 120_000);
+
+    it("keeps the rows across a provider restart that also ends every process of the lease", async () => {
+      const [pid] = await devnetProviderPids();
+      expect(pid, log()).toBeGreaterThan(0);
+      process.kill(pid as number, "SIGTERM");
+      for (let i = 0; i < 150 && (await devnetProviderPids()).length > 0; i++)
+        await new Promise((r) => setTimeout(r, 100));
+      // As a machine restart would: the services (PostgreSQL included, without a clean shutdown) and the port bridge
+      // end with the node. They are every process in the lease's network namespace.
+      const stateDir = path.dirname(providerConfig());
+      const address = privateKeyToAccount(PROVIDER_KEY).address;
+      const tag = createHash("sha256").update(`${stateDir}:${address}`).digest("hex").slice(0, 10);
+      const netns = `ocx-${tag}-${leaseId}`;
+      const pids = execFileSync("ip", ["netns", "pids", netns])
+        .toString()
+        .trim()
+        .split("\n")
+        .filter(Boolean)
+        .map(Number);
+      expect(pids.length, `processes in ${netns}`).toBeGreaterThanOrEqual(3); // the bridge, web, db (and its children)
+      for (const p of pids) process.kill(p, "SIGKILL");
+
+      restarted = spawn(process.execPath, [PROVIDER_BIN, "--config", providerConfig()], {
+        env: { ...process.env, OCX_PROVIDER_KEY: PROVIDER_KEY },
+        stdio: ["ignore", "ignore", "pipe"],
+      });
+      restarted.stderr?.on("data", (d: Buffer) => {
+        restartedLog += d;
+      });
+      await requestUntil(`${summary.providerUrl}/ready`, {}, (s) => s === 200, 60_000);
+      // The node starts the services again; PostgreSQL recovers its cluster from the volume (no new initdb).
+      const back = await requestUntil(`${url}notes`, {}, (s) => s === 200);
+      expect(JSON.parse(back.body).map((n: { body: string }) => n.body)).toEqual([
+        "first note",
+        "it's O'Reilly'); DROP TABLE notes; --",
+      ]);
+      const after = await requestUntil(`${url}notes`, { method: "POST", body: "after restart" }, (s) => s !== 503);
+      expect(after.status, after.body).toBe(201);
+      // PostgreSQL logs sequences 32 values ahead: after a crash the next id is past 3 (a gap, never a repeat).
+      const row = JSON.parse(after.body) as { id: number; body: string };
+      expect(row.body).toBe("after restart");
+      expect(row.id).toBeGreaterThan(2);
+      const dbLog = await ocx(["job", "logs", leaseId, "--service", "db"]);
+      expect(dbLog.code, dbLog.stderr).toBe(0);
+      expect(dbLog.stdout.match(/created the cluster/g)).toHaveLength(1);
+    }, 200_000);
+
+    it("ocx job close ends the lease: the URL goes away", async () => {
+      const closed = await ocx(["job", "close", leaseId]);
+      expect(closed.code, closed.stderr).toBe(0);
+      const gone = await requestUntil(`${url}notes`, {}, (s) => s === 404, 30_000);
+      expect(gone.body).toMatch(new RegExp(`no service lease ${leaseId}`));
+    }, 120_000);
+  },
+);
