@@ -21,6 +21,7 @@ import {
 import { Command } from "commander";
 import { formatEther } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
+import { type DevnetGovernance, governDevnet } from "./devnetGovernance.js";
 import { startIndexerProcess } from "./devnetIndexer.js";
 import { admitDevnetValidator, hasTrustContracts, startValidatorProcess, waitVerified } from "./devnetValidator.js";
 
@@ -39,6 +40,8 @@ interface DevnetOptions {
   demo: boolean;
   /** Dollars per OCX: deploys compute credits and the OCX/USD feed at this price (off when absent). */
   ocxPrice?: string;
+  /** Deploy OcxGovernor + OcxTimelock and hand them every admin role (default on). */
+  governance: boolean;
   json?: boolean;
 }
 
@@ -58,6 +61,7 @@ export function devnetCommand(): Command {
     .option("--no-validator", "do not start a validator (it challenges the provider and attests it)")
     .option("--no-indexer", "do not start the indexer (apps/indexer: offer discovery, network figures, dashboard)")
     .option("--no-demo", "do not run the first job")
+    .option("--no-governance", "keep every admin role with account 0 instead of a governor and timelock")
     .option(
       "--ocx-price <usd>",
       "also deploy compute credits and the OCX/USD feed at this price, e.g. 0.50 (the market still settles in OCX)",
@@ -110,8 +114,10 @@ Then, in another terminal:
       });
       const children: ChildProcess[] = [];
       const state = { stopping: false };
+      let governance: DevnetGovernance | undefined;
       const stop = async () => {
         state.stopping = true;
+        governance?.stop();
         await Promise.all(children.map((child) => stopChild(child)));
         // Workloads outlive their node by design (a restarted node re-attaches them); a devnet that stops takes
         // them with it, also those of a provider that was killed before it could end them.
@@ -119,13 +125,25 @@ Then, in another terminal:
         await net.stop();
       };
       const startUp = async () => {
+        // The validator is admitted with the deployer's VALIDATOR_ADMIN_ROLE, before governance takes it.
+        const admitValidator = options.validator && hasTrustContracts(net.deployment);
+        if (admitValidator) await admitDevnetValidator(net);
+        if (options.governance) {
+          say("deploying governance (OcxGovernor, OcxTimelock) and delegating the dev accounts' votes…");
+          governance = await governDevnet(net, options.blockTime ? { blockTime: Number(options.blockTime) } : {});
+        }
         const deploymentFile = await writeDeployment(net.deployment, globals.deployments);
         const d = net.deployment;
         say(`chain ${d.chainId} at ${net.anvil.rpcUrl}
   OcxToken     ${d.token}
   Registry     ${d.registry}
   Marketplace  ${d.marketplace}${d.credits ? `\n  OcxCredits   ${d.credits} (OCX/USD feed ${d.priceFeed} at $${credits?.ocxPriceUsd}; \`ocx credits price --set\` moves it)` : ""}
-  written to   ${deploymentFile}
+${
+  governance
+    ? `  governance   ${governance.summary}
+`
+    : ""
+}  written to   ${deploymentFile}
   accounts 1–9 hold 100000 OCX each (anvil's public test keys: never use them on a real network)`);
 
         let indexerUrl: string | undefined;
@@ -148,8 +166,7 @@ Then, in another terminal:
           });
         }
         let validatorUrl: string | undefined;
-        if (options.validator && hasTrustContracts(d)) {
-          await admitDevnetValidator(net);
+        if (admitValidator) {
           validatorUrl = await startValidatorProcess(net, stateDir, path.resolve(deploymentFile), {
             children,
             say,

@@ -39,10 +39,13 @@ export const DEFAULT_GOVERNANCE: GovernanceParameters = {
   timelockDelay: 2n * 24n * 3600n,
 };
 
-/** Devnet: one block of delay, a five-block vote and a 10 s timelock, so tests pass a proposal with a few mined blocks. */
+/**
+ * Devnet (`ocx devnet`, tests): one block of delay, a 30-block vote (half a minute on a devnet, which mines a block
+ * each second) and a 10 s timelock; tests pass a proposal by mining the blocks.
+ */
 export const DEVNET_GOVERNANCE: GovernanceParameters = {
   votingDelay: 1,
-  votingPeriod: 5,
+  votingPeriod: 30,
   proposalThreshold: parseEther("1000"),
   quorumPercent: 4,
   timelockDelay: 10n,

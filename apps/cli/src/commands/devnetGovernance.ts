@@ -1,0 +1,50 @@
+// The devnet's governance: OcxGovernor and OcxTimelock take every admin and parameter role once the devnet's own
+// set-up (the validator's admission) is done, the dev accounts' OCX vote, and an idle chain still moves its clock.
+import type { Localnet } from "@ocx/node-kit";
+import { DEVNET_GOVERNANCE, delegateVotesSync, deployGovernance } from "@ocx/sdk";
+
+/** Seconds between the empty blocks an idle devnet mines, so that votes open and close without traffic. */
+export const DEVNET_BLOCK_TICK_SECONDS = 1;
+
+/** What `governDevnet` started: the block ticker, stopped before the chain. */
+export interface DevnetGovernance {
+  /** One line for the devnet's banner. */
+  summary: string;
+  stop(): void;
+}
+
+/**
+ * Deploys governance on a running devnet (deployOcx's last step, run here because the devnet first admits its
+ * validator with the deployer's VALIDATOR_ADMIN_ROLE), writes the governor and timelock into `net.deployment`,
+ * delegates each of accounts 1–9's OCX to itself (account 0, the deployer, delegates in deployGovernance) and, on
+ * an automining chain, mines an empty block every {@link DEVNET_BLOCK_TICK_SECONDS} s: the governor counts blocks,
+ * and an idle automining chain mines none.
+ */
+export async function governDevnet(net: Localnet, options: { blockTime?: number } = {}): Promise<DevnetGovernance> {
+  const settings = DEVNET_GOVERNANCE;
+  const added = await deployGovernance(
+    { walletClient: net.wallet(0), publicClient: net.publicClient },
+    net.deployment,
+    settings,
+  );
+  net.deployment = { ...net.deployment, ...added };
+  for (let i = 1; i <= 9; i++) {
+    const wallet = net.wallet(i);
+    await delegateVotesSync(wallet, { deployment: net.deployment, delegatee: wallet.account.address });
+  }
+  const tick = options.blockTime ?? DEVNET_BLOCK_TICK_SECONDS;
+  const ticker = options.blockTime
+    ? undefined
+    : setInterval(() => {
+        net.publicClient.request({ method: "evm_mine" } as never).catch(() => {});
+      }, tick * 1000);
+  ticker?.unref();
+  return {
+    summary:
+      `OcxGovernor ${added.governor}, OcxTimelock ${added.timelock} (holds every admin and parameter role)\n` +
+      `  votes open ${settings.votingDelay} block after a proposal and last ${settings.votingPeriod} blocks ` +
+      `(a block at least every ${tick} s), the timelock waits ${settings.timelockDelay} s; ` +
+      `accounts 0–9 vote with their OCX (account 0 holds most of it); the guardian (pause) and the price feed's updater are account 0`,
+    stop: () => clearInterval(ticker),
+  };
+}
