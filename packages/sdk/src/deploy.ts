@@ -7,6 +7,7 @@ import { type CreditsParameters, deployCredits, grantCreditsMinter } from "./cre
 import type { Deployment } from "./deployment.js";
 import {
   emissionsAbi,
+  inferenceRegistryAbi,
   marketplaceAbi,
   ocxTokenAbi,
   proofChecksAbi,
@@ -17,6 +18,7 @@ import {
 } from "./generated/abis.js";
 import {
   emissionsBytecode,
+  inferenceRegistryBytecode,
   marketplaceBytecode,
   ocxTokenBytecode,
   proofChecksBytecode,
@@ -359,6 +361,11 @@ export async function deployOcx(
     }),
     "Emissions",
   );
+  // A directory of inference endpoints: no roles, no parameters, nothing else depends on its address.
+  const inferenceRegistry = await deployed(
+    await walletClient.deployContract({ abi: inferenceRegistryAbi, bytecode: inferenceRegistryBytecode }),
+    "InferenceRegistry",
+  );
 
   const confirm = async (hash: Hash, what: string) => {
     const receipt = await publicClient.waitForTransactionReceipt({ hash });
@@ -471,6 +478,7 @@ export async function deployOcx(
     proofOfCompute,
     spotChecks,
     emissions,
+    inferenceRegistry,
     deployer,
   };
 }

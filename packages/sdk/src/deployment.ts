@@ -34,6 +34,8 @@ export interface Deployment {
   credits?: Address;
   /** The OCX/USD feed (AggregatorV3Interface) OcxCredits reads. Present only with `credits`. */
   priceFeed?: Address;
+  /** InferenceRegistry: inference endpoints (model, URL, prices). Absent in deployments made before it. */
+  inferenceRegistry?: Address;
   deployer: Address;
 }
 
@@ -96,6 +98,7 @@ export function parseDeployment(value: unknown, source = "deployment"): Deployme
     "credits",
     "priceFeed",
     "paymentToken",
+    "inferenceRegistry",
   ] as const) {
     if (d[key] !== undefined && (typeof d[key] !== "string" || !isAddress(d[key] as string))) {
       throw new DeploymentError(

@@ -4,6 +4,7 @@ export * from "./emissions/index.js";
 export * from "./errors.js";
 export * from "./events.js";
 export * from "./governance/index.js";
+export * from "./inference/index.js";
 export * from "./marketplace/acceptBid.js";
 export * from "./marketplace/acknowledgeLease.js";
 export * from "./marketplace/acknowledgeLeases.js";
