@@ -15,7 +15,8 @@ import {IPaymentChannels} from "./interfaces/IPaymentChannels.sol";
 contract PaymentChannels is IPaymentChannels, EIP712 {
     using SafeERC20 for IERC20;
 
-    bytes32 private constant VOUCHER_TYPEHASH = keccak256("Voucher(address payer,address payee,uint256 cumulativeAmount)");
+    bytes32 private constant VOUCHER_TYPEHASH =
+        keccak256("Voucher(address payer,address payee,uint256 cumulativeAmount)");
     /// @notice The shortest unlock delay a deployment may choose: a payee must have time to redeem.
     uint64 public constant MIN_UNLOCK_DELAY = 1 minutes;
     /// @notice The longest unlock delay a deployment may choose.
@@ -86,8 +87,13 @@ contract PaymentChannels is IPaymentChannels, EIP712 {
     // ---------------------------------------------------------------- payee
 
     /// @inheritdoc IPaymentChannels
-    function redeem(Voucher calldata voucher, bytes calldata signature, uint256 amount) external returns (uint256 paid) {
-        if (msg.sender != voucher.payee) revert PaymentChannelsNotPayee(msg.sender, voucher.payee);
+    function redeem(Voucher calldata voucher, bytes calldata signature, uint256 amount)
+        external
+        returns (uint256 paid)
+    {
+        if (msg.sender != voucher.payee) {
+            revert PaymentChannelsNotPayee(msg.sender, voucher.payee);
+        }
         if (amount > voucher.cumulativeAmount) {
             revert PaymentChannelsAmountAboveVoucher(amount, voucher.cumulativeAmount);
         }
