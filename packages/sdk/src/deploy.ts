@@ -10,6 +10,7 @@ import {
   inferenceRegistryAbi,
   marketplaceAbi,
   ocxTokenAbi,
+  paymentChannelsAbi,
   proofChecksAbi,
   proofOfComputeAbi,
   providerRegistryAbi,
@@ -21,6 +22,7 @@ import {
   inferenceRegistryBytecode,
   marketplaceBytecode,
   ocxTokenBytecode,
+  paymentChannelsBytecode,
   proofChecksBytecode,
   proofOfComputeBytecode,
   providerRegistryBytecode,
@@ -78,6 +80,11 @@ export interface DeployParameters {
    * settles in OCX (`paymentToken` is the token). Default: `{}`.
    */
   credits?: Partial<CreditsParameters> | false;
+  /**
+   * Seconds a payer waits between asking to leave a payment channel and withdrawing (PaymentChannels'
+   * immutable `unlockDelay`, 60 s to 30 days): a payee must redeem within it. Default: 3,600 (one hour).
+   */
+  paymentChannelsUnlockDelay?: number;
 }
 
 /** Emissions' schedule (contracts/src/Emissions.sol constructor): epoch 0 starts at deployment. */
@@ -366,6 +373,15 @@ export async function deployOcx(
     await walletClient.deployContract({ abi: inferenceRegistryAbi, bytecode: inferenceRegistryBytecode }),
     "InferenceRegistry",
   );
+  // Pay-per-request channels in the payment token: no roles, the token and delay fixed (docs/payments.md).
+  const paymentChannels = await deployed(
+    await walletClient.deployContract({
+      abi: paymentChannelsAbi,
+      bytecode: paymentChannelsBytecode,
+      args: [paymentToken, BigInt(parameters.paymentChannelsUnlockDelay ?? 3_600)],
+    }),
+    "PaymentChannels",
+  );
 
   const confirm = async (hash: Hash, what: string) => {
     const receipt = await publicClient.waitForTransactionReceipt({ hash });
@@ -479,6 +495,7 @@ export async function deployOcx(
     spotChecks,
     emissions,
     inferenceRegistry,
+    paymentChannels,
     deployer,
   };
 }

@@ -36,6 +36,8 @@ export interface Deployment {
   priceFeed?: Address;
   /** InferenceRegistry: inference endpoints (model, URL, prices). Absent in deployments made before it. */
   inferenceRegistry?: Address;
+  /** PaymentChannels: pay-per-request deposits and vouchers in `paymentToken`. Absent in deployments made before it. */
+  paymentChannels?: Address;
   deployer: Address;
 }
 
@@ -99,6 +101,7 @@ export function parseDeployment(value: unknown, source = "deployment"): Deployme
     "priceFeed",
     "paymentToken",
     "inferenceRegistry",
+    "paymentChannels",
   ] as const) {
     if (d[key] !== undefined && (typeof d[key] !== "string" || !isAddress(d[key] as string))) {
       throw new DeploymentError(

@@ -18,7 +18,6 @@ import { startTestnet, type Testnet } from "../actions/testnet.test-fixture.js";
 import { ensureAllowance } from "../actions/token/ensureAllowance.js";
 import { OcxContractError } from "../errors.js";
 import { paymentChannelsAbi } from "../generated/abis.js";
-import { paymentChannelsBytecode } from "../generated/bytecode.js";
 import { createPaymentFetch } from "./client.js";
 import { withPayment } from "./middleware.js";
 import {
@@ -35,7 +34,6 @@ import { createPaymentReceiver, type PaymentReceiver } from "./receiver.js";
 import { signVoucher } from "./voucher.js";
 
 const price: PaymentPrice = { perRequest: 100n, per1kInputTokens: 2_000n, per1kOutputTokens: 3_333n };
-const UNLOCK_DELAY = 3_600n;
 
 let net: Testnet;
 let deployment: ChannelsDeployment & { paymentToken: Address };
@@ -65,18 +63,8 @@ function serve(handler: (request: Request) => Promise<Response>): Server {
 
 beforeAll(async () => {
   net = await startTestnet();
-  const d = net.deployment as typeof net.deployment & { paymentChannels?: Address };
-  let channels = d.paymentChannels;
-  if (!channels) {
-    // A deployment made before deployOcx deployed channels: deploy them on the payment token here.
-    const hash = await net.wallet(0).deployContract({
-      abi: paymentChannelsAbi,
-      bytecode: paymentChannelsBytecode,
-      args: [d.paymentToken ?? d.token, Number(UNLOCK_DELAY)],
-    });
-    channels = (await net.publicClient.waitForTransactionReceipt({ hash })).contractAddress as Address;
-  }
-  deployment = { paymentChannels: channels, paymentToken: d.paymentToken ?? d.token };
+  deployment = net.deployment as ChannelsDeployment & { paymentToken: Address };
+  expect(deployment.paymentChannels).toBeDefined();
   dir = await mkdtemp(path.join(tmpdir(), "ocx-payments-"));
   receiver = await createPaymentReceiver({
     walletClient: net.wallet(2),
