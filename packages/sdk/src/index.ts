@@ -4,6 +4,7 @@ export * from "./actions/index.js";
 export * from "./chains.js";
 export * from "./credits/deployCredits.js";
 export * from "./credits/fundPaymentTokens.js";
+export * from "./credits/money.js";
 export * from "./deploy.js";
 export * from "./deployment.js";
 export * from "./economy/index.js";

@@ -1,5 +1,7 @@
 // Step 1 of a job: which offer to take, or a reverse auction when none matches.
+
 import type { ReadClient } from "../actions/internal/contract.js";
+import { paymentUnit } from "../credits/money.js";
 import type { Deployment } from "../deployment.js";
 import { OcxNoMatchError } from "../errors.js";
 import { OfferState } from "../generated/enums.js";
@@ -31,7 +33,9 @@ export class NoMatchingOfferError extends OcxNoMatchError {
 /** Parameters of `findOffer`. */
 export interface FindOfferParameters {
   /** With `registry` (and `proofOfCompute`, `spotChecks` where deployed), offers are judged on trust too. */
-  deployment: Pick<Deployment, "marketplace" | "startBlock"> & Partial<ReputationDeployment>;
+  deployment: Pick<Deployment, "marketplace" | "startBlock"> &
+    Partial<ReputationDeployment> &
+    Partial<Pick<Deployment, "token" | "paymentToken">>;
   manifest: Pick<Manifest, "resources" | "placement" | "maxDurationSeconds" | "maxPricePerGpuHour">;
   /** Take this offer (it must match) instead of the cheapest. */
   offerId?: bigint;
@@ -67,8 +71,12 @@ export type FindOfferReturnType =
 export async function findOffer(client: ReadClient, parameters: FindOfferParameters): Promise<FindOfferReturnType> {
   const { deployment, manifest } = parameters;
   let offers = await listOffers(client, deployment, { indexerUrl: parameters.indexerUrl });
-  const priceOptions =
-    parameters.maxPricePerGpuHour !== undefined ? { maxPricePerGpuHour: parameters.maxPricePerGpuHour } : {};
+  const priceOptions = {
+    ...(parameters.maxPricePerGpuHour !== undefined ? { maxPricePerGpuHour: parameters.maxPricePerGpuHour } : {}),
+    ...(deployment.paymentToken !== undefined && deployment.token !== undefined
+      ? { priceUnit: paymentUnit({ token: deployment.token, paymentToken: deployment.paymentToken }) }
+      : {}),
+  };
   const requireVerified =
     parameters.requireVerified === true || (manifest.placement as { verified?: boolean }).verified === true;
   const minReputation = parameters.minReputation ?? DEFAULT_MIN_REPUTATION;

@@ -62,7 +62,9 @@ describe("offerMismatches", () => {
       "#3 nvidia-a100-40gb: VRAM 40960 MiB < 81920 MiB required",
     );
     expect(offerMismatches(job, offer(4, { region: toLabel("us-east") })).map((m) => m.need)).toEqual(["region"]);
-    expect(offerMismatches(job, offer(5, { price: "3.6" }))[0]?.message).toBe(
+    // Prices in dollars of credits (the default market), or OCX on a market without credits.
+    expect(offerMismatches(job, offer(5, { price: "3.6" }))[0]?.message).toBe("price $3.60/GPU-h > $3.00/GPU-h limit");
+    expect(offerMismatches(job, offer(5, { price: "3.6" }), { priceUnit: "ocx" })[0]?.message).toBe(
       "price 3.6 OCX/GPU-h > 3 OCX/GPU-h limit",
     );
     expect(

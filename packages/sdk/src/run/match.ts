@@ -1,8 +1,9 @@
 // Does an offer meet a job's needs? The one place that answers it, for `runJob`, `ocx market why` and
 // `ocx job submit`: each need the offer fails is named with what the offer has and what the job requires.
+import { formatMoney, type PaymentUnit } from "../credits/money.js";
 import { OfferState, OfferStateNames } from "../generated/enums.js";
 import type { Manifest } from "../manifest/types.js";
-import { formatMiB, formatOcx, fromLabel, pricePerGpuHour } from "../units.js";
+import { formatMiB, fromLabel, pricePerGpuHour } from "../units.js";
 
 /** A bundle of compute as the contracts encode it (`IMarketplace.Resources`): model and region as bytes32 labels. */
 export interface ResourceBundle {
@@ -51,6 +52,8 @@ export interface MatchOptions {
   requireVerified?: boolean;
   /** Only offers whose provider's reputation is at least this (offers without a known reputation are not judged). */
   minReputation?: number;
+  /** The unit prices are shown in: "usd" on a market settling in credits (the default), "ocx" otherwise. */
+  priceUnit?: PaymentUnit;
 }
 
 /** The job's needs that an offer can fail. */
@@ -136,7 +139,8 @@ export function offerMismatches(manifest: JobNeeds, offer: OfferTerms, options: 
   const limit = options.maxPricePerGpuHour ?? manifest.maxPricePerGpuHour;
   const price = offerPricePerGpuHour(offer);
   if (limit !== undefined && price > limit) {
-    add("price", `price ${formatOcx(price)}/GPU-h > ${formatOcx(limit)}/GPU-h limit`);
+    const money = (wei: bigint) => formatMoney(wei, options.priceUnit);
+    add("price", `price ${money(price)}/GPU-h > ${money(limit)}/GPU-h limit`);
   }
   const wantsVerified = options.requireVerified || (manifest.placement as { verified?: boolean }).verified === true;
   if (wantsVerified && offer.verified !== true) {
@@ -195,14 +199,14 @@ export function cheapestMatch(
 
 /**
  * One line per offer: `#3 nvidia-a100-40gb: VRAM 40960 MiB < 81920 MiB required`, or
- * `#5 nvidia-h100-80gb: matches (2.5 OCX/GPU-h)`.
+ * `#5 nvidia-h100-80gb: matches ($2.50/GPU-h)`, prices in `unit` (default: dollars of credits).
  * @example
  * for (const verdict of judgeOffers(manifest, offers)) console.log(describeVerdict(verdict));
  */
-export function describeVerdict(verdict: OfferVerdict): string {
+export function describeVerdict(verdict: OfferVerdict, unit: PaymentUnit = "usd"): string {
   const model = fromLabel(verdict.offer.resources.gpuModel) || "cpu";
   const head = `#${verdict.offer.offerId} ${model}`;
-  if (verdict.matches) return `${head}: matches (${formatOcx(offerPricePerGpuHour(verdict.offer))}/GPU-h)`;
+  if (verdict.matches) return `${head}: matches (${formatMoney(offerPricePerGpuHour(verdict.offer), unit)}/GPU-h)`;
   return `${head}: ${describeMismatches(verdict.mismatches)}`;
 }
 

@@ -10,6 +10,7 @@ import { takeOfferSync } from "../actions/marketplace/takeOffer.js";
 import { takeQuoteSync } from "../actions/marketplace/takeQuote.js";
 import { getProvider } from "../actions/registry/getProvider.js";
 import { ensureAllowance } from "../actions/token/ensureAllowance.js";
+import { formatMoney, paymentUnit } from "../credits/money.js";
 import type { Deployment } from "../deployment.js";
 import { OcxContractError, OcxError, OcxNoMatchError, OcxProviderError, toOcxError } from "../errors.js";
 import { marketplaceAbi } from "../generated/abis.js";
@@ -17,7 +18,7 @@ import { RequestState } from "../generated/enums.js";
 import { manifestHash } from "../manifest/canonical.js";
 import type { Manifest } from "../manifest/types.js";
 import { createProviderClient, type ProviderQuote } from "../provider/client.js";
-import { formatOcx, toLabel } from "../units.js";
+import { toLabel } from "../units.js";
 import { waitForAcknowledgement } from "./acknowledgement.js";
 import { type DepositOptions, leaseDeposit } from "./deposit.js";
 import type { OnRunJobEvent } from "./events.js";
@@ -213,7 +214,7 @@ async function runAuction(parameters: TakeLeaseParameters, maxPricePerGpuHour: b
   const maxPricePerSecond = (maxPricePerGpuHour * gpus) / 3600n;
   if (maxPricePerSecond === 0n) {
     throw new OcxNoMatchError(
-      `a price limit of ${formatOcx(maxPricePerGpuHour)} per GPU-hour is below 1 wei per second: no provider can bid; raise --max-price`,
+      `a price limit of ${formatMoney(maxPricePerGpuHour, paymentUnit(deployment))} per GPU-hour is below 1 wei per second: no provider can bid; raise --max-price`,
     );
   }
   const deposit =
@@ -272,7 +273,7 @@ async function runAuction(parameters: TakeLeaseParameters, maxPricePerGpuHour: b
   if (onChain.state === RequestState.Cancelled) {
     emit({ type: "refunded", requestId, refund: deposit });
     throw new OcxNoMatchError(
-      `no provider bid on request #${requestId} by its deadline; the deposit of ${formatOcx(deposit)} came back: ` +
+      `no provider bid on request #${requestId} by its deadline; the deposit of ${formatMoney(deposit, paymentUnit(deployment))} came back: ` +
         "raise --max-price, ask for less, or try later",
     );
   }
