@@ -90,6 +90,8 @@ export async function startChainGateway(
         return {
           buyer: receiverPayments(receiver),
           upstreamFetch,
+          redeem: async () =>
+            (await receiver.redeem()).map((r) => ({ payer: r.payer, amount: r.amount, hash: r.hash })),
           status: () => ({
             payee: receiver.payee,
             spentUpstream: upstreamFetch.spent().toString(),

@@ -217,7 +217,13 @@ api: { listen: "127.0.0.1:0" }
       config.payments.enabled = true;
       gateway = await startGateway(config, {
         log: createLogger({ level: "warn" }),
-        payments: async () => ({ buyer: ledger, upstreamFetch: fetch, status: () => ({}), close: () => {} }),
+        payments: async () => ({
+          buyer: ledger,
+          upstreamFetch: fetch,
+          redeem: async () => [],
+          status: () => ({}),
+          close: () => {},
+        }),
       });
       defer(() => gateway.close());
     });

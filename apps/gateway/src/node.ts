@@ -24,6 +24,8 @@ export interface GatewayPayments {
   buyer: BuyerPayments;
   /** Calls endpoints, paying their 402s within the cap. */
   upstreamFetch: typeof fetch;
+  /** Redeems what buyers owe the gateway now (one transaction per buyer); the receiver also does so on its timer. */
+  redeem(): Promise<{ payer: `0x${string}`; amount: bigint; hash: `0x${string}` }[]>;
   status(): unknown;
   close(): Promise<void> | void;
 }
@@ -36,6 +38,8 @@ export interface GatewayNode {
   table: EndpointTable;
   /** Re-reads the sources and probes every endpoint now. */
   refresh(): Promise<void>;
+  /** Redeems buyers' vouchers now (nothing when payments are off). */
+  redeem(): Promise<{ payer: `0x${string}`; amount: bigint; hash: `0x${string}` }[]>;
   close(): Promise<void>;
   /** Resolves when the gateway has stopped. */
   done: Promise<void>;
@@ -108,6 +112,7 @@ export async function startGateway(config: GatewayConfig, options: StartGatewayO
       url: server.url,
       table: endpoints.table,
       refresh: endpoints.refresh,
+      redeem: async () => (payments ? payments.redeem() : []),
       close: () => common.shutdown.run("close"),
       done: common.shutdown.done,
     };
