@@ -14,9 +14,11 @@ import {
   OcxUsageError,
   parseDuration,
   parseOcxAmount,
+  tokenPulledBy,
 } from "@ocx/sdk";
 import { type Address, isAddress, maxUint256 } from "viem";
 import type { Context } from "./context.js";
+import { formatUsd, type PaymentDeployment, settlesInCredits } from "./format.js";
 import { walletAddress } from "./wallets.js";
 
 /**
@@ -29,29 +31,43 @@ export function spaced(name: string): string {
 }
 
 /**
- * Reads an amount of OCX given on the command line, or fails with a usage error naming the argument.
+ * Reads an amount of OCX given on the command line, or fails with a usage error naming the argument (and `unit`,
+ * when the amount is in another 18-decimal token: "dollars" for credits).
  * @example
  * parseOcxArgument("2.5", "--max-price") // 2_500_000_000_000_000_000n
  */
-export function parseOcxArgument(value: string, what: string): bigint {
+export function parseOcxArgument(value: string, what: string, unit = "OCX"): bigint {
   const text = value.trim();
+  const example = unit === "OCX" ? '"2.5"' : '"1.20"';
   // An exponent ("1e400") is how a number too large to write out arrives: say it is out of range, not malformed.
   if (/^\d+(\.\d+)?[eE][+-]?\d+$/.test(text)) {
     throw new OcxUsageError(
-      `${what} is out of range: "${value}" is not an amount of OCX the chain can hold; give a plain decimal such as "2.5"`,
+      `${what} is out of range: "${value}" is not an amount of ${unit} the chain can hold; give a plain decimal such as ${example}`,
     );
   }
   let amount: bigint;
   try {
     amount = parseOcxAmount(text);
   } catch {
-    throw new OcxUsageError(`${what} must be a positive amount of OCX such as "2.5", got "${value}"`);
+    throw new OcxUsageError(`${what} must be a positive amount of ${unit} such as ${example}, got "${value}"`);
   }
-  if (amount <= 0n) throw new OcxUsageError(`${what} must be a positive amount of OCX such as "2.5", got "${value}"`);
+  if (amount <= 0n)
+    throw new OcxUsageError(`${what} must be a positive amount of ${unit} such as ${example}, got "${value}"`);
   if (amount > maxUint256) {
-    throw new OcxUsageError(`${what} is out of range: ${value} OCX is more than the chain can hold`);
+    throw new OcxUsageError(`${what} is out of range: ${value} ${unit} is more than the chain can hold`);
   }
   return amount;
+}
+
+/**
+ * Reads an amount of the market's payment token given on the command line: dollars of credits (an optional
+ * leading "$": "1.20", "$1.20") when the market settles in credits, OCX otherwise; exact, 18 decimals.
+ * @example
+ * parsePaymentArgument("$1.20", "--max-price", deployment) // 1_200_000_000_000_000_000n
+ */
+export function parsePaymentArgument(value: string, what: string, deployment: PaymentDeployment): bigint {
+  if (!settlesInCredits(deployment)) return parseOcxArgument(value, what);
+  return parseOcxArgument(value.trim().replace(/^\$/, ""), what, "dollars");
 }
 
 /**
@@ -94,20 +110,28 @@ export function parseAddress(value: string): Address {
 }
 
 /**
- * Lets `spender` take `amount` of the acting account's OCX (the SDK's `ensureAllowance`), after checking that
- * the account holds that much: a usage problem to fix with the faucet, not a transaction to send and see refused.
+ * Lets `spender` take `amount` of what it pulls from the acting account (the SDK's `ensureAllowance`: credits for
+ * the marketplace, OCX for the registry), after checking that the account holds that much: a usage problem to fix
+ * with the faucet or `ocx credits mint`, not a transaction to send and see refused.
  */
 export async function allowSpending(context: Context, spender: Address, amount: bigint): Promise<void> {
+  const { deployment } = context;
   const wallet = await context.walletClient();
   const owner = wallet.account.address;
-  const balance = await getTokenBalance(context.publicClient, { deployment: context.deployment, account: owner });
+  const token = tokenPulledBy(deployment, spender);
+  const credits = token !== deployment.token;
+  const show = (wei: bigint) => (credits ? formatUsd(wei) : formatOcx(wei));
+  const balance = await getTokenBalance(context.publicClient, { deployment, token, account: owner });
   if (balance < amount) {
     throw new OcxError(
-      `${owner} holds ${formatOcx(balance)} but ${formatOcx(amount)} are needed; get OCX first (\`ocx faucet\` on a local chain)`,
+      `${owner} holds ${show(balance)} ${credits ? "of credits " : ""}but ${show(amount)} are needed; ` +
+        (credits
+          ? "get credits first (`ocx credits mint <ocx>` burns OCX for them; `ocx faucet` on a local chain)"
+          : "get OCX first (`ocx faucet` on a local chain)"),
     );
   }
-  const { approved } = await ensureAllowance(wallet, { deployment: context.deployment, spender, amount });
-  if (approved) context.progress(`approved ${spender} to spend ${formatOcx(amount)}`);
+  const { approved } = await ensureAllowance(wallet, { deployment, token, spender, amount });
+  if (approved) context.progress(`approved ${spender} to spend ${show(amount)}`);
 }
 
 /** A lease as the CLI shows it. */

@@ -1,5 +1,7 @@
-// How `ocx` shows things to people: byte counts, cores, times relative to now, and plain aligned
-// columns that survive copy-paste. OCX amounts and prices are formatted by the SDK (`formatOcx`).
+// How `ocx` shows things to people: byte counts, cores, times relative to now, plain aligned columns that survive
+// copy-paste, and money: the market's payment token in dollars (credits) or OCX (a deployment without credits).
+import { type Deployment, formatOcx, formatUsd } from "@ocx/sdk";
+import { isAddressEqual } from "viem";
 
 /** A byte count for people: "812 B", "3.4 MiB". */
 export function formatBytes(bytes: number): string {
@@ -99,21 +101,8 @@ export function describeExit(end: WorkloadEnd): { exitCode: number; text: string
   return { exitCode: end.exitCode, text: `exit code ${end.exitCode}` };
 }
 
-/**
- * An amount of compute credits (18 decimals, 1e18 = $1) in dollars, rounded down to 6 decimals and shown with at
- * least cents: "$495.00", "$0.0015", "<$0.000001" for a tiny non-zero amount.
- * @example
- * formatUsd(8_640_000_000_000_000_000n) // "$8.64"
- */
-export function formatUsd(wei: bigint): string {
-  const sign = wei < 0n ? "-" : "";
-  const magnitude = wei < 0n ? -wei : wei;
-  const micros = magnitude / 10n ** 12n; // rounded down to $0.000001
-  if (magnitude > 0n && micros === 0n) return `${sign}<$0.000001`;
-  const whole = micros / 1_000_000n;
-  const fraction = (micros % 1_000_000n).toString().padStart(6, "0").replace(/0+$/, "").padEnd(2, "0");
-  return `${sign}$${whole}.${fraction}`;
-}
+/** Dollars of credits for people (the SDK's `formatUsd`, rounded down): "$8.64". */
+export { formatUsd };
 
 /**
  * A price per second for a bundle of `gpuCount` GPUs as dollars per GPU-hour. `usdPerUnit` converts the price's
@@ -130,4 +119,82 @@ export function formatUsdPerGpuHour(
   const perHour = pricePerSecond * 3600n;
   const usd = usdPerUnit ? (perHour * usdPerUnit.price) / 10n ** BigInt(usdPerUnit.decimals) : perHour;
   return `${formatUsd(usd / BigInt(Math.max(1, gpuCount)))}/GPU-h`;
+}
+
+/** What the money formatters read of a deployment: which token the market settles in. */
+export type PaymentDeployment = Pick<Deployment, "token" | "paymentToken">;
+
+/** Whether the market settles in credits ($1 each) rather than OCX. */
+export function settlesInCredits(deployment: PaymentDeployment): boolean {
+  return !isAddressEqual(deployment.paymentToken, deployment.token);
+}
+
+/**
+ * An amount of the market's payment token (deposits, bills, fees, earnings) for people: dollars when the market
+ * settles in credits, OCX otherwise. Rounded down (see `formatUsd`, `formatOcx`).
+ * @example
+ * formatPayment(12_300_000_000_000_000n, deployment) // "$0.0123" (credits), "0.0123 OCX" (OCX)
+ */
+export function formatPayment(wei: bigint, deployment: PaymentDeployment): string {
+  return settlesInCredits(deployment) ? formatUsd(wei) : formatOcx(wei);
+}
+
+/**
+ * A price per second of a `gpuCount`-GPU bundle as the market's unit per GPU-hour: "$1.08/GPU-h" in credits,
+ * "2.16 OCX/GPU-h" in OCX. Rounded down.
+ * @example
+ * formatPricePerGpuHour(300_000_000_000_000n, 1, deployment) // "$1.08/GPU-h"
+ */
+export function formatPricePerGpuHour(pricePerSecond: bigint, gpuCount: number, deployment: PaymentDeployment): string {
+  if (settlesInCredits(deployment)) return formatUsdPerGpuHour(pricePerSecond, gpuCount);
+  return `${formatOcx((pricePerSecond * 3600n) / BigInt(Math.max(1, gpuCount)))}/GPU-h`;
+}
+
+/** The market's unit in words for option help and messages: "dollars (credits)" or "OCX". */
+export function paymentUnit(deployment: PaymentDeployment): string {
+  return settlesInCredits(deployment) ? "$ (credits)" : "OCX";
+}
+
+/** A lease's bill as `billLease` reads it from the chain (wei of the payment token). */
+export interface BillView {
+  pricePerSecond: bigint;
+  seconds: bigint;
+  paid: bigint;
+  fee: bigint;
+  refund: bigint;
+}
+
+/**
+ * A lease's bill for people and for `--json`: "$0.0123 for 41 s at $1.08/GPU-h (fee $0.0003, burned in credits);
+ * refund $1.1877". The fee is what the Marketplace keeps (paid × feeBps ÷ 10,000, rounded down per settlement); it
+ * burns it in the payment token (Transfer to the zero address) when its fee pool is flushed. The JSON carries the
+ * exact integers as strings (wei, 18 decimals) and the rounded figures shown.
+ * @example
+ * describeBill({ pricePerSecond: 300_000_000_000_000n, seconds: 41n, paid: 12_300_000_000_000_000n, … }, 1, deployment).text
+ */
+export function describeBill(
+  bill: BillView,
+  gpuCount: number,
+  deployment: PaymentDeployment,
+): { text: string; json: Record<string, string> } {
+  const money = (wei: bigint) => formatPayment(wei, deployment);
+  const price = formatPricePerGpuHour(bill.pricePerSecond, gpuCount, deployment);
+  const burned = settlesInCredits(deployment) ? "burned in credits" : "burned in OCX";
+  return {
+    text: `${money(bill.paid)} for ${bill.seconds} s at ${price} (fee ${money(bill.fee)}, ${burned}); refund ${money(bill.refund)}`,
+    json: {
+      token: deployment.paymentToken,
+      unit: settlesInCredits(deployment) ? "usd" : "ocx",
+      paid: bill.paid.toString(),
+      fee: bill.fee.toString(),
+      toProvider: (bill.paid - bill.fee).toString(),
+      refund: bill.refund.toString(),
+      pricePerSecond: bill.pricePerSecond.toString(),
+      seconds: bill.seconds.toString(),
+      paidShown: money(bill.paid),
+      feeShown: money(bill.fee),
+      refundShown: money(bill.refund),
+      pricePerGpuHourShown: price,
+    },
+  };
 }

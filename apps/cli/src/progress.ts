@@ -1,40 +1,41 @@
 // What `ocx run` and `ocx job submit` say on stderr while the SDK's job steps run: the offer or quote, the
 // auction's progress, the lease, uploads, and retries of a provider that stops answering.
-import { formatOcx, marketplaceAbi, type RunJobEvent } from "@ocx/sdk";
+import { marketplaceAbi, type RunJobEvent } from "@ocx/sdk";
 import type { Context } from "./context.js";
-import { formatRelative } from "./format.js";
+import { formatPayment, formatPricePerGpuHour, formatRelative } from "./format.js";
 
 /** How often an auction's progress is shown, at most. */
 const AUCTION_EVERY_MS = 5000;
 
 /**
  * Returns the `onEvent` handler for the job steps, printing a line per step through `context.progress`. Logs are
- * left to the caller (`ocx run` writes them to its own stdout and stderr).
+ * left to the caller (`ocx run` writes them to its own stdout and stderr). Money is in the market's payment token
+ * (dollars of credits); prices per GPU-hour over `gpuCount` GPUs (per hour for a CPU job).
  * @example
  * const report = runReporter(context);
  * await runJob({ ...parameters, onEvent: (e) => e.type === "log" ? write(e) : report(e) });
  */
-export function runReporter(context: Context, startedAt = Date.now()): (event: RunJobEvent) => void {
+export function runReporter(context: Context, startedAt = Date.now(), gpuCount = 1): (event: RunJobEvent) => void {
   const say = (line: string) => context.progress(line);
+  const money = (wei: bigint) => formatPayment(wei, context.deployment);
+  const perGpuHour = (perSecond: bigint) => formatPricePerGpuHour(perSecond, gpuCount, context.deployment);
   let endpoint: string | undefined;
   let lastAuctionLine = 0;
   let bestShown: bigint | null = null;
   return (event) => {
     switch (event.type) {
       case "offer":
-        say(`offer #${event.offer.offerId}: ${formatOcx(event.pricePerGpuHour)} per GPU-hour`);
+        say(`offer #${event.offer.offerId}: ${money(event.pricePerGpuHour)} per GPU-hour`);
         break;
       case "quote":
-        say(
-          `quote for offer #${event.offerId}: ${formatOcx(event.pricePerSecond * 3600n)}/h, taken in one transaction`,
-        );
+        say(`quote for offer #${event.offerId}: ${perGpuHour(event.pricePerSecond)}, taken in one transaction`);
         break;
       case "quote-unavailable":
         say(`no quote from the provider (${event.reason}); taking offer #${event.offerId} as posted`);
         break;
       case "request":
         say(
-          `no offer matches: posted request #${event.requestId} for bids up to ${formatOcx(event.maxPricePerSecond * 3600n)}/h; bidding ends ${formatRelative(Number(event.deadline))}`,
+          `no offer matches: posted request #${event.requestId} for bids up to ${perGpuHour(event.maxPricePerSecond)}; bidding ends ${formatRelative(Number(event.deadline))}`,
         );
         break;
       case "auction": {
@@ -43,8 +44,7 @@ export function runReporter(context: Context, startedAt = Date.now()): (event: R
         lastAuctionLine = now;
         bestShown = event.bestPrice;
         void countBids(context, event.requestId).then((bids) => {
-          const best =
-            event.bestPrice === null ? "" : `, best ${formatOcx(event.bestPrice * 3600n)}/h from ${event.bestBidder}`;
+          const best = event.bestPrice === null ? "" : `, best ${perGpuHour(event.bestPrice)} from ${event.bestBidder}`;
           say(
             `auction #${event.requestId}: ${bids ?? "?"} bid(s)${best}; ${Math.max(event.secondsLeft, 0)} s to the deadline`,
           );
@@ -53,7 +53,7 @@ export function runReporter(context: Context, startedAt = Date.now()): (event: R
       }
       case "refunded":
         say(
-          `no provider won request #${event.requestId} by its deadline: it is closed and ${formatOcx(event.refund)} came back`,
+          `no provider won request #${event.requestId} by its deadline: it is closed and ${money(event.refund)} came back`,
         );
         break;
       case "acknowledging":
@@ -63,7 +63,7 @@ export function runReporter(context: Context, startedAt = Date.now()): (event: R
         break;
       case "lease":
         endpoint = event.endpoint;
-        say(`lease #${event.leaseId} with ${event.provider}: ${formatOcx(event.deposit)} in escrow`);
+        say(`lease #${event.leaseId} with ${event.provider}: ${money(event.deposit)} in escrow`);
         break;
       case "uploaded":
         say(`uploaded the job and ${event.files} input file(s), ${event.bytes} bytes`);

@@ -77,7 +77,8 @@ describe("ocx credits", () => {
 
     const balance = await ocx(["--dev-account", "2", "credits", "balance"]);
     expect(balance.code, balance.stderr).toBe(0);
-    expect(balance.stdout).toMatch(/credits {2}\$493\.99/);
+    // The localnet funded account 2 with $100,000 of credits: + $495 minted − $1.01 redeemed.
+    expect(balance.stdout).toMatch(/credits {2}\$100493\.99/);
   }, 60_000);
 
   it("moves the devnet price with --set and refuses a conversion past the move bound, naming the values", async () => {
@@ -93,7 +94,7 @@ describe("ocx credits", () => {
     expect(bad.stderr).toMatch(/positive number of dollars.*"abc"/);
   }, 60_000);
 
-  it("ocx market offers shows $/GPU-h beside OCX when the deployment has a feed", async () => {
+  it("ocx market offers prices in $/GPU-h when the market settles in credits", async () => {
     const { deployment } = net as Localnet;
     const provider = (net as Localnet).wallet(1);
     await registerProviderSync(provider, {
@@ -116,15 +117,19 @@ describe("ocx credits", () => {
         memoryMiB: 65_536,
         diskMiB: 100_000,
       },
-      pricePerSecond: 10n ** 15n, // 3.6 OCX per hour for 2 GPUs: 1.8 OCX per GPU-hour
+      pricePerSecond: 10n ** 15n, // $3.60 per hour for 2 GPUs: $1.80 per GPU-hour
       maxLeases: 1,
       minDuration: 60,
       maxDuration: 86_400,
     });
     const listed = await ocx(["market", "offers"]);
     expect(listed.code, listed.stderr).toBe(0);
-    expect(listed.stdout).toMatch(/OCX\/GPU-H +\$\/GPU-H/);
-    // The feed is at $0.75 since the previous test: 1.8 OCX × $0.75 = $1.35 per GPU-hour.
-    expect(listed.stdout).toMatch(/ 1\.8 +\$1\.35 /);
+    expect(listed.stdout).toMatch(/REGION +\$\/GPU-H +FREE/);
+    expect(listed.stdout).not.toMatch(/OCX\/GPU-H/);
+    // Credits are dollars whatever the OCX price (the feed is at $0.75 since the previous test).
+    expect(listed.stdout).toMatch(/ \$1\.80 /);
+    const json = JSON.parse((await ocx(["market", "offers", "--json"])).stdout);
+    expect(json.unit).toBe("usd");
+    expect(json.offers[0]).toMatchObject({ pricePerGpuHour: "1800000000000000000", usdPerGpuHour: "$1.80" });
   }, 60_000);
 });

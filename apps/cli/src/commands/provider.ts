@@ -27,7 +27,7 @@ import { Command } from "commander";
 import { formatEther } from "viem";
 import { actingAddress, allowSpending, chainTime, parseAddress, parseOcxArgument } from "../chain.js";
 import { createContext } from "../context.js";
-import { formatRelative } from "../format.js";
+import { formatPayment, formatRelative, settlesInCredits } from "../format.js";
 import type { GlobalOptions } from "../options.js";
 import { providerRewardsCommand } from "./providerRewards.js";
 
@@ -202,7 +202,7 @@ Examples:
         `  region          ${fromLabel(record.region) || "-"}`,
         `  stake           ${formatOcx(record.stake)} (required ${formatOcx(required)} for ${record.committedGpus} committed GPU unit(s))`,
         `  unbonding       ${record.unbonding > 0n ? `${formatOcx(record.unbonding)}, ${readyAt <= now ? "ready: `ocx provider withdraw`" : `ready ${formatRelative(readyAt, now)}`}` : "none"}`,
-        `  earnings        ${formatOcx(earnings)} to withdraw`,
+        `  earnings        ${formatPayment(earnings, deployment)} to withdraw (\`ocx provider withdraw\`${settlesInCredits(deployment) ? "; then `ocx credits redeem <usd>` turns credits into OCX" : ""})`,
         `  jailed          ${record.jailed ? "yes" : "no"}`,
         `  no-shows        ${noShows}`,
         "error" in node ? `  node            unreachable: ${node.error}` : `  node            ${JSON.stringify(node)}`,
@@ -220,6 +220,8 @@ Examples:
         requiredStake: required,
         jailed: record.jailed,
         earnings,
+        earningsShown: formatPayment(earnings, deployment),
+        earningsToken: deployment.paymentToken,
         noShows,
         node,
       });
@@ -338,14 +340,17 @@ Examples:
       const text =
         transactions.length === 0
           ? `nothing to withdraw${pending}`
-          : `withdrew ${formatOcx(withdrawn)} of earnings${unbonded > 0n ? ` and ${formatOcx(unbonded)} of unbonded stake` : ""}${pending}`;
+          : `withdrew ${formatPayment(withdrawn, deployment)} of earnings${settlesInCredits(deployment) && withdrawn > 0n ? " in credits (`ocx credits redeem <usd>` turns them into OCX)" : ""}${unbonded > 0n ? ` and ${formatOcx(unbonded)} of unbonded stake` : ""}${pending}`;
       context.print(text, {
         earnings: withdrawn,
         unbonded,
         settledLeases: running,
         stillUnbonding: readyAt > now ? record.unbonding : 0n,
         transactions,
-        earningsOcx: formatEther(withdrawn),
+        // The earnings' token: credits ($, 18 decimals) on a market that settles in credits, else OCX.
+        earningsShown: formatPayment(withdrawn, deployment),
+        earningsToken: deployment.paymentToken,
+        ...(settlesInCredits(deployment) ? {} : { earningsOcx: formatEther(withdrawn) }),
       });
     });
 

@@ -16,10 +16,9 @@ import {
   toOcxError,
 } from "@ocx/sdk";
 import { Command } from "commander";
-import { formatEther } from "viem";
 import { parseDurationArgument, parseId, parseOcxArgument } from "../chain.js";
 import { createContext, pollingIntervalFor } from "../context.js";
-import { describeExit } from "../format.js";
+import { describeBill, describeExit } from "../format.js";
 import { asUsageError } from "../jobfile.js";
 import { runReporter } from "../progress.js";
 
@@ -56,7 +55,10 @@ export function runCommand(): Command {
     .option("--cpu <cores>", "CPU cores", "1")
     .option("--memory <size>", "memory", "1Gi")
     .option("--disk <size>", "scratch disk", "1Gi")
-    .option("--max-price <ocx>", "most you pay per GPU-hour (per hour for CPU jobs), in OCX")
+    .option(
+      "--max-price <usd>",
+      "most you pay per GPU-hour (per hour for CPU jobs), in dollars of credits (OCX on a market without credits)",
+    )
     .option("--image <image>", "container image (docker providers)")
     .option("--input <path>", "file or folder to send along (repeatable)", collect, [])
     .option("--output <path>", "file or folder to bring back (repeatable)", collect, [])
@@ -84,8 +86,10 @@ Examples:
         if (eq < 1) throw new OcxUsageError(`--env must be KEY=VALUE, got "${pair}"`);
         env[pair.slice(0, eq)] = pair.slice(eq + 1);
       }
+      // A price has 18 decimals in either token ("$1.20" of credits, or OCX): read exactly, "$" allowed.
+      const maxPrice = options.maxPrice?.trim().replace(/^\$/, "");
       const maxPricePerGpuHour =
-        options.maxPrice === undefined ? undefined : parseOcxArgument(options.maxPrice, "--max-price");
+        maxPrice === undefined ? undefined : parseOcxArgument(maxPrice, "--max-price", "dollars");
       const offerId = options.offer === undefined ? undefined : parseId(options.offer, "--offer");
       let manifest: Manifest;
       try {
@@ -110,7 +114,7 @@ Examples:
             env,
             network: Boolean(options.network),
             maxDuration: options.duration,
-            ...(options.maxPrice ? { maxPricePerGpuHour: options.maxPrice } : {}),
+            ...(maxPrice ? { maxPricePerGpuHour: maxPrice } : {}),
             ...(options.verified ? { placement: { verified: true } } : {}),
           },
           { source: "ocx run" },
@@ -121,7 +125,7 @@ Examples:
       const retryFor = parseDurationArgument(options.retryFor, "--retry-for");
       const context = await createContext(command);
       const resolved = await resolveInputs(manifest, process.cwd());
-      const report = runReporter(context);
+      const report = runReporter(context, Date.now(), manifest.resources.gpu.count || 1);
       let lease: { leaseId: bigint; endpoint: string } | undefined;
       let run: Awaited<ReturnType<typeof runJob>>;
       try {
@@ -158,9 +162,10 @@ Examples:
       }
       const cost = run.cost;
       const end = describeExit(run.status);
+      const bill = describeBill(cost, manifest.resources.gpu.count, context.deployment);
       const lines = [
         end.text,
-        `cost ${formatEther(cost.paid)} OCX for ${cost.seconds} s at ${formatEther(cost.pricePerSecond * 3600n)} OCX/h (fee ${formatEther(cost.fee)}); refund ${formatEther(cost.refund)} OCX`,
+        bill.text,
         ...(unpacked ? [`results in ${path.relative(process.cwd(), unpacked) || "."}`] : []),
       ];
       if (context.json) {
@@ -171,6 +176,7 @@ Examples:
           resultHash: run.resultHash,
           results: unpacked,
           cost,
+          bill: bill.json,
         });
       } else for (const line of lines) context.progress(line);
       process.exitCode = end.exitCode;
