@@ -76,6 +76,12 @@ export const COMMANDS: readonly CommandEntry[] = [
     load: async () => (await import("./gov.js")).govCommand(),
   },
   {
+    name: "inference",
+    usage: "inference <command>",
+    description: "inference endpoints: register a model server you run (you are its payee), list them, deregister",
+    load: async () => (await import("./inference.js")).inferenceCommand(),
+  },
+  {
     name: "run",
     usage: "run [options] <command...>",
     description: "run a command on the cheapest matching offer, with live logs; exits with the command's exit code",
