@@ -87,4 +87,10 @@ export const COMMANDS: readonly CommandEntry[] = [
     description: "run a command on the cheapest matching offer, with live logs; exits with the command's exit code",
     load: async () => (await import("./run.js")).runCommand(),
   },
+  {
+    name: "mcp",
+    usage: "mcp [options]",
+    description: "serve OCX to an AI agent over MCP (stdio), within a budget and an allow-list of tools",
+    load: async () => (await import("./mcp.js")).mcpCommand(),
+  },
 ];

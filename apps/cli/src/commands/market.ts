@@ -8,12 +8,12 @@ import {
   deploymentIndexerUrl,
   describeVerdict,
   EXIT,
+  explainMatch,
   formatMiB,
   formatOcx,
   fromLabel,
   getOcxPrice,
   getRequest,
-  judgeOffers,
   listOffers,
   marketplaceAbi,
   OcxUsageError,
@@ -300,25 +300,14 @@ Examples:
         options.maxPrice === undefined ? undefined : parseOcxArgument(options.maxPrice, "--max-price");
       const { manifest } = await readJobFile(file, { maxPrice: options.maxPrice });
       const context = await createContext(command);
-      const active = (await listOffers(context.publicClient, context.deployment)).filter(
-        (o) => o.state === OfferState.Active,
-      );
-      const offers = await annotateOffers(context.publicClient, { deployment: context.deployment, offers: active });
-      // The same trust rules as \`ocx run\`: verified when the manifest asks, reputation at least the default.
-      const verdicts = judgeOffers(manifest, offers, {
+      const { needs, verdicts, matching, conclusion } = await explainMatch(context.publicClient, {
+        deployment: context.deployment,
+        manifest,
         ...(maxPricePerGpuHour === undefined ? {} : { maxPricePerGpuHour }),
-        minReputation: DEFAULT_MIN_REPUTATION,
       });
-      const matching = verdicts.filter((v) => v.matches);
-      const needs = manifest.resources;
-      const summary = `job "${manifest.name}" needs ${needs.gpu.count} GPU(s)${needs.gpu.models.length ? ` of ${needs.gpu.models.join("/")}` : ""}${needs.gpu.minVramMiB ? ` with ≥${needs.gpu.minVramMiB} MiB VRAM` : ""}, ${needs.cpuMillicores / 1000} CPU, ${formatMiB(needs.memoryMiB)} memory, ${formatMiB(needs.diskMiB)} disk${manifest.placement.regions.length ? ` in ${manifest.placement.regions.join("/")}` : ""}`;
       const lines =
         verdicts.length === 0 ? ["no active offers on the market"] : verdicts.map((v) => describeVerdict(v));
-      const verdictLine =
-        matching.length === 0
-          ? "no offer matches"
-          : `${matching.length} of ${verdicts.length} offer(s) match; the cheapest is #${matching[0]?.offer.offerId}`;
-      context.print([summary, ...lines, verdictLine].join("\n"), {
+      context.print([needs, ...lines, conclusion].join("\n"), {
         manifest: manifest.name,
         matches: matching.map((v) => v.offer.offerId),
         offers: verdicts.map((v) => ({

@@ -4,6 +4,7 @@ export * from "./billLease.js";
 export * from "./connect.js";
 export * from "./deposit.js";
 export * from "./events.js";
+export * from "./explainMatch.js";
 export * from "./fetchResults.js";
 export * from "./findOffer.js";
 export * from "./followLogs.js";
@@ -26,6 +27,7 @@ export {
 export { deploymentIndexerUrl, type ListOffersOptions, listOffers } from "./offers.js";
 export { type ProviderRetryOptions, withProviderRetry } from "./retry.js";
 export * from "./runJob.js";
+export * from "./searchOffers.js";
 export * from "./startJob.js";
 export * from "./takeLease.js";
 export * from "./uploadJob.js";

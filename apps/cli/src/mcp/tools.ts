@@ -1,0 +1,791 @@
+// The tools of `ocx mcp`: what a person does with `ocx`, for an agent. Each tool is a name, a description an LLM
+// can act on, a zod input schema and a handler over the SDK (the same steps `ocx run`, `ocx job` and `ocx deploy`
+// take); the server (server.ts) wraps them with the allow-list, the budget and error reporting.
+import { mkdtemp, readFile, rm, stat } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import {
+  closeService,
+  connectProvider,
+  DEFAULT_MAX_RESULT_BYTES,
+  deployService,
+  describeVerdict,
+  explainMatch,
+  FINAL_PHASES,
+  fetchResults,
+  findOffer,
+  fromLabel,
+  getResultHash,
+  getServiceStatus,
+  getTokenBalance,
+  LeaseState,
+  leaseDeposit,
+  leaseStateName,
+  type Manifest,
+  manifestFromDocument,
+  OcxError,
+  OcxUsageError,
+  type OfferTerms,
+  offerPricePerGpuHour,
+  offerStateName,
+  type ProviderLeaseStatus,
+  parseManifest,
+  resolveInputs,
+  searchOffers,
+  startJob,
+  takeLease,
+  uploadJob,
+} from "@ocx/sdk";
+import { type Address, parseUnits } from "viem";
+import { z } from "zod";
+import { providerEndpoint, readLease, spaced } from "../chain.js";
+import type { Context } from "../context.js";
+import { type Budget, formatAmount, type PaymentUnit } from "./budget.js";
+
+/** What a tool handler works with: the CLI's chain context, the budget, and where results may be written. */
+export interface ToolEnvironment {
+  context: Context;
+  budget: Budget;
+  unit: PaymentUnit;
+  /** The only folder job_results writes into (each lease in its own `lease-<id>/`). */
+  resultsDir: string;
+  /** Leases this server opened (run_job, deploy_service), for balance_and_spending. */
+  leases: Set<bigint>;
+  /** Reports progress to the client when it asked for it (a progress token); a no-op otherwise. */
+  progress: (message: string) => Promise<void>;
+  log: (message: string) => void;
+}
+
+/** A tool's answer: one paragraph for the model to read, and the same facts as structured data. */
+export interface ToolAnswer {
+  text: string;
+  data: Record<string, unknown>;
+}
+
+/** One tool: its name, description, input schema, whether it can spend money or send transactions, and handler. */
+export interface ToolDefinition<Shape extends z.ZodRawShape = z.ZodRawShape> {
+  name: string;
+  title: string;
+  description: string;
+  input: Shape;
+  /** Reads only: no transaction, nothing written outside the results folder. Allowed by default. */
+  readOnly: boolean;
+  handler: (args: z.infer<z.ZodObject<Shape>>, env: ToolEnvironment) => Promise<ToolAnswer>;
+}
+
+const define = <Shape extends z.ZodRawShape>(tool: ToolDefinition<Shape>) => tool as unknown as ToolDefinition;
+
+const leaseId = z
+  .union([z.number().int().positive(), z.string().regex(/^[1-9]\d{0,76}$/)])
+  .describe("the lease id (run_job and deploy_service return it)");
+
+const amount = (what: string) =>
+  z
+    .string()
+    .regex(/^\d+(\.\d+)?$/)
+    .describe(
+      `${what}, a decimal amount of the marketplace's payment token (balance_and_spending names it), e.g. "2.5"`,
+    );
+
+/** The job to run or to explain: a manifest, or a command with its resources (as `ocx run` takes them). */
+const jobShape = {
+  manifest: z
+    .string()
+    .max(64 * 1024)
+    .optional()
+    .describe("an OCX job manifest in YAML (see docs/manifest.md); give either this or `command`"),
+  command: z
+    .array(z.string())
+    .min(1)
+    .optional()
+    .describe('the command to run, as argv, e.g. ["sh", "-c", "mkdir -p out && echo hi > out/hi.txt"]'),
+  image: z.string().optional().describe("container image (providers that run containers); default: the provider's"),
+  gpus: z.number().int().min(0).max(64).optional().describe("GPUs (default 0: a CPU job)"),
+  gpuModel: z.string().optional().describe("acceptable GPU model id, e.g. nvidia-h100-80gb"),
+  cpu: z.number().positive().max(256).optional().describe("CPU cores (default 1)"),
+  memory: z.string().optional().describe('memory, e.g. "1Gi" (default)'),
+  disk: z.string().optional().describe('scratch disk, e.g. "1Gi" (default)'),
+  outputs: z
+    .array(z.string())
+    .optional()
+    .describe("files or folders (relative to the job's working folder) to bring back as results"),
+  env: z.record(z.string(), z.string()).optional().describe("environment variables"),
+  maxDuration: z
+    .string()
+    .optional()
+    .describe('longest the job may run, e.g. "5m" (default "10m"); the deposit pays for this long'),
+  maxPricePerGpuHour: amount("the most to pay per GPU-hour (per hour for a CPU job)").optional(),
+};
+
+type JobArgs = z.infer<z.ZodObject<typeof jobShape>>;
+
+/** The job's manifest from a tool's arguments, or a usage error saying what is wrong with them. */
+function jobManifest(args: JobArgs, kind: "job" | "service"): Manifest {
+  if ((args.manifest === undefined) === (args.command === undefined) && kind === "job") {
+    throw new OcxUsageError("give either `manifest` (YAML) or `command` (argv), not both and not neither");
+  }
+  if (args.manifest !== undefined) {
+    const manifest = parseManifest(args.manifest, { source: "the manifest argument" });
+    if ((manifest.kind === "service") !== (kind === "service")) {
+      throw new OcxUsageError(
+        kind === "service"
+          ? `manifest "${manifest.name}" is a batch job: deploy_service takes \`kind: service\` manifests; use run_job`
+          : `manifest "${manifest.name}" is a service: run_job takes batch jobs; use deploy_service`,
+      );
+    }
+    return checkNoInputs(manifest);
+  }
+  return checkNoInputs(
+    manifestFromDocument(
+      {
+        version: 1,
+        name: "mcp",
+        command: args.command,
+        ...(args.image ? { image: args.image } : {}),
+        resources: {
+          gpu: { count: args.gpus ?? 0, ...(args.gpuModel ? { models: [args.gpuModel] } : {}) },
+          cpu: args.cpu ?? 1,
+          memory: args.memory ?? "1Gi",
+          disk: args.disk ?? "1Gi",
+        },
+        outputs: args.outputs ?? [],
+        env: args.env ?? {},
+        maxDuration: args.maxDuration ?? "10m",
+        ...(args.maxPricePerGpuHour ? { maxPricePerGpuHour: args.maxPricePerGpuHour } : {}),
+      },
+      { source: "the run_job arguments" },
+    ),
+  );
+}
+
+/** Local files would leave this machine for a provider chosen by the agent: refused, the job fetches its own data. */
+function checkNoInputs(manifest: Manifest): Manifest {
+  if (manifest.inputs.length > 0) {
+    throw new OcxUsageError(
+      `manifest "${manifest.name}" has inputs (${manifest.inputs.map((i) => i.path).join(", ")}): ocx mcp sends no local files to a provider; fetch the data in the command, or bake it into the image`,
+    );
+  }
+  return manifest;
+}
+
+const price = (args: { maxPricePerGpuHour?: string | undefined }, unit: PaymentUnit) =>
+  args.maxPricePerGpuHour === undefined ? undefined : parseUnits(args.maxPricePerGpuHour, unit.decimals);
+
+/** An offer as the tools answer it: labels decoded, prices exact (smallest units) and in words. */
+function offerData(offer: OfferTerms, unit: PaymentUnit) {
+  const r = offer.resources;
+  return {
+    offerId: offer.offerId,
+    provider: offer.provider,
+    state: spaced(offerStateName(offer.state)),
+    gpuModel: fromLabel(r.gpuModel) || "cpu",
+    gpuCount: r.gpuCount,
+    gpuVramMiB: r.gpuVramMiB,
+    cpuMillicores: r.cpuMillicores,
+    memoryMiB: r.memoryMiB,
+    diskMiB: r.diskMiB,
+    region: fromLabel(r.region),
+    pricePerSecond: offer.pricePerSecond,
+    pricePerGpuHour: offerPricePerGpuHour(offer),
+    pricePerGpuHourText: formatAmount(offerPricePerGpuHour(offer), unit),
+    freeCapacity: Math.max(offer.maxLeases - offer.activeLeases, 0),
+    minDurationSeconds: offer.minDuration,
+    maxDurationSeconds: offer.maxDuration,
+    verified: offer.verified ?? null,
+    reputation: offer.reputation ?? null,
+  };
+}
+
+/** Signs requests to the lease's provider with this server's key. */
+async function providerOf(env: ToolEnvironment, provider: Address) {
+  const { context } = env;
+  return connectProvider({
+    publicClient: context.publicClient,
+    deployment: context.deployment,
+    account: await context.account(),
+    lease: { provider, endpoint: await providerEndpoint(context, provider) },
+  });
+}
+
+/** A lease of this server's account, or a usage error (someone else's leases are not the agent's to touch). */
+async function ownLease(env: ToolEnvironment, id: bigint) {
+  const lease = await readLease(env.context, id);
+  const me = (await env.context.account()).address;
+  if (lease.buyer.toLowerCase() !== me.toLowerCase()) {
+    throw new OcxUsageError(`lease #${id} belongs to ${lease.buyer}, not to this server's account ${me}`);
+  }
+  return lease;
+}
+
+/** Polls the provider until the job reaches a final phase or `waitMs` passes; the last status either way. */
+async function waitForJob(
+  env: ToolEnvironment,
+  client: Awaited<ReturnType<typeof providerOf>>,
+  id: bigint,
+  waitMs: number,
+): Promise<ProviderLeaseStatus> {
+  const deadline = Date.now() + waitMs;
+  let last = "";
+  for (;;) {
+    const status = await client.status(id);
+    if (status.phase !== last) {
+      last = status.phase;
+      await env.progress(`lease #${id}: ${status.phase}${status.message ? ` (${status.message})` : ""}`);
+    }
+    if (FINAL_PHASES.includes(status.phase) || Date.now() >= deadline) return status;
+    await new Promise((resolve) => setTimeout(resolve, 500));
+  }
+}
+
+/** The checks before money moves: the payment token balance covers `deposit`, then the budget reserves it. */
+async function reserveDeposit(env: ToolEnvironment, tool: string, deposit: bigint, what: string): Promise<void> {
+  const { context, unit } = env;
+  const me = (await context.account()).address;
+  const balance = await getTokenBalance(context.publicClient, {
+    deployment: { token: unit.address },
+    account: me,
+  });
+  if (balance < deposit) {
+    throw new OcxError(
+      `${tool} refused: ${what} needs a deposit of ${formatAmount(deposit, unit)} but ${me} holds ${formatAmount(balance, unit)}; no transaction was sent`,
+      { hint: "ask the human to fund this account, or ask for a shorter job" },
+    );
+  }
+  env.budget.reserve(tool, deposit, what);
+}
+
+const findOffersTool = define({
+  name: "find_offers",
+  title: "Find compute offers",
+  description:
+    "List the GPU/CPU offers on the OCX market that a job could take, cheapest first. Filter by GPU model, GPU count, " +
+    "price per GPU-hour and verified hardware. Prices are in the marketplace's payment token. Read-only.",
+  readOnly: true,
+  input: {
+    gpuModel: z.string().optional().describe('GPU model id, e.g. "nvidia-h100-80gb"; "cpu" for CPU offers'),
+    minGpus: z.number().int().min(0).optional().describe("at least this many GPUs in the bundle"),
+    maxPricePerGpuHour: amount("only offers at or below this price per GPU-hour").optional(),
+    verified: z.boolean().optional().describe("only offers whose GPUs hold a current hardware attestation"),
+    region: z.string().optional().describe('e.g. "eu-west"'),
+    limit: z.number().int().min(1).max(100).optional().describe("at most this many offers (default 20)"),
+  },
+  async handler(args, env) {
+    const { context, unit } = env;
+    const maxPricePerGpuHour = price(args, unit);
+    const offers = await searchOffers(context.publicClient, {
+      deployment: context.deployment,
+      sort: "price",
+      ...(args.gpuModel !== undefined ? { gpuModel: args.gpuModel } : {}),
+      ...(args.minGpus !== undefined ? { minGpus: args.minGpus } : {}),
+      ...(args.region !== undefined ? { region: args.region } : {}),
+      ...(args.verified !== undefined ? { verified: args.verified } : {}),
+      ...(maxPricePerGpuHour !== undefined ? { maxPricePerGpuHour } : {}),
+    });
+    const shown = offers.slice(0, args.limit ?? 20);
+    const lines = shown.map((o) => {
+      const j = offerData(o, unit);
+      return `#${o.offerId}: ${j.gpuCount > 0 ? `${j.gpuCount}× ${j.gpuModel}` : "CPU"}, ${j.cpuMillicores / 1000} cores, ${j.memoryMiB} MiB, ${j.pricePerGpuHourText}/${j.gpuCount > 0 ? "GPU-h" : "h"}, ${j.freeCapacity} free, verified ${j.verified ?? "?"}, reputation ${j.reputation ?? "?"}`;
+    });
+    return {
+      text:
+        shown.length === 0
+          ? "no offers match these filters; explain_no_match says which need excludes each offer"
+          : `${offers.length} offer(s) match${offers.length > shown.length ? ` (showing ${shown.length})` : ""}, cheapest first:\n${lines.join("\n")}`,
+      data: { count: offers.length, offers: shown.map((o) => offerData(o, unit)) },
+    };
+  },
+});
+
+const explainNoMatchTool = define({
+  name: "explain_no_match",
+  title: "Explain why a job matches no offer",
+  description:
+    "For a job (a manifest, or a command with resources, as run_job takes it), say for every active offer which of " +
+    "the job's needs excludes it, or that it matches, with the same rules run_job uses. Read-only.",
+  readOnly: true,
+  input: jobShape,
+  async handler(args, env) {
+    const { context, unit } = env;
+    const manifest = jobManifest(args, args.manifest && /kind:\s*service/.test(args.manifest) ? "service" : "job");
+    const maxPricePerGpuHour = price(args, unit);
+    const explained = await explainMatch(context.publicClient, {
+      deployment: context.deployment,
+      manifest,
+      ...(maxPricePerGpuHour !== undefined ? { maxPricePerGpuHour } : {}),
+    });
+    const lines = explained.verdicts.map((v) => describeVerdict(v));
+    return {
+      text: [
+        explained.needs,
+        ...(lines.length ? lines : ["no active offers on the market"]),
+        explained.conclusion,
+      ].join("\n"),
+      data: {
+        needs: explained.needs,
+        matches: explained.matching.map((v) => v.offer.offerId),
+        offers: explained.verdicts.map((v) => ({
+          ...offerData(v.offer, unit),
+          matches: v.matches,
+          reasons: v.mismatches.map((m) => m.message),
+        })),
+        conclusion: explained.conclusion,
+      },
+    };
+  },
+});
+
+const runJobTool = define({
+  name: "run_job",
+  title: "Run a job on rented compute",
+  description:
+    "Rent the cheapest matching offer and run a batch job on it: takes a lease (the deposit, price × maxDuration, " +
+    "goes into escrow and counts against this server's budget before any transaction), uploads the job and starts " +
+    "it. Returns the lease id at once, or with waitSeconds waits for the job to end. Follow it with job_status and " +
+    "job_logs; read its outputs with job_results. Unused escrow is refunded to the account when the job ends.",
+  readOnly: false,
+  input: {
+    ...jobShape,
+    offerId: z.string().regex(/^\d+$/).optional().describe("take this offer (find_offers) instead of the cheapest"),
+    waitSeconds: z
+      .number()
+      .int()
+      .min(0)
+      .max(300)
+      .optional()
+      .describe("wait up to this long for the job to end (default 0: return once it started)"),
+  },
+  async handler(args, env) {
+    const { context, unit } = env;
+    const manifest = jobManifest(args, "job");
+    const maxPricePerGpuHour = price(args, unit);
+    const found = await findOffer(context.publicClient, {
+      deployment: context.deployment,
+      manifest,
+      market: "offer",
+      ...(args.offerId !== undefined ? { offerId: BigInt(args.offerId) } : {}),
+      ...(maxPricePerGpuHour !== undefined ? { maxPricePerGpuHour } : {}),
+    });
+    if (found.kind !== "offer") throw new OcxError("no offer matches the job; explain_no_match says why");
+    // The most this call can spend, fixed before anything is sent: the deposit at the offer's posted price (a quote
+    // is never above it, and the deposit is passed to takeLease as is).
+    const deposit = leaseDeposit(found.offer, manifest);
+    await reserveDeposit(env, "run_job", deposit, `a lease of offer #${found.offer.offerId}`);
+    env.log(
+      `run_job: offer #${found.offer.offerId}, deposit ${formatAmount(deposit, unit)} (spent ${formatAmount(env.budget.spent, unit)} of ${formatAmount(env.budget.limit, unit)})`,
+    );
+    const walletClient = await context.walletClient();
+    const account = await context.account();
+    const lease = await takeLease({
+      publicClient: context.publicClient,
+      walletClient,
+      account,
+      deployment: context.deployment,
+      manifest,
+      found,
+      deposit,
+    });
+    env.leases.add(lease.leaseId);
+    await env.progress(`lease #${lease.leaseId} taken; uploading the job`);
+    const client = connectProvider({
+      publicClient: context.publicClient,
+      deployment: context.deployment,
+      account,
+      lease,
+    });
+    const baseDir = await mkdtemp(path.join(tmpdir(), "ocx-mcp-job-"));
+    try {
+      await uploadJob(client, { leaseId: lease.leaseId, url: lease.endpoint, manifest, baseDir });
+    } finally {
+      await rm(baseDir, { recursive: true, force: true });
+    }
+    await startJob(client, { leaseId: lease.leaseId, url: lease.endpoint });
+    const status = await waitForJob(env, client, lease.leaseId, (args.waitSeconds ?? 0) * 1000);
+    const ended = FINAL_PHASES.includes(status.phase);
+    return {
+      text:
+        `lease #${lease.leaseId} on offer #${lease.offerId} (provider ${lease.provider}), deposit ${formatAmount(deposit, unit)}; ` +
+        (ended
+          ? `the job ended: ${status.phase}, exit code ${status.exitCode}; read its outputs with job_results`
+          : `the job is ${status.phase}; follow it with job_status / job_logs`) +
+        `. Budget: ${formatAmount(env.budget.spent, unit)} of ${formatAmount(env.budget.limit, unit)} spent.`,
+      data: {
+        leaseId: lease.leaseId,
+        offerId: lease.offerId,
+        provider: lease.provider,
+        pricePerSecond: lease.pricePerSecond,
+        deposit,
+        phase: status.phase,
+        exitCode: status.exitCode,
+        resultHash: status.resultHash,
+        budget: env.budget.snapshot(),
+      },
+    };
+  },
+});
+
+const jobStatusTool = define({
+  name: "job_status",
+  title: "A job's status",
+  description:
+    "The lease on the chain (state, price, deposit, escrow left) and what its provider says about the job (phase: " +
+    "pending, running, completed, failed…, exit code, result hash). Read-only.",
+  readOnly: true,
+  input: { leaseId },
+  async handler(args, env) {
+    const id = BigInt(args.leaseId);
+    const lease = await ownLease(env, id);
+    let node: ProviderLeaseStatus | { error: string };
+    try {
+      node = await (await providerOf(env, lease.provider)).status(id);
+    } catch (error) {
+      node = { error: (error as Error).message.split("\n")[0] ?? String(error) };
+    }
+    const state = spaced(leaseStateName(lease.state));
+    const { unit } = env;
+    return {
+      text:
+        `lease #${id}: ${state} on the chain; escrow left ${formatAmount(lease.escrowLeft, unit)} of a ${formatAmount(lease.deposit, unit)} deposit; ` +
+        ("error" in node
+          ? `its provider could not be asked: ${node.error}`
+          : `the provider says ${node.phase}${node.message ? ` (${node.message})` : ""}${node.exitCode !== null ? `, exit code ${node.exitCode}` : ""}`),
+      data: {
+        leaseId: id,
+        state,
+        provider: lease.provider,
+        pricePerSecond: lease.pricePerSecond,
+        deposit: lease.deposit,
+        escrowLeft: lease.escrowLeft,
+        node,
+      },
+    };
+  },
+});
+
+/** The most job_logs returns in one call. */
+const MAX_LOG_BYTES = 64 * 1024;
+
+const jobLogsTool = define({
+  name: "job_logs",
+  title: "A job's output",
+  description:
+    "Read a job's stdout or stderr, bounded: without `offset`, the last `maxBytes` (a tail); with `offset`, from that " +
+    "byte on. Returns `nextOffset`: pass it back to follow the output. With waitSeconds, waits for new output (or " +
+    "the job's end) first. Read-only.",
+  readOnly: true,
+  input: {
+    leaseId,
+    stream: z.enum(["stdout", "stderr"]).optional().describe("default stdout"),
+    offset: z.number().int().min(0).optional().describe("read from this byte (nextOffset of the last call)"),
+    maxBytes: z
+      .number()
+      .int()
+      .min(1)
+      .max(MAX_LOG_BYTES)
+      .optional()
+      .describe(`at most this many bytes (default 16384, at most ${MAX_LOG_BYTES})`),
+    waitSeconds: z.number().int().min(0).max(60).optional().describe("wait up to this long for new output"),
+    service: z.string().optional().describe("one service of a service lease"),
+  },
+  async handler(args, env) {
+    const id = BigInt(args.leaseId);
+    const lease = await ownLease(env, id);
+    const client = await providerOf(env, lease.provider);
+    const stream = args.stream ?? "stdout";
+    const maxBytes = args.maxBytes ?? 16 * 1024;
+    const read = async () => {
+      // Reads from `offset` (or all, keeping only the tail) without holding more than maxBytes past the start.
+      const chunks: Buffer[] = [];
+      let held = 0;
+      let start = args.offset ?? 0;
+      let end = start;
+      for await (const chunk of client.logs(id, {
+        stream,
+        offset: start,
+        follow: false,
+        ...(args.service ? { service: args.service } : {}),
+      })) {
+        end += chunk.byteLength;
+        chunks.push(Buffer.from(chunk));
+        held += chunk.byteLength;
+        if (args.offset !== undefined && held >= maxBytes) break;
+        while (args.offset === undefined && held - (chunks[0]?.byteLength ?? 0) >= maxBytes) {
+          const dropped = chunks.shift() as Buffer;
+          held -= dropped.byteLength;
+          start += dropped.byteLength;
+        }
+      }
+      let bytes = Buffer.concat(chunks);
+      if (args.offset !== undefined) bytes = bytes.subarray(0, maxBytes);
+      else if (bytes.byteLength > maxBytes) {
+        start += bytes.byteLength - maxBytes;
+        bytes = bytes.subarray(bytes.byteLength - maxBytes);
+      }
+      return { start, nextOffset: start + bytes.byteLength, total: end, text: bytes.toString("utf8") };
+    };
+    const deadline = Date.now() + (args.waitSeconds ?? 0) * 1000;
+    let got = await read();
+    let status = await client.status(id);
+    while (got.text === "" && !FINAL_PHASES.includes(status.phase) && Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      got = await read();
+      status = await client.status(id);
+    }
+    const ended = FINAL_PHASES.includes(status.phase);
+    return {
+      text:
+        `${stream} of lease #${id}, bytes ${got.start}–${got.nextOffset}${got.total > got.nextOffset ? ` of ${got.total} (more: call again with offset ${got.nextOffset})` : ""}; the job is ${status.phase}${ended ? " (no more output will come)" : ""}:\n` +
+        got.text,
+      data: {
+        leaseId: id,
+        stream,
+        offset: got.start,
+        nextOffset: got.nextOffset,
+        text: got.text,
+        phase: status.phase,
+        ended,
+      },
+    };
+  },
+});
+
+/** job_results returns the text of files up to this size, and of all of them together up to TEXT_TOTAL. */
+const TEXT_FILE_BYTES = 16 * 1024;
+const TEXT_TOTAL_BYTES = 64 * 1024;
+
+const jobResultsTool = define({
+  name: "job_results",
+  title: "A job's results",
+  description:
+    "Download a completed job's results (the files it listed as outputs), check them against the hash its provider " +
+    "committed on-chain, and unpack them into this server's results folder. Returns the files with their sizes " +
+    "and the text of small text files. Spends nothing.",
+  readOnly: true,
+  input: { leaseId },
+  async handler(args, env) {
+    const id = BigInt(args.leaseId);
+    const lease = await ownLease(env, id);
+    const { context } = env;
+    const hash = await getResultHash(context.publicClient, { deployment: context.deployment, leaseId: id });
+    if (!hash) {
+      throw new OcxError(
+        `lease #${id} has no results yet: it is ${spaced(leaseStateName(lease.state))} and its provider has not completed it; check job_status`,
+      );
+    }
+    const client = await providerOf(env, lease.provider);
+    const dir = path.join(env.resultsDir, `lease-${id}`);
+    const fetched = await fetchResults(client, {
+      publicClient: context.publicClient,
+      deployment: context.deployment,
+      leaseId: id,
+      url: await providerEndpoint(context, lease.provider),
+      unpackTo: dir,
+      maxUnpackedBytes: DEFAULT_MAX_RESULT_BYTES,
+      retryMs: 20_000,
+    });
+    if (!fetched?.unpacked) throw new OcxError(`lease #${id} has no results on-chain`);
+    const files: { path: string; bytes: number; text?: string }[] = [];
+    let textBytes = 0;
+    const utf8 = new TextDecoder("utf-8", { fatal: true });
+    for (const file of fetched.unpacked.files) {
+      const bytes = (await stat(file)).size;
+      const entry: { path: string; bytes: number; text?: string } = { path: path.relative(dir, file), bytes };
+      if (bytes <= TEXT_FILE_BYTES && textBytes + bytes <= TEXT_TOTAL_BYTES) {
+        try {
+          entry.text = utf8.decode(await readFile(file));
+          textBytes += bytes;
+        } catch {
+          // not text: listed without its contents
+        }
+      }
+      files.push(entry);
+    }
+    return {
+      text:
+        `${files.length} file(s) of lease #${id} in ${dir} (sha256 ${fetched.sha256} matches the chain):\n` +
+        files.map((f) => `${f.path} (${f.bytes} bytes)${f.text !== undefined ? `:\n${f.text}` : ""}`).join("\n"),
+      data: { leaseId: id, dir, sha256: fetched.sha256, files },
+    };
+  },
+});
+
+const deployServiceTool = define({
+  name: "deploy_service",
+  title: "Deploy a long-running service",
+  description:
+    "Deploy a service manifest (YAML with `kind: service`, see docs/services.md) on the cheapest matching offer and " +
+    "wait until its services are healthy; returns the lease id and public URLs. The deposit (price × duration) " +
+    "counts against this server's budget before any transaction. It runs until close_service or its escrow ends.",
+  readOnly: false,
+  input: {
+    manifest: z
+      .string()
+      .max(64 * 1024)
+      .describe("the service manifest, YAML"),
+    offerId: z.string().regex(/^\d+$/).optional().describe("take this offer instead of the cheapest"),
+    hours: z
+      .number()
+      .positive()
+      .max(24 * 30)
+      .optional()
+      .describe("fund this many hours instead of the manifest's duration"),
+    maxPricePerGpuHour: amount("the most to pay per GPU-hour (per hour for CPU)").optional(),
+  },
+  async handler(args, env) {
+    const { context, unit } = env;
+    const manifest = await resolveInputs(jobManifest({ manifest: args.manifest }, "service"), tmpdir());
+    const maxPricePerGpuHour = price(args, unit);
+    const found = await findOffer(context.publicClient, {
+      deployment: context.deployment,
+      manifest,
+      market: "offer",
+      ...(args.offerId !== undefined ? { offerId: BigInt(args.offerId) } : {}),
+      ...(maxPricePerGpuHour !== undefined ? { maxPricePerGpuHour } : {}),
+    });
+    if (found.kind !== "offer") throw new OcxError("no offer matches the service; explain_no_match says why");
+    const deposit = leaseDeposit(found.offer, manifest, args.hours !== undefined ? { hours: args.hours } : {});
+    await reserveDeposit(env, "deploy_service", deposit, `a service lease of offer #${found.offer.offerId}`);
+    env.log(`deploy_service: offer #${found.offer.offerId}, deposit ${formatAmount(deposit, unit)}`);
+    const deployed = await deployService({
+      publicClient: context.publicClient,
+      walletClient: await context.walletClient(),
+      account: await context.account(),
+      deployment: context.deployment,
+      manifest,
+      baseDir: tmpdir(),
+      offerId: found.offer.offerId,
+      deposit,
+      healthTimeoutMs: 90_000,
+      onEvent: (event) => {
+        if (event.type === "lease") env.leases.add(event.leaseId);
+      },
+    });
+    env.leases.add(deployed.leaseId);
+    return {
+      text:
+        `service lease #${deployed.leaseId} on offer #${deployed.offerId}, deposit ${formatAmount(deposit, unit)}; ` +
+        `${deployed.status.healthy ? "healthy" : "not healthy yet"}; URLs: ${deployed.urls.map((u) => `${u.service}:${u.port} ${u.url}`).join(", ") || "none"}`,
+      data: {
+        leaseId: deployed.leaseId,
+        offerId: deployed.offerId,
+        provider: deployed.provider,
+        deposit,
+        urls: deployed.urls,
+        services: deployed.status.services,
+        healthy: deployed.status.healthy,
+        budget: env.budget.snapshot(),
+      },
+    };
+  },
+});
+
+const serviceStatusTool = define({
+  name: "service_status",
+  title: "A service's status",
+  description:
+    "Each service of a service lease (starting, healthy, unhealthy, crash-looping…), its public URLs and the escrow " +
+    "left. Read-only.",
+  readOnly: true,
+  input: { leaseId },
+  async handler(args, env) {
+    const id = BigInt(args.leaseId);
+    const lease = await ownLease(env, id);
+    const status = await getServiceStatus(await providerOf(env, lease.provider), { leaseId: id });
+    return {
+      text:
+        `service lease #${id}: ${status.phase}${status.healthy ? ", all healthy" : ""}; ` +
+        status.services.map((s) => `${s.name} ${s.state}${s.reason ? ` (${s.reason})` : ""}`).join(", ") +
+        (status.urls.length ? `; URLs: ${status.urls.map((u) => u.url).join(", ")}` : ""),
+      data: {
+        leaseId: id,
+        phase: status.phase,
+        healthy: status.healthy,
+        services: status.services,
+        urls: status.urls,
+        escrowLeft: status.escrowLeft ?? null,
+      },
+    };
+  },
+});
+
+const closeServiceTool = define({
+  name: "close_service",
+  title: "Close a service",
+  description:
+    "Close a service lease (or any lease of this account): settled to this second on-chain, the rest of the escrow " +
+    "refunded; the provider stops the services and deletes their volumes. Sends a transaction; spends no budget.",
+  readOnly: false,
+  input: { leaseId },
+  async handler(args, env) {
+    const id = BigInt(args.leaseId);
+    const lease = await ownLease(env, id);
+    if (lease.state === LeaseState.Closed) throw new OcxUsageError(`lease #${id} is already closed`);
+    const closed = await closeService(await env.context.walletClient(), {
+      deployment: env.context.deployment,
+      leaseId: id,
+    });
+    return {
+      text: `lease #${id} closed; ${formatAmount(closed.refund, env.unit)} refunded (transaction ${closed.transactionHash})`,
+      data: { leaseId: id, refund: closed.refund, transaction: closed.transactionHash },
+    };
+  },
+});
+
+const balanceTool = define({
+  name: "balance_and_spending",
+  title: "Balance and spending",
+  description:
+    "This server's account: its balance of the payment token the marketplace settles in, OCX and ETH (gas), the " +
+    "escrow still held in the leases this server opened, and what it has spent against the budget the human set. " +
+    "Read-only.",
+  readOnly: true,
+  input: {},
+  async handler(_args, env) {
+    const { context, unit, budget } = env;
+    const me = (await context.account()).address;
+    const [payment, ocx, eth] = await Promise.all([
+      getTokenBalance(context.publicClient, { deployment: { token: unit.address }, account: me }),
+      getTokenBalance(context.publicClient, { deployment: context.deployment, account: me }),
+      context.publicClient.getBalance({ address: me }),
+    ]);
+    const leases = await Promise.all([...env.leases].map((id) => readLease(context, id)));
+    const escrow = leases.reduce((sum, l) => sum + (l.state === LeaseState.Closed ? 0n : l.escrowLeft), 0n);
+    const settlesInOcx = unit.address.toLowerCase() === context.deployment.token.toLowerCase();
+    const snapshot = budget.snapshot();
+    return {
+      text:
+        `account ${me}: ${formatAmount(payment, unit)} (the payment token)${settlesInOcx ? "" : `, ${formatAmount(ocx, { ...unit, symbol: "OCX", decimals: 18 })}`}, ` +
+        `${formatAmount(eth, { ...unit, symbol: "ETH", decimals: 18 })}; escrow in this server's ${leases.length} lease(s): ${formatAmount(escrow, unit)}; ` +
+        `budget ${formatAmount(snapshot.limit, unit)}, spent ${formatAmount(snapshot.spent, unit)}, ${formatAmount(snapshot.remaining, unit)} left`,
+      data: {
+        account: me,
+        paymentToken: { address: unit.address, symbol: unit.symbol, decimals: unit.decimals, balance: payment },
+        ocx,
+        eth,
+        escrow,
+        leases: leases.map((l) => ({
+          leaseId: l.leaseId,
+          state: spaced(leaseStateName(l.state)),
+          escrowLeft: l.escrowLeft,
+        })),
+        budget: snapshot,
+      },
+    };
+  },
+});
+
+/** Every tool of `ocx mcp`, in the order they are listed. */
+export const TOOLS: readonly ToolDefinition[] = [
+  findOffersTool,
+  explainNoMatchTool,
+  runJobTool,
+  jobStatusTool,
+  jobLogsTool,
+  jobResultsTool,
+  deployServiceTool,
+  serviceStatusTool,
+  closeServiceTool,
+  balanceTool,
+];
+
+/** The tools allowed when `--allow` is not given: those that only read (no transaction, no spending). */
+export const READ_ONLY_TOOLS: readonly string[] = TOOLS.filter((t) => t.readOnly).map((t) => t.name);
