@@ -8,10 +8,10 @@ import { ensureAllowance } from "../actions/token/ensureAllowance.js";
 import {
   decodePaymentReceipt,
   encodePaymentHeader,
+  findPaymentInSse,
   OcxPaymentError,
   PAYMENT_HEADER,
   PAYMENT_RESPONSE_HEADER,
-  PAYMENT_SSE_EVENT,
   type PaymentRequirements,
   parsePaymentRequired,
 } from "./protocol.js";
@@ -201,23 +201,23 @@ export function createPaymentFetch(options: PaymentFetchOptions): PaymentFetch {
       return response;
     }
     if (!response.body || !(response.headers.get("content-type") ?? "").includes("text/event-stream")) return response;
-    // A stream says its charge in a final `ocx-payment` event: watch for it without holding the stream back.
-    let text = "";
+    // A stream says its charge at its end (`: ocx-payment …`): watch complete lines without holding the stream back.
+    let pending = "";
+    let recorded = false;
     const decoder = new TextDecoder();
     const watch = new TransformStream<Uint8Array, Uint8Array>({
       transform(chunk, controller) {
         controller.enqueue(chunk);
-        text += decoder.decode(chunk, { stream: true });
-        const at = text.indexOf(`event: ${PAYMENT_SSE_EVENT}\n`);
-        if (at === -1) {
-          text = text.slice(-256);
-          return;
+        if (recorded) return;
+        pending += decoder.decode(chunk, { stream: true });
+        const cut = pending.lastIndexOf("\n\n");
+        if (cut === -1) return;
+        const r = findPaymentInSse(pending.slice(0, cut));
+        pending = pending.slice(cut + 2);
+        if (r && isAddressEqual(r.payee, payee)) {
+          recorded = true;
+          record(r.charged, r.owed);
         }
-        const data = /data: (\{[^\n]*\})\n/.exec(text.slice(at));
-        if (!data?.[1]) return;
-        const r = decodePaymentReceipt(data[1]);
-        if (r && isAddressEqual(r.payee, payee)) record(r.charged, r.owed);
-        text = "";
       },
     });
     return new Response(response.body.pipeThrough(watch), {
@@ -253,42 +253,37 @@ export function createPaymentFetch(options: PaymentFetchOptions): PaymentFetch {
     }
     if (response.status !== 402) return paid ? settle(response, paid.payee, paid.books, paid.maxAmount) : response;
     if (paid) paid.books.inflight -= paid.maxAmount;
-    const required = parsePaymentRequired(
-      await response
-        .clone()
-        .json()
-        .catch(() => undefined),
-    );
-    if (!required) return response;
-    const { requirements } = required;
-    accept(requirements, url.href);
-    const payee = getAddress(requirements.payTo);
-    const maxAmount = BigInt(requirements.maxAmountRequired);
-    const minDeposit = BigInt(requirements.minDeposit);
-    terms.set(origin, { payee, maxAmount, minDeposit });
-    const b = await booksOf(payee);
-    const owedWithHolds = BigInt(requirements.owed);
-    const ourHolds = b.inflight;
-    if (owedWithHolds - ourHolds > b.owed) b.owed = owedWithHolds - ourHolds;
-    const p = await pay(
-      payee,
-      owedWithHolds > b.owed + ourHolds ? owedWithHolds : b.owed + ourHolds,
-      maxAmount,
-      minDeposit,
-      url.href,
-    );
-    let retried: Response;
-    try {
-      retried = await send(p.header);
-    } catch (error) {
+    // Pay and retry; a second time only to resync a voucher that was too low (an unpaid request does not say who
+    // pays, so its 402 cannot say what that payer owes).
+    for (let attempt = 0; ; attempt++) {
+      const required = parsePaymentRequired(
+        await response
+          .clone()
+          .json()
+          .catch(() => undefined),
+      );
+      if (!required) return response;
+      if (attempt > 0 && !(required.body.reason === "voucher_too_low" && attempt < 2)) return response;
+      const { requirements } = required;
+      accept(requirements, url.href);
+      const payee = getAddress(requirements.payTo);
+      const maxAmount = BigInt(requirements.maxAmountRequired);
+      const minDeposit = BigInt(requirements.minDeposit);
+      terms.set(origin, { payee, maxAmount, minDeposit });
+      const b = await booksOf(payee);
+      // The 402's owed counts holds of requests in flight, ours included.
+      const owedWithHolds = BigInt(requirements.owed);
+      if (owedWithHolds - b.inflight > b.owed) b.owed = owedWithHolds - b.inflight;
+      const p = await pay(payee, b.owed + b.inflight, maxAmount, minDeposit, url.href);
+      try {
+        response = await send(p.header);
+      } catch (error) {
+        b.inflight -= maxAmount;
+        throw error;
+      }
+      if (response.status !== 402) return settle(response, payee, b, maxAmount);
       b.inflight -= maxAmount;
-      throw error;
     }
-    if (retried.status === 402) {
-      b.inflight -= maxAmount;
-      return retried;
-    }
-    return settle(retried, payee, b, maxAmount);
   };
 
   return Object.assign(paymentFetch, {

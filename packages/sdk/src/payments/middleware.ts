@@ -15,7 +15,7 @@ export interface PaidRequest {
   payment: PaymentGrant;
   /**
    * Keeps the grant open after the handler returns: the handler then charges or releases it itself (at the end of
-   * a stream, with `paymentSseEvent`). Without it, a 2xx response is charged `maxAmount` unless the handler
+   * a stream, sending `paymentSseComment(grant.charge(cost))` before `data: [DONE]`). Without it, a 2xx response is charged `maxAmount` unless the handler
    * charged already, and any other response is charged 0.
    */
   defer(): void;

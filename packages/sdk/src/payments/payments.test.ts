@@ -24,11 +24,13 @@ import {
   chargeFor,
   decodePaymentReceipt,
   encodePaymentHeader,
+  findPaymentInSse,
   OcxPaymentError,
   PAYMENT_HEADER,
   PAYMENT_RESPONSE_HEADER,
   type PaymentPrice,
   type PaymentRequiredBody,
+  paymentSseComment,
 } from "./protocol.js";
 import { createPaymentReceiver, type PaymentReceiver } from "./receiver.js";
 import { signVoucher } from "./voucher.js";
@@ -91,7 +93,23 @@ beforeAll(async () => {
       return Response.json({ ok: true });
     },
   );
-  server = serve(paid);
+  // A stream whose cost is known only at its end: charged in a final `: ocx-payment` comment.
+  const streamed = withPayment(receiver, { maxAmount: () => 500n, price }, async (_request, { payment, defer }) => {
+    defer();
+    served++;
+    const encoder = new TextEncoder();
+    const body = new ReadableStream<Uint8Array>({
+      async start(controller) {
+        for (const word of ["one", "two", "three"])
+          controller.enqueue(encoder.encode(`data: ${JSON.stringify({ word })}\n\n`));
+        controller.enqueue(encoder.encode(paymentSseComment(payment.charge(321n))));
+        controller.enqueue(encoder.encode("data: [DONE]\n\n"));
+        controller.close();
+      },
+    });
+    return new Response(body, { headers: { "content-type": "text/event-stream" } });
+  });
+  server = serve((request) => (new URL(request.url).pathname === "/stream" ? streamed(request) : paid(request)));
   server.listen(0, "127.0.0.1");
   await once(server, "listening");
   url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/work`;
@@ -170,6 +188,41 @@ describe("x402 payments over PaymentChannels", () => {
     ).toBe(expected);
     // Nothing more is owed: a second redemption sends nothing.
     expect(await receiver.redeem()).toEqual([]);
+  }, 60_000);
+
+  it("a stream's charge is read from its final comment; the next request pays ahead without a 402", async () => {
+    const payer = net.wallet(3);
+    const pay = createPaymentFetch({ walletClient: payer, deployment, capTotal: 10n ** 18n, autoDeposit: 100_000n });
+    const streamUrl = url.replace("/work", "/stream");
+    const seen402: number[] = [];
+    const counting = createPaymentFetch({
+      walletClient: payer,
+      deployment,
+      capTotal: 10n ** 18n,
+      autoDeposit: 100_000n,
+      fetch: async (input, init) => {
+        const response = await fetch(input, init);
+        if (response.status === 402) seen402.push(response.status);
+        return response;
+      },
+    });
+    const first = await pay(streamUrl, { method: "POST", body: "{}" });
+    const text = await first.text();
+    expect(text).toContain("data: [DONE]");
+    expect(findPaymentInSse(text)).toMatchObject({ charged: 321n, owed: 321n });
+    expect(pay.spent()).toBe(321n);
+    expect(pay.owed(receiver.payee)).toBe(321n);
+    const second = await pay(streamUrl, { method: "POST", body: "{}" });
+    await second.text();
+    expect(pay.spent()).toBe(642n);
+    expect(receiver.owed(payer.account.address)).toBe(642n);
+    // A new fetch meets the payee with two 402s (the unpaid request's, then one to learn what this payer owes),
+    // then pays ahead with no 402 at all.
+    for (let i = 0; i < 3; i++) await (await counting(streamUrl, { method: "POST", body: "{}" })).text();
+    expect(seen402).toHaveLength(2);
+    expect(counting.spent()).toBe(963n);
+    const [redemption] = await receiver.redeem(payer.account.address);
+    expect(redemption).toMatchObject({ amount: 321n * 5n, cumulative: 321n * 5n });
   }, 60_000);
 
   it("refuses a missing, forged, replayed or uncovered voucher with 402 and the reason, before any work", async () => {

@@ -12,7 +12,7 @@ export const OCX_CHANNEL_SCHEME = "ocx-channel";
 export const PAYMENT_HEADER = "X-PAYMENT";
 /** The response header that says what was charged. */
 export const PAYMENT_RESPONSE_HEADER = "X-PAYMENT-RESPONSE";
-/** The SSE event a streamed response ends with, carrying the charge (`data: {"charged","owed","payee"}`). */
+/** The name of the SSE comment (`: ocx-payment <base64 receipt>`) a streamed response ends with (see paymentSseComment). */
 export const PAYMENT_SSE_EVENT = "ocx-payment";
 
 /**
@@ -225,12 +225,34 @@ export function decodePaymentReceipt(value: string | null | undefined): PaymentR
 }
 
 /**
- * The SSE lines a streamed paid response sends before `data: [DONE]`.
+ * The SSE line a streamed paid response sends before `data: [DONE]`: a comment,
+ * `: ocx-payment <X-PAYMENT-RESPONSE value>`, which SSE clients (the openai client among them) skip, so the stream
+ * stays a plain OpenAI stream. Readers also accept the event form `event: ocx-payment` + `data: <JSON>`.
  * @example
- * controller.enqueue(encoder.encode(paymentSseEvent(receipt)));
+ * controller.enqueue(encoder.encode(paymentSseComment(grant.charge(cost))));
  */
-export function paymentSseEvent(receipt: PaymentReceipt): string {
-  return `event: ${PAYMENT_SSE_EVENT}\ndata: ${JSON.stringify({ charged: receipt.charged.toString(), owed: receipt.owed.toString(), payee: receipt.payee })}\n\n`;
+export function paymentSseComment(receipt: PaymentReceipt): string {
+  return `: ${PAYMENT_SSE_EVENT} ${encodePaymentReceipt(receipt)}\n\n`;
+}
+
+/**
+ * Finds the charge in a stream's text: the last `: ocx-payment <base64>` comment or `event: ocx-payment` event.
+ * @example
+ * const receipt = findPaymentInSse(await response.text());
+ */
+export function findPaymentInSse(text: string): PaymentReceipt | undefined {
+  let found: PaymentReceipt | undefined;
+  const lines = text.split(/\r?\n/);
+  for (let i = 0; i < lines.length; i++) {
+    const line = lines[i] as string;
+    if (line.startsWith(`: ${PAYMENT_SSE_EVENT} `)) {
+      found = decodePaymentReceipt(line.slice(PAYMENT_SSE_EVENT.length + 3).trim()) ?? found;
+    } else if (/^event: ?ocx-payment$/.test(line)) {
+      const data = lines[i + 1]?.replace(/^data: ?/, "");
+      if (data) found = decodePaymentReceipt(data) ?? found;
+    }
+  }
+  return found;
 }
 
 /**
