@@ -1,10 +1,11 @@
 // `npm run sim:economy`: three years of weekly epochs under four demand scenarios (flat, growing, a crash, a
-// spike), with Emissions' own formulas (@ocx/sdk economy). Writes SVG charts, a Markdown table and the raw
-// series as JSON to bench/results/economy/; docs/economy.md embeds the charts.
+// spike), with Emissions' own formulas (@ocx/sdk economy). Writes SVG charts and their PNG renderings (resvg), a
+// Markdown table and the raw series as JSON to bench/results/economy/; docs/economy.md embeds the charts.
 import { mkdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { DEFAULT_EMISSION_SCHEDULE, type EmissionScheduleSegment, emissionOf, netBurnBps, rewardOf } from "@ocx/sdk";
+import { Resvg } from "@resvg/resvg-js";
 
 const out = path.join(path.dirname(fileURLToPath(import.meta.url)), "results/economy");
 const WEI = 10n ** 18n;
@@ -137,7 +138,10 @@ function lineChart(title: string, yLabel: string, series: { name: string; values
         ? `${(v / 1e6).toFixed(1)}M`
         : Math.abs(v) >= 1e3
           ? `${(v / 1e3).toFixed(0)}k`
-          : v.toFixed(v < 10 ? 2 : 0);
+          : v >= 10
+            ? v.toFixed(0)
+            : // A log axis reaches below 0.01: enough significant digits to tell its ticks apart.
+              String(Number(v.toPrecision(2)));
   const ticks = log
     ? Array.from({ length: Math.round(Math.log10(hi / lo)) + 1 }, (_, i) => lo * 10 ** i)
     : Array.from({ length: 6 }, (_, i) => lo + ((hi - lo) * i) / 5);
@@ -168,19 +172,32 @@ function lineChart(title: string, yLabel: string, series: { name: string; values
 // ---------------------------------------------------------------- run
 
 mkdirSync(out, { recursive: true });
+/** Writes a chart as `name.svg` and, rendered at twice its size with the system's fonts, as `name.png`. */
+function chart(name: string, svg: string): void {
+  writeFileSync(path.join(out, `${name}.svg`), svg);
+  const png = new Resvg(svg, {
+    fitTo: { mode: "zoom", value: 2 },
+    background: "white",
+    font: { loadSystemFonts: true, sansSerifFamily: "DejaVu Sans", defaultFontFamily: "DejaVu Sans" },
+  })
+    .render()
+    .asPng();
+  writeFileSync(path.join(out, `${name}.png`), png);
+}
+
 const results = Object.fromEntries(scenarios.map((s) => [s.name, simulate(s)]));
 const pick = (f: (w: Week) => number) => scenarios.map((s) => ({ name: s.name, values: results[s.name].map(f) }));
 
-writeFileSync(
-  path.join(out, "supply.svg"),
+chart(
+  "supply",
   lineChart(
     "OCX supply",
     "OCX",
     pick((w) => w.supplyOcx),
   ),
 );
-writeFileSync(
-  path.join(out, "burn-vs-emission.svg"),
+chart(
+  "burn-vs-emission",
   lineChart(
     "Net burn ÷ emission per week (above 1: supply shrinks)",
     "ratio",
@@ -188,8 +205,8 @@ writeFileSync(
     true,
   ),
 );
-writeFileSync(
-  path.join(out, "provider-revenue.svg"),
+chart(
+  "provider-revenue",
   lineChart(
     "Providers' weekly revenue: usage + emissions",
     "USD",
@@ -197,8 +214,8 @@ writeFileSync(
     true,
   ),
 );
-writeFileSync(
-  path.join(out, "break-even.svg"),
+chart(
+  "break-even",
   lineChart(
     "GPU-hours a week at which burns equal emissions",
     "GPU-hours",
@@ -230,5 +247,5 @@ writeFileSync(path.join(out, "table.md"), `${table}\n`);
 writeFileSync(path.join(out, "series.json"), `${JSON.stringify(results, null, 1)}\n`);
 console.log(table);
 console.log(
-  `\nwrote supply.svg, burn-vs-emission.svg, provider-revenue.svg, break-even.svg, table.md, series.json to ${out}`,
+  `\nwrote supply, burn-vs-emission, provider-revenue and break-even (.svg and .png), table.md, series.json to ${out}`,
 );

@@ -3,7 +3,8 @@
 // prover) hold; three providers serve leases; the epoch ends and
 // - the attested provider claims exactly its pro-rata share of the epoch's emission (rounded down, as the contract);
 // - the unattested provider's GPU-seconds are recorded as unverified and earn nothing;
-// - the attested provider that is slashed in the epoch (a challenge it left unanswered, proven late) gets nothing.
+// - the attested provider that is slashed in the epoch (a challenge it left unanswered, proven late) gets nothing;
+// - the simulation's formulas (emissionOf, rewardOf) give this real epoch's emission and shares.
 import { type Localnet, startLocalnet } from "@ocx/node-kit";
 import { deriveAudit, deriveChallenge, proveChallenge } from "@ocx/proofs";
 import {
@@ -13,8 +14,10 @@ import {
   challengeProviderSync,
   claimEmissionsSync,
   commitChallengeSync,
+  emissionOf,
   emissionsAbi,
   getChallenge,
+  getEmissionSchedules,
   getEmissionWork,
   isVerified,
   OcxContractError,
@@ -25,6 +28,7 @@ import {
   recordWorkSync,
   registerProviderSync,
   respondChallengeSync,
+  rewardOf,
   stakeSync,
   stakeValidatorSync,
   takeOfferSync,
@@ -246,15 +250,21 @@ describe("emissions for verified work", () => {
     }).catch((e: unknown) => e);
     expect((early as OcxContractError).errorName).toBe("EmissionsEpochNotFinished");
 
-    const { end } = await publicClient.readContract({
+    const onChain = await publicClient.readContract({
       address: emissions,
       abi: emissionsAbi,
       functionName: "getEpoch",
       args: [epoch],
     });
-    await mineAt(BigInt(end) + 1n);
+    // The simulation's formulas (bench/sim-economy.ts) against this real epoch: its emission and the shares.
+    const [schedule] = await getEmissionSchedules(publicClient, { deployment });
+    expect(emissionOf({ ...schedule, length: BigInt(schedule.length) }, epoch)).toBe(onChain.emission);
+    expect(onChain.emission).toBe(EMISSION);
     const totalUnits = (served.get(ATTESTED) as bigint) + (served.get(SLASHED) as bigint);
-    const share = (EMISSION * (served.get(ATTESTED) as bigint)) / totalUnits; // mulDiv, rounded down
+    expect(onChain.units).toBe(totalUnits);
+    await mineAt(BigInt(onChain.end) + 1n);
+    const share = rewardOf(onChain.emission, served.get(ATTESTED) as bigint, totalUnits); // rounded down
+    expect(share).toBe((EMISSION * (served.get(ATTESTED) as bigint)) / totalUnits);
     const balance = () =>
       publicClient.readContract({
         address: deployment.token,
@@ -285,5 +295,6 @@ describe("emissions for verified work", () => {
       epoch,
     });
     expect(forfeited).toMatchObject({ reward: 0n, forfeited: true });
+    expect(rewardOf(onChain.emission, served.get(SLASHED) as bigint, totalUnits, true)).toBe(0n);
   }, 120_000);
 });
