@@ -5,10 +5,12 @@
 // it is down, as a machine restart would), and reads the rows back from the database the provider started again.
 import { type ChildProcess, execFileSync, spawn } from "node:child_process";
 import { createHash } from "node:crypto";
+import { readFileSync } from "node:fs";
 import { chmod, mkdtemp, readdir, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { ANVIL_KEYS, freePort } from "@ocx/node-kit";
+import { importAkashSdl, parseManifest } from "@ocx/sdk";
 import { privateKeyToAccount } from "viem/accounts";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
@@ -243,6 +245,37 @@ describe.skipIf(!sandboxed)(
       expect(dbLog.stdout.match(/created the cluster/g)).toHaveLength(1);
     }, 200_000);
 
+    it("ocx job shell runs a command in the database's sandbox: psql reads the rows there", async () => {
+      const psql = [
+        "sh",
+        "-c",
+        'PGPASSWORD=$POSTGRES_PASSWORD $(ls -d /usr/lib/postgresql/*/bin | tail -n 1)/psql -h 127.0.0.1 -U app -d postgres -At -c "SELECT count(*) FROM notes"',
+      ];
+      const counted = await ocx(["job", "shell", leaseId, "--service", "db", "--", ...psql]);
+      expect(counted.code, `${counted.stderr}\n${log()}`).toBe(0);
+      expect(counted.stdout).toBe("3\n");
+      // Its exit code is the command's; a command past its time limit is killed; a service the lease lacks is named.
+      expect((await ocx(["job", "shell", leaseId, "--service", "web", "--", "sh", "-c", "exit 3"])).code).toBe(3);
+      const slow = await ocx([
+        "--json",
+        "job",
+        "shell",
+        leaseId,
+        "--service",
+        "web",
+        "--timeout",
+        "1s",
+        "--",
+        "sleep",
+        "30",
+      ]);
+      expect(slow.code).toBe(124);
+      expect(JSON.parse(slow.stdout)).toMatchObject({ timedOut: true, exitCode: null });
+      const unknown = await ocx(["job", "shell", leaseId, "--service", "cache", "--", "true"]);
+      expect(unknown.code).not.toBe(0);
+      expect(unknown.stderr).toMatch(/no service "cache"; its services: (db, web|web, db)/);
+    }, 120_000);
+
     it("ocx job close ends the lease: the URL goes away", async () => {
       const closed = await ocx(["job", "close", leaseId]);
       expect(closed.code, closed.stderr).toBe(0);
@@ -251,3 +284,24 @@ describe.skipIf(!sandboxed)(
     }, 120_000);
   },
 );
+
+describe("examples/webapp-postgres: the manifest and the SDL describe the same services", () => {
+  it("imports the Akash SDL as the manifest's services, ports and volume", () => {
+    const manifest = parseManifest(readFileSync(path.join(EXAMPLE, "webapp.yaml"), "utf8"));
+    const { manifest: imported, warnings } = importAkashSdl(
+      readFileSync(path.join(EXAMPLE, "deploy.sdl.yaml"), "utf8"),
+    );
+    const shape = (m: typeof manifest) =>
+      m.kind === "service"
+        ? m.services.map((s) => ({
+            name: s.name,
+            ports: s.ports.map((p) => [p.port, p.expose]),
+            mounts: s.mounts.map((v) => v.volume),
+            dependsOn: s.dependsOn,
+          }))
+        : [];
+    expect(imported.kind).toBe("service");
+    expect(shape(imported)).toEqual(shape(manifest).map((s) => (s.name === "db" ? { ...s, mounts: ["pgdata"] } : s)));
+    expect(warnings.map((w) => w.message).join("\n")).not.toMatch(/dropped.*(expose|storage|env)/i);
+  });
+});

@@ -106,14 +106,15 @@ export const configSchema = z
         /** Largest unpacked image, MiB. */
         maxImageMiB: z.number().int().min(1).default(32_768),
         /**
-         * An image that cannot be had (not preloaded, registry unreachable) runs the job's command
-         * in the host-root sandbox instead, with a warning in the lease's log: what the bwrap
-         * executor did before it ran images. Set false to refuse such jobs.
+         * When true, an image that cannot be had (not preloaded, registry unreachable) runs the job's
+         * command in the host-root sandbox instead, with a warning in the lease's log. Off by default: a
+         * buyer who names an image gets that image or a refusal saying why, never other programs
+         * (docs/images.md). `ocx devnet` turns it on for offline development machines.
          */
-        fallbackToHostRoot: z.boolean().default(true),
+        fallbackToHostRoot: z.boolean().default(false),
       })
       .strict()
-      .default({ layouts: [], pull: true, insecureRegistries: [], maxImageMiB: 32_768, fallbackToHostRoot: true }),
+      .default({ layouts: [], pull: true, insecureRegistries: [], maxImageMiB: 32_768, fallbackToHostRoot: false }),
     /** Must be true to use the unsandboxed `process` executor. */
     allowUnsandboxed: z.boolean().default(false),
     gpus: z

@@ -344,7 +344,10 @@ region: local
 stake: "1000"
 stateDir: .
 executor: ${executor}
-${executor === "process" ? "allowUnsandboxed: true             # no bubblewrap on this machine (see the banner)\n" : ""}offers:
+${executor === "process" ? "allowUnsandboxed: true             # no bubblewrap on this machine (see the banner)\n" : ""}# A development machine is often offline: a job naming an image that cannot be had runs on the host's
+# programs, with a warning in its log (a real provider refuses it; docs/images.md).
+images: { fallbackToHostRoot: true }
+offers:
   - { gpus: 0, pricePerGpuHour: "0.36", cpu: 1, memoryMiB: 1024, diskMiB: 2048, maxLeases: 4, minDuration: 10 }
 bidding: { enabled: true, pricing: { type: fixed, pricePerGpuHour: "0.36" } }
 withdrawIntervalSeconds: 60

@@ -51,6 +51,7 @@ import { formatRelative, renderTable } from "../format.js";
 import { readJobFile } from "../jobfile.js";
 import { runReporter } from "../progress.js";
 import { describeServices, describeUrls } from "./deploy.js";
+import { jobShellCommand } from "./jobShell.js";
 
 /** For reads that only need the lease's state and parties. */
 const NO_CREATION: LeaseCreation = { deposit: 0n, manifestHash: "0x" };
@@ -548,5 +549,6 @@ Examples:
       });
     });
 
+  job.addCommand(jobShellCommand());
   return job;
 }

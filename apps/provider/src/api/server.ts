@@ -332,6 +332,12 @@ export function createApi(options: ApiOptions) {
     });
   });
 
+  // `ocx job shell`: a command in one service's sandbox, with a time and an output limit (services/exec.ts).
+  lease.post("/exec", async (c) => {
+    const body = new TextDecoder().decode(await readVerifiedBody(c.req.raw, c.get("signedBody")));
+    return c.json(await leases.execInService(c.get("lease").id, body));
+  });
+
   lease.get("/logs/digest", async (c) => {
     const id = c.get("lease").id;
     const which = logStream(c);

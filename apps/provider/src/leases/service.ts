@@ -6,6 +6,7 @@
 import { Gauge } from "@ocx/node-kit";
 import { CloseReason, getAccrued, type ProviderLeaseStatus, parseCanonicalManifest } from "@ocx/sdk";
 import type { MarketplaceEvent } from "../chain/events.js";
+import { type ExecRequest, parseExecRequest } from "../services/exec.js";
 import { serviceFiles } from "../services/runtime.js";
 import { serviceManifestOf } from "../services/types.js";
 import { createLeaseContext, type LeaseServiceOptions } from "./context.js";
@@ -187,6 +188,45 @@ export function createLeaseService(options: LeaseServiceOptions & { retentionMs?
     statusOf,
     files: ctx.files,
     logFile,
+    /**
+     * Runs a buyer's command in one service's sandbox (`ocx job shell`, services/exec.ts); what is refused says
+     * why. Only a running service lease held by this node runs commands.
+     */
+    async execInService(id: bigint, body: string) {
+      const lease = store.getLease(id);
+      const services = lease ? servicesOf(lease.kind, lease.manifest) : undefined;
+      if (!lease || !services) {
+        throw new LeaseInputError("bad-request", `lease ${id} runs no services: commands run only in services`);
+      }
+      if (lease.phase !== "running" || !ctx.services.has(id)) {
+        throw new LeaseInputError(
+          "conflict",
+          `lease ${id} is ${lease.phase}: commands run only while its services run`,
+          {
+            phase: lease.phase,
+          },
+        );
+      }
+      let request: ExecRequest;
+      try {
+        request = parseExecRequest(body);
+      } catch (error) {
+        throw new LeaseInputError("bad-request", (error as Error).message);
+      }
+      const names = services.services.map((s) => s.name);
+      if (!names.includes(request.service)) {
+        throw new LeaseInputError(
+          "bad-request",
+          `lease ${id} has no service "${request.service}"; its services: ${names.join(", ")}`,
+          { services: names },
+        );
+      }
+      try {
+        return await ctx.services.exec(id, request);
+      } catch (error) {
+        throw new LeaseInputError("conflict", (error as Error).message);
+      }
+    },
     /** The bridged ports of a service lease (Unix sockets for the ingress); [] for others. */
     serviceEndpoints: (id: bigint) => ctx.services.endpoints(id),
     isRunning: (id: bigint) => ctx.running.has(id.toString()) || ctx.services.has(id),

@@ -10,8 +10,15 @@ import { detectCgroupHost, type LeaseCgroup, leaseCgroupDirs, removeLeaseCgroup 
 import type { ImageStore } from "../workload/image/index.js";
 import type { WorkloadLimits, WorkloadSpec } from "../workload/types.js";
 import { bridgeRunning, probe, startBridge, stopBridge } from "./bridge.js";
+import { EXEC_MAX_CONCURRENT, EXEC_MAX_OUTPUT_BYTES, type ExecRequest } from "./exec.js";
 import { deleteNetns, ensureNetns, hostsFile, netnsName } from "./network.js";
-import { createServiceSandbox, type MountedVolume, type ServiceLaunch, type ServiceSandbox } from "./sandbox.js";
+import {
+  createServiceSandbox,
+  type ExecResult,
+  type MountedVolume,
+  type ServiceLaunch,
+  type ServiceSandbox,
+} from "./sandbox.js";
 import {
   createSupervisor,
   DEFAULT_RESTART_TUNING,
@@ -141,6 +148,8 @@ export function createServiceRuntime(options: ServiceRuntimeOptions) {
   const leases = new Map<string, LeaseRuntime>();
   const cgroupHost = detectCgroupHost();
   const leaseName = (id: bigint) => `${workloadTag}-${id}`;
+  /** Buyers' commands running now (`exec`), by lease. */
+  const execsRunning = new Map<string, number>();
 
   const launchOf = (rt: LeaseRuntime, service: ServiceSpec): ServiceLaunch => {
     const { spec } = rt;
@@ -386,6 +395,52 @@ export function createServiceRuntime(options: ServiceRuntimeOptions) {
           socketPath: socketPath(rt.spec.root, s.name, p.port),
         })),
       );
+    },
+
+    /**
+     * Runs a command in one service's sandbox (sandbox.ts `exec`), at most {@link EXEC_MAX_CONCURRENT} at once
+     * per lease. Throws when this runtime does not hold the lease, the lease has no such service, or too many
+     * commands of the lease are running.
+     */
+    async exec(id: bigint, request: ExecRequest): Promise<ExecResult> {
+      const rt = leases.get(id.toString());
+      if (!rt) throw new Error(`lease ${id} has no running services on this node`);
+      const service = rt.spec.services.find((s) => s.name === request.service);
+      if (!service) {
+        throw new Error(
+          `lease ${id} has no service "${request.service}"; its services: ${rt.spec.services.map((s) => s.name).join(", ")}`,
+        );
+      }
+      const key = id.toString();
+      const running = execsRunning.get(key) ?? 0;
+      if (running >= EXEC_MAX_CONCURRENT) {
+        throw new Error(`lease ${id} has ${running} commands running, the most at once: wait for one to end`);
+      }
+      execsRunning.set(key, running + 1);
+      rt.log.info("running a buyer's command in a service's sandbox", {
+        service: service.name,
+        program: request.command[0],
+        args: request.command.length - 1,
+        timeoutMs: request.timeoutMs,
+      });
+      try {
+        const result = await sandbox.exec(launchOf(rt, service), request.command, {
+          timeoutMs: request.timeoutMs,
+          maxOutputBytes: EXEC_MAX_OUTPUT_BYTES,
+        });
+        rt.log.info("the buyer's command ended", {
+          service: service.name,
+          exitCode: result.exitCode,
+          signal: result.signal,
+          timedOut: result.timedOut,
+          ms: result.durationMs,
+        });
+        return result;
+      } finally {
+        const left = (execsRunning.get(key) ?? 1) - 1;
+        if (left > 0) execsRunning.set(key, left);
+        else execsRunning.delete(key);
+      }
     },
 
     /** The log files of one service of a lease; undefined for a service the lease does not have. */

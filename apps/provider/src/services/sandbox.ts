@@ -26,6 +26,33 @@ import { buildSeccompFilter, currentSeccompArch } from "../workload/seccomp.js";
 import type { RunningWorkload, WorkloadLimits, WorkloadSpec } from "../workload/types.js";
 import { attachWrapped, launchWrapped } from "../workload/wrapper.js";
 
+/** `sh -c` script: joins every cgroup folder in $1, then execs the rest of its arguments. */
+const JOIN_CGROUP_AND_EXEC =
+  'for d in $1; do echo $$ > "$d/cgroup.procs" || { echo "ocx: cannot join cgroup $d" >&2; exit 125; }; done; shift; exec "$@"';
+
+/** Limits of a command run in a service's sandbox. */
+export interface ExecLimits {
+  /** Killed after this long. */
+  timeoutMs: number;
+  /** Bytes kept of each of stdout and stderr; the rest is counted, not kept. */
+  maxOutputBytes: number;
+}
+
+/** What a command run in a service's sandbox did. */
+export interface ExecResult {
+  exitCode: number | null;
+  signal: string | null;
+  /** Killed at the time limit. */
+  timedOut: boolean;
+  durationMs: number;
+  /** Its output, up to the byte limit (UTF-8; a character cut at the limit is replaced). */
+  stdout: string;
+  stderr: string;
+  /** How many bytes it wrote in all (more than kept when over the limit). */
+  stdoutBytes: number;
+  stderrBytes: number;
+}
+
 /** The descriptor the sandbox's /etc/hosts is read from, after bwrap's own ({@link BWRAP_FDS}). */
 const HOSTS_FD = 8;
 const MiB = 1024 * 1024;
@@ -256,6 +283,63 @@ export function createServiceSandbox(options: ServiceSandboxOptions = {}) {
         ? await serviceCgroup(host, launch.leaseCgroup, launch.serviceName).catch(() => undefined)
         : undefined;
       return attachWrapped({ pid, spec: launch.spec, ...(cgroup ? { cgroup } : {}) });
+    },
+    /**
+     * Runs a buyer's command in a fresh sandbox like the service's (`ocx job shell`): the same user, mounts,
+     * volumes and network, inside the service's cgroup (so it counts against the lease's memory, CPU and
+     * processes). Its output is kept up to `maxOutputBytes` per stream (the rest is counted, not kept) and it is
+     * killed at `timeoutMs`. Nothing is written to stdin.
+     */
+    async exec(launch: ServiceLaunch, command: string[], limits: ExecLimits): Promise<ExecResult> {
+      const host = await cgroupHost;
+      const cgroup = await serviceCgroup(host, launch.leaseCgroup, launch.serviceName);
+      const { argv, fds } = await prepare(launch, command);
+      // As for a service run: a shell joins the cgroup, then execs the sandbox (the same process id).
+      const joined = cgroup?.dirs.length
+        ? ["/bin/sh", "-c", JOIN_CGROUP_AND_EXEC, "ocx-exec", cgroup.dirs.join(" "), ...argv]
+        : argv;
+      const started = Date.now();
+      return new Promise((resolve) => {
+        let child: ReturnType<typeof spawn>;
+        try {
+          child = spawn(joined[0] as string, joined.slice(1), {
+            stdio: ["ignore", "pipe", "pipe", ...fds],
+            env: { PATH: "/usr/sbin:/usr/bin:/sbin:/bin" },
+            cwd: "/",
+          });
+        } finally {
+          for (const fd of fds) closeSync(fd);
+        }
+        const streams = { stdout: { kept: [] as Buffer[], bytes: 0 }, stderr: { kept: [] as Buffer[], bytes: 0 } };
+        for (const name of ["stdout", "stderr"] as const) {
+          child[name]?.on("data", (chunk: Buffer) => {
+            const stream = streams[name];
+            const room = limits.maxOutputBytes - Math.min(stream.bytes, limits.maxOutputBytes);
+            if (room > 0) stream.kept.push(chunk.subarray(0, room));
+            stream.bytes += chunk.byteLength;
+          });
+        }
+        let timedOut = false;
+        const timer = setTimeout(() => {
+          timedOut = true;
+          child.kill("SIGKILL");
+        }, limits.timeoutMs);
+        const finish = (exitCode: number | null, signal: string | null, error?: string) => {
+          clearTimeout(timer);
+          resolve({
+            exitCode,
+            signal,
+            timedOut,
+            durationMs: Date.now() - started,
+            stdout: Buffer.concat(streams.stdout.kept).toString("utf8"),
+            stderr: Buffer.concat(streams.stderr.kept).toString("utf8") + (error ? `ocx: ${error}\n` : ""),
+            stdoutBytes: streams.stdout.bytes,
+            stderrBytes: streams.stderr.bytes,
+          });
+        };
+        child.once("error", (error) => finish(null, null, `the command could not start: ${error.message}`));
+        child.once("close", (code, signal) => finish(code, signal));
+      });
     },
     /** Runs a health-check command in a fresh sandbox like the service's; resolves its exit code (or a timeout). */
     async check(launch: ServiceLaunch, command: string[], timeoutMs: number): Promise<{ ok: boolean; detail: string }> {

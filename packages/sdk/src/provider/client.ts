@@ -10,6 +10,7 @@ import type { ReadClient } from "../actions/internal/contract.js";
 import { getProvider } from "../actions/registry/getProvider.js";
 import type { Deployment } from "../deployment.js";
 import { OcxProviderError } from "../errors.js";
+import type { ServiceExecResult } from "../services/types.js";
 import { bodyHash } from "../signing/bodyHash.js";
 import { signRequest } from "../signing/signRequest.js";
 import { OCX_ANSWER_SHA256_HEADER } from "../signing/typedData.js";
@@ -261,6 +262,12 @@ export function createProviderClient(options: ProviderClientOptions) {
       json<{ phase: string; message: string }>(leaseId, "POST", `/leases/${leaseId}/start`, new Uint8Array()),
     /** The provider's signed account of the lease. */
     status: async (leaseId: bigint) => json<ProviderLeaseStatus>(leaseId, "GET", `/leases/${leaseId}`),
+    /**
+     * Runs a command in one service's sandbox of a running service lease (`ocx job shell`): its user, files,
+     * volumes and network; killed after `timeoutSeconds` (1–60, default 10); output kept up to 1 MiB per stream.
+     */
+    exec: async (leaseId: bigint, request: { service: string; command: string[]; timeoutSeconds?: number }) =>
+      json<ServiceExecResult>(leaseId, "POST", `/leases/${leaseId}/exec`, encode(JSON.stringify(request))),
     /**
      * Streams a log from `offset`; with `follow`, until the job ends. Resumable: pass the bytes already
      * received as the next offset. The bytes are checked against the provider's signature when the

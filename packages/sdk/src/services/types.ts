@@ -26,3 +26,19 @@ export interface ServiceStatusEntry {
   /** Restarts since the lease started. */
   restarts: number;
 }
+
+/** What a command run in a service's sandbox did (`POST /leases/:id/exec`, `ocx job shell`). */
+export interface ServiceExecResult {
+  /** Its exit code; null when a signal ended it. */
+  exitCode: number | null;
+  signal: string | null;
+  /** Killed at its time limit. */
+  timedOut: boolean;
+  durationMs: number;
+  /** Its output, up to the provider's limit per stream (1 MiB). */
+  stdout: string;
+  stderr: string;
+  /** Bytes it wrote in all: more than `stdout`/`stderr` hold when over the limit. */
+  stdoutBytes: number;
+  stderrBytes: number;
+}
