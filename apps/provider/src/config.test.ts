@@ -56,3 +56,18 @@ describe("the config template", () => {
     expect(again.stderr).toContain("exists; pass --force to replace it");
   });
 });
+
+describe("offer prices", () => {
+  const withPrice = (price: string) =>
+    configTemplate({ gpus: [], cpu }).replace(/pricePerGpuHour: "0\.05"/, `pricePerGpuHour: "${price}"`);
+
+  it("reads dollars per GPU-hour exactly, with or without $", () => {
+    expect(parseConfig(withPrice("1.20")).offers[0]?.pricePerGpuHour).toBe(1_200_000_000_000_000_000n);
+    expect(parseConfig(withPrice("$1.20")).offers[0]?.pricePerGpuHour).toBe(1_200_000_000_000_000_000n);
+  });
+
+  it("refuses a price written in OCX, saying prices are dollars of credits", () => {
+    expect(() => parseConfig(withPrice("2.5 OCX"))).toThrow(/pricePerGpuHour.*dollars of credits/s);
+    expect(() => parseConfig(withPrice("1,20"))).toThrow(/decimal amount of dollars such as "1\.20"/);
+  });
+});

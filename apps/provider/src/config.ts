@@ -6,10 +6,21 @@ import { parseEther } from "viem";
 import { parse as parseYaml } from "yaml";
 import { z } from "zod";
 
+/**
+ * A price per GPU-hour in the market's payment token, 18 decimals, read exactly: dollars of credits on a market that
+ * settles in credits (the default: "1.20" or "$1.20" is $1.20 per GPU-hour), OCX on one deployed without credits.
+ * The offer's per-second price is this × GPUs ÷ 3,600 rounded down to whole wei (in the buyer's favour: "1.20" is
+ * 333,333,333,333,333 wei per second, $1.1999999999999988 per hour). A figure written with "OCX" (a config from
+ * before the market settled in credits) is refused, naming the field, so an OCX price is never read as dollars.
+ */
 const decimalOcx = z
   .string()
-  .regex(/^\d+(\.\d{1,18})?$/, 'a decimal amount of OCX such as "2.5"')
-  .transform((v) => parseEther(v));
+  .refine((v) => !/ocx/i.test(v), {
+    message:
+      'prices are in the market\'s payment token, dollars of credits ($1 each): write "1.20" for $1.20 per GPU-hour, without "OCX" (convert an OCX price at the OCX/USD price: `ocx credits price`)',
+  })
+  .regex(/^\$?\d+(\.\d{1,18})?$/, 'a decimal amount of dollars such as "1.20" (or "$1.20")')
+  .transform((v) => parseEther(v.replace(/^\$/, "")));
 const label = z.string().regex(/^[\x20-\x7e]{1,31}$/, "at most 31 printable ASCII characters");
 
 const offerSchema = z
@@ -18,7 +29,7 @@ const offerSchema = z
     gpus: z.number().int().min(0).max(64).default(1),
     /** GPU model id to sell (e.g. "nvidia-h100-80gb"); default: the machine's most common model. */
     gpuModel: z.string().optional(),
-    /** Price per GPU-hour (per core-hour for CPU offers), in OCX. */
+    /** Price per GPU-hour (per hour for CPU offers), in dollars of credits (OCX on a market without credits). */
     pricePerGpuHour: decimalOcx,
     /** How many leases of this bundle run at once. Default: as many as the free GPUs allow. */
     maxLeases: z.number().int().min(1).max(65535).optional(),
@@ -47,7 +58,7 @@ const pricingSchema = z.discriminatedUnion("type", [
   z
     .object({
       type: z.literal("script"),
-      /** Executable given the request as JSON on stdin; prints a price per GPU-hour in OCX, or "skip". */
+      /** Executable given the request as JSON on stdin; prints a price per GPU-hour in dollars of credits, or "skip". */
       command: z.string().min(1),
       timeoutMs: z.number().int().positive().default(2000),
     })
@@ -319,14 +330,14 @@ export function configTemplate(
       ? `  # Found ${gpuCount} GPU(s): ${models}.
   - gpus: 1                        # GPUs per lease
     # gpuModel: ${hardware.gpus[0]?.modelId}   # default: the machine's most common model
-    pricePerGpuHour: "2.0"         # OCX per GPU-hour
+    pricePerGpuHour: "2.00"        # dollars per GPU-hour (credits)
     maxLeases: ${gpuCount}                   # leases at once (default: as many as the free GPUs allow)
     cpu: ${cores}                         # cores per lease
     memoryMiB: ${memoryMiB}
     diskMiB: ${diskMiB}`
       : `  # No GPU found (${hardware.noGpuReason ?? "nvidia-smi listed none"}): this machine sells CPU compute.
   - gpus: 0                        # 0 = a CPU offer
-    pricePerGpuHour: "0.05"        # OCX per hour for a CPU bundle
+    pricePerGpuHour: "0.05"        # dollars per hour for a CPU bundle
     maxLeases: 2
     cpu: ${cores}                         # cores per lease
     memoryMiB: ${memoryMiB}
