@@ -34,8 +34,15 @@ let budget: string;
 
 type ToolResult = { isError?: boolean; content: { type: string; text?: string }[]; structuredContent?: unknown };
 
-const call = async (name: string, args: Record<string, unknown> = {}) =>
-  (await client?.callTool({ name, arguments: args }, undefined, { timeout: 120_000 })) as ToolResult;
+const call = async (
+  name: string,
+  args: Record<string, unknown> = {},
+  options: { via?: Client; onprogress?: (progress: { message?: string }) => void } = {},
+) =>
+  (await (options.via ?? client)?.callTool({ name, arguments: args }, undefined, {
+    timeout: 120_000,
+    ...(options.onprogress ? { onprogress: options.onprogress, resetTimeoutOnProgress: true } : {}),
+  })) as ToolResult;
 const text = (result: ToolResult) => result.content.map((c) => c.text ?? "").join("\n");
 const data = (result: ToolResult) => result.structuredContent as Record<string, unknown>;
 
@@ -52,6 +59,37 @@ function processesMentioning(needle: string): number[] {
   } catch {
     return [];
   }
+}
+
+/** Starts `ocx mcp` as anvil's account 2 through the MCP SDK's stdio transport, and connects a client to it. */
+async function connect(budgetText: string, extra: string[]): Promise<Client> {
+  const transport = new StdioClientTransport({
+    command: process.execPath,
+    args: [
+      BIN,
+      "--rpc-url",
+      rpcUrl,
+      "--deployments",
+      path.join(dir, "deployments"),
+      "--dev-account",
+      "2",
+      "mcp",
+      "--budget",
+      budgetText,
+      ...extra,
+      "--results-dir",
+      path.join(dir, "results"),
+    ],
+    env: { ...process.env } as Record<string, string>,
+    cwd: dir,
+    stderr: "pipe",
+  });
+  transport.stderr?.on("data", (d) => {
+    serverErr += d;
+  });
+  const connected = new Client({ name: "ocx-mcp-test", version: "0.0.0" });
+  await connected.connect(transport);
+  return connected;
 }
 
 const JOB = {
@@ -108,33 +146,10 @@ beforeAll(async () => {
   deposit = leaseDeposit(offer, { maxDurationSeconds: 60 });
   budget = formatUnits((deposit * 3n) / 2n, 18);
 
-  const transport = new StdioClientTransport({
-    command: process.execPath,
-    args: [
-      BIN,
-      "--rpc-url",
-      rpcUrl,
-      "--deployments",
-      path.join(dir, "deployments"),
-      "--dev-account",
-      "2",
-      "mcp",
-      "--budget",
-      budget,
-      "--allow",
-      "find_offers,explain_no_match,run_job,job_status,job_logs,job_results,balance_and_spending",
-      "--results-dir",
-      path.join(dir, "results"),
-    ],
-    env: { ...process.env } as Record<string, string>,
-    cwd: dir,
-    stderr: "pipe",
-  });
-  transport.stderr?.on("data", (d) => {
-    serverErr += d;
-  });
-  client = new Client({ name: "ocx-mcp-test", version: "0.0.0" });
-  await client.connect(transport);
+  client = await connect(budget, [
+    "--allow",
+    "find_offers,explain_no_match,run_job,job_status,job_logs,job_results,balance_and_spending",
+  ]);
 }, 120_000);
 
 afterAll(async () => {
@@ -185,13 +200,20 @@ describe("ocx mcp over stdio, with the MCP SDK's client", () => {
   });
 
   it("runs a job within its budget, follows its logs and reads its results", { timeout: 150_000 }, async () => {
-    const ran = await call("run_job", { ...JOB, waitSeconds: 90 });
+    const progress: string[] = [];
+    const ran = await call(
+      "run_job",
+      { ...JOB, waitSeconds: 90 },
+      { onprogress: (p) => progress.push(p.message ?? "") },
+    );
     expect(ran.isError, `${text(ran)}\n${serverErr}`).toBeFalsy();
     const run = data(ran);
     expect(run.phase).toBe("completed");
     expect(run.exitCode).toBe(0);
     expect(run.deposit).toBe(String(deposit));
     expect((run.budget as { spent: string }).spent).toBe(String(deposit));
+    // Progress notifications while it waited (the last may arrive after the answer, when the client stops listening).
+    expect(progress.join("\n")).toContain(`lease #${run.leaseId} taken; uploading the job`);
 
     const logs = await call("job_logs", { leaseId: run.leaseId as string });
     expect(logs.isError, text(logs)).toBeFalsy();
@@ -245,5 +267,42 @@ describe("ocx mcp over stdio, with the MCP SDK's client", () => {
     expect(refused.isError).toBe(true);
     expect(text(refused)).toContain("close_service is not allowed on this server");
     expect(text(refused)).toContain("find_offers, explain_no_match, run_job");
+  });
+});
+
+const SERVICE = `version: 1
+kind: service
+name: hello
+resources: { gpu: { count: 0 }, cpu: 1, memory: 256Mi, disk: 64Mi }
+maxDuration: 10m
+services:
+  web:
+    command: ["node", "-e", "require('http').createServer((q, s) => s.end('hello from a service')).listen(8080, '127.0.0.1')"]
+    ports: [{ port: 8080, expose: public, protocol: http }]
+    health: { http: { port: 8080, path: / }, intervalSeconds: 1, timeoutSeconds: 2, failures: 3, startSeconds: 10 }
+`;
+
+describe("ocx mcp --allow all: a service deployed, read and closed", () => {
+  it("deploys a service within the budget, reaches it, and closes it with a refund", { timeout: 180_000 }, async () => {
+    const services = await connect("1", ["--allow", "all"]);
+    try {
+      const deployed = await call("deploy_service", { manifest: SERVICE }, { via: services });
+      expect(deployed.isError, `${text(deployed)}\n${serverErr}`).toBeFalsy();
+      const lease = data(deployed);
+      expect(lease.healthy).toBe(true);
+      const [url] = lease.urls as { url: string }[];
+      expect(await (await fetch(url?.url ?? "")).text()).toBe("hello from a service");
+
+      const status = await call("service_status", { leaseId: lease.leaseId as string }, { via: services });
+      expect(status.isError, text(status)).toBeFalsy();
+      expect(data(status).services).toEqual([expect.objectContaining({ name: "web", state: "healthy" })]);
+
+      const closed = await call("close_service", { leaseId: lease.leaseId as string }, { via: services });
+      expect(closed.isError, text(closed)).toBeFalsy();
+      expect(BigInt(data(closed).refund as string)).toBeGreaterThan(0n);
+      expect(BigInt(data(closed).refund as string)).toBeLessThan(BigInt(lease.deposit as string));
+    } finally {
+      await services.close();
+    }
   });
 });
