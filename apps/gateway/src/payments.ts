@@ -1,7 +1,7 @@
 // The gateway's two payment roles (docs/payments.md, docs/gateway.md "Payments"): payee of buyers' channels
 // (an x402 PaymentReceiver) and payer of its own channels to endpoints (a payment-wrapped fetch). This file
 // holds what the proxy needs of the first, and reads what endpoints say they charged.
-import type { PaymentReceiver } from "@ocx/sdk";
+import { encodePaymentReceipt, type PaymentReceiver, paymentSseComment } from "@ocx/sdk";
 import type { Address } from "viem";
 
 /** One buyer request's checked payment: charge it once when the answer is complete, or release it. */
@@ -93,18 +93,14 @@ const toUnits = (value: unknown): bigint | undefined =>
       ? BigInt(value)
       : undefined;
 
-/** The X-PAYMENT-RESPONSE value (or `ocx-payment` event data when `encoding` is "json") the gateway sends a buyer. */
+/**
+ * What the gateway sends a buyer: the X-PAYMENT-RESPONSE header value, or for a stream the SSE comment
+ * `: ocx-payment <same value>` before `data: [DONE]` (OpenAI clients skip comments; the SDK's fetch reads it).
+ */
 export function paymentResponse(
   receipt: { charged: bigint; owed: bigint; payee: Address },
-  encoding: "base64" | "json",
+  form: "header" | "sse",
 ): string {
-  const json = JSON.stringify({
-    // In a stream, `choices: []` makes the event a harmless empty chunk to clients (the openai client yields
-    // every data line as a chunk, whatever its event name).
-    ...(encoding === "json" ? { object: "ocx.payment", choices: [] } : {}),
-    charged: receipt.charged.toString(),
-    owed: receipt.owed.toString(),
-    payee: receipt.payee,
-  });
-  return encoding === "base64" ? Buffer.from(json, "utf8").toString("base64") : json;
+  const value = encodePaymentReceipt(receipt);
+  return form === "header" ? value : paymentSseComment(receipt);
 }

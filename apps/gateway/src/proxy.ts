@@ -383,7 +383,7 @@ async function relayJson(
     const receipt = await settle(parseUpstreamCharge(started.response.headers.get("x-payment-response"), "base64"));
     const headers: Record<string, string> = { "content-type": "application/json" };
     if (receipt && deps.buyer) {
-      headers["x-payment-response"] = paymentResponse({ ...receipt, payee: deps.buyer.payee }, "base64");
+      headers["x-payment-response"] = paymentResponse({ ...receipt, payee: deps.buyer.payee }, "header");
     }
     return new Response(text, { status: 200, headers });
   } catch (error) {
@@ -470,7 +470,7 @@ function relayStream(
       if (event === "data: [DONE]" || event === "data:[DONE]") {
         const receipt = await settle(charge);
         if (receipt && deps.buyer) {
-          out += `event: ocx-payment\ndata: ${paymentResponse({ ...receipt, payee: deps.buyer.payee }, "json")}\n\n`;
+          out += paymentResponse({ ...receipt, payee: deps.buyer.payee }, "sse");
         }
         out += "data: [DONE]\n\n";
         controller.enqueue(encoder.encode(out));

@@ -1,44 +1,60 @@
-// The InferenceRegistry's endpoints as the gateway routes to them: each active endpoint with its registrant's
-// reputation (the SDK's getReputations) and verified status.
-import { type Deployment, getReputations } from "@ocx/sdk";
-import { type Address, getAddress, type PublicClient } from "viem";
+// The InferenceRegistry's endpoints as the gateway routes to them: each registered endpoint with the reputation and
+// verified status of whoever serves it (the SDK's reputation): for an endpoint on an OCX service lease, the lease's
+// provider and its offer (annotateOffers: ProofOfCompute-verified for that hardware, reputation score); for one
+// without a lease, the registrant's reputation and not verified.
+import {
+  annotateOffers,
+  type Deployment,
+  getLease,
+  getOffer,
+  getReputations,
+  type InferenceEndpoint,
+  listInferenceEndpoints,
+} from "@ocx/sdk";
+import { getAddress, type PublicClient } from "viem";
 import type { EndpointInfo } from "./endpoints.js";
 
-/** One registry record, as the SDK's InferenceRegistry reader returns it. */
-export interface RegistryRecord {
-  endpointId: bigint;
-  registrant: Address;
-  model: string;
-  url: string;
-  pricing: { perRequest: bigint; per1kInputTokens: bigint; per1kOutputTokens: bigint };
-  capacity: number;
-  region: string;
-  leaseId: bigint;
-  active: boolean;
+/** Trust read for one endpoint: reputation in [0, 1] and verified. */
+interface Trust {
+  reputation: number;
+  verified: boolean;
+}
+
+/** The trust of an endpoint on lease `leaseId`: its offer, annotated by the SDK. */
+async function leaseTrust(client: PublicClient, deployment: Deployment, leaseId: bigint): Promise<Trust | undefined> {
+  const lease = await getLease(client, { deployment, leaseId });
+  const offer = await getOffer(client, { deployment, offerId: BigInt(lease.offerId) });
+  const [annotated] = await annotateOffers(client, {
+    deployment,
+    offers: [{ ...offer, offerId: BigInt(lease.offerId) }],
+  });
+  return annotated ? { reputation: annotated.reputation ?? 0.5, verified: annotated.verified ?? false } : undefined;
 }
 
 /**
- * Turns registry records into the gateway's endpoints: active ones only, each with its registrant's reputation
- * (0.5 when it has no record) and `verified` from `isVerified(registrant)` when given.
+ * Turns registry records into the gateway's endpoints, with trust as described above (0.5 and unverified when it
+ * cannot be read).
  * @example
- * const endpoints = await toEndpoints(publicClient, deployment, records);
+ * const endpoints = await toEndpoints(publicClient, deployment, await listInferenceEndpoints(publicClient, { deployment }));
  */
 export async function toEndpoints(
   client: PublicClient,
   deployment: Deployment,
-  records: readonly RegistryRecord[],
-  isVerified: (registrant: Address) => Promise<boolean> = async () => false,
+  records: readonly InferenceEndpoint[],
 ): Promise<EndpointInfo[]> {
-  const active = records.filter((r) => r.active);
-  if (active.length === 0) return [];
-  const registrants = [...new Set(active.map((r) => getAddress(r.registrant)))];
-  const [{ reputations }, verified] = await Promise.all([
+  if (records.length === 0) return [];
+  const registrants = [...new Set(records.map((r) => getAddress(r.registrant)))];
+  const [{ reputations }, leases] = await Promise.all([
     getReputations(client, { deployment, providers: registrants }),
-    Promise.all(registrants.map(async (r) => [r, await isVerified(r).catch(() => false)] as const)),
+    Promise.all(
+      records.map((r) =>
+        r.leaseId === 0n ? undefined : leaseTrust(client, deployment, r.leaseId).catch(() => undefined),
+      ),
+    ),
   ]);
-  const verifiedBy = new Map(verified);
-  return active.map((r) => {
+  return records.map((r, i) => {
     const registrant = getAddress(r.registrant);
+    const trust: Trust = leases[i] ?? { reputation: reputations.get(registrant)?.score ?? 0.5, verified: false };
     return {
       key: `registry:${r.endpointId}`,
       url: r.url,
@@ -46,27 +62,18 @@ export async function toEndpoints(
       pricing: r.pricing,
       capacity: r.capacity,
       payee: registrant,
-      verified: verifiedBy.get(registrant) ?? false,
-      reputation: reputations.get(registrant)?.score ?? 0.5,
+      verified: trust.verified,
+      reputation: trust.reputation,
       region: r.region,
     };
   });
 }
 
 /**
- * Reads the InferenceRegistry's endpoints with reputation. Needs the SDK's InferenceRegistry reader
- * (`listInferenceEndpoints`); until the deployment has an `inferenceRegistry`, it says so.
+ * Reads the InferenceRegistry's endpoints (the SDK's listInferenceEndpoints) with their trust.
+ * @example
+ * const endpoints = await readRegistryEndpoints(publicClient, deployment);
  */
 export async function readRegistryEndpoints(client: PublicClient, deployment: Deployment): Promise<EndpointInfo[]> {
-  const registry = (deployment as { inferenceRegistry?: Address }).inferenceRegistry;
-  if (!registry) {
-    throw new Error(
-      "this deployment has no InferenceRegistry: redeploy with the current SDK, or set discovery.registry: false and list endpoints in discovery.endpoints",
-    );
-  }
-  const sdk = (await import("@ocx/sdk")) as unknown as {
-    listInferenceEndpoints?: (c: PublicClient, p: { deployment: Deployment }) => Promise<RegistryRecord[]>;
-  };
-  if (!sdk.listInferenceEndpoints) throw new Error("this SDK has no listInferenceEndpoints (InferenceRegistry reader)");
-  return toEndpoints(client, deployment, await sdk.listInferenceEndpoints(client, { deployment }));
+  return toEndpoints(client, deployment, await listInferenceEndpoints(client, { deployment }));
 }
