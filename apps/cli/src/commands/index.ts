@@ -82,6 +82,12 @@ export const COMMANDS: readonly CommandEntry[] = [
     load: async () => (await import("./inference.js")).inferenceCommand(),
   },
   {
+    name: "channels",
+    usage: "channels <command>",
+    description: "payment channels for pay-per-request endpoints (x402): deposit for a payee, status, unlock, withdraw",
+    load: async () => (await import("./channels.js")).channelsCommand(),
+  },
+  {
     name: "run",
     usage: "run [options] <command...>",
     description: "run a command on the cheapest matching offer, with live logs; exits with the command's exit code",
