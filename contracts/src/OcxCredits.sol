@@ -30,10 +30,10 @@ contract OcxCredits is IOcxCredits, ERC20, ERC20Burnable, ERC20Permit, AccessCon
 
     /// @notice The OCX token, burned by mint and minted by redeem.
     IOcxSupply public immutable ocx;
-    /// @notice The OCX/USD feed.
-    AggregatorV3Interface public immutable feed;
-    /// @notice 10^(the feed's decimals), read once at deployment.
-    uint256 public immutable feedUnit;
+    /// @notice The OCX/USD feed (governance may replace it: `setFeed`).
+    AggregatorV3Interface public feed;
+    /// @notice 10^(the feed's decimals), read when the feed is set.
+    uint256 public feedUnit;
 
     Parameters private _parameters;
     uint256 private _referencePrice;
@@ -49,8 +49,7 @@ contract OcxCredits is IOcxCredits, ERC20, ERC20Burnable, ERC20Permit, AccessCon
         AccessControlDefaultAdminRules(0, admin)
     {
         ocx = ocx_;
-        feed = feed_;
-        feedUnit = 10 ** uint256(feed_.decimals());
+        _setFeed(feed_);
         _grantRole(PARAMETER_ROLE, admin);
         _setParameters(parameters_);
     }
@@ -137,6 +136,23 @@ contract OcxCredits is IOcxCredits, ERC20, ERC20Burnable, ERC20Permit, AccessCon
         uint256 price = _freshPrice();
         emit ReferencePriceReset(_referencePrice, price);
         _referencePrice = price;
+    }
+
+    /// @inheritdoc IOcxCredits
+    function setFeed(AggregatorV3Interface feed_) external onlyRole(PARAMETER_ROLE) {
+        _setFeed(feed_);
+        // The old reference is in the old feed's terms: the new feed's current price replaces it.
+        uint256 price = _freshPrice();
+        emit ReferencePriceReset(_referencePrice, price);
+        _referencePrice = price;
+    }
+
+    function _setFeed(AggregatorV3Interface feed_) private {
+        uint8 decimals_ = feed_.decimals();
+        _check("feedDecimals", decimals_, 0, 36);
+        feed = feed_;
+        feedUnit = 10 ** uint256(decimals_);
+        emit FeedChanged(address(feed_), decimals_);
     }
 
     function _setParameters(Parameters memory p) private {

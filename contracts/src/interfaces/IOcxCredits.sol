@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 pragma solidity ^0.8.28;
 
+import {AggregatorV3Interface} from "./AggregatorV3Interface.sol";
+
 /// @notice What OcxCredits needs of the OCX token: burning a holder's approved tokens and minting new ones
 /// (OcxToken's MINTER_ROLE granted to OcxCredits).
 interface IOcxSupply {
@@ -38,6 +40,8 @@ interface IOcxCredits {
     event ParametersChanged(Parameters parameters);
     /// @notice The reference for the move bound is now `price` (set by governance after a genuine large move).
     event ReferencePriceReset(uint256 previous, uint256 price);
+    /// @notice Prices are now read from `feed`, whose answers have `decimals` decimals.
+    event FeedChanged(address indexed feed, uint8 decimals);
 
     // ---------------------------------------------------------------- errors
 
@@ -73,6 +77,11 @@ interface IOcxCredits {
 
     /// @notice Accepts the feed's current (fresh) price as the reference for the move bound. Only for PARAMETER_ROLE.
     function resetReferencePrice() external;
+
+    /// @notice Reads prices from `feed` from now on (an AggregatorV3Interface with at most 36 decimals), and takes its
+    /// current price, which must be fresh and positive, as the reference for the move bound. Only for PARAMETER_ROLE:
+    /// the oracle is governance's choice.
+    function setFeed(AggregatorV3Interface feed) external;
 
     // ---------------------------------------------------------------- reads
 

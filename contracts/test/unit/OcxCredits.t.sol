@@ -157,6 +157,38 @@ contract OcxCreditsTest is CreditsDeployers {
         assertEq(credits.mint(1 ether), 1.485 ether, "minted at $1.50 less 1 %");
     }
 
+    function test_setFeed_replacesTheOracleAndItsReference() public {
+        vm.prank(buyer);
+        credits.mint(10 ether);
+        PriceFeed twap = new PriceFeed(admin, updater, 18, "OCX / USD (TWAP)", 2 ether);
+        AggregatorV3Interface next = AggregatorV3Interface(address(twap));
+        vm.expectRevert(
+            abi.encodeWithSelector(
+                IAccessControl.AccessControlUnauthorizedAccount.selector, buyer, credits.PARAMETER_ROLE()
+            )
+        );
+        vm.prank(buyer);
+        credits.setFeed(next);
+
+        vm.expectEmit(true, false, false, true, address(credits));
+        emit IOcxCredits.FeedChanged(address(twap), 18);
+        vm.prank(admin);
+        credits.setFeed(next);
+        assertTrue(address(credits.feed()) == address(twap), "feed");
+        assertEq(credits.feedUnit(), 1 ether, "unit");
+        // $2.00 is 300 % of the old $0.50 reference, yet accepted: the new feed's price is the new reference.
+        assertEq(credits.referencePrice(), 2 ether, "reference");
+        vm.prank(buyer);
+        assertEq(credits.mint(1 ether), 1.98 ether, "minted at $2 less 1 %");
+
+        PriceFeed tooFine = new PriceFeed(admin, updater, 37, "bad", 1);
+        vm.expectRevert(
+            abi.encodeWithSelector(IOcxCredits.OcxCreditsParameterOutOfBounds.selector, bytes32("feedDecimals"), 37, 0, 36)
+        );
+        vm.prank(admin);
+        credits.setFeed(AggregatorV3Interface(address(tooFine)));
+    }
+
     function test_mint_revertsOnNonPositiveFeed() public {
         OcxCredits broken = new OcxCredits(
             IOcxSupply(address(token)), AggregatorV3Interface(address(new BrokenFeed())), admin, _params()

@@ -97,11 +97,15 @@ export function govCommand(): Command {
       `
 Parameters are contract.field of a setParameters call: marketplace.{feeBps,ackWindow,maxBiddingWindow,feeSink},
 registry.{minStakePerGpu,unbondingDelay,slashSink}, validatorRegistry.{minStake,unbondingDelay},
-proofOfCompute.{challengeBond,faultSlash,rewardBps,…}, spotChecks.{bond,slashAmount,…}. Values are whole numbers in
-the contract's unit (wei, seconds, basis points) or addresses. Bounds are the contract's and apply at execution.
+proofOfCompute.{challengeBond,faultSlash,rewardBps,…}, spotChecks.{bond,slashAmount,…},
+credits.{spreadBps,maxPriceAge,maxPriceMoveBps,breakerEpoch,maxOcxMintedPerEpoch}; the emission schedule
+emissions.{length,emission,decay} (from the next epoch); and the addresses marketplace.guardian (who may pause) and
+credits.feed (the OCX/USD oracle). Values are whole numbers in the contract's unit (wei, seconds, basis points) or
+addresses. Bounds are the contract's and apply at execution.
 
 Example:
   $ ocx gov propose marketplace.feeBps 100 --description "Lower the protocol fee to 1 %"
+  $ ocx gov propose marketplace.guardian 0x… --description "A new guardian"
 `,
     )
     .action(async (parameter: string, value: string, options: { description: string }, command: Command) => {

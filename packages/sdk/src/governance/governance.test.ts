@@ -5,7 +5,7 @@ import {
   type Abi,
   type AbiFunction,
   type Address,
-  encodeFunctionData,
+  getAddress,
   type Hex,
   keccak256,
   parseAbi,
@@ -40,6 +40,7 @@ import {
   spotChecksAbi,
   validatorRegistryAbi,
 } from "../generated/abis.js";
+import { priceFeedBytecode } from "../generated/bytecode.js";
 import { toLabel } from "../units.js";
 import { DEVNET_GOVERNANCE } from "./deployGovernance.js";
 import { describeCall, encodeParameterChange, GovernanceParameterError } from "./parameters.js";
@@ -179,14 +180,22 @@ describe("a proposal's life", () => {
     expect(small).toBeInstanceOf(OcxContractError);
     expect((small as OcxContractError).errorName).toBe("GovernorInsufficientProposerVotes");
 
-    // Governance appoints (and so can replace) the guardian who may pause the marketplace.
+    // Governance appoints (and so can replace) the guardian who may pause the marketplace, and picks the oracle.
     const guardian = net.wallet(4).account.address;
-    const appoint = {
-      target: deployment.marketplace,
-      value: 0n,
-      calldata: encodeFunctionData({ abi: marketplaceAbi, functionName: "setGuardian", args: [guardian] }),
-    };
-    expect(await describeCall(client, { deployment, call: appoint })).toBe(`Marketplace.setGuardian(${guardian})`);
+    const appoint = await encodeParameterChange(client, {
+      deployment,
+      parameter: "marketplace.guardian",
+      value: guardian,
+    });
+    expect(appoint.summary).toBe(`Marketplace.setGuardian: guardian ${deployment.deployer} → ${guardian}`);
+    const feedHash = await voter.deployContract({
+      abi: priceFeedAbi,
+      bytecode: priceFeedBytecode,
+      args: [voter.account.address, voter.account.address, 8, "OCX / USD (next)", 60_000_000n],
+    });
+    const newFeed = getAddress((await client.waitForTransactionReceipt({ hash: feedHash })).contractAddress as Address);
+    const oracle = await encodeParameterChange(client, { deployment, parameter: "credits.feed", value: newFeed });
+    expect(oracle.summary).toBe(`OcxCredits.setFeed: feed ${deployment.priceFeed} → ${newFeed}`);
     // Credits' spread and Emissions' schedule are governance's too.
     const spread = await encodeParameterChange(client, { deployment, parameter: "credits.spreadBps", value: "80" });
     expect(spread.summary).toBe("OcxCredits.setParameters: spreadBps 50 → 80");
@@ -200,8 +209,8 @@ describe("a proposal's life", () => {
     );
     const proposals = [
       {
-        calls: [fee.call, appoint, spread.call, emission.call],
-        description: "Protocol fee 2.5 % → 5 %, a new guardian, spread 0.8 %, half the emission",
+        calls: [fee.call, appoint.call, oracle.call, spread.call, emission.call],
+        description: "Protocol fee 2.5 % → 5 %, a new guardian and oracle, spread 0.8 %, half the emission",
       },
       { calls: [tooHigh.call], description: "Protocol fee 20 %" },
     ];
@@ -247,6 +256,9 @@ describe("a proposal's life", () => {
       functionName: "parameters",
     });
     expect(creditsParameters.spreadBps).toBe(80);
+    expect(
+      await client.readContract({ address: deployment.credits as Address, abi: ocxCreditsAbi, functionName: "feed" }),
+    ).toBe(newFeed);
     const [, nextSchedule] = await client.readContract({
       address: deployment.emissions as Address,
       abi: emissionsAbi,

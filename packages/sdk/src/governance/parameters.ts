@@ -43,8 +43,9 @@ const parameterContracts = {
 } as const;
 
 /**
- * A contract key of {@link encodeParameterChange}: `marketplace`, `registry`, `validatorRegistry`, `proofOfCompute`,
- * `spotChecks`, `credits`, `emissions` (its schedule: `length`, `emission`, `decay`).
+ * A contract key of {@link encodeParameterChange}: `marketplace` (and its `guardian`), `registry`,
+ * `validatorRegistry`, `proofOfCompute`, `spotChecks`, `credits` (and its oracle, `feed`), `emissions` (its
+ * schedule: `length`, `emission`, `decay`).
  */
 export type ParameterContract = keyof typeof parameterContracts;
 
@@ -66,6 +67,25 @@ function parameterFields(abi: Abi): { name: string; type: string }[] {
 const scheduleFields = (
   (emissionsAbi as Abi).find((i): i is AbiFunction => i.type === "function" && i.name === "setSchedule")?.inputs ?? []
 ).map((input) => ({ name: input.name ?? "", type: input.type }));
+
+/**
+ * Settings with a setter of their own, one address each: `contract.field` → the setter and how to read the current
+ * value. The marketplace's guardian (who may pause) and the credits' oracle are governance's choices.
+ */
+const addressSetters: Record<
+  string,
+  { functionName: "setGuardian" | "setFeed"; read: (client: ReadClient, at: Address) => Promise<Address> }
+> = {
+  "marketplace.guardian": {
+    functionName: "setGuardian",
+    read: async (client, at) =>
+      (await readContract(client, { address: at, abi: marketplaceAbi, functionName: "roles" }))[2],
+  },
+  "credits.feed": {
+    functionName: "setFeed",
+    read: (client, at) => readContract(client, { address: at, abi: ocxCreditsAbi, functionName: "feed" }),
+  },
+};
 
 /**
  * The schedule a new `setSchedule` replaces: the one waiting for the next epoch if any, else the current one
@@ -128,7 +148,19 @@ export async function encodeParameterChange(
   const contract = parameterContracts[key as ParameterContract];
   const target = parameters.deployment[key as ParameterContract];
   if (!target) throw new GovernanceParameterError(`this deployment has no ${contract.name}`);
-  const fields = key === "emissions" ? scheduleFields : parameterFields(contract.abi);
+  const setter = addressSetters[parameters.parameter];
+  if (setter) {
+    const value = parseField({ name: field, type: "address" }, parameters.value, parameters.parameter);
+    const calldata = encodeFunctionData({ abi: contract.abi, functionName: setter.functionName, args: [value] });
+    const call = { target, value: 0n, calldata };
+    return { call, summary: await describeCall(client, { deployment: parameters.deployment, call }) };
+  }
+  const fields = [
+    ...(key === "emissions" ? scheduleFields : parameterFields(contract.abi)),
+    ...Object.keys(addressSetters)
+      .filter((k) => k.startsWith(`${key}.`))
+      .map((k) => ({ name: k.slice(key.length + 1), type: "address" })),
+  ];
   const match = fields.find((f) => f.name === field);
   if (!match) {
     throw new GovernanceParameterError(
@@ -186,12 +218,21 @@ function contractsOf(deployment: Deployment): { address: Address; name: string; 
     .map(([address, name, abi]) => ({ address, name, abi }));
 }
 
+/** The key of `parameterContracts` whose deployment address is `address`, if any. */
+function contractKey(deployment: Deployment, address: Address): string | undefined {
+  return Object.keys(parameterContracts).find((k) => {
+    const at = deployment[k as ParameterContract];
+    return at !== undefined && isAddressEqual(at, address);
+  });
+}
+
 const show = (v: unknown): string => (typeof v === "bigint" || typeof v === "number" ? v.toString() : String(v));
 
 /**
  * A proposal call in words. `setParameters` is shown as the fields it changes against the current on-chain values
  * ("Marketplace.setParameters: feeBps 250 → 100"), Emissions' `setSchedule` against the latest schedule
- * ("Emissions.setSchedule (from the next epoch): emission 1000 → 500"); other calls as `Contract.function(arguments)`; a call to an
+ * ("Emissions.setSchedule (from the next epoch): emission 1000 → 500"), the guardian and the oracle against theirs
+ * ("Marketplace.setGuardian: guardian 0xA… → 0xB…"); other calls as `Contract.function(arguments)`; a call to an
  * address outside the deployment as the address and the calldata's selector.
  * @example
  * await describeCall(publicClient, { deployment, call: { target: deployment.marketplace, value: 0n, calldata } });
@@ -218,6 +259,15 @@ export async function describeCall(client: ReadClient, parameters: DescribeCallP
       .filter((k) => show(current[k]) !== show(next[k]))
       .map((k) => `${k} ${show(current[k])} → ${show(next[k])}`);
     return `${contract.name}.setParameters: ${changes.length > 0 ? changes.join(", ") : "no change"}${eth}`;
+  }
+  const setter = Object.entries(addressSetters).find(
+    ([k, v]) =>
+      v.functionName === decoded.functionName &&
+      contractKey(parameters.deployment, contract.address) === k.split(".")[0],
+  );
+  if (setter && decoded.args) {
+    const from = await setter[1].read(client, contract.address);
+    return `${contract.name}.${decoded.functionName}: ${setter[0].split(".")[1]} ${from} → ${show(decoded.args[0])}${eth}`;
   }
   if (decoded.functionName === "setSchedule" && decoded.args) {
     const latest = await latestSchedule(client, contract.address);
