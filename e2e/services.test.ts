@@ -397,6 +397,9 @@ offers:
     expect(ended.at - closedAt, `the held request ended ${ended.at - closedAt} ms after the close`).toBeLessThan(
       10_000,
     );
+    console.log(
+      `a request in flight when the lease closed ended ${ended.at - closedAt} ms after \`ocx job close\` returned (${ended.outcome})`,
+    );
     const gone = await getUntil(`${url}get`, (status) => status === 404, 30_000);
     expect(gone.body).toMatch(new RegExp(`no service lease ${leaseId}`));
     // Its TCP port is given back too.

@@ -162,6 +162,7 @@ describe.skipIf(!sandboxed)(
 
     it("ocx deploy runs the web app and its database and prints the public URL", async () => {
       expect(summary.executor).toBe("bwrap");
+      const started = performance.now();
       const deployed = await ocx(["--json", "deploy", path.join(EXAMPLE, "webapp.yaml"), "--hours", "1"]);
       expect(deployed.code, `${deployed.stderr}\n${deployed.stdout}\n${log()}`).toBe(0);
       const result = JSON.parse(deployed.stdout) as {
@@ -171,6 +172,9 @@ describe.skipIf(!sandboxed)(
         urls: { service: string; port: number; url: string }[];
       };
       leaseId = result.leaseId;
+      console.log(
+        `ocx deploy: lease ${leaseId} healthy ${((performance.now() - started) / 1000).toFixed(1)} s after the command started (initdb included)`,
+      );
       expect(result.healthy).toBe(true);
       expect(result.services.map((s) => [s.name, s.state])).toEqual([
         ["db", "healthy"],
@@ -220,6 +224,7 @@ describe.skipIf(!sandboxed)(
       expect(pids.length, `processes in ${netns}`).toBeGreaterThanOrEqual(3); // the bridge, web, db (and its children)
       for (const p of pids) process.kill(p, "SIGKILL");
 
+      const restartedAt = performance.now();
       restarted = spawn(process.execPath, [PROVIDER_BIN, "--config", providerConfig()], {
         env: { ...process.env, OCX_PROVIDER_KEY: PROVIDER_KEY },
         stdio: ["ignore", "ignore", "pipe"],
@@ -230,6 +235,9 @@ describe.skipIf(!sandboxed)(
       await requestUntil(`${summary.providerUrl}/ready`, {}, (s) => s === 200, 60_000);
       // The node starts the services again; PostgreSQL recovers its cluster from the volume (no new initdb).
       const back = await requestUntil(`${url}notes`, {}, (s) => s === 200);
+      console.log(
+        `the rows were back through the public URL ${((performance.now() - restartedAt) / 1000).toFixed(1)} s after the provider was started again`,
+      );
       expect(JSON.parse(back.body).map((n: { body: string }) => n.body)).toEqual([
         "first note",
         "it's O'Reilly'); DROP TABLE notes; --",
