@@ -223,6 +223,8 @@ describe("x402 payments over PaymentChannels", () => {
     expect(counting.spent()).toBe(963n);
     const [redemption] = await receiver.redeem(payer.account.address);
     expect(redemption).toMatchObject({ amount: 321n * 5n, cumulative: 321n * 5n });
+    const { gasUsed } = await net.publicClient.getTransactionReceipt({ hash: redemption?.hash as `0x${string}` });
+    console.log(`redeem gas (a payee already holding the token, a new payer): ${gasUsed}`);
   }, 60_000);
 
   it("refuses a missing, forged, replayed or uncovered voucher with 402 and the reason, before any work", async () => {
