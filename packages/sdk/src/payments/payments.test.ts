@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { ChannelsDeployment } from "../actions/channels/address.js";
 import { depositToChannelSync } from "../actions/channels/depositToChannel.js";
 import { getChannel } from "../actions/channels/getChannel.js";
-import { redeemVoucher } from "../actions/channels/redeemVoucher.js";
+import { redeemVoucher, redeemVoucherSync } from "../actions/channels/redeemVoucher.js";
 import { requestChannelUnlock } from "../actions/channels/requestChannelUnlock.js";
 import { withdrawFromChannel } from "../actions/channels/withdrawFromChannel.js";
 import { startTestnet, type Testnet } from "../actions/testnet.test-fixture.js";
@@ -352,7 +352,13 @@ describe("x402 payments over PaymentChannels", () => {
       domain: { chainId: receiver.chainId, channels: receiver.channels },
       voucher: newer,
     });
-    await redeemVoucher(payee, { deployment, voucher: newer, signature: newerSig, amount: expected + 1_000n });
+    const during = await redeemVoucherSync(payee, {
+      deployment,
+      voucher: newer,
+      signature: newerSig,
+      amount: expected + 1_000n,
+    });
+    expect(during.event.amount).toBe(1_000n);
     const state = await getChannel(net.publicClient, {
       deployment,
       payer: payer.account.address,
