@@ -3,7 +3,6 @@
 import {
   type DeployServiceEvent,
   deployService,
-  formatOcx,
   type GetServiceStatusReturnType,
   OcxUsageError,
   perSecondToPerHour,
@@ -13,6 +12,7 @@ import {
 import { Command } from "commander";
 import { parseDurationArgument, parseId, parseOcxArgument } from "../chain.js";
 import { createContext } from "../context.js";
+import { formatPayment } from "../format.js";
 import { readJobFile } from "../jobfile.js";
 import { runReporter } from "../progress.js";
 
@@ -129,7 +129,7 @@ Examples:
       const { leaseId } = deployed;
       const lines = [
         `${leaseId}`,
-        `lease #${leaseId}: ${deployed.status.healthy ? "every service is healthy" : "services started"} on offer #${deployed.offerId} at ${formatOcx(perSecondToPerHour(deployed.pricePerSecond))}/h, ${formatOcx(deployed.deposit)} in escrow`,
+        `lease #${leaseId}: ${deployed.status.healthy ? "every service is healthy" : "services started"} on offer #${deployed.offerId} at ${formatPayment(perSecondToPerHour(deployed.pricePerSecond), context.deployment)}/h, ${formatPayment(deployed.deposit, context.deployment)} in escrow`,
         ...describeServices(deployed.status),
         deployed.urls.length ? "public URLs:" : "no public ports (expose: public) in this manifest",
         ...describeUrls(deployed.urls),
