@@ -5,7 +5,7 @@
 // it is down, as a machine restart would), and reads the rows back from the database the provider started again.
 import { type ChildProcess, execFileSync, spawn } from "node:child_process";
 import { createHash } from "node:crypto";
-import { readFileSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { chmod, mkdtemp, readdir, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -104,7 +104,12 @@ async function requestUntil(
   }
 }
 
-const sandboxed = process.platform === "linux" && process.getuid?.() === 0;
+// Root for the sandbox's namespaces and cgroups; Debian's postgresql (scripts/install-prerequisites.mjs) for the db.
+const sandboxed =
+  process.platform === "linux" &&
+  process.getuid?.() === 0 &&
+  existsSync("/usr/lib/postgresql") &&
+  existsSync("/usr/bin/bwrap");
 
 describe.skipIf(!sandboxed)(
   "examples/webapp-postgres on ocx devnet: a web app and PostgreSQL, a provider restart",

@@ -11,7 +11,11 @@ const PREREQUISITES = [
   { command: "nsenter", debian: "util-linux", why: "entering a service lease's network namespace" },
   { command: "ip", debian: "iproute2", why: "a private network namespace per service lease (ip netns)" },
   { command: "busybox", debian: "busybox-static", why: "the provider's test container image (built from its files)" },
-  { command: "pg_ctlcluster", debian: "postgresql", why: "the indexer's test against a real PostgreSQL server" },
+  {
+    command: "pg_ctlcluster",
+    debian: "postgresql",
+    why: "the indexer's test against a real PostgreSQL server, and the database service of examples/webapp-postgres (its e2e)",
+  },
   {
     command: "chromium",
     debian: "chromium",
