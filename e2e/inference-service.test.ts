@@ -1,10 +1,11 @@
-// The tiny model's server as an OCX service lease, end to end: a real anvil with the contracts, a real provider node
-// (bubblewrap sandbox, the lease's network namespace, its ingress) and the real `ocx` CLI. `ocx deploy` runs
-// examples/inference-service/model-server.yaml; the official openai client (only its base URL set) lists the
-// model, gets a completion and streams one through the public URL; `ocx inference register` lists the endpoint
+// The tiny model trained in an OCX job and served on an OCX service lease, end to end: a real anvil with the
+// contracts, a real provider node (bubblewrap sandbox, the lease's network namespace, its ingress) and the real `ocx`
+// CLI. `ocx run` trains the model on the provider and brings its weights back; `ocx deploy` runs
+// examples/inference-service/model-server.yaml with them; the official openai client (only its base URL set) lists
+// the model, gets a completion and streams one through the public URL; `ocx inference register` lists the endpoint
 // with its lease; `ocx job close` ends it and the URL goes away.
 import { type ChildProcess, spawn } from "node:child_process";
-import { access, chmod, mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
+import { access, chmod, copyFile, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { freePort, type Localnet, startLocalnet } from "@ocx/node-kit";
@@ -16,6 +17,10 @@ const CLI = path.resolve("apps/cli/bin/ocx.js");
 const PROVIDER_BIN = path.resolve("apps/provider/bin/ocx-provider.js");
 const MANIFEST = path.resolve("examples/inference-service/model-server.yaml");
 const BUNDLE = path.resolve("apps/model-server/dist/bundle/model-server.mjs");
+const TRAINER = path.resolve("apps/model-server/dist/bundle/tinylm-train.mjs");
+const CORPUS = path.resolve("packages/tinylm/corpus/ocx-docs.txt");
+/** The name the job gives its model: what /v1/models then lists, so the served weights are the job's. */
+const MODEL = "ocx-tinylm-job";
 const PROVIDER = 1;
 const BUYER = 2;
 
@@ -28,9 +33,10 @@ let deploymentsDir: string;
 let apiUrl: string;
 let leaseId: bigint | undefined;
 let url: string;
+let trainedWeights: string;
 
-/** Runs `ocx <args>` as `account` (anvil's test accounts); a command that hangs is killed after 45 s. */
-function ocx(args: string[], account = BUYER) {
+/** Runs `ocx <args>` as `account` (anvil's test accounts); a command that hangs is killed after `limitMs`. */
+function ocx(args: string[], account = BUYER, limitMs = 45_000) {
   return new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
     const child = spawn(
       process.execPath,
@@ -55,9 +61,9 @@ function ocx(args: string[], account = BUYER) {
       stderr += d;
     });
     const timer = setTimeout(() => {
-      stderr += `\n[test] ocx ${args.join(" ")} still running after 45 s: killed`;
+      stderr += `\n[test] ocx ${args.join(" ")} still running after ${limitMs / 1000} s: killed`;
       child.kill("SIGKILL");
-    }, 45_000);
+    }, limitMs);
     child.once("exit", (code) => {
       clearTimeout(timer);
       resolve({ code, stdout, stderr });
@@ -157,8 +163,64 @@ offers:
   }, 120_000);
   afterAll(cleanUp, 60_000);
 
-  it("ocx deploy runs the model server and prints its public URL", async () => {
-    const deployed = await ocx(["--json", "deploy", MANIFEST, "--hours", "1"]);
+  it("ocx run trains the model in a job on the provider and brings back its weights", async () => {
+    await copyFile(TRAINER, path.join(dir, "tinylm-train.mjs"));
+    await copyFile(CORPUS, path.join(dir, "ocx-docs.txt"));
+    const started = performance.now();
+    const trained = await ocx(
+      [
+        "run",
+        "--input",
+        "tinylm-train.mjs",
+        "--input",
+        "ocx-docs.txt",
+        "--output",
+        "weights.json",
+        "--results",
+        "trained",
+        "--memory",
+        "512Mi",
+        "--duration",
+        "10m",
+        "--",
+        "node",
+        "/job/tinylm-train.mjs",
+        "--corpus",
+        "/job/ocx-docs.txt",
+        "--out",
+        "/job/weights.json",
+        "--steps",
+        "800",
+        "--name",
+        MODEL,
+      ],
+      BUYER,
+      240_000,
+    );
+    expect(trained.code, `${trained.stderr}\n${trained.stdout}\n${providerLog.slice(-4000)}`).toBe(0);
+    // ocx run unpacks the outputs in <results>/lease-<id>/.
+    const [leaseFolder] = (await readdir(path.join(dir, "trained"))).filter((f) => f.startsWith("lease-"));
+    trainedWeights = path.join(dir, "trained", leaseFolder ?? "missing", "weights.json");
+    const weights = JSON.parse(await readFile(trainedWeights, "utf8")) as {
+      name: string;
+      training: { steps: number; validationLoss: number; initialValidationLoss: number };
+    };
+    expect(weights.name).toBe(MODEL);
+    expect(weights.training.steps).toBe(800);
+    expect(weights.training.validationLoss).toBeLessThan(weights.training.initialValidationLoss - 1.5);
+    console.log(
+      `trained in a job: validation loss ${weights.training.validationLoss} nats/char (untrained ${weights.training.initialValidationLoss}), ${((performance.now() - started) / 1000).toFixed(1)} s from ocx run to the weights`,
+    );
+  }, 300_000);
+
+  it("ocx deploy runs the model server with the trained weights and prints its public URL", async () => {
+    // The example manifest, with its inputs from here: the bundle, and the weights the job trained.
+    const manifest = (await readFile(MANIFEST, "utf8"))
+      .replace("../../apps/model-server/dist/bundle/model-server.mjs", BUNDLE)
+      .replace("../../packages/tinylm/weights/ocx-docs.json", trainedWeights);
+    expect(manifest).toContain(trainedWeights);
+    await writeFile(path.join(dir, "model-server.yaml"), manifest);
+    const deployed = await ocx(["--json", "deploy", "model-server.yaml", "--hours", "1"]);
     expect(deployed.code, `${deployed.stderr}\n${deployed.stdout}\n${providerLog.slice(-4000)}`).toBe(0);
     const result = JSON.parse(deployed.stdout) as {
       leaseId: string;
@@ -173,9 +235,9 @@ offers:
 
   it("the openai client lists the model, gets an answer and streams one from the lease", async () => {
     const client = new OpenAI({ baseURL: `${url}v1`, apiKey: "unused", maxRetries: 0 });
-    expect((await client.models.list()).data.map((m) => m.id)).toEqual(["ocx-tinylm-docs"]);
+    expect((await client.models.list()).data.map((m) => m.id)).toEqual([MODEL]);
     const completion = await client.chat.completions.create({
-      model: "ocx-tinylm-docs",
+      model: MODEL,
       messages: [{ role: "user", content: "What is a service lease?" }],
       max_tokens: 40,
       seed: 4,
@@ -184,7 +246,7 @@ offers:
     expect(completion.usage?.prompt_tokens).toBe("What is a service lease?\n\n".length);
     const started = performance.now();
     const stream = await client.chat.completions.create({
-      model: "ocx-tinylm-docs",
+      model: MODEL,
       messages: [{ role: "user", content: "What is a service lease?" }],
       max_tokens: 40,
       seed: 4,
@@ -212,7 +274,7 @@ offers:
         "inference",
         "register",
         "--model",
-        "ocx-tinylm-docs",
+        MODEL,
         "--url",
         url,
         "--per-1k-output",
@@ -228,7 +290,7 @@ offers:
     );
     expect(registered.code, registered.stderr).toBe(0);
     const endpointId = JSON.parse(registered.stdout).endpointId as string;
-    const listed = await ocx(["--json", "inference", "list", "--model", "ocx-tinylm-docs"]);
+    const listed = await ocx(["--json", "inference", "list", "--model", MODEL]);
     expect(listed.code, listed.stderr).toBe(0);
     expect(JSON.parse(listed.stdout)).toMatchObject([
       { endpointId, url, leaseId: String(leaseId), capacity: 4, pricing: { per1kOutputTokens: "2000000000000000" } },

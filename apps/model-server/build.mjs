@@ -1,5 +1,6 @@
 // Bundles the model server into one file, dist/bundle/model-server.mjs, that runs with a bare `node` and nothing
-// else: what a service lease uploads (examples/inference-service). Run after `tsc -b` (the root `npm run build`).
+// else: what a service lease uploads (examples/inference-service); and the tiny model's trainer into
+// dist/bundle/tinylm-train.mjs, what a training job uploads. Run after `tsc -b` (the root `npm run build`).
 // better-sqlite3 is native and cannot be bundled: in the bundle it is a stub that explains itself, so the bundle
 // serves free (a paid server keeps its books in SQLite: run it from an installed checkout, see docs/inference.md).
 import { fileURLToPath } from "node:url";
@@ -37,3 +38,15 @@ const result = await build({
 });
 const bytes = Object.values(result.metafile.outputs).reduce((sum, o) => sum + o.bytes, 0);
 console.log(`model-server bundle: ${(bytes / 1024).toFixed(0)} KiB`);
+
+await build({
+  entryPoints: [here("../../packages/tinylm/dist/trainCommand.js")],
+  outfile: here("./dist/bundle/tinylm-train.mjs"),
+  bundle: true,
+  platform: "node",
+  format: "esm",
+  target: "node20",
+  minify: true,
+  legalComments: "none",
+  logLevel: "warning",
+});
