@@ -87,10 +87,18 @@ describe("ocx against a local chain", () => {
 
     const faucet = await ocx(["--wallet", "buyer", "faucet", "--amount", "1500"]);
     expect(faucet.code, faucet.stderr).toBe(0);
-    expect(faucet.stdout).toContain("1500 OCX and 10 ETH");
+    // OCX for stake, $1,000 of credits (minted from the treasury's OCX at the devnet's $0.50) for the market.
+    expect(faucet.stdout).toMatch(
+      /sent 1500 OCX, \$1000\.00 of credits \(the treasury burned [\d.]+ OCX to mint \$[\d.]+\) and 10 ETH/,
+    );
 
     const balance = json(await ocx(["--wallet", "buyer", "wallet", "balance", "--json"]));
-    expect(balance).toMatchObject({ ocx: "1500", eth: "10" });
+    expect(balance).toMatchObject({
+      ocx: "1500",
+      credits: "$1000.00",
+      creditsWei: "1000000000000000000000",
+      eth: "10",
+    });
     expect((balance.address as string).toLowerCase()).toBe(address.toLowerCase());
 
     const again = await ocx(["--wallet", "buyer", "wallet", "new"]);
@@ -99,7 +107,7 @@ describe("ocx against a local chain", () => {
   });
 
   it("lists offers: none, then the one a provider posts", async () => {
-    expect(json(await ocx(["market", "offers", "--json"]))).toEqual({ offers: [] });
+    expect(json(await ocx(["market", "offers", "--json"]))).toEqual({ unit: "usd", offers: [] });
     expect((await ocx(["market", "offers"])).stdout).toContain("no offers match");
 
     // Account 1 becomes a provider: register, stake, post a 40 GB A100 offer at 1.8 OCX per GPU-hour.
@@ -172,15 +180,21 @@ describe("ocx against a local chain", () => {
     });
     const table = await ocx(["market", "offers", "--sort", "price"]);
     expect(table.stdout).toMatch(
-      /#1 .*nvidia-a100-40gb +2 +40 GiB +16 +128 GiB +eu-west +1\.8 +3\/3 +no +0\.50 +active/,
+      /#1 .*nvidia-a100-40gb +2 +40 GiB +16 +128 GiB +eu-west +\$1\.80 +3\/3 +no +0\.50 +active/,
     );
-    expect(json(await ocx(["market", "offers", "--json", "--verified"]))).toEqual({ offers: [] });
-    expect(json(await ocx(["market", "offers", "--json", "--min-reputation", "0.6"]))).toEqual({ offers: [] });
+    expect(json(await ocx(["market", "offers", "--json", "--verified"]))).toEqual({ unit: "usd", offers: [] });
+    expect(json(await ocx(["market", "offers", "--json", "--min-reputation", "0.6"]))).toEqual({
+      unit: "usd",
+      offers: [],
+    });
     expect((await ocx(["market", "offers", "--min-reputation", "2"])).stderr).toContain(
       "--min-reputation must be a number from 0 to 1",
     );
-    expect(json(await ocx(["market", "offers", "--json", "--gpu-model", "nvidia-h100-80gb"]))).toEqual({ offers: [] });
-  });
+    expect(json(await ocx(["market", "offers", "--json", "--gpu-model", "nvidia-h100-80gb"]))).toEqual({
+      unit: "usd",
+      offers: [],
+    });
+  }, 120_000);
 
   it("says which need excludes an offer", async () => {
     const manifest = path.join(home, "job.yaml");
@@ -299,8 +313,8 @@ resources:
     // The most it may hold: 1e15 wei/s × 86400 s = 86.4 OCX; it holds 0.06.
     const tooMuch = await topup(open, "86.35");
     expect(tooMuch.code, tooMuch.stderr).toBe(2);
-    expect(tooMuch.stderr).toMatch(/above what lease #\d+ can take: it may hold at most 86\.4 OCX/);
-    expect(tooMuch.stderr).toContain("top up at most 86.34 OCX");
+    expect(tooMuch.stderr).toMatch(/above what lease #\d+ can take: it may hold at most \$86\.40/);
+    expect(tooMuch.stderr).toContain("top up at most $86.34");
     expect(await allowance()).toBe(0n);
 
     const fits = await topup(open, "86.34");
@@ -312,7 +326,8 @@ resources:
   it("market cancel and market close end a request, and only when they may", async () => {
     const buyer = net.wallet(4);
     const { deployment, publicClient } = net;
-    const balance = () => getTokenBalance(publicClient, { deployment, account: buyer.account.address });
+    const balance = () =>
+      getTokenBalance(publicClient, { deployment, token: deployment.paymentToken, account: buyer.account.address });
     const deposit = parseEther("3");
     const post = async () => {
       await ensureAllowance(buyer, { deployment, spender: deployment.marketplace, amount: deposit });
@@ -402,6 +417,6 @@ describe("ocx starts fast", () => {
     const version = await ocx(["--version"]);
     expect(version.stdout.trim()).toMatch(/^\d+\.\d+\.\d+$/);
     const help = await ocx(["help", "run"]);
-    expect(help.stdout).toContain("--max-price <ocx>");
+    expect(help.stdout).toContain("--max-price <usd>");
   });
 });

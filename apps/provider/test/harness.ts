@@ -175,9 +175,16 @@ export function buyer(market: Market, index = BUYER) {
       const manifest = await resolveInputs(parseManifest(yaml), base);
       return { manifest, json: canonicalManifest(manifest), hash: manifestHash(manifest) };
     },
-    balance: () => getTokenBalance(net.publicClient, { deployment, account: account.address }),
+    /** The buyer's payment tokens (credits on a market that settles in them). */
+    balance: () =>
+      getTokenBalance(net.publicClient, { deployment, token: deployment.paymentToken, account: account.address }),
     async approve() {
-      await approveSync(wallet, { deployment, spender: deployment.marketplace, value: maxUint256 });
+      await approveSync(wallet, {
+        deployment,
+        token: deployment.paymentToken,
+        spender: deployment.marketplace,
+        value: maxUint256,
+      });
     },
     /** Takes offer `offerId` with `deposit`, returning the lease id. */
     async take(offerId: bigint, hash: `0x${string}`, deposit: bigint, maxPrice = 10n ** 30n) {

@@ -9,6 +9,7 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { freePort, startLocalnet } from "@ocx/node-kit";
 import {
+  DEFAULT_CREDITS,
   DEFAULT_MAX_RESULT_BYTES,
   extractTarGzStream,
   OcxUsageError,
@@ -19,8 +20,8 @@ import {
   writeDeployment,
 } from "@ocx/sdk";
 import { Command } from "commander";
-import { formatEther } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
+import { describeBill } from "../format.js";
 import { type DevnetGovernance, governDevnet } from "./devnetGovernance.js";
 import { startIndexerProcess } from "./devnetIndexer.js";
 import { admitDevnetValidator, hasTrustContracts, startValidatorProcess, waitVerified } from "./devnetValidator.js";
@@ -38,7 +39,7 @@ interface DevnetOptions {
   validator: boolean;
   indexer: boolean;
   demo: boolean;
-  /** Dollars per OCX: deploys compute credits and the OCX/USD feed at this price (off when absent). */
+  /** Dollars per OCX the devnet's OCX/USD feed starts at (default: DEFAULT_CREDITS, $0.50). */
   ocxPrice?: string;
   /** Deploy OcxGovernor + OcxTimelock and hand them every admin role (default on). */
   governance: boolean;
@@ -64,7 +65,7 @@ export function devnetCommand(): Command {
     .option("--no-governance", "keep every admin role with account 0 instead of a governor and timelock")
     .option(
       "--ocx-price <usd>",
-      "also deploy compute credits and the OCX/USD feed at this price, e.g. 0.50 (the market still settles in OCX)",
+      "the OCX/USD price the devnet's feed starts at, e.g. 0.50 (default 0.50); the market settles in $1 credits",
     )
     .addHelpText(
       "after",
@@ -86,8 +87,8 @@ Then, in another terminal:
         throw new OcxUsageError(`--port must be a port number from 1 to 65535, got "${options.port}"`);
       }
       // Checked before anything starts: a price that is not a positive decimal is a usage error naming it.
-      const credits = options.ocxPrice === undefined ? undefined : { ocxPriceUsd: options.ocxPrice };
-      if (credits) toFeedPrice(credits.ocxPriceUsd);
+      const credits = { ocxPriceUsd: options.ocxPrice ?? DEFAULT_CREDITS.ocxPriceUsd };
+      toFeedPrice(credits.ocxPriceUsd);
       const stateDir = path.resolve(options.stateDir);
       await rm(stateDir, { recursive: true, force: true });
       await mkdir(stateDir, { recursive: true });
@@ -144,7 +145,7 @@ ${
 `
     : ""
 }  written to   ${deploymentFile}
-  accounts 1–9 hold 100000 OCX each (anvil's public test keys: never use them on a real network)`);
+  accounts 1–9 hold 100000 OCX and $100000 of credits each (anvil's public test keys: never use them on a real network)`);
 
         let indexerUrl: string | undefined;
         if (options.indexer) {
@@ -232,7 +233,7 @@ maxDuration: 2m
             await extractTarGzStream(run.resultsPath, results, { maxBytes: DEFAULT_MAX_RESULT_BYTES });
           }
           say(`  exit code ${run.exitCode} after ${((Date.now() - started) / 1000).toFixed(1)} s
-  cost ${formatEther(cost.paid)} OCX for ${cost.seconds} s at ${formatEther(cost.pricePerSecond * 3600n)} OCX/h (fee ${formatEther(cost.fee)} OCX, burned); refund ${formatEther(cost.refund)} OCX
+  cost ${describeBill(cost, 0, d).text}
   results (sha256 ${run.resultHash}, checked against the chain) in ${path.relative(process.cwd(), results)}/`);
           summary.demo = { leaseId: run.leaseId, exitCode: run.exitCode, results, cost };
         }

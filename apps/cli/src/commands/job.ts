@@ -4,6 +4,7 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import {
+  billLease,
   cancelLeaseSync,
   closeLeaseSync,
   closeReasonName,
@@ -14,9 +15,9 @@ import {
   extractTarGzStream,
   fetchResults,
   findOffer,
-  formatOcx,
   getAccrued,
   getLease,
+  getOffer,
   LeaseState,
   leaseStateName,
   manifestHash,
@@ -42,12 +43,20 @@ import {
   type LeaseView,
   parseId,
   parseOcxArgument,
+  parsePaymentArgument,
   providerEndpoint,
   readLease,
   spaced,
 } from "../chain.js";
 import { type Context, createContext } from "../context.js";
-import { formatRelative, renderTable } from "../format.js";
+import {
+  describeBill,
+  formatPayment,
+  formatPricePerGpuHour,
+  formatRelative,
+  renderTable,
+  settlesInCredits,
+} from "../format.js";
 import { readJobFile } from "../jobfile.js";
 import { runReporter } from "../progress.js";
 import { describeServices, describeUrls } from "./deploy.js";
@@ -121,10 +130,11 @@ export async function checkTopUp(context: Context, leaseId: bigint, amount: bigi
     throw new OcxUsageError(`lease #${leaseId} has used up its escrow, so it is over; start a new job instead`);
   }
   const maximum = lease.pricePerSecond * BigInt(lease.maxDuration);
+  const money = (wei: bigint) => formatPayment(wei, context.deployment);
   if (escrowLeft + amount > maximum) {
     const room = maximum > escrowLeft ? maximum - escrowLeft : 0n;
     throw new OcxUsageError(
-      `${formatOcx(amount)} is above what lease #${leaseId} can take: it may hold at most ${formatOcx(maximum)} (${lease.maxDuration} s at ${formatOcx(perSecondToPerHour(lease.pricePerSecond))}/h) and holds ${formatOcx(escrowLeft)}; top up at most ${formatOcx(room)}`,
+      `${money(amount)} is above what lease #${leaseId} can take: it may hold at most ${money(maximum)} (${lease.maxDuration} s at ${money(perSecondToPerHour(lease.pricePerSecond))}/h) and holds ${money(escrowLeft)}; top up at most ${money(room)}`,
     );
   }
 }
@@ -137,9 +147,9 @@ export function jobCommand(): Command {
     .description("take the cheapest matching offer (or --offer) and hand the job to its provider")
     .argument("<manifest>", "an OCX job manifest or an Akash SDL (YAML)")
     .option("--offer <id>", "take this offer instead of the cheapest match")
-    .option("--deposit <ocx>", "escrow to deposit, in OCX")
+    .option("--deposit <usd>", "escrow to deposit, in dollars of credits (OCX on a market without credits)")
     .option("--hours <h>", "deposit enough for this many hours (default: the manifest's maxDuration)")
-    .option("--max-price <ocx>", "price limit in OCX per GPU-hour (replaces the manifest's)")
+    .option("--max-price <usd>", "price limit in dollars per GPU-hour (replaces the manifest's)")
     .addHelpText(
       "after",
       `
@@ -160,19 +170,21 @@ Examples:
       if (options.deposit !== undefined && options.hours !== undefined) {
         throw new OcxUsageError("give --deposit or --hours, not both");
       }
-      const deposit = options.deposit === undefined ? undefined : parseOcxArgument(options.deposit, "--deposit");
+      // Amounts have 18 decimals in either token ("$1.20" of credits, or OCX): read exactly, "$" allowed.
+      const dollars = (text: string, what: string) => parseOcxArgument(text.trim().replace(/^\$/, ""), what, "dollars");
+      const deposit = options.deposit === undefined ? undefined : dollars(options.deposit, "--deposit");
       const hours = options.hours === undefined ? undefined : Number(options.hours);
       if (hours !== undefined && !(hours > 0)) {
         throw new OcxUsageError(`--hours must be a positive number, got "${options.hours}"`);
       }
-      const maxPricePerGpuHour =
-        options.maxPrice === undefined ? undefined : parseOcxArgument(options.maxPrice, "--max-price");
+      const maxPrice = options.maxPrice?.trim().replace(/^\$/, "");
+      const maxPricePerGpuHour = maxPrice === undefined ? undefined : dollars(maxPrice, "--max-price");
       const offerId = options.offer === undefined ? undefined : parseId(options.offer, "--offer");
-      const { manifest: parsed, kind, baseDir } = await readJobFile(file, { maxPrice: options.maxPrice });
+      const { manifest: parsed, kind, baseDir } = await readJobFile(file, { maxPrice });
       const context = await createContext(command);
       context.progress(`read ${kind === "akash-sdl" ? "Akash SDL" : "manifest"} ${file}; hashing its inputs…`);
       const manifest = await resolveInputs(parsed, baseDir);
-      const report = runReporter(context);
+      const report = runReporter(context, Date.now(), manifest.resources.gpu.count || 1);
       const account = await context.account();
       // The same steps as `ocx run` (and the SDK's runJob), up to the start: no second copy of the flow.
       const found = await findOffer(context.publicClient, {
@@ -250,6 +262,7 @@ Examples:
           }),
         ),
       );
+      const money = (wei: bigint) => formatPayment(wei, context.deployment);
       const text =
         leases.length === 0
           ? `no leases for ${me}; start one with \`ocx job submit <manifest>\``
@@ -258,7 +271,7 @@ Examples:
                 { header: "LEASE", align: "right" },
                 "PROVIDER",
                 "STATE",
-                { header: "OCX/H", align: "right" },
+                { header: settlesInCredits(context.deployment) ? "$/H" : "OCX/H", align: "right" },
                 { header: "DEPOSIT", align: "right" },
                 { header: "ESCROW LEFT", align: "right" },
               ],
@@ -266,9 +279,9 @@ Examples:
                 `#${l.leaseId}`,
                 `${l.provider.slice(0, 8)}…${l.provider.slice(-4)}`,
                 spaced(leaseStateName(l.state)),
-                formatOcx(perSecondToPerHour(l.pricePerSecond), { unit: false }),
-                formatOcx(l.deposit, { unit: false }),
-                formatOcx(l.escrowLeft, { unit: false }),
+                money(perSecondToPerHour(l.pricePerSecond)),
+                money(l.deposit),
+                money(l.escrowLeft),
               ]),
             );
       context.print(text, { buyer: me, leases: leases.map(leaseJson) });
@@ -291,6 +304,17 @@ Examples:
       const context = await createContext(command);
       const lease = await readLease(context, leaseId);
       const completed = await completedResultHash(context, leaseId);
+      const { deployment } = context;
+      const money = (wei: bigint) => formatPayment(wei, deployment);
+      // Price per GPU-hour over the offer's GPUs (per hour for a CPU offer or a lease won at auction).
+      const gpus =
+        lease.offerId > 0n
+          ? (await getOffer(context.publicClient, { deployment, offerId: lease.offerId })).resources.gpuCount
+          : 0;
+      // What was billed so far: settlements' paid and fee (the fee is burned in the payment token when the
+      // Marketplace's fee pool is flushed), and the refund once closed.
+      const bill = await billLease(context.publicClient, { deployment, leaseId });
+      const billed = describeBill(bill, gpus, deployment);
       let providerStatus: Record<string, unknown> | { error: string };
       try {
         providerStatus = (await (await providerClient(context, lease.provider)).status(leaseId)) as unknown as Record<
@@ -310,9 +334,10 @@ Examples:
       const lines = [
         `lease #${leaseId}: ${state}`,
         `  provider     ${lease.provider}`,
-        `  price        ${formatOcx(perSecondToPerHour(lease.pricePerSecond))}/h`,
-        `  deposit      ${formatOcx(lease.deposit)}`,
-        `  escrow left  ${formatOcx(lease.escrowLeft)}`,
+        `  price        ${formatPricePerGpuHour(lease.pricePerSecond, gpus, deployment)}${gpus > 1 ? ` (${money(perSecondToPerHour(lease.pricePerSecond))}/h for ${gpus} GPUs)` : ""}`,
+        `  deposit      ${money(lease.deposit)}`,
+        `  escrow left  ${money(lease.escrowLeft)}`,
+        ...(bill.paid > 0n || lease.state === LeaseState.Closed ? [`  billed       ${billed.text}`] : []),
         ...(lease.state === LeaseState.Pending ? [`  ack due      ${formatRelative(lease.ackDeadline)}`] : []),
         ...(completed ? [`  completed    exit code ${completed.exitCode}, result ${completed.resultHash}`] : []),
         "error" in providerStatus
@@ -321,7 +346,12 @@ Examples:
         ...(services?.length ? ["  services", ...describeServices({ services }).map((l) => `  ${l}`)] : []),
         ...(urls?.length ? ["  public URLs", ...describeUrls(urls).map((l) => `  ${l}`)] : []),
       ];
-      context.print(lines.join("\n"), { ...leaseJson(lease), completed: completed ?? null, provider: providerStatus });
+      context.print(lines.join("\n"), {
+        ...leaseJson(lease),
+        bill: billed.json,
+        completed: completed ?? null,
+        provider: providerStatus,
+      });
     });
 
   job
@@ -468,7 +498,7 @@ Examples:
       const refund = closed.refund;
       const reason = spaced(closeReasonName(closed.reason));
       context.print(
-        `lease #${leaseId} ${functionName === "cancel" ? "cancelled" : "closed"}; ${formatOcx(refund)} refunded`,
+        `lease #${leaseId} ${functionName === "cancel" ? "cancelled" : "closed"}; ${formatPayment(refund, context.deployment)} refunded`,
         {
           leaseId,
           action: functionName,
@@ -507,19 +537,22 @@ Examples:
         );
       }
       const closed = await closeService(await context.walletClient(), { deployment: context.deployment, leaseId });
-      context.print(`lease #${leaseId} closed; ${formatOcx(closed.refund)} refunded; its provider stops its services`, {
-        leaseId,
-        action: "close",
-        refund: closed.refund,
-        transaction: closed.transactionHash,
-      });
+      context.print(
+        `lease #${leaseId} closed; ${formatPayment(closed.refund, context.deployment)} refunded; its provider stops its services`,
+        {
+          leaseId,
+          action: "close",
+          refund: closed.refund,
+          transaction: closed.transactionHash,
+        },
+      );
     });
 
   job
     .command("topup")
-    .description("add OCX to a lease's escrow so the job keeps running")
+    .description("add to a lease's escrow so the job keeps running")
     .argument("<id>", "lease id")
-    .argument("<amount>", "OCX to add")
+    .argument("<amount>", "dollars of credits to add (OCX on a market without credits)")
     .addHelpText(
       "after",
       `
@@ -530,8 +563,8 @@ Examples:
     )
     .action(async (id: string, amountText: string, _options: unknown, command: Command) => {
       const leaseId = parseId(id, "the lease id");
-      const amount = parseOcxArgument(amountText, "the amount");
       const context = await createContext(command);
+      const amount = parsePaymentArgument(amountText, "the amount", context.deployment);
       // Check everything the contract will check before approving, so a refused top-up leaves no approval behind.
       await checkTopUp(context, leaseId, amount);
       await allowSpending(context, context.deployment.marketplace, amount);
@@ -541,12 +574,15 @@ Examples:
         amount,
       });
       const escrow = event.escrow;
-      context.print(`added ${formatOcx(amount)} to lease #${leaseId}; escrow now ${formatOcx(escrow)}`, {
-        leaseId,
-        amount,
-        escrow,
-        transaction: receipt.transactionHash,
-      });
+      context.print(
+        `added ${formatPayment(amount, context.deployment)} to lease #${leaseId}; escrow now ${formatPayment(escrow, context.deployment)}`,
+        {
+          leaseId,
+          amount,
+          escrow,
+          transaction: receipt.transactionHash,
+        },
+      );
     });
 
   job.addCommand(jobShellCommand());

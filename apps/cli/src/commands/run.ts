@@ -165,7 +165,7 @@ Examples:
       const bill = describeBill(cost, manifest.resources.gpu.count, context.deployment);
       const lines = [
         end.text,
-        bill.text,
+        `cost ${bill.text}`,
         ...(unpacked ? [`results in ${path.relative(process.cwd(), unpacked) || "."}`] : []),
       ];
       if (context.json) {

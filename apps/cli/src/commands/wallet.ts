@@ -6,7 +6,7 @@ import { formatEther, type Hex } from "viem";
 import { generatePrivateKey, privateKeyToAddress } from "viem/accounts";
 import { actingAddress, parseAddress } from "../chain.js";
 import { createContext, devAccountKey } from "../context.js";
-import { renderTable } from "../format.js";
+import { formatUsd, renderTable, settlesInCredits } from "../format.js";
 import { type GlobalOptions, jsonReplacer } from "../options.js";
 import {
   askPassword,
@@ -149,14 +149,22 @@ Examples:
       const given = addressArg === undefined ? undefined : parseAddress(addressArg);
       const context = await createContext(command);
       const address = given ?? (await actingAddress(context));
-      const [ocx, eth] = await Promise.all([
-        getTokenBalance(context.publicClient, { deployment: context.deployment, account: address }),
+      const { deployment } = context;
+      // Credits ($1 each) are what the market settles in; OCX is for stake and votes.
+      const inCredits = settlesInCredits(deployment);
+      const [ocx, eth, credits] = await Promise.all([
+        getTokenBalance(context.publicClient, { deployment, account: address }),
         context.publicClient.getBalance({ address }),
+        inCredits
+          ? getTokenBalance(context.publicClient, { deployment, token: deployment.paymentToken, account: address })
+          : Promise.resolve(0n),
       ]);
-      context.print(`${address}\n  OCX  ${formatOcx(ocx, { unit: false })}\n  ETH  ${formatEther(eth)}`, {
+      const creditsLine = inCredits ? `\n  $    ${formatUsd(credits)} of credits` : "";
+      context.print(`${address}\n  OCX  ${formatOcx(ocx, { unit: false })}${creditsLine}\n  ETH  ${formatEther(eth)}`, {
         address,
         ocx: formatEther(ocx),
         ocxWei: ocx,
+        ...(inCredits ? { credits: formatUsd(credits), creditsWei: credits } : {}),
         eth: formatEther(eth),
         ethWei: eth,
       });
