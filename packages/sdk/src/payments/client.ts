@@ -138,7 +138,11 @@ export function createPaymentFetch(options: PaymentFetchOptions): PaymentFetch {
   }
 
   /** Signs a voucher for `owed + maxAmount` within the caps; returns the header value and the amount held. */
-  async function pay(payee: Address, owedWithHolds: bigint, maxAmount: bigint, minDeposit: bigint, url: string) {
+  /**
+   * Signs a voucher for what is owed (with holds in flight) + `maxAmount`, within the caps, and holds `maxAmount`
+   * in `inflight` until the response; `owedHint` is a 402's owed amount. Returns the header value.
+   */
+  async function pay(payee: Address, owedHint: bigint, maxAmount: bigint, minDeposit: bigint, url: string) {
     if (options.capPerRequest !== undefined && maxAmount > options.capPerRequest) {
       throw new OcxPaymentError(
         `${url} asks up to ${maxAmount} per request, above the per-request cap ${options.capPerRequest}: raise capPerRequest or send a smaller request`,
@@ -146,32 +150,33 @@ export function createPaymentFetch(options: PaymentFetchOptions): PaymentFetch {
       );
     }
     const b = await booksOf(payee);
-    const cumulative = owedWithHolds + maxAmount;
-    const exposure =
-      committed() -
-      (b.signed > b.baseline ? b.signed - b.baseline : 0n) +
-      (cumulative > b.signed ? cumulative : b.signed) -
-      b.baseline;
+    // From here to the hold nothing awaits, so concurrent requests to one payee sign increasing amounts.
+    const owed = b.owed + b.inflight > owedHint ? b.owed + b.inflight : owedHint;
+    const cumulative = owed + maxAmount;
+    const mine = (x: bigint) => (x > b.baseline ? x - b.baseline : 0n);
+    const exposure = committed() - mine(b.signed) + mine(cumulative > b.signed ? cumulative : b.signed);
     if (exposure > capTotal) {
       throw new OcxPaymentError(
         `paying ${url} would commit ${exposure} in all, above the cap ${capTotal} (committed so far ${committed()}, spent ${spent}, this request asks up to ${maxAmount}): raise capTotal or stop`,
         "cap_exceeded",
       );
     }
-    await ensureCapacity(payee, b, cumulative, minDeposit);
     if (cumulative > b.signed) b.signed = cumulative;
-    const signature = await signVoucher(walletClient, {
-      domain: { chainId, channels },
-      voucher: { payer, payee, cumulativeAmount: cumulative },
-    });
     b.inflight += maxAmount;
-    return {
-      header: encodePaymentHeader({
+    try {
+      await ensureCapacity(payee, b, cumulative, minDeposit);
+      const signature = await signVoucher(walletClient, {
+        domain: { chainId, channels },
+        voucher: { payer, payee, cumulativeAmount: cumulative },
+      });
+      return encodePaymentHeader({
         chainId,
         payment: { voucher: { payer, payee, cumulativeAmount: cumulative }, signature },
-      }),
-      books: b,
-    };
+      });
+    } catch (error) {
+      b.inflight -= maxAmount;
+      throw error;
+    }
   }
 
   function accept(requirements: PaymentRequirements, url: string) {
@@ -242,10 +247,10 @@ export function createPaymentFetch(options: PaymentFetchOptions): PaymentFetch {
     let paid: { payee: Address; maxAmount: bigint; books: PayeeBooks } | undefined;
     if (ahead) {
       const b = await booksOf(ahead.payee);
-      const p = await pay(ahead.payee, b.owed + b.inflight, ahead.maxAmount, ahead.minDeposit, url.href);
-      paid = { payee: ahead.payee, maxAmount: ahead.maxAmount, books: p.books };
-      response = await send(p.header).catch((error) => {
-        p.books.inflight -= ahead.maxAmount;
+      const header = await pay(ahead.payee, 0n, ahead.maxAmount, ahead.minDeposit, url.href);
+      paid = { payee: ahead.payee, maxAmount: ahead.maxAmount, books: b };
+      response = await send(header).catch((error) => {
+        b.inflight -= ahead.maxAmount;
         throw error;
       });
     } else {
@@ -274,9 +279,9 @@ export function createPaymentFetch(options: PaymentFetchOptions): PaymentFetch {
       // The 402's owed counts holds of requests in flight, ours included.
       const owedWithHolds = BigInt(requirements.owed);
       if (owedWithHolds - b.inflight > b.owed) b.owed = owedWithHolds - b.inflight;
-      const p = await pay(payee, b.owed + b.inflight, maxAmount, minDeposit, url.href);
+      const header = await pay(payee, owedWithHolds, maxAmount, minDeposit, url.href);
       try {
-        response = await send(p.header);
+        response = await send(header);
       } catch (error) {
         b.inflight -= maxAmount;
         throw error;

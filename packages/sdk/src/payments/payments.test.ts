@@ -221,8 +221,23 @@ describe("x402 payments over PaymentChannels", () => {
     for (let i = 0; i < 3; i++) await (await counting(streamUrl, { method: "POST", body: "{}" })).text();
     expect(seen402).toHaveLength(2);
     expect(counting.spent()).toBe(963n);
+    // Concurrent requests to one payee: each holds its maximum, none is refused for good, each is charged once.
+    const batch = [
+      { input: 10, maxOutput: 20, output: 5 },
+      { input: 300, maxOutput: 40, output: 40 },
+      { input: 1, maxOutput: 1, output: 0 },
+      { input: 77, maxOutput: 77, output: 12 },
+    ];
+    const responses = await Promise.all(batch.map((r) => counting(url, { method: "POST", body: JSON.stringify(r) })));
+    expect(responses.map((r) => r.status)).toEqual([200, 200, 200, 200]);
+    const batchCost = batch.reduce(
+      (sum, r) => sum + chargeFor(price, { inputTokens: r.input, outputTokens: r.output }),
+      0n,
+    );
+    expect(receiver.owed(payer.account.address)).toBe(321n * 5n + batchCost);
+    expect(counting.spent()).toBe(963n + batchCost);
     const [redemption] = await receiver.redeem(payer.account.address);
-    expect(redemption).toMatchObject({ amount: 321n * 5n, cumulative: 321n * 5n });
+    expect(redemption).toMatchObject({ amount: 321n * 5n + batchCost, cumulative: 321n * 5n + batchCost });
     const { gasUsed } = await net.publicClient.getTransactionReceipt({ hash: redemption?.hash as `0x${string}` });
     console.log(`redeem gas (a payee already holding the token, a new payer): ${gasUsed}`);
   }, 60_000);
