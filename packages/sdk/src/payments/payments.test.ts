@@ -242,6 +242,39 @@ describe("x402 payments over PaymentChannels", () => {
     console.log(`redeem gas (a payee already holding the token, a new payer): ${gasUsed}`);
   }, 60_000);
 
+  it("a receiver with a threshold redeems by itself after the charge that reaches it", async () => {
+    const payee = net.wallet(4);
+    const own = await createPaymentReceiver({
+      walletClient: payee,
+      publicClient: net.publicClient,
+      deployment,
+      store: ":memory:",
+      redeemThreshold: 150n,
+    });
+    try {
+      const handler = withPayment(own, { maxAmount: () => 100n }, () => Response.json({ ok: true }));
+      // No sockets: the fetch calls the handler directly.
+      const pay = createPaymentFetch({
+        walletClient: net.wallet(1),
+        deployment,
+        capTotal: 10_000n,
+        autoDeposit: 1_000n,
+        fetch: async (input, init) => handler(new Request(input, init)),
+      });
+      const payer = net.wallet(1).account.address;
+      const channelOf = () => getChannel(net.publicClient, { deployment, payer, payee: payee.account.address });
+      expect((await pay("http://payee.test/x")).status).toBe(200);
+      expect((await channelOf()).redeemed).toBe(0n); // 100 owed, below the threshold
+      expect((await pay("http://payee.test/x")).status).toBe(200);
+      for (let i = 0; i < 50 && (await channelOf()).redeemed !== 200n; i++)
+        await new Promise((r) => setTimeout(r, 100));
+      expect((await channelOf()).redeemed).toBe(200n);
+      expect(await own.redeem()).toEqual([]);
+    } finally {
+      await own.close();
+    }
+  }, 60_000);
+
   it("refuses a missing, forged, replayed or uncovered voucher with 402 and the reason, before any work", async () => {
     const runs = served;
     const payer = net.wallet(1).account.address;
