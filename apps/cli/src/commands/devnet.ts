@@ -237,6 +237,7 @@ maxDuration: 2m
   results (sha256 ${run.resultHash}, checked against the chain) in ${path.relative(process.cwd(), results)}/`);
           summary.demo = { leaseId: run.leaseId, exitCode: run.exitCode, results, cost };
         }
+        governance?.startClock();
         if (json)
           process.stdout.write(`${JSON.stringify(summary, (_, v) => (typeof v === "bigint" ? v.toString() : v))}\n`);
         say(`

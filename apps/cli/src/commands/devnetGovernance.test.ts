@@ -33,6 +33,7 @@ describe("governDevnet", () => {
       expect(votes, `account ${i}`).toBe(balance);
       expect((balance as bigint) > 0n).toBe(true);
     }
+    governance.startClock();
     const before = await publicClient.getBlockNumber();
     await new Promise((r) => setTimeout(r, 3_500));
     expect(await publicClient.getBlockNumber()).toBeGreaterThanOrEqual(before + 2n);

@@ -10,15 +10,19 @@ export const DEVNET_BLOCK_TICK_SECONDS = 1;
 export interface DevnetGovernance {
   /** One line for the devnet's banner. */
   summary: string;
+  /**
+   * Starts mining an empty block every {@link DEVNET_BLOCK_TICK_SECONDS} s on an automining chain (nothing with a
+   * block time). Called once the devnet is up: blocks mined during start-up would lengthen the indexer's backfill.
+   */
+  startClock(): void;
   stop(): void;
 }
 
 /**
  * Deploys governance on a running devnet (deployOcx's last step, run here because the devnet first admits its
  * validator with the deployer's VALIDATOR_ADMIN_ROLE), writes the governor and timelock into `net.deployment`,
- * delegates each of accounts 1–9's OCX to itself (account 0, the deployer, delegates in deployGovernance) and, on
- * an automining chain, mines an empty block every {@link DEVNET_BLOCK_TICK_SECONDS} s: the governor counts blocks,
- * and an idle automining chain mines none.
+ * and delegates each of accounts 1–9's OCX to itself (account 0, the deployer, delegates in deployGovernance).
+ * The governor counts blocks and an idle automining chain mines none: `startClock` keeps blocks coming.
  */
 export async function governDevnet(net: Localnet, options: { blockTime?: number } = {}): Promise<DevnetGovernance> {
   const settings = DEVNET_GOVERNANCE;
@@ -33,18 +37,20 @@ export async function governDevnet(net: Localnet, options: { blockTime?: number 
     await delegateVotesSync(wallet, { deployment: net.deployment, delegatee: wallet.account.address });
   }
   const tick = options.blockTime ?? DEVNET_BLOCK_TICK_SECONDS;
-  const ticker = options.blockTime
-    ? undefined
-    : setInterval(() => {
-        net.publicClient.request({ method: "evm_mine" } as never).catch(() => {});
-      }, tick * 1000);
-  ticker?.unref();
+  let ticker: NodeJS.Timeout | undefined;
   return {
     summary:
       `OcxGovernor ${added.governor}, OcxTimelock ${added.timelock} (holds every admin and parameter role)\n` +
       `  votes open ${settings.votingDelay} block after a proposal and last ${settings.votingPeriod} blocks ` +
       `(a block at least every ${tick} s), the timelock waits ${settings.timelockDelay} s; ` +
       `accounts 0–9 vote with their OCX (account 0 holds most of it); the guardian (pause) and the price feed's updater are account 0`,
+    startClock: () => {
+      if (options.blockTime || ticker) return;
+      ticker = setInterval(() => {
+        net.publicClient.request({ method: "evm_mine" } as never).catch(() => {});
+      }, tick * 1000);
+      ticker.unref();
+    },
     stop: () => clearInterval(ticker),
   };
 }
