@@ -10,6 +10,7 @@ import {
   type PaymentPrice,
   type PaymentReceipt,
   type PaymentReceiver,
+  paymentSseComment,
 } from "@ocx/sdk";
 import { type Generation, generate, type LoadedModel } from "@ocx/tinylm";
 import { Hono } from "hono";
@@ -266,7 +267,7 @@ function streamAnswer(
         if (chat.includeUsage) controller.enqueue(chunk([], { usage: usage(chat, generation) }));
         const receipt = charge(generation);
         // A comment, not a named event: OpenAI clients hand every non-comment event to the caller as a chunk.
-        if (receipt) controller.enqueue(encoder.encode(`: ocx-payment ${encodePaymentReceipt(receipt)}\n\n`));
+        if (receipt) controller.enqueue(encoder.encode(paymentSseComment(receipt)));
         controller.enqueue(encoder.encode("data: [DONE]\n\n"));
         controller.close();
         finish();

@@ -145,6 +145,8 @@ describe("paid with x402 vouchers", () => {
     });
     const payer = buyer.account.address;
     expect(server.receiver?.owed(payer)).toBe(first + second);
+    // The paying fetch read both receipts: the header, and the stream's closing `: ocx-payment` comment.
+    expect(pay.spent()).toBe(first + second);
 
     const deployment = { ...net.deployment };
     const payeeAddress = net.wallet(PAYEE).account.address;
