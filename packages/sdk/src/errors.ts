@@ -228,6 +228,8 @@ const HINTS: Record<string, string> = {
   RegistryNotRegistered: "register first (`ocx provider start` does it)",
   ERC20InsufficientBalance: "the account has too little OCX",
   ERC20InsufficientAllowance: "approve the contract to spend your OCX first",
+  InferenceNotRegistrant: "only the account that registered the endpoint can change it: act as that account",
+  InferenceUnknownEndpoint: "no such endpoint, or it was deregistered: `ocx inference list` shows the registered ones",
 };
 const hintSuffix = (name: string) => (HINTS[name] ? ` — ${HINTS[name]}` : "");
 
