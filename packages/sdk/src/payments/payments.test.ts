@@ -407,6 +407,12 @@ describe("x402 payments over PaymentChannels", () => {
       amount: expected + 1_000n,
     });
     expect(during.event.amount).toBe(1_000n);
+    // The receiver serves nothing more on an unlocking channel (once its 2 s cache of the channel expires).
+    await new Promise((r) => setTimeout(r, 2_100));
+    const pay = createPaymentFetch({ walletClient: payer, deployment, capTotal: 10n ** 18n });
+    const refused = await pay(url, { method: "POST", body: JSON.stringify({ input: 1, maxOutput: 1, output: 1 }) });
+    expect(refused.status).toBe(402);
+    expect(((await refused.json()) as PaymentRequiredBody).reason).toBe("channel_unlocking");
     const state = await getChannel(net.publicClient, {
       deployment,
       payer: payer.account.address,

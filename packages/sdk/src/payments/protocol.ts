@@ -58,7 +58,8 @@ export type PaymentRefusal =
   | "wrong_payee" // the voucher pays someone else
   | "invalid_signature" // not signed by the voucher's payer
   | "voucher_too_low" // cumulativeAmount < owed + maxAmountRequired
-  | "insufficient_channel_balance"; // redeemed + balance on-chain < cumulativeAmount
+  | "insufficient_channel_balance" // redeemed + balance on-chain < cumulativeAmount
+  | "channel_unlocking"; // the payer asked to withdraw: cancel the unlock (or deposit) to pay through it again
 
 /** One way to pay, as the 402 body lists it. Amounts are decimal strings in the token's smallest units. */
 export interface PaymentRequirements {

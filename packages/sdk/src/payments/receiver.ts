@@ -131,7 +131,7 @@ export async function createPaymentReceiver(options: PaymentReceiverOptions): Pr
   /** Amounts held for requests in flight, per payer (lower-case address). */
   const holds = new Map<string, bigint>();
   /** On-chain `redeemed + balance` per payer, with when it was read. */
-  const capacity = new Map<string, { redeemed: bigint; balance: bigint; at: number }>();
+  const capacity = new Map<string, { redeemed: bigint; balance: bigint; unlockAt: bigint; at: number }>();
   /** One redemption at a time per payer. */
   const redeeming = new Map<string, Promise<Redemption | undefined>>();
   let closed = false;
@@ -143,7 +143,7 @@ export async function createPaymentReceiver(options: PaymentReceiverOptions): Pr
     const cached = capacity.get(payer.toLowerCase());
     if (cached && !fresh && Date.now() - cached.at < cacheMs) return cached;
     const c = await getChannel(publicClient, { deployment, payer, payee });
-    const entry = { redeemed: c.redeemed, balance: c.balance, at: Date.now() };
+    const entry = { redeemed: c.redeemed, balance: c.balance, unlockAt: c.unlockAt, at: Date.now() };
     capacity.set(payer.toLowerCase(), entry);
     return entry;
   }
@@ -234,6 +234,7 @@ export async function createPaymentReceiver(options: PaymentReceiverOptions): Pr
     maxAmount: bigint,
     o: { price?: PaymentPrice } = {},
   ): Promise<PaymentCheck> {
+    if (maxAmount < 0n) throw new RangeError(`maxAmount must be ≥ 0, got ${maxAmount}`);
     if (!header)
       return refuse(
         "payment_required",
@@ -290,6 +291,18 @@ export async function createPaymentReceiver(options: PaymentReceiverOptions): Pr
       return refuse(
         "voucher_too_low",
         `the voucher's cumulative amount ${voucher.cumulativeAmount} is below owed ${account.owed + held(payer)} + this request's ${maxAmount} = ${needed}`,
+        maxAmount,
+        known,
+      );
+    }
+    if (chain.unlockAt !== 0n) {
+      // The payer asked to leave: serve nothing more on this channel, and redeem what is owed before it can withdraw.
+      if (account.owed > chain.redeemed) {
+        void redeemPayer(payer).catch((error) => log("redemption failed", { payer, error: String(error) }));
+      }
+      return refuse(
+        "channel_unlocking",
+        `the channel from ${payer} is unlocking (withdraw opens at ${chain.unlockAt}): cancel the unlock or deposit to use it again`,
         maxAmount,
         known,
       );
