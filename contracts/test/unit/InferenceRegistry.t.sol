@@ -62,17 +62,23 @@ contract InferenceRegistryTest is Test {
     }
 
     function test_register_revertsOnEmptyModel() public {
-        vm.expectRevert(abi.encodeWithSelector(IInferenceRegistry.InferenceFieldLength.selector, bytes32("model"), 0, 128));
+        vm.expectRevert(
+            abi.encodeWithSelector(IInferenceRegistry.InferenceFieldLength.selector, bytes32("model"), 0, 128)
+        );
         registry.register("", "https://x", _pricing(), 1, "", 0);
     }
 
     function test_register_revertsOnLongUrl() public {
-        vm.expectRevert(abi.encodeWithSelector(IInferenceRegistry.InferenceFieldLength.selector, bytes32("url"), 257, 256));
+        vm.expectRevert(
+            abi.encodeWithSelector(IInferenceRegistry.InferenceFieldLength.selector, bytes32("url"), 257, 256)
+        );
         registry.register("m", _text(257), _pricing(), 1, "", 0);
     }
 
     function test_register_revertsOnLongRegion() public {
-        vm.expectRevert(abi.encodeWithSelector(IInferenceRegistry.InferenceFieldLength.selector, bytes32("region"), 33, 32));
+        vm.expectRevert(
+            abi.encodeWithSelector(IInferenceRegistry.InferenceFieldLength.selector, bytes32("region"), 33, 32)
+        );
         registry.register("m", "https://x", _pricing(), 1, _text(33), 0);
     }
 
