@@ -230,6 +230,12 @@ const HINTS: Record<string, string> = {
   ERC20InsufficientAllowance: "approve the contract to spend your OCX first",
   InferenceNotRegistrant: "only the account that registered the endpoint can change it: act as that account",
   InferenceUnknownEndpoint: "no such endpoint, or it was deregistered: `ocx inference list` shows the registered ones",
+  PaymentChannelsStillLocked: "the unlock delay has not passed: withdraw at unlockAt (`ocx channels status`)",
+  PaymentChannelsNoUnlockRequested: "ask to leave first (`ocx channels unlock <payee>`), then wait the unlock delay",
+  PaymentChannelsInsufficientBalance: "the channel holds less than the voucher asks: redeem at most redeemed + balance",
+  PaymentChannelsAlreadyRedeemed: "that amount was already paid (a replayed voucher): redeem only above it",
+  PaymentChannelsInvalidSignature: "the voucher was not signed by its payer for this chain and PaymentChannels contract",
+  PaymentChannelsNotPayee: "only the voucher's payee can redeem it: act as that account",
 };
 const hintSuffix = (name: string) => (HINTS[name] ? ` — ${HINTS[name]}` : "");
 
