@@ -234,7 +234,7 @@ const HINTS: Record<string, string> = {
   PaymentChannelsNoUnlockRequested: "ask to leave first (`ocx channels unlock <payee>`), then wait the unlock delay",
   PaymentChannelsInsufficientBalance: "the channel holds less than the voucher asks: redeem at most redeemed + balance",
   PaymentChannelsAlreadyRedeemed: "that amount was already paid (a replayed voucher): redeem only above it",
-  PaymentChannelsInvalidSignature: "the voucher was not signed by its payer for this chain and PaymentChannels contract",
+  PaymentChannelsInvalidSignature: "not the payer's signature for this chain and PaymentChannels contract",
   PaymentChannelsNotPayee: "only the voucher's payee can redeem it: act as that account",
 };
 const hintSuffix = (name: string) => (HINTS[name] ? ` — ${HINTS[name]}` : "");
