@@ -32,7 +32,9 @@ const result = await build({
   legalComments: "none",
   plugins: [noSqlite],
   // Some bundled CommonJS code calls require() for Node's built-ins.
-  banner: { js: 'import { createRequire as __ocxRequire } from "node:module"; const require = __ocxRequire(import.meta.url);' },
+  banner: {
+    js: 'import { createRequire as __ocxRequire } from "node:module"; const require = __ocxRequire(import.meta.url);',
+  },
   logLevel: "warning",
   metafile: true,
 });
