@@ -17,9 +17,15 @@ function program(): Command {
   );
 }
 
+/** What the first parse found: the command asked for, and the words after it (its subcommand first, if any). */
+interface Selection {
+  entry: CommandEntry;
+  args: string[];
+}
+
 /** Finds the command asked for, with a placeholder per command that takes any arguments. */
-async function selectCommand(argv: string[]): Promise<CommandEntry | undefined> {
-  let selected: CommandEntry | undefined;
+async function selectCommand(argv: string[]): Promise<Selection | undefined> {
+  let selected: Selection | undefined;
   const finder = program().configureHelp({
     subcommandTerm: (cmd) => COMMANDS.find((c) => c.name === cmd.name())?.usage ?? cmd.name(),
   });
@@ -31,8 +37,8 @@ async function selectCommand(argv: string[]): Promise<CommandEntry | undefined> 
         .allowUnknownOption()
         .allowExcessArguments()
         .argument("[args...]")
-        .action(() => {
-          selected = entry;
+        .action((args: string[]) => {
+          selected = { entry, args };
         }),
     );
   }
@@ -42,19 +48,28 @@ async function selectCommand(argv: string[]): Promise<CommandEntry | undefined> 
       .description("display help for command")
       .argument("[command]")
       .action((name?: string) => {
-        selected = COMMANDS.find((c) => c.name === name);
-        if (!selected) finder.help();
+        const entry = COMMANDS.find((c) => c.name === name);
+        if (entry) selected = { entry, args: [] };
+        else finder.help();
       }),
   );
   await finder.parseAsync(argv);
   return selected;
 }
 
+/** The command to run: the whole command, or only the subcommand asked for when that one can be built alone. */
+async function loadCommand({ entry, args }: Selection): Promise<Command> {
+  const alone = args[0] === undefined ? undefined : entry.subcommands?.[args[0]];
+  if (alone) return new Command(entry.name).description(entry.description).addCommand(await alone());
+  return (await entry.load()).description(entry.description);
+}
+
 async function main(argv: string[]): Promise<void> {
-  const entry = await selectCommand(argv);
-  if (!entry) return;
-  const command = (await entry.load()).description(entry.description);
-  await program().addCommand(command).parseAsync(argv);
+  const selection = await selectCommand(argv);
+  if (!selection) return;
+  await program()
+    .addCommand(await loadCommand(selection))
+    .parseAsync(argv);
 }
 
 main(process.argv).catch(async (error: unknown) => {

@@ -1,15 +1,7 @@
 // What every `ocx` command that talks to a chain shares: the chain and deployment it points at,
 // the wallet it acts with, and how it reports (plain text for people, --json for scripts).
 import { ANVIL_KEYS } from "@ocx/node-kit";
-import {
-  chainFor,
-  type Deployment,
-  DeploymentError,
-  loadDeployment,
-  OcxChainError,
-  OcxUsageError,
-  resolveRpcUrl,
-} from "@ocx/sdk";
+import { chainFor, type Deployment, OcxUsageError } from "@ocx/sdk";
 import type { Command } from "commander";
 import {
   type Account,
@@ -24,6 +16,7 @@ import {
   type WalletClient,
 } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
+import { resolveNetwork } from "./network.js";
 import { type GlobalOptions, jsonReplacer } from "./options.js";
 import { loadWalletKey } from "./wallets.js";
 
@@ -63,29 +56,7 @@ export function devAccountKey(index: string): Hex {
 
 /** Builds the context from the program's global options; checks the chain and the deployment. */
 export async function createContext(command: Command): Promise<Context> {
-  const options = command.optsWithGlobals() as GlobalOptions;
-  try {
-    options.rpcUrl = resolveRpcUrl(options.rpcUrl);
-  } catch (error) {
-    throw new OcxUsageError((error as Error).message.split("\n")[0] ?? String(error), { cause: error });
-  }
-  const probe = createPublicClient({ transport: http(options.rpcUrl, { retryCount: 1 }) });
-  const chainId = await probe.getChainId().catch((error: Error) => {
-    throw new OcxChainError(
-      `cannot reach the chain at ${options.rpcUrl} (${error.message.split("\n")[0]}); start one with \`ocx devnet\` or pass --rpc-url`,
-      { url: options.rpcUrl, cause: error },
-    );
-  });
-  const deployment = await loadDeployment(chainId, options.deployments).catch((error: unknown) => {
-    if (error instanceof DeploymentError) {
-      throw new OcxChainError(error.message.split("\n")[0] ?? error.name, {
-        url: options.rpcUrl,
-        cause: error,
-        retryable: false,
-      });
-    }
-    throw error;
-  });
+  const { options, chainId, deployment } = await resolveNetwork(command);
   const chain = chainFor(chainId, options.rpcUrl);
   const publicClient = createPublicClient({
     chain,

@@ -95,6 +95,21 @@ export class OcxError extends Error {
   }
 }
 
+/**
+ * An `OcxError`, also one made by another copy of this module (a command the CLI bundles as a file of its own):
+ * recognized by its fields where `instanceof` cannot see across copies.
+ */
+function isOcxError(error: unknown): error is OcxError {
+  if (error instanceof OcxError) return true;
+  const e = error as Partial<OcxError> | null;
+  return (
+    error instanceof Error &&
+    typeof e?.shortMessage === "string" &&
+    typeof e.exitCode === "number" &&
+    typeof e.retryable === "boolean"
+  );
+}
+
 function walk(error: unknown, fn?: (error: unknown) => boolean): unknown {
   const seen = new Set<unknown>();
   let current: unknown = error;
@@ -303,7 +318,7 @@ const firstLine = (text: string) => text.split("\n", 1)[0]?.trim() || "unknown e
  * }
  */
 export function toOcxError(error: unknown, context: ToOcxErrorContext = {}): OcxError {
-  if (error instanceof OcxError) return error;
+  if (isOcxError(error)) return error;
   if (error instanceof OcxTransactionRevertedError) {
     return new OcxError(firstLine(error.message), { cause: error, exitCode: EXIT.rejected });
   }

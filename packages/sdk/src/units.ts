@@ -95,5 +95,14 @@ export function toLabel(label: string): Hex {
  * fromLabel(toLabel("nvidia-h100-80gb")) // "nvidia-h100-80gb"
  */
 export function fromLabel(label: Hex): string {
-  return hexToString(label, { size: 32 }).replace(/\0+$/, "");
+  let text = decodedLabels.get(label);
+  if (text === undefined) {
+    text = hexToString(label, { size: 32 }).replace(/\0+$/, "");
+    // A market has few distinct labels (models, regions) read thousands of times: keep them, within a bound.
+    if (decodedLabels.size >= 4096) decodedLabels.clear();
+    decodedLabels.set(label, text);
+  }
+  return text;
 }
+
+const decodedLabels = new Map<Hex, string>();

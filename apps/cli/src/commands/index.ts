@@ -9,6 +9,11 @@ export interface CommandEntry {
   usage: string;
   description: string;
   load: () => Promise<Command>;
+  /**
+   * Subcommands that can be built alone, without the whole command's module: `ocx market offers` loads only its own
+   * light module, so that answering from the indexer does not first load every `ocx market` subcommand's imports.
+   */
+  subcommands?: Readonly<Record<string, () => Promise<Command>>>;
 }
 
 /** Every top-level command, in the order `ocx --help` lists them. */
@@ -50,6 +55,7 @@ export const COMMANDS: readonly CommandEntry[] = [
     usage: "market <command>",
     description: "browse the market: offers, requests, and why a job finds no match; cancel or close your requests",
     load: async () => (await import("./market.js")).marketCommand(),
+    subcommands: { offers: async () => (await import("./marketOffers.js")).marketOffersCommand() },
   },
   {
     name: "deploy",

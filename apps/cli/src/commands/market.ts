@@ -1,26 +1,16 @@
 // `ocx market`: what is for sale (offers), what buyers ask for (requests), and why a job's
 // manifest matches no offer; and ending a request (cancel it, or close its auction after the deadline).
 import {
-  annotateOffers,
   cancelRequestSync,
   closeAuctionSync,
-  DEFAULT_MIN_REPUTATION,
-  deploymentIndexerUrl,
   describeVerdict,
   EXIT,
   explainMatch,
   formatMiB,
   formatOcx,
-  fromLabel,
-  getOcxPrice,
   getRequest,
-  listOffers,
   marketplaceAbi,
   OcxUsageError,
-  OfferState,
-  type OfferTerms,
-  offerPricePerGpuHour,
-  offerStateName,
   perSecondToPerHour,
   pricePerGpuHour,
   RequestState,
@@ -29,174 +19,16 @@ import {
 import { Command } from "commander";
 import { actingAddress, parseId, parseOcxArgument, spaced } from "../chain.js";
 import { type Context, createContext } from "../context.js";
-import { formatCores, formatRelative, formatUsd, renderTable } from "../format.js";
+import { formatCores, formatRelative, renderTable } from "../format.js";
 import { readJobFile } from "../jobfile.js";
+import { marketOffersCommand, offerJson, resourcesJson } from "./marketOffers.js";
 
-interface OffersOptions {
-  gpuModel?: string;
-  minGpus?: string;
-  region?: string;
-  sort: string;
-  all?: boolean;
-  verified?: boolean;
-  minReputation?: string;
-}
-
-/** A bundle of resources (an offer's, or a request's requirements) as --json prints it: labels decoded. */
-function resourcesJson(r: OfferTerms["resources"]) {
-  return {
-    gpuModel: fromLabel(r.gpuModel),
-    gpuCount: r.gpuCount,
-    gpuVramMiB: r.gpuVramMiB,
-    cpuMillicores: r.cpuMillicores,
-    memoryMiB: r.memoryMiB,
-    diskMiB: r.diskMiB,
-    region: fromLabel(r.region),
-  };
-}
-
-/** An offer as --json prints it. */
-export function offerJson(offer: OfferTerms) {
-  return {
-    offerId: offer.offerId,
-    provider: offer.provider,
-    state: spaced(offerStateName(offer.state)),
-    ...resourcesJson(offer.resources),
-    pricePerSecond: offer.pricePerSecond,
-    pricePerGpuHour: offerPricePerGpuHour(offer),
-    maxLeases: offer.maxLeases,
-    activeLeases: offer.activeLeases,
-    freeCapacity: Math.max(offer.maxLeases - offer.activeLeases, 0),
-    minDuration: offer.minDuration,
-    maxDuration: offer.maxDuration,
-    verified: offer.verified ?? null,
-    reputation: offer.reputation ?? null,
-  };
-}
-
-/**
- * The offers table: one row per offer. With `usdPerOcx` (the deployment's OCX/USD feed), a $/GPU-H column shows
- * each price at the oracle's price, rounded down.
- */
-export function offersTable(offers: OfferTerms[], usdPerOcx?: { price: bigint; decimals: number }): string {
-  const usd = (perGpuHour: bigint) =>
-    usdPerOcx ? [formatUsd((perGpuHour * usdPerOcx.price) / 10n ** BigInt(usdPerOcx.decimals))] : [];
-  return renderTable(
-    [
-      { header: "OFFER", align: "right" },
-      "PROVIDER",
-      "MODEL",
-      { header: "GPUS", align: "right" },
-      { header: "VRAM", align: "right" },
-      { header: "CPU", align: "right" },
-      { header: "MEMORY", align: "right" },
-      "REGION",
-      { header: "OCX/GPU-H", align: "right" },
-      ...(usdPerOcx ? [{ header: "$/GPU-H", align: "right" as const }] : []),
-      { header: "FREE", align: "right" },
-      "VERIFIED",
-      { header: "REP", align: "right" },
-      "STATE",
-    ],
-    offers.map((o) => {
-      const j = offerJson(o);
-      return [
-        `#${o.offerId}`,
-        `${o.provider.slice(0, 8)}…${o.provider.slice(-4)}`,
-        j.gpuModel || "cpu",
-        String(j.gpuCount),
-        j.gpuCount > 0 ? formatMiB(j.gpuVramMiB) : "-",
-        formatCores(j.cpuMillicores),
-        formatMiB(j.memoryMiB),
-        j.region || "-",
-        formatOcx(j.pricePerGpuHour, { unit: false }),
-        ...usd(j.pricePerGpuHour),
-        `${j.freeCapacity}/${j.maxLeases}`,
-        j.verified === null ? "?" : j.verified ? "yes" : "no",
-        j.reputation === null ? "?" : j.reputation.toFixed(2),
-        j.state,
-      ];
-    }),
-  );
-}
+export { offerJson, offersTable } from "./marketOffers.js";
 
 export function marketCommand(): Command {
   const market = new Command("market").description("browse the market: offers, requests, and why a job finds no match");
 
-  market
-    .command("offers")
-    .description("list the providers' standing offers (active ones unless --all)")
-    .option("--gpu-model <model>", 'only this GPU model id (e.g. nvidia-h100-80gb; "cpu" for CPU offers)')
-    .option("--min-gpus <n>", "only bundles with at least this many GPUs")
-    .option("--region <region>", "only this region")
-    .option("--sort <key>", "order by: price (per GPU-hour) or id", "id")
-    .option("--all", "include paused and withdrawn offers")
-    .option("--verified", "only offers whose GPUs hold a current hardware attestation")
-    .option("--min-reputation <score>", "only providers with at least this reputation, 0 to 1")
-    .addHelpText(
-      "after",
-      `
-Prices are in OCX per GPU-hour (per hour for CPU offers). FREE is the leases the offer can
-still take (maxLeases − activeLeases). VERIFIED: a validator attested every GPU of the bundle
-and the attestation has not expired. REP: the provider's reputation, 0 to 1 (0.5 for a new
-provider; see docs/trust.md); \`ocx run\` passes over providers below ${DEFAULT_MIN_REPUTATION}.
-
-Examples:
-  $ ocx market offers --sort price
-  $ ocx market offers --gpu-model nvidia-h100-80gb --min-gpus 2 --region eu-west
-  $ ocx market offers --verified --min-reputation 0.6
-  $ ocx market offers --json | jq '.offers[0]'
-`,
-    )
-    .action(async (options: OffersOptions, command: Command) => {
-      if (options.sort !== "price" && options.sort !== "id") {
-        throw new OcxUsageError(`--sort must be "price" or "id", got "${options.sort}"`);
-      }
-      const minGpus = options.minGpus === undefined ? 0 : Number(options.minGpus);
-      if (!Number.isInteger(minGpus) || minGpus < 0) {
-        throw new OcxUsageError(`--min-gpus must be a whole number, got "${options.minGpus}"`);
-      }
-      const minReputation = options.minReputation === undefined ? 0 : Number(options.minReputation);
-      if (options.minReputation !== undefined && !(minReputation >= 0 && minReputation <= 1)) {
-        throw new OcxUsageError(`--min-reputation must be a number from 0 to 1, got "${options.minReputation}"`);
-      }
-      const context = await createContext(command);
-      // Through the indexer when OCX_INDEXER_URL or the deployment's "indexer" names one (it filters by model and
-      // region and judges trust itself); otherwise, or when it cannot answer, from the chain.
-      const indexerUrl = process.env.OCX_INDEXER_URL ?? deploymentIndexerUrl(context.deployment);
-      const listed = await listOffers(context.publicClient, context.deployment, {
-        indexerUrl,
-        query: { gpuModel: options.gpuModel === "cpu" ? undefined : options.gpuModel, region: options.region },
-        onIndexerError: (error) => process.stderr.write(`${error.shortMessage}; reading the chain instead\n`),
-      });
-      const judged = listed.length > 0 && listed.every((o) => o.verified !== undefined);
-      let offers = (
-        judged ? listed : await annotateOffers(context.publicClient, { deployment: context.deployment, offers: listed })
-      ).filter((o) => {
-        const model = fromLabel(o.resources.gpuModel) || "cpu";
-        if (!options.all && o.state !== OfferState.Active) return false;
-        if (options.gpuModel !== undefined && model !== options.gpuModel) return false;
-        if (o.resources.gpuCount < minGpus) return false;
-        if (options.region !== undefined && fromLabel(o.resources.region) !== options.region) return false;
-        if (options.verified && !o.verified) return false;
-        if ((o.reputation ?? 0.5) < minReputation) return false;
-        return true;
-      });
-      if (options.sort === "price") {
-        offers = offers.sort((a, b) => {
-          const pa = offerPricePerGpuHour(a);
-          const pb = offerPricePerGpuHour(b);
-          return pa < pb ? -1 : pa > pb ? 1 : Number(a.offerId - b.offerId);
-        });
-      }
-      // Dollars beside OCX when the deployment has an OCX/USD feed (deployOcx with credits, `ocx devnet --ocx-price`).
-      const usdPerOcx = context.deployment.priceFeed
-        ? await getOcxPrice(context.publicClient, { deployment: context.deployment })
-        : undefined;
-      context.print(offers.length === 0 ? "no offers match" : offersTable(offers, usdPerOcx), {
-        offers: offers.map(offerJson),
-      });
-    });
+  market.addCommand(marketOffersCommand());
 
   market
     .command("requests")

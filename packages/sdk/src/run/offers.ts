@@ -51,7 +51,16 @@ export async function listOffers(
     }
   }
   const [count] = await getCounts(client, { deployment });
-  const ids = Array.from({ length: Number(count) }, (_, i) => BigInt(i + 1));
-  const offers = await Promise.all(ids.map((offerId) => getOffer(client, { deployment, offerId })));
-  return offers.map((o, i) => ({ ...o, offerId: ids[i] as bigint }));
+  const offers: OfferTerms[] = [];
+  // A bounded number of reads in flight: 10,000 at once open as many sockets (EMFILE) and stall the node.
+  for (let first = 1n; first <= count; first += CHAIN_READS_IN_FLIGHT) {
+    const last = first + CHAIN_READS_IN_FLIGHT - 1n < count ? first + CHAIN_READS_IN_FLIGHT - 1n : count;
+    const ids = Array.from({ length: Number(last - first + 1n) }, (_, i) => first + BigInt(i));
+    const read = await Promise.all(ids.map((offerId) => getOffer(client, { deployment, offerId })));
+    offers.push(...read.map((o, i) => ({ ...o, offerId: ids[i] as bigint })));
+  }
+  return offers;
 }
+
+/** How many offers the chain path reads at once. */
+const CHAIN_READS_IN_FLIGHT = 64n;
