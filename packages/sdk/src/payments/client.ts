@@ -236,10 +236,12 @@ export function createPaymentFetch(options: PaymentFetchOptions): PaymentFetch {
     const request = new Request(input, init);
     const url = new URL(request.url);
     const origin = url.origin;
+    // The body is read once (it may be sent twice); the fetch underneath gets (url, init), which any fetch takes.
+    const body = request.body ? new Uint8Array(await request.arrayBuffer()) : undefined;
     const send = (header?: string) => {
-      const attempt = request.clone();
-      if (header) attempt.headers.set(PAYMENT_HEADER, header);
-      return baseFetch(attempt);
+      const headers = new Headers(request.headers);
+      if (header) headers.set(PAYMENT_HEADER, header);
+      return baseFetch(request.url, { ...init, method: request.method, headers, body, signal: request.signal });
     };
     // Pay ahead with the origin's last terms; a 402 resyncs and retries once.
     const ahead = terms.get(origin);
