@@ -150,7 +150,7 @@ export const settlement = onchainTable(
   (table) => ({ byTime: index().on(table.timestamp) }),
 );
 
-/** OCX minted (from the zero address) and burned (to it). kind: mint | burn. */
+/** Tokens minted (from the zero address) and burned (to it). kind: mint | burn (OCX), creditsMint | creditsBurn. */
 export const supplyChange = onchainTable(
   "supply_change",
   (t) => ({

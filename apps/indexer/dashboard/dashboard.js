@@ -1,7 +1,7 @@
 // The OCX network dashboard: reads the indexer's API (same origin, relative paths), draws the metrics over time
 // with uPlot, and refreshes when the indexer's /events stream says a block was indexed.
 
-import { formatOcx, formatPercent, headlineFigures, ocxNumber, shortAddress } from "./format.js";
+import { formatMoney, formatPercent, headlineFigures, ocxNumber, shortAddress } from "./format.js";
 import uPlot from "./vendor/uPlot.esm.js";
 
 const WINDOW_LABELS = { "1h": "last hour", "24h": "last 24 hours", "7d": "last 7 days", "30d": "last 30 days" };
@@ -13,13 +13,21 @@ const CHARTS = [
   { id: "gpu-hours", title: "GPU-hours served", series: [["GPU-hours", (p) => p.gpuHoursServed]] },
   {
     id: "revenue",
-    title: "Revenue",
+    title: "Revenue (payment token, and $)",
     series: [
-      ["OCX", (p) => ocxNumber(p.revenue)],
+      ["payment token", (p) => ocxNumber(p.revenue)],
       ["$", (p) => p.revenueUsd],
     ],
   },
-  { id: "fees", title: "Fees burned (OCX)", series: [["fees", (p) => ocxNumber(p.fees)]] },
+  { id: "fees", title: "Fees burned (payment token)", series: [["fees", (p) => ocxNumber(p.fees)]] },
+  {
+    id: "credits",
+    title: "Credits minted vs burned ($)",
+    series: [
+      ["minted", (p) => ocxNumber(p.creditsMinted ?? "0")],
+      ["burned", (p) => ocxNumber(p.creditsBurned ?? "0")],
+    ],
+  },
   {
     id: "burn-emit",
     title: "OCX burned vs emitted",
@@ -48,7 +56,7 @@ const CHARTS = [
   },
 ];
 
-const state = { window: "24h", plots: new Map(), refreshing: null, again: false };
+const state = { window: "24h", unit: "ocx", plots: new Map(), refreshing: null, again: false };
 const $ = (selector) => document.querySelector(selector);
 
 async function api(path) {
@@ -88,7 +96,7 @@ function fillTable(selector, items, columns, emptyText) {
 }
 
 function renderHeadline(totals) {
-  const items = headlineFigures(totals).map((figure) => {
+  const items = headlineFigures(totals, state.unit).map((figure) => {
     const box = document.createElement("div");
     box.dataset.figure = figure.key;
     const dt = document.createElement("dt");
@@ -168,9 +176,9 @@ function renderPrices(models) {
     (m) => [
       [m.gpuModel, { "data-model": m.gpuModel }],
       [String(m.leases)],
-      [formatOcx(m.median, { unit: false }), { "data-value": m.median }],
-      [`${formatOcx(m.p25, { unit: false })} – ${formatOcx(m.p75, { unit: false })}`],
-      [formatOcx(m.iqr, { unit: false }), { "data-value": m.iqr }],
+      [formatMoney(m.median, state.unit, { symbol: false }), { "data-value": m.median }],
+      [`${formatMoney(m.p25, state.unit, { symbol: false })} – ${formatMoney(m.p75, state.unit, { symbol: false })}`],
+      [formatMoney(m.iqr, state.unit, { symbol: false }), { "data-value": m.iqr }],
     ],
     "No leases in the last 7 days.",
   );
@@ -187,7 +195,7 @@ function renderProviders(providers) {
       [p.reputation.toFixed(2), { "data-value": String(p.reputation) }],
       [formatPercent(p.uptime)],
       [String(p.leases), { "data-value": String(p.leases) }],
-      [formatOcx(p.earnings), { "data-value": p.earnings }],
+      [formatMoney(p.earnings, state.unit), { "data-value": p.earnings }],
     ],
     "No provider has registered yet.",
   );
@@ -203,7 +211,7 @@ function renderLeases(leases) {
       [l.gpuCount > 0 ? `${l.gpuCount}× ${l.gpuModel}` : l.gpuModel || "cpu"],
       [shortAddress(l.provider), { title: l.provider }],
       [shortAddress(l.buyer), { title: l.buyer }],
-      [formatOcx(BigInt(l.pricePerSecond) * 3600n, { unit: false })],
+      [formatMoney(BigInt(l.pricePerSecond) * 3600n, state.unit, { symbol: false })],
       [new Date((l.startedAt ?? l.createdAt) * 1000).toLocaleTimeString()],
     ],
     "No lease is running.",
@@ -224,6 +232,10 @@ async function refresh() {
         api("providers?sort=reputation"),
         api("leases?live=1&limit=50"),
       ]);
+      state.unit = metrics.unit ?? "ocx";
+      for (const unitLabel of document.querySelectorAll("[data-unit]")) {
+        unitLabel.textContent = state.unit === "usd" ? "$" : "OCX";
+      }
       renderHeadline(metrics.totals);
       renderCharts(metrics.series);
       renderPrices(prices.models);

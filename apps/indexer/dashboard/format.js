@@ -25,7 +25,31 @@ function decimalText(wei) {
   return fraction ? `${whole}.${fraction}` : `${whole}`;
 }
 
-/** Wei as a float of OCX, for chart axes only (charts plot, they do not account). */
+/**
+ * Credits wei ($1 = 10^18) in dollars, rounded down to 6 decimals with at least cents, as the SDK's formatUsd:
+ * "$8.64", "$0.0015", "<$0.000001".
+ * @example formatCredits("8640000000000000000") // "$8.64"
+ */
+export function formatCredits(wei) {
+  const value = BigInt(wei);
+  const sign = value < 0n ? "-" : "";
+  const magnitude = value < 0n ? -value : value;
+  const micros = magnitude / 10n ** 12n;
+  if (magnitude > 0n && micros === 0n) return `${sign}<$0.000001`;
+  const fraction = (micros % 1_000_000n).toString().padStart(6, "0").replace(/0+$/, "").padEnd(2, "0");
+  return `${sign}$${micros / 1_000_000n}.${fraction}`;
+}
+
+/**
+ * An amount of the market's payment token: dollars when it settles in credits (`unit` "usd"), else OCX, as the
+ * SDK's formatMoney. `{ unit: false }` drops the OCX suffix (dollars keep their sign).
+ * @example formatMoney("1080000000000000000", "usd") // "$1.08"
+ */
+export function formatMoney(wei, unit, { symbol = true } = {}) {
+  return unit === "usd" ? formatCredits(wei) : formatOcx(wei, { unit: symbol });
+}
+
+/** Wei as a float of OCX (or dollars of credits), for chart axes only (charts plot, they do not account). */
 export function ocxNumber(wei) {
   const value = BigInt(wei);
   return Number(value / 10n ** 12n) / 1e6;
@@ -64,7 +88,7 @@ export function shortAddress(address) {
  * The headline figures of a network-metrics answer's totals, in display order: what the dashboard's top row and
  * `ocx stats` print. Each has a stable key, a label, the exact value (wei strings stay strings) and its text.
  */
-export function headlineFigures(totals) {
+export function headlineFigures(totals, unit = "ocx") {
   return [
     {
       key: "utilization",
@@ -78,11 +102,30 @@ export function headlineFigures(totals) {
       value: totals.gpuHoursServed,
       text: formatGpuHours(totals.gpuHoursServed),
     },
-    { key: "revenue", label: "Revenue", value: totals.revenue, text: formatOcx(totals.revenue) },
-    { key: "revenueUsd", label: "Revenue ($)", value: totals.revenueUsd, text: formatUsd(totals.revenueUsd) },
-    { key: "fees", label: "Fees burned", value: totals.fees, text: formatOcx(totals.fees) },
+    { key: "revenue", label: "Revenue", value: totals.revenue, text: formatMoney(totals.revenue, unit) },
+    // Credits are dollars: the revenue above already is; an OCX market's is converted at the feed's price.
+    ...(unit === "usd"
+      ? []
+      : [{ key: "revenueUsd", label: "Revenue ($)", value: totals.revenueUsd, text: formatUsd(totals.revenueUsd) }]),
+    { key: "fees", label: "Fees burned", value: totals.fees, text: formatMoney(totals.fees, unit) },
     { key: "ocxBurned", label: "OCX burned", value: totals.ocxBurned, text: formatOcx(totals.ocxBurned) },
     { key: "ocxEmitted", label: "OCX emitted", value: totals.ocxEmitted, text: formatOcx(totals.ocxEmitted) },
+    ...(unit === "usd"
+      ? [
+          {
+            key: "creditsMinted",
+            label: "Credits minted",
+            value: totals.creditsMinted,
+            text: formatCredits(totals.creditsMinted ?? "0"),
+          },
+          {
+            key: "creditsBurned",
+            label: "Credits burned",
+            value: totals.creditsBurned,
+            text: formatCredits(totals.creditsBurned ?? "0"),
+          },
+        ]
+      : []),
     {
       key: "activeProviders",
       label: "Active providers",

@@ -62,6 +62,15 @@ async function addReputationEvent(event: Any, context: Any, who: `0x${string}`, 
     .values({ id: event.id, provider: getAddress(who), kind, at: event.block.timestamp });
 }
 
+/** A mint (Transfer from the zero address) or burn (to it) of OCX (`token` "") or credits ("credits"). */
+async function recordSupplyChange(event: Any, context: Any, token: "" | "credits"): Promise<void> {
+  const { from, to, value } = event.args;
+  const change = from === zeroAddress ? "mint" : to === zeroAddress ? "burn" : null;
+  if (!change) return;
+  const kind = token === "" ? change : `${token}${change === "mint" ? "Mint" : "Burn"}`;
+  await context.db.insert(supplyChange).values({ id: event.id, kind, amount: value, timestamp: event.block.timestamp });
+}
+
 /** The tables' updates per `Contract:Event`. */
 const projections: Record<string, Projection> = {
   "Marketplace:OfferPosted": async (event, context) => {
@@ -137,6 +146,9 @@ const projections: Record<string, Projection> = {
       }
     }
     const who = getAddress(a.provider);
+    // A lease taken from a provider's signed quote is acknowledged by that signature: ackDeadline 0, running (and
+    // paying) from this block, and no LeaseAcknowledged follows.
+    const quoted = a.ackDeadline === 0n;
     await context.db.insert(lease).values({
       id: a.leaseId,
       buyer: getAddress(a.buyer),
@@ -149,12 +161,12 @@ const projections: Record<string, Projection> = {
       deposit: a.deposit,
       paid: 0n,
       fees: 0n,
-      state: "pending",
+      state: quoted ? "running" : "pending",
       exitCode: null,
       closeReason: null,
       noShow: false,
       createdAt: event.block.timestamp,
-      startedAt: null,
+      startedAt: quoted ? event.block.timestamp : null,
       endedAt: null,
     });
     await touchProvider(context, who, event.block.timestamp);
@@ -282,12 +294,11 @@ const projections: Record<string, Projection> = {
     }
   },
   "OcxToken:Transfer": async (event, context) => {
-    const { from, to, value } = event.args;
-    const kind = from === zeroAddress ? "mint" : to === zeroAddress ? "burn" : null;
-    if (!kind) return;
-    await context.db
-      .insert(supplyChange)
-      .values({ id: event.id, kind, amount: value, timestamp: event.block.timestamp });
+    await recordSupplyChange(event, context, "");
+  },
+  // Credits ($1 each) are minted against burned OCX and burned when redeemed for OCX, or as the market's fee.
+  "OcxCredits:Transfer": async (event, context) => {
+    await recordSupplyChange(event, context, "credits");
   },
 };
 

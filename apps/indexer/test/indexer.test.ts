@@ -13,8 +13,10 @@ import {
   getRequiredStake,
   postOfferSync,
   registerProviderSync,
+  signQuote,
   stakeSync,
   takeOfferSync,
+  takeQuoteSync,
   toLabel,
 } from "@ocx/sdk";
 import { createTestClient, http, keccak256, stringToHex } from "viem";
@@ -154,6 +156,32 @@ describe("the indexer", () => {
     expect(prices.models).toEqual([
       expect.objectContaining({ gpuModel: "h100", leases: 1, median: ((PRICE * 3600n) / 2n).toString() }),
     ]);
+
+    // A lease taken from the provider's signed quote is acknowledged by the signature: running from its block.
+    const quote = {
+      offerId: cheap.event.offerId + 1n,
+      buyer: buyer.account.address,
+      pricePerSecond: PRICE * 2n,
+      manifestHash: keccak256(stringToHex("quoted job")),
+      nonce: 1n,
+      expiry: BigInt(Math.floor(Date.now() / 1000) + 3600),
+    };
+    const signature = await signQuote(provider.account, { deployment, chainId: deployment.chainId, quote });
+    await ensureAllowance(buyer, { deployment, spender: deployment.marketplace, amount: deposit * 2n });
+    const quoted = await takeQuoteSync(buyer, { deployment, quote, signature, deposit: deposit * 2n });
+    const block = await publicClient.getBlock({ blockNumber: quoted.receipt.blockNumber });
+    const running = await until(
+      "the quoted lease",
+      () => client.leases({ live: true }),
+      (r) => r.leases.some((x) => x.leaseId === quoted.event.leaseId.toString()),
+    );
+    expect(running.leases.find((x) => x.leaseId === quoted.event.leaseId.toString())).toMatchObject({
+      state: "running",
+      startedAt: Number(block.timestamp),
+    });
+    const info = await client.status();
+    expect(info.unit).toBe(deployment.paymentToken === deployment.token ? "ocx" : "usd");
+    expect(info.paymentToken).toBe(deployment.paymentToken);
   }, 180_000);
 
   it("undoes the blocks a reorganisation drops", async () => {
@@ -201,6 +229,7 @@ describe("the indexer", () => {
       (s) => (s.block?.number ?? 0) >= Number(head),
     );
     const offersBefore = (await client.offers({ state: "all" })).total;
+    const leasesBefore = (await client.provider(l.wallet(1).account.address)).provider.leases;
     (indexer as RunningIndexer).child.kill("SIGKILL");
     await new Promise((r) => (indexer as RunningIndexer).child.once("exit", r));
     // Events while it is down.
@@ -220,7 +249,8 @@ describe("the indexer", () => {
     );
     expect(after.offers.filter((o) => o.pricePerSecond === (PRICE * 3n).toString())).toHaveLength(1);
     const provider = await client.provider(l.wallet(1).account.address);
-    expect(provider.provider.leases).toBe(1); // not 2: the lease was not counted again
+    expect(leasesBefore).toBe(2); // the offer's lease and the quoted one
+    expect(provider.provider.leases).toBe(leasesBefore); // the leases were not counted again
     expect(await chainLogs()).toBeGreaterThan(0);
   }, 400_000);
 });

@@ -4,11 +4,14 @@
 import {
   createIndexerClient,
   deploymentIndexerUrl,
+  formatMoney,
   formatOcx,
+  formatUsd,
   type MetricsWindow,
   type NetworkMetricsPoint,
   type NetworkMetricsResponse,
   OcxUsageError,
+  type PaymentUnit,
 } from "@ocx/sdk";
 import { Command } from "commander";
 import { createContext } from "../context.js";
@@ -25,7 +28,7 @@ const WINDOW_TEXT: Record<MetricsWindow, string> = {
   "30d": "last 30 days",
 };
 
-/** One headline figure: a label for people and its text (amounts in OCX rounded down to 6 decimals, as the dashboard). */
+/** One headline figure: a label for people and its text (amounts in $ or OCX rounded down to 6 decimals, as the dashboard). */
 export interface HeadlineFigure {
   key: keyof NetworkMetricsPoint;
   label: string;
@@ -41,19 +44,32 @@ const seconds = (value: number | null) =>
  * @example
  * headlineFigures((await indexer.networkMetrics({ window: "24h" })).totals)[0] // { key: "utilization", label: "GPU utilization", text: "12.5%" }
  */
-export function headlineFigures(totals: NetworkMetricsPoint): HeadlineFigure[] {
+export function headlineFigures(totals: NetworkMetricsPoint, unit: PaymentUnit = "ocx"): HeadlineFigure[] {
+  // A market settling in credits counts in dollars already; one settling in OCX adds its revenue at the feed's price.
+  const credits: HeadlineFigure[] =
+    unit === "usd"
+      ? [
+          { key: "creditsMinted", label: "Credits minted", text: formatUsd(BigInt(totals.creditsMinted ?? "0")) },
+          { key: "creditsBurned", label: "Credits burned", text: formatUsd(BigInt(totals.creditsBurned ?? "0")) },
+        ]
+      : [];
   return [
     { key: "utilization", label: "GPU utilization", text: percent(totals.utilization) },
     { key: "gpuHoursServed", label: "GPU-hours served", text: totals.gpuHoursServed.toFixed(2) },
-    { key: "revenue", label: "Revenue", text: formatOcx(BigInt(totals.revenue)) },
-    {
-      key: "revenueUsd",
-      label: "Revenue ($)",
-      text: totals.revenueUsd === null ? "— (no price feed)" : `$${totals.revenueUsd.toFixed(2)}`,
-    },
-    { key: "fees", label: "Fees burned", text: formatOcx(BigInt(totals.fees)) },
+    { key: "revenue", label: "Revenue", text: formatMoney(BigInt(totals.revenue), unit) },
+    ...(unit === "usd"
+      ? []
+      : [
+          {
+            key: "revenueUsd" as const,
+            label: "Revenue ($)",
+            text: totals.revenueUsd === null ? "— (no price feed)" : `$${totals.revenueUsd.toFixed(2)}`,
+          },
+        ]),
+    { key: "fees", label: "Fees burned", text: formatMoney(BigInt(totals.fees), unit) },
     { key: "ocxBurned", label: "OCX burned", text: formatOcx(BigInt(totals.ocxBurned)) },
     { key: "ocxEmitted", label: "OCX emitted", text: formatOcx(BigInt(totals.ocxEmitted)) },
+    ...credits,
     { key: "activeProviders", label: "Active providers", text: String(totals.activeProviders) },
     { key: "activeBuyers", label: "Active buyers", text: String(totals.activeBuyers) },
     { key: "jobsCompleted", label: "Jobs completed", text: String(totals.jobsCompleted) },
@@ -143,7 +159,7 @@ Examples:
         return;
       }
       const rows: [string, string][] = [
-        ...headlineFigures(metrics.totals).map((f): [string, string] => [f.label, f.text]),
+        ...headlineFigures(metrics.totals, metrics.unit).map((f): [string, string] => [f.label, f.text]),
         ["Providers (verified)", `${report.providers} (${report.verifiedProviders})`],
         ["Live leases", String(report.liveLeases)],
       ];

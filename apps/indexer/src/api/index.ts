@@ -12,12 +12,21 @@ import type {
   IndexedLease,
   IndexedOffer,
   IndexedProvider,
+  IndexerStatus,
   MetricsWindow,
   NetworkMetricsPoint,
   NetworkMetricsResponse,
   OffersResponse,
 } from "@ocx/sdk";
-import { fromLabel, OFFER_STATES, OfferState, type ReputationEvent, reputationFromEvents, toLabel } from "@ocx/sdk";
+import {
+  fromLabel,
+  OFFER_STATES,
+  OfferState,
+  PRICE_FEED_DECIMALS,
+  type ReputationEvent,
+  reputationFromEvents,
+  toLabel,
+} from "@ocx/sdk";
 import { type Context, Hono } from "hono";
 import { streamSSE } from "hono/streaming";
 import { and, asc, desc, eq, gt, gte, inArray, isNull, lte, or, sql } from "ponder";
@@ -26,6 +35,8 @@ import { loadIndexedDeployment } from "../../contracts";
 
 const deployment = loadIndexedDeployment();
 const app = new Hono();
+/** What the market's amounts count: dollars when it settles in credits, else OCX. */
+const UNIT = deployment.settlesInCredits ? "usd" : "ocx";
 
 class BadRequest extends Error {}
 
@@ -131,12 +142,36 @@ app.onError((error, c) => {
 
 app.get("/info", async (c) => {
   const block = await indexedBlock();
-  return c.json({
+  const body: IndexerStatus = {
     chainId: deployment.chainId,
     block,
     contracts: Object.fromEntries(deployment.contracts.map((x) => [x.key, x.address])),
-  });
+    paymentToken: deployment.paymentToken,
+    unit: UNIT,
+  };
+  return c.json(body);
 });
+
+/**
+ * Answers of `/offers` at the last indexed block, by query string. The order book changes only when a block is
+ * indexed (the head row moves, with a new hash on a reorganisation too), so buyers asking the same question between
+ * blocks get the answer already computed: the 2,500 matching offers of a 10,000-offer book are read and judged once.
+ */
+const offersAnswers = {
+  hash: "",
+  answers: new Map<string, string>(),
+  get(block: IndexedBlock | null, query: string): string | undefined {
+    return block && block.hash === this.hash ? this.answers.get(query) : undefined;
+  },
+  set(block: IndexedBlock | null, query: string, text: string): void {
+    if (!block) return;
+    if (block.hash !== this.hash || this.answers.size >= 32) {
+      this.hash = block.hash;
+      this.answers.clear();
+    }
+    this.answers.set(query, text);
+  },
+};
 
 app.get("/offers", async (c) => {
   const gpuModel = labelParam(c.req.query("gpuModel"), "gpuModel");
@@ -157,6 +192,9 @@ app.get("/offers", async (c) => {
   }
   const limit = intParam(c, "limit", 100, 1, 100_000);
   const offset = intParam(c, "offset", 0, 0, 1_000_000);
+  const block = await indexedBlock();
+  const cached = offersAnswers.get(block, new URL(c.req.url).search);
+  if (cached !== undefined) return c.body(cached, 200, { "content-type": "application/json" });
   const o = schema.offer;
   const conditions = [
     stateParam === "active" ? eq(o.state, OfferState.Active) : undefined,
@@ -170,7 +208,6 @@ app.get("/offers", async (c) => {
     .from(o)
     .where(conditions.length > 0 ? and(...conditions) : undefined)
     .orderBy(asc(o.pricePerGpuHour), asc(o.id));
-  const block = await indexedBlock();
   const now = nowOf(block);
   const providers = [...new Set(rows.map((r) => r.provider))];
   const [scores, attested] = await Promise.all([reputations(providers, now), attestedGpus(providers, now)]);
@@ -202,7 +239,9 @@ app.get("/offers", async (c) => {
   if (verified !== undefined) offers = offers.filter((x) => x.verified === verified);
   if (sort === "reputation") offers.sort((a, b) => b.reputation - a.reputation); // stable: ties stay by price
   const body: OffersResponse = { block, total: offers.length, offers: offers.slice(offset, offset + limit) };
-  return c.json(body);
+  const text = JSON.stringify(body);
+  offersAnswers.set(block, new URL(c.req.url).search, text);
+  return c.body(text, 200, { "content-type": "application/json" });
 });
 
 function leaseJson(r: typeof schema.lease.$inferSelect): IndexedLease {
@@ -386,6 +425,19 @@ app.get("/prices", async (c) => {
   return c.json({ block, window, models });
 });
 
+/** The OCX/USD feed's last indexed answer (PriceFeed AnswerUpdated; 8 decimals, as Chainlink's), if any. */
+async function lastOcxPrice(): Promise<{ answer: bigint; decimals: number } | null> {
+  const e = schema.eventLog;
+  const [row] = await db
+    .select({ args: e.args })
+    .from(e)
+    .where(and(eq(e.contract, "PriceFeed"), eq(e.event, "AnswerUpdated")))
+    .orderBy(desc(e.blockNumber), desc(e.logIndex))
+    .limit(1);
+  const current = (row?.args as { current?: string } | undefined)?.current;
+  return current === undefined ? null : { answer: BigInt(current), decimals: PRICE_FEED_DECIMALS };
+}
+
 function overlap(start: bigint, end: bigint, from: bigint, to: bigint): bigint {
   const a = start > from ? start : from;
   const b = end < to ? end : to;
@@ -419,6 +471,14 @@ app.get("/metrics/network", async (c) => {
     db.select().from(schema.settlement).where(gte(schema.settlement.timestamp, from)),
     db.select().from(schema.supplyChange).where(gte(schema.supplyChange.timestamp, from)),
   ]);
+  const ocxUsd = deployment.settlesInCredits ? null : await lastOcxPrice();
+  // Dollars for display (a float): credits are dollars; OCX at the last indexed feed price, rounded down to a cent
+  // of a millionth first so the float carries no more than the feed knows.
+  const toUsd = (amount: bigint): number | null => {
+    if (deployment.settlesInCredits) return Number(amount) / 1e18;
+    if (!ocxUsd) return null;
+    return Number((amount * ocxUsd.answer) / 10n ** BigInt(ocxUsd.decimals) / 10n ** 12n) / 1e6;
+  };
   const point = (start: bigint, end: bigint): NetworkMetricsPoint => {
     let leased = 0n;
     let offered = 0n;
@@ -458,13 +518,9 @@ app.get("/metrics/network", async (c) => {
         fees += s.fee;
       }
     }
-    let burned = 0n;
-    let minted = 0n;
+    const supplied: Record<string, bigint> = { mint: 0n, burn: 0n, creditsMint: 0n, creditsBurn: 0n };
     for (const s of supply) {
-      if (s.timestamp >= start && s.timestamp < end) {
-        if (s.kind === "burn") burned += s.amount;
-        else minted += s.amount;
-      }
+      if (s.timestamp >= start && s.timestamp < end) supplied[s.kind] = (supplied[s.kind] ?? 0n) + s.amount;
     }
     waits.sort((a, b) => a - b);
     return {
@@ -475,10 +531,12 @@ app.get("/metrics/network", async (c) => {
       gpuSecondsOffered: Number(offered),
       gpuHoursServed: Number(leased) / 3600,
       revenue: revenue.toString(),
-      revenueUsd: null,
+      revenueUsd: toUsd(revenue),
       fees: fees.toString(),
-      ocxBurned: burned.toString(),
-      ocxEmitted: minted.toString(),
+      ocxBurned: (supplied.burn ?? 0n).toString(),
+      ocxEmitted: (supplied.mint ?? 0n).toString(),
+      creditsMinted: (supplied.creditsMint ?? 0n).toString(),
+      creditsBurned: (supplied.creditsBurn ?? 0n).toString(),
       activeProviders: providers.size,
       activeBuyers: buyers.size,
       jobsCompleted: completed,
@@ -495,6 +553,7 @@ app.get("/metrics/network", async (c) => {
   }
   const body: NetworkMetricsResponse = {
     block,
+    unit: UNIT,
     window,
     bucketSeconds,
     from: Number(from),

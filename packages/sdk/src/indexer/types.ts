@@ -1,6 +1,7 @@
 // The OCX indexer's HTTP API: every route and the JSON it answers. The indexer (apps/indexer), the SDK client
 // (./client.ts), the CLI and the dashboard share these types. Token amounts are decimal strings of wei (exact
 // integers; JSON numbers lose precision past 2^53); times are unix seconds; addresses are checksummed.
+import type { PaymentUnit } from "../credits/money.js";
 
 /** A decimal string of an exact integer amount in wei (18 decimals for OCX). */
 export type WeiString = string;
@@ -23,7 +24,12 @@ export interface IndexerStatus {
   block: IndexedBlock | null;
   /** The contracts indexed, by deployment key (token, registry, marketplace, …) → address. */
   contracts: Record<string, `0x${string}`>;
+  /** The ERC-20 the Marketplace settles in. */
+  paymentToken: `0x${string}`;
+  /** What the market's amounts (prices, revenue, fees, earnings) count: "usd" credits ($1, 18 decimals) or "ocx". */
+  unit: PaymentUnit;
 }
+
 
 /** Sort orders of `GET /offers`: `price` ascending per GPU-hour, `reputation` descending (ties by price). */
 export type OfferSort = "price" | "reputation";
@@ -101,16 +107,23 @@ export interface NetworkMetricsPoint {
   /** GPU-seconds of active offers in the bucket (gpuCount × maxLeases × seconds active). */
   gpuSecondsOffered: number;
   gpuHoursServed: number;
-  /** Paid to providers plus fees, from LeaseSettled, in OCX wei. */
+  /** Paid to providers plus fees, from LeaseSettled, in the payment token's wei (see `unit`). */
   revenue: WeiString;
-  /** Revenue in dollars at the indexed price feed; null while no price feed is deployed/indexed. */
+  /**
+   * Revenue in dollars, for display: exact `revenue` ÷ 10^18 when the market settles in credits; at the last indexed
+   * OCX/USD price when it settles in OCX; null when it settles in OCX and no price feed is indexed.
+   */
   revenueUsd: number | null;
-  /** Protocol fees (LeaseSettled.fee), which the fee sink burns. */
+  /** Protocol fees (LeaseSettled.fee), in the payment token's wei, which the fee sink burns. */
   fees: WeiString;
-  /** OCX burned (Transfer to the zero address). */
+  /** OCX burned (Transfer to the zero address): credits minted, fees of a market settling in OCX. */
   ocxBurned: WeiString;
   /** OCX minted (Transfer from the zero address): emissions and credit redemptions. */
   ocxEmitted: WeiString;
+  /** Credits minted (against burned OCX), in wei of $1 credits; "0" without credits. */
+  creditsMinted: WeiString;
+  /** Credits burned (redeemed for OCX, or a fee the sink burns), in wei of $1 credits. */
+  creditsBurned: WeiString;
   /** Providers with a lease running or created in the bucket. */
   activeProviders: number;
   activeBuyers: number;
@@ -128,6 +141,8 @@ export interface NetworkMetricsPoint {
 /** `GET /metrics/network?window=1h|24h|7d|30d&bucket=<seconds>` (default window 24h, 48 buckets). */
 export interface NetworkMetricsResponse {
   block: IndexedBlock | null;
+  /** The unit of revenue and fees. */
+  unit: PaymentUnit;
   window: MetricsWindow;
   bucketSeconds: number;
   from: number;
