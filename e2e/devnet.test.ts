@@ -5,7 +5,17 @@ import { type ChildProcess, execFileSync, spawn } from "node:child_process";
 import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { freePort } from "@ocx/node-kit";
+import { ANVIL_KEYS, freePort, localChain } from "@ocx/node-kit";
+import {
+  flushFeesSync,
+  getMarketplaceParameters,
+  loadDeploymentFile,
+  marketplaceAbi,
+  ocxCreditsAbi,
+  sweepFees,
+} from "@ocx/sdk";
+import { createPublicClient, createWalletClient, http, parseAbiItem, zeroAddress } from "viem";
+import { privateKeyToAccount } from "viem/accounts";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
 const CLI = path.resolve("apps/cli/bin/ocx.js");
@@ -83,14 +93,15 @@ describe("ocx devnet without bubblewrap, and when its provider dies", () => {
       });
       devnet.once("exit", (code) => reject(new Error(`ocx devnet exited with ${code}: ${devnetErr}`)));
     });
-  });
+  }, 180_000); // the chain, contracts, funded accounts, indexer, validator and provider: slow on a loaded machine
 
   afterAll(async () => {
     if (devnet && devnet.exitCode === null && devnet.signalCode === null) {
       devnet.kill("SIGKILL");
       for (const pid of processesMentioning(path.join(dir, "devnet"))) process.kill(pid, "SIGKILL");
     }
-    if (dir) await rm(dir, { recursive: true, force: true });
+    // A process killed just above may still be finishing a write in the state folder: retry the removal briefly.
+    if (dir) await rm(dir, { recursive: true, force: true, maxRetries: 10, retryDelay: 200 });
   });
 
   it("falls back to the process executor and says so loudly", async () => {
@@ -106,6 +117,85 @@ describe("ocx devnet without bubblewrap, and when its provider dies", () => {
     expect(run.stdout).toBe("hi\n");
   });
 
+  it("a job is priced and billed in dollars: deposit − bill = refund, the fee burned in credits", {
+    timeout: 120_000,
+  }, async () => {
+    const deployment = await loadDeploymentFile(path.join(dir, "deployments", "31337.json"));
+    expect(deployment.paymentToken).toBe(deployment.credits);
+    const chain = localChain(summary.rpcUrl);
+    const client = createPublicClient({ chain, transport: http(summary.rpcUrl) });
+    const creditsOf = async () => BigInt(JSON.parse((await ocx(["--json", "wallet", "balance"])).stdout).creditsWei);
+
+    // The offer is listed in dollars per GPU-hour (per hour for the devnet's CPU offer).
+    const offers = JSON.parse((await ocx(["--json", "market", "offers"])).stdout);
+    expect(offers.unit).toBe("usd");
+    expect(offers.offers[0].usdPerGpuHour).toMatch(/^\$\d+\.\d{2,6}$/);
+
+    const before = await creditsOf();
+    const run = await ocx(["--json", "run", "--", "sh", "-c", "sleep 2; echo done"]);
+    expect(run.code, run.stderr).toBe(0);
+    const result = JSON.parse(run.stdout.trim().split("\n").at(-1) as string);
+    const bill = result.bill as Record<string, string>;
+    // What the buyer sees (the text form is checked in e2e/readme-flow.test.ts): dollars, rounded down.
+    expect(bill.paidShown).toMatch(/^\$\d+\.\d{2,6}$/);
+    expect(bill.pricePerGpuHourShown).toMatch(/^\$\d+\.\d{2,6}\/GPU-h$/);
+    expect(bill.unit).toBe("usd");
+    expect(bill.token).toBe(deployment.credits);
+
+    // The chain's record of the lease, to the wei.
+    const leaseId = BigInt(result.leaseId);
+    const events = await client.getContractEvents({
+      address: deployment.marketplace,
+      abi: marketplaceAbi,
+      fromBlock: BigInt(deployment.startBlock),
+      strict: true,
+    });
+    const ofLease = events.filter((e) => "leaseId" in e.args && e.args.leaseId === leaseId);
+    const created = ofLease.find((e) => e.eventName === "LeaseCreated");
+    const settled = ofLease.filter((e) => e.eventName === "LeaseSettled");
+    const closed = ofLease.find((e) => e.eventName === "LeaseClosed");
+    if (created?.eventName !== "LeaseCreated" || closed?.eventName !== "LeaseClosed") throw new Error("lease events");
+    const deposit = created.args.deposit;
+    const paid = BigInt(bill.paid);
+    const fee = BigInt(bill.fee);
+    const { feeBps } = await getMarketplaceParameters(client, { deployment });
+    expect(paid).toBe(BigInt(bill.seconds) * created.args.pricePerSecond);
+    expect(paid).toBeGreaterThan(0n);
+    // deposit − bill = refund; the buyer's credits went down by the bill exactly (gas is ETH).
+    expect(deposit - paid).toBe(BigInt(bill.refund));
+    expect(closed.args.refund).toBe(deposit - paid);
+    expect(before - (await creditsOf())).toBe(paid);
+    // The fee is paid × feeBps ÷ 10,000 rounded down, per settlement (the contract's Settlement.split).
+    let expectedFee = 0n;
+    for (const e of settled)
+      if (e.eventName === "LeaseSettled") expectedFee += (e.args.paid * BigInt(feeBps)) / 10_000n;
+    expect(fee).toBe(expectedFee);
+    expect(BigInt(bill.toProvider)).toBe(paid - fee);
+
+    // The fee leaves circulation: swept to the pool and flushed, the Marketplace burns it in credits.
+    const anyone = createWalletClient({
+      chain,
+      transport: http(summary.rpcUrl),
+      account: privateKeyToAccount(ANVIL_KEYS[3]),
+    });
+    const supply = () =>
+      client.readContract({ address: deployment.paymentToken, abi: ocxCreditsAbi, functionName: "totalSupply" });
+    const provider = created.args.provider;
+    await client.waitForTransactionReceipt({ hash: await sweepFees(anyone, { deployment, providers: [provider] }) });
+    const supplyBefore = await supply();
+    const flushed = await flushFeesSync(anyone, { deployment });
+    const flushedAmount = flushed.event?.amount ?? 0n;
+    expect(flushedAmount).toBeGreaterThanOrEqual(fee);
+    const burns = await client.getLogs({
+      address: deployment.paymentToken,
+      event: parseAbiItem("event Transfer(address indexed from, address indexed to, uint256 value)"),
+      args: { from: deployment.marketplace, to: zeroAddress },
+      blockHash: flushed.receipt.blockHash,
+    });
+    expect(burns.map((b) => b.args.value)).toEqual([flushedAmount]);
+    expect(supplyBefore - (await supply())).toBe(flushedAmount);
+  });
+
   it("an auction no provider bids on shows its progress, ends at its deadline on an idle chain, and refunds", {
     timeout: 150_000,
   }, async () => {
@@ -115,8 +205,8 @@ describe("ocx devnet without bubblewrap, and when its provider dies", () => {
         state: string;
       }[];
     const before = (await requests()).length;
-    const balanceBefore = JSON.parse((await ocx(["--json", "wallet", "balance"])).stdout).ocxWei as string;
-    // The devnet's provider bids at 0.36 OCX/h: far above this limit, so no one bids.
+    const balanceBefore = JSON.parse((await ocx(["--json", "wallet", "balance"])).stdout).creditsWei as string;
+    // The devnet's provider bids at $0.36/h: far above this limit, so no one bids.
     const run = await ocx(["run", "--max-price", "0.0000001", "--", "true"]);
     expect(run.code, run.stderr).toBe(6);
     const requestId = /posted request #(\d+)/.exec(run.stderr)?.[1];
@@ -127,7 +217,7 @@ describe("ocx devnet without bubblewrap, and when its provider dies", () => {
     expect(after).toHaveLength(before + 1);
     expect(after.find((r) => r.requestId === requestId)?.state).toBe("cancelled");
     // The deposit came back to the last wei (gas is paid in ETH).
-    expect(JSON.parse((await ocx(["--json", "wallet", "balance"])).stdout).ocxWei).toBe(balanceBefore);
+    expect(JSON.parse((await ocx(["--json", "wallet", "balance"])).stdout).creditsWei).toBe(balanceBefore);
   });
 
   it("an `ocx run` whose provider dies names it and says how to follow the lease", async () => {
