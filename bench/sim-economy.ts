@@ -4,7 +4,14 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { DEFAULT_EMISSION_SCHEDULE, type EmissionScheduleSegment, emissionOf, netBurnBps, rewardOf } from "@ocx/sdk";
+import {
+  DEFAULT_EMISSION_SCHEDULE,
+  type EmissionScheduleSegment,
+  emissionOf,
+  netBurnBps,
+  rewardOf,
+  usageBurn,
+} from "@ocx/sdk";
 import { Resvg } from "@resvg/resvg-js";
 
 const out = path.join(path.dirname(fileURLToPath(import.meta.url)), "results/economy");
@@ -12,7 +19,7 @@ const WEI = 10n ** 18n;
 const EPOCHS = 156; // three years of weekly epochs
 const INITIAL_SUPPLY = 1_000_000_000; // OCX, deployOcx's default
 const FEE_BPS = 250; // the marketplace's default protocol fee, burned
-const SPREAD_BPS = 50; // assumed credits spread (E1's parameter; not deployed yet)
+const SPREAD_BPS = 50; // the credits' spread, deployCredits' default
 const GPU_HOUR_USD = 2; // what a buyer pays per GPU-hour
 const TOKEN_USD = 1; // OCX's price, held fixed except in the crash (the model's simplest assumption)
 
@@ -81,11 +88,14 @@ function simulate(s: Scenario): Week[] {
     const emission = emissionOf(schedule, BigInt(w));
     const providers = 10n;
     const paid = rewardOf(emission, 1n, providers) * providers;
-    // Buyers burn OCX for the full price; providers redeem what is left after the fee, minus the spread.
-    const burnedWei = (BigInt(Math.round(usageUsd * 100)) * WEI * BigInt(burnBps)) / 10_000n / 100n;
-    const burned = price > 0 ? ocx(burnedWei) / price : 0;
-    supply += paid - BigInt(Math.round(burned * 1e6)) * 10n ** 12n;
-    const providerUsd = usageUsd * (1 - FEE_BPS / 10_000) * (1 - SPREAD_BPS / 10_000);
+    // Buyers mint the week's credits by burning OCX; the fee is burned in credits; providers redeem the rest for
+    // minted OCX: OcxCredits' and the marketplace's own integer formulas (usageBurn), at an 8-decimal feed price.
+    const usageCredits = (BigInt(Math.round(usageUsd * 100)) * WEI) / 100n;
+    const rate = { price: BigInt(Math.round(price * 1e8)), feedUnit: 10n ** 8n, spreadBps: BigInt(SPREAD_BPS) };
+    const { burned: burnedWei, minted: redeemedWei } = usageBurn(usageCredits, BigInt(FEE_BPS), rate);
+    const burned = ocx(burnedWei - redeemedWei);
+    supply += paid + redeemedWei - burnedWei;
+    const providerUsd = ocx(redeemedWei) * price;
     weeks.push({
       week: w,
       gpuHours,

@@ -74,12 +74,15 @@ export function epochAt(segment: EmissionScheduleSegment, time: bigint): { epoch
 }
 
 /**
- * OCX burned, net, per dollar of usage with dollar credits: buyers burn OCX for the full price, providers redeem
- * their share (after the protocol fee, which is burned in credits) minus the spread. In basis points of usage.
+ * OCX burned, net, per dollar of usage with dollar credits, in basis points (rounded up): buyers burn OCX at the
+ * price less the spread (1 / (1 − s) per dollar), the protocol fee is burned in credits, and providers redeem the
+ * rest at the price plus the spread ((1 − f) / (1 + s)): 1 / (1 − s) − (1 − f) / (1 + s), as OcxCredits converts
+ * (exact integers: `usageBurn`).
  * @example
- * netBurnBps(250, 50); // 299 (2.5 % fee and 0.5 % spread: 1 − 0.975 · 0.995, rounded up)
+ * netBurnBps(250, 50); // 349 (2.5 % fee and 0.5 % spread)
  */
 export function netBurnBps(feeBps: number, spreadBps: number): number {
-  const kept = (10_000 - feeBps) * (10_000 - spreadBps);
-  return Math.ceil((10_000 * 10_000 - kept) / 10_000);
+  const f = feeBps / 10_000;
+  const s = spreadBps / 10_000;
+  return Math.ceil((1 / (1 - s) - (1 - f) / (1 + s)) * 10_000 - 1e-9);
 }
