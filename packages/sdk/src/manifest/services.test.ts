@@ -224,3 +224,34 @@ restart: on-node-restart
     );
   });
 });
+
+describe("a service's chain access", () => {
+  const withChain = (value: string) =>
+    service(
+      `  api: { command: [node, s.js], chain: ${value}, ports: [{ port: 8080, expose: public, protocol: http }] }`,
+    );
+
+  it("reads chain: read, keeps it in the canonical form and the hash, and leaves it out when absent", () => {
+    const manifest = parseManifest(withChain("read"));
+    expect(manifest.services[0]?.chain).toBe("read");
+    const json = canonicalManifest(manifest);
+    expect(json).toContain('"chain":"read"');
+    expect(parseCanonicalManifest(json)).toEqual(manifest);
+    const without = parseManifest(service("  api: { command: [node, s.js] }"));
+    expect(without.services[0]).not.toHaveProperty("chain");
+    expect(canonicalManifest(without)).not.toContain("chain");
+    expect(manifestHash(manifest)).not.toBe(
+      manifestHash(
+        parseManifest(
+          service("  api: { command: [node, s.js], ports: [{ port: 8080, expose: public, protocol: http }] }"),
+        ),
+      ),
+    );
+  });
+
+  it("refuses any other value, naming the field", () => {
+    const [problem] = issuesOf(withChain("write"));
+    expect(problem?.path).toBe("services.api.chain");
+    expect(problem?.message).toMatch(/"read"/);
+  });
+});

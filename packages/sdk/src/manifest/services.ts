@@ -36,6 +36,9 @@ const DNS_LABEL_RULE =
 export const readServiceName = text(DNS_LABEL, DNS_LABEL_RULE);
 export const readVolumeName = text(DNS_LABEL, DNS_LABEL_RULE);
 
+/** What a service's `chain` field may ask: `read` gives it the provider's chain for reads (OCX_CHAIN_RPC_URL). */
+export const serviceChainAccess = ["read"] as const;
+
 export function oneOf<const T extends string>(values: readonly T[]) {
   return (value: unknown): T => {
     if (!values.includes(value as T)) {
@@ -242,6 +245,7 @@ const serviceFields = {
   restart: withDefault(oneOf(serviceRestartPolicies), manifestDefaults.serviceRestartPolicy as ServiceRestartPolicy),
   mounts: list(mountSchema, (mount) => mount.path),
   dependsOn: list(required(readServiceName, "the name of another service"), (name) => name),
+  chain: optional(oneOf(serviceChainAccess)),
 };
 
 type ParsedService = Omit<ServiceSpec, "name">;
@@ -259,6 +263,7 @@ function toService(name: string, service: Omit<ParsedService, "dependsOn"> & { d
   if (service.image !== undefined) out.image = service.image;
   if (service.command !== undefined) out.command = service.command;
   if (service.health !== undefined) out.health = service.health;
+  if (service.chain !== undefined) out.chain = service.chain;
   return out;
 }
 

@@ -73,6 +73,11 @@ export interface ServiceSpec {
   shmMiB: number;
   /** Services started (and healthy) before this one; sorted. */
   dependsOn: string[];
+  /**
+   * `read`: the provider gives the service a read-only JSON-RPC endpoint to its chain, in env OCX_CHAIN_RPC_URL
+   * (a fixed allow-list of read methods; docs/services.md). Absent: no chain access.
+   */
+  chain?: "read";
 }
 
 /** A named volume of a service lease. */
