@@ -17,7 +17,8 @@ describe("startLocalnet", () => {
     const { publicClient, deployment } = net;
     expect(
       await publicClient.readContract({ address: deployment.marketplace, abi: marketplaceAbi, functionName: "token" }),
-    ).toBe(deployment.token);
+    ).toBe(deployment.paymentToken);
+    expect(deployment.paymentToken).toBe(deployment.credits); // the market settles in credits
     expect(
       await publicClient.readContract({
         address: deployment.marketplace,
@@ -42,17 +43,29 @@ describe("startLocalnet", () => {
     ).toBe(true);
   });
 
-  it("funds accounts 1–9 from the treasury, and the supply adds up", async () => {
+  it("funds accounts 1–9 from the treasury with OCX and credits, and the supply adds up", async () => {
     const { publicClient, deployment } = net;
-    const balance = (i: number) =>
+    const balance = (i: number, address = deployment.token) =>
       publicClient.readContract({
-        address: deployment.token,
+        address,
         abi: ocxTokenAbi,
         functionName: "balanceOf",
         args: [net.wallet(i).account.address],
       });
-    for (let i = 1; i < 10; i++) expect(await balance(i)).toBe(parseEther("100000"));
-    expect(await balance(0)).toBe(parseEther("1000000000") - 9n * parseEther("100000"));
+    const supply = (address: `0x${string}`) =>
+      publicClient.readContract({ address, abi: ocxTokenAbi, functionName: "totalSupply" });
+    for (let i = 1; i < 10; i++) {
+      expect(await balance(i)).toBe(parseEther("100000"));
+      expect(await balance(i, deployment.paymentToken)).toBe(parseEther("100000")); // $100,000 of credits
+    }
+    // The treasury burned OCX to mint the credits: what it holds plus what it burned is what it did not send.
+    const burned = parseEther("1000000000") - (await supply(deployment.token));
+    expect(burned).toBeGreaterThan(0n);
+    expect(await balance(0)).toBe(parseEther("1000000000") - 9n * parseEther("100000") - burned);
+    // $900,000 at $0.50 (8-decimal feed) with the 0.5 % spread: ceil(900,000e18 × 1e8 × 10,000 / (5e7 × 9,950)).
+    const numerator = parseEther("900000") * 10n ** 8n * 10_000n;
+    const denominator = 50_000_000n * 9_950n;
+    expect(burned).toBe((numerator + denominator - 1n) / denominator);
   });
 
   it("stops anvil", async () => {
