@@ -94,6 +94,7 @@ export function createLeaseContext(options: LeaseServiceOptions): LeaseContext {
       log: log.child({ component: "services" }),
       ...(options.serviceTuning ? { tuning: options.serviceTuning } : {}),
       ...(options.images ? { images: options.images } : {}),
+      chainRead: (call) => chain.reader.request(call as Parameters<typeof chain.reader.request>[0]),
     }),
     workloadTag,
     files: (id) => leaseFiles(dirs, id),

@@ -13,7 +13,9 @@ import { WORKLOAD_MARKER } from "../workload/wrapper.js";
 
 /**
  * The bridge, run as `node -e BRIDGE_SCRIPT CONFIG_JSON`. CONFIG_JSON: { control, sockets: [{ path,
- * port }] }. Streams are piped both ways with half-close kept; a refused backend closes the client.
+ * port }], reverse?: [{ port, path }] }. Streams are piped both ways with half-close kept; a refused
+ * backend closes the client. A reverse entry goes the other way: it listens on 127.0.0.1:<port>
+ * inside the namespace and connects each stream to the Unix socket <path> outside (chain reads).
  * Control protocol: one JSON line per request `{ id, kind: "tcp"|"http", port, path?, timeoutMs }`,
  * answered by one line `{ id, ok, detail }`.
  */
@@ -33,6 +35,16 @@ for (const s of config.sockets) {
     upstream.on("error", () => client.destroy());
     client.pipe(upstream); upstream.pipe(client);
   });
+}
+for (const r of config.reverse || []) {
+  const server = net.createServer({ allowHalfOpen: true }, (client) => {
+    const upstream = net.connect({ path: r.path, allowHalfOpen: true });
+    client.on("error", () => upstream.destroy());
+    upstream.on("error", () => client.destroy());
+    client.pipe(upstream); upstream.pipe(client);
+  });
+  server.listen(r.port, "127.0.0.1");
+  server.on("error", (e) => { process.stderr.write("bridge 127.0.0.1:" + r.port + ": " + e.message + "\\n"); process.exit(1); });
 }
 const probe = (req, done) => {
   const timer = setTimeout(() => finish(false, "no answer within " + req.timeoutMs + " ms"), req.timeoutMs);
@@ -97,6 +109,8 @@ export async function startBridge(options: {
   netnsFile: string;
   control: string;
   ports: BridgedPort[];
+  /** Ports inside the namespace whose streams go out to a Unix socket of the node (see BRIDGE_SCRIPT). */
+  reverse?: BridgedPort[];
   marker: string;
   logFile: string;
   nsenterPath?: string;
@@ -108,7 +122,7 @@ export async function startBridge(options: {
   }
   const { openSync, closeSync, writeFileSync } = await import("node:fs");
   const log = openSync(options.logFile, "a");
-  const config = JSON.stringify({ control: options.control, sockets: options.ports });
+  const config = JSON.stringify({ control: options.control, sockets: options.ports, reverse: options.reverse ?? [] });
   const child = spawn(
     options.nsenterPath ?? "/usr/bin/nsenter",
     [`--net=${options.netnsFile}`, process.execPath, "--max-old-space-size=64", "-e", BRIDGE_SCRIPT, config],

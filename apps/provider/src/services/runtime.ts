@@ -10,6 +10,7 @@ import { detectCgroupHost, type LeaseCgroup, leaseCgroupDirs, removeLeaseCgroup 
 import type { ImageStore } from "../workload/image/index.js";
 import type { WorkloadLimits, WorkloadSpec } from "../workload/types.js";
 import { bridgeRunning, probe, startBridge, stopBridge } from "./bridge.js";
+import { CHAIN_READ_PORT, type ChainRequest, startChainReadServer } from "./chainRead.js";
 import { EXEC_MAX_CONCURRENT, EXEC_MAX_OUTPUT_BYTES, type ExecRequest } from "./exec.js";
 import { deleteNetns, ensureNetns, hostsFile, netnsName } from "./network.js";
 import {
@@ -62,6 +63,8 @@ export interface ServiceRuntimeOptions {
   /** Where images come from, for services that name one (the node's image store). */
   images?: ImageStore;
   tuning?: Partial<RestartTuning>;
+  /** Sends a read to the node's chain, for services that declare `chain: read` (chainRead.ts). Without it they are refused. */
+  chainRead?: ChainRequest;
 }
 
 /** The files of one service. */
@@ -114,6 +117,8 @@ interface LeaseRuntime {
   cgroup?: LeaseCgroup;
   unwatch: (() => void)[];
   log: Logger;
+  /** The lease's chain reads (services with `chain: read`): the URL inside its network, and the server to close. */
+  chain?: { url: string; close(): Promise<void> };
 }
 
 const runtimes = new Set<ReturnType<typeof createServiceRuntime>>();
@@ -173,7 +178,11 @@ export function createServiceRuntime(options: ServiceRuntimeOptions) {
       jobDir: spec.jobDir,
       command: service.command ?? [],
       ...(service.image ? { image: service.image } : {}),
-      env: { ...service.env, OCX_SERVICE: service.name },
+      env: {
+        ...service.env,
+        OCX_SERVICE: service.name,
+        ...(service.chain === "read" && rt.chain ? { OCX_CHAIN_RPC_URL: rt.chain.url } : {}),
+      },
       network: true,
       limits: { ...(spec.limits.diskMiB !== undefined ? { diskMiB: spec.limits.diskMiB } : {}) },
       gpus: spec.gpus ?? [],
@@ -224,6 +233,32 @@ export function createServiceRuntime(options: ServiceRuntimeOptions) {
       changed: () => {},
     });
 
+  /**
+   * The chain reads of a lease whose services declare `chain: read`: the node's read-only JSON-RPC on
+   * `<root>/chain.sock`, reached inside the lease at 127.0.0.1:<port> (CHAIN_READ_PORT, or the next port
+   * no service declares) through the bridge. Undefined when no service asks.
+   */
+  const chainReadsOf = async (spec: ServiceLeaseSpec, services: ServiceSpec[], l: Logger) => {
+    const readers = services.filter((s) => s.chain === "read");
+    if (readers.length === 0) return undefined;
+    const request = options.chainRead;
+    if (!request)
+      throw new Error(
+        `services.${readers[0]?.name}.chain is "read", but this node serves no chain reads: remove the field or use another provider`,
+      );
+    const declared = new Set(services.flatMap((s) => s.ports.map((p) => p.port)));
+    let port = CHAIN_READ_PORT;
+    while (declared.has(port)) port++;
+    const socket = path.join(spec.root, "chain.sock");
+    if (Buffer.byteLength(socket) > MAX_SOCKET_PATH)
+      throw new Error(`the Unix socket ${socket} is longer than ${MAX_SOCKET_PATH} bytes: use a shorter stateDir`);
+    mkdirSync(spec.root, { recursive: true });
+    const server = await startChainReadServer({ socketPath: socket, request, log: l });
+    const url = `http://127.0.0.1:${port}/`;
+    l.info("chain reads served to the lease", { services: readers.map((s) => s.name).join(","), url });
+    return { url, reverse: { port, path: socket }, close: server.close };
+  };
+
   /** Everything of a lease but its processes: folders, network, bridge, cgroup, volume watchers. */
   const prepare = async (spec: ServiceLeaseSpec): Promise<LeaseRuntime> => {
     const order = startOrder(spec.services);
@@ -244,12 +279,14 @@ export function createServiceRuntime(options: ServiceRuntimeOptions) {
     for (const v of spec.volumes)
       if (v.class === "persistent") sandbox.own(volumeDir(stateDir, spec.id, v.name), 0o755);
     const netns = await ensureNetns(netnsName(name));
+    const chain = await chainReadsOf(spec, order, log.child({ leaseId: spec.id.toString(), component: "chain-read" }));
     let bridging: Promise<unknown> | undefined;
     const bridge = () => {
       bridging ??= startBridge({
         netnsFile: netns,
         control,
         ports,
+        ...(chain ? { reverse: [chain.reverse] } : {}),
         marker: `${name}-bridge`,
         logFile: path.join(spec.root, "bridge.log"),
       }).finally(() => {
@@ -258,8 +295,9 @@ export function createServiceRuntime(options: ServiceRuntimeOptions) {
       return bridging;
     };
     if (!bridgeRunning(control)) await bridge();
-    const { cgroup, warnings } = await sandbox.leaseCgroup(name, spec.limits).catch((error: Error) => {
+    const { cgroup, warnings } = await sandbox.leaseCgroup(name, spec.limits).catch(async (error: Error) => {
       stopBridge(control); // nothing half-made keeps running
+      await chain?.close();
       throw error;
     });
     const l = log.child({ leaseId: spec.id.toString() });
@@ -273,6 +311,7 @@ export function createServiceRuntime(options: ServiceRuntimeOptions) {
       ...(cgroup ? { cgroup } : {}),
       unwatch: [],
       log: l,
+      ...(chain ? { chain: { url: chain.url, close: chain.close } } : {}),
     };
     for (const s of order) rt.supervisors.set(s.name, supervise(rt, s));
     for (const v of spec.volumes) {
@@ -341,6 +380,7 @@ export function createServiceRuntime(options: ServiceRuntimeOptions) {
         for (const unwatch of rt.unwatch) unwatch();
         await Promise.all([...rt.supervisors.values()].map((s) => s.halt(why, "stopped", graceMs)));
         stopBridge(rt.control);
+        await rt.chain?.close();
         if (rt.cgroup) for (const w of await removeLeaseCgroup(rt.cgroup.dirs)) rt.log.warn(`services: ${w}`);
       } else {
         const host = await cgroupHost;

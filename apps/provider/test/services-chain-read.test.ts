@@ -1,0 +1,130 @@
+// Chain reads for a service lease (services/chainRead.ts), with real namespaces, bubblewrap and a real
+// anvil: a service that declares `chain: read` reads the chain id and a balance through
+// OCX_CHAIN_RPC_URL from inside its sandbox; eth_sendRawTransaction is refused naming the method; a
+// service of a lease without the declaration gets no URL and cannot reach the node's chain port.
+import { chmod, mkdir, mkdtemp, rm } from "node:fs/promises";
+import { request } from "node:http";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { createLogger, startAnvil } from "@ocx/node-kit";
+import { createPublicClient, http } from "viem";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { CHAIN_READ_PORT } from "../src/services/chainRead.js";
+import { reapServiceLeftovers } from "../src/services/reap.js";
+import {
+  createServiceRuntime,
+  type ServiceLeaseSpec,
+  type ServiceRuntime,
+  socketPath,
+} from "../src/services/runtime.js";
+import type { ServiceSpec, ServiceStatus } from "../src/services/types.js";
+import { createBwrapExecutor } from "../src/workload/bwrap.js";
+import { detectCgroupHost } from "../src/workload/cgroup.js";
+
+const TAG = `t13chain${process.pid}`;
+
+/** A service on 8080 whose /rpc?m=<method> posts that call to OCX_CHAIN_RPC_URL (or to the default chain port) and answers what came back. */
+const PROBE = `const http=require("http");http.createServer((q,r)=>{const u=new URL(q.url,"http://x");if(u.pathname==="/health")return r.end("ok");if(u.pathname==="/env")return r.end(process.env.OCX_CHAIN_RPC_URL||"none");const m=u.searchParams.get("m");const params=m==="eth_getBalance"?["0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266","latest"]:m==="eth_sendRawTransaction"?["0x00"]:[];const body=JSON.stringify({jsonrpc:"2.0",id:1,method:m,params});const to=new URL(process.env.OCX_CHAIN_RPC_URL||"http://127.0.0.1:${CHAIN_READ_PORT}/");const c=http.request({host:to.hostname,port:to.port,path:to.pathname,method:"POST",headers:{"content-type":"application/json"}},(s)=>{let o="";s.on("data",d=>o+=d);s.on("end",()=>r.end(o))});c.on("error",e=>r.end("error "+e.code));c.end(body)}).listen(8080,"127.0.0.1")`;
+
+const probeService = (chain: boolean): ServiceSpec => ({
+  name: "app",
+  command: ["node", "-e", PROBE],
+  env: {},
+  ports: [{ port: 8080, protocol: "http", expose: "public", hosts: [] }],
+  health: {
+    http: { port: 8080, path: "/health" },
+    intervalSeconds: 1,
+    timeoutSeconds: 2,
+    failures: 3,
+    startSeconds: 10,
+  },
+  restart: "always",
+  mounts: [],
+  shmMiB: 64,
+  dependsOn: [],
+  ...(chain ? { chain: "read" as const } : {}),
+});
+
+const get = (socket: string, urlPath: string) =>
+  new Promise<string>((resolve, reject) => {
+    const req = request({ socketPath: socket, path: urlPath, timeout: 10_000 }, (res) => {
+      let body = "";
+      res.on("data", (d) => (body += d));
+      res.on("end", () => resolve(body));
+    });
+    req.on("error", reject);
+    req.end();
+  });
+
+async function waitHealthy(runtime: ServiceRuntime, id: bigint) {
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    const state = (runtime.status(id) as ServiceStatus[] | undefined)?.find((s) => s.name === "app")?.state;
+    if (state === "healthy") return;
+    if (Date.now() > deadline) throw new Error(`service app of lease ${id} is ${state}, not healthy`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+describe.skipIf(!(await createBwrapExecutor().check()).ok || process.getuid?.() !== 0)("chain reads of a lease", () => {
+  let dir: string;
+  let runtime: ServiceRuntime;
+  let anvil: Awaited<ReturnType<typeof startAnvil>> | undefined;
+  const leases: ServiceLeaseSpec[] = [];
+
+  const lease = async (id: bigint, chain: boolean) => {
+    const spec: ServiceLeaseSpec = {
+      id,
+      root: path.join(dir, "state", "leases", String(id)),
+      jobDir: path.join(dir, "jobs", String(id)),
+      services: [probeService(chain)],
+      volumes: [],
+      limits: { memoryMiB: 256, cpuMillicores: 1000, pids: 128, diskMiB: 64 },
+    };
+    await mkdir(spec.jobDir, { recursive: true });
+    leases.push(spec);
+    await runtime.start(spec);
+    await waitHealthy(runtime, id);
+    return socketPath(spec.root, "app", 8080);
+  };
+
+  beforeAll(async () => {
+    anvil = await startAnvil();
+    const reader = createPublicClient({ transport: http(anvil.rpcUrl) });
+    dir = await mkdtemp(path.join(tmpdir(), "ocx-chainread-"));
+    await chmod(dir, 0o711);
+    await mkdir(path.join(dir, "jobs"), { recursive: true, mode: 0o711 });
+    runtime = createServiceRuntime({
+      stateDir: path.join(dir, "state"),
+      workloadTag: TAG,
+      log: createLogger({ level: process.env.OCX_TEST_LOG ? "debug" : "error" }),
+      chainRead: (call) => reader.request(call as Parameters<typeof reader.request>[0]),
+    });
+  });
+
+  afterAll(async () => {
+    for (const spec of leases) await runtime?.stop(spec.id, "test over", 1000).catch(() => {});
+    runtime?.close();
+    await reapServiceLeftovers(await detectCgroupHost(), () => false, { prefix: `${TAG}-` });
+    await createBwrapExecutor().reap(() => false, { prefix: `${TAG}-` });
+    await anvil?.stop();
+    if (dir) await rm(dir, { recursive: true, force: true });
+  });
+
+  it("serves allowed reads to a service that declares chain: read, and refuses a transaction naming the method", async () => {
+    const socket = await lease(1n, true);
+    expect(await get(socket, "/env")).toBe(`http://127.0.0.1:${CHAIN_READ_PORT}/`);
+    expect(JSON.parse(await get(socket, "/rpc?m=eth_chainId")).result).toBe("0x7a69");
+    expect(BigInt(JSON.parse(await get(socket, "/rpc?m=eth_getBalance")).result)).toBeGreaterThan(0n);
+    const refused = JSON.parse(await get(socket, "/rpc?m=eth_sendRawTransaction"));
+    expect(refused.error.code).toBe(-32601);
+    expect(refused.error.message).toMatch(/eth_sendRawTransaction is not allowed/);
+    expect(JSON.parse(await get(socket, "/rpc?m=anvil_setBalance")).error.message).toMatch(/anvil_setBalance/);
+  }, 60_000);
+
+  it("gives no chain access to a lease whose services do not declare it", async () => {
+    const socket = await lease(2n, false);
+    expect(await get(socket, "/env")).toBe("none");
+    expect(await get(socket, "/rpc?m=eth_chainId")).toBe("error ECONNREFUSED");
+  }, 60_000);
+});
