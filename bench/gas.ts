@@ -46,10 +46,14 @@ const price = parseEther("3.6") / 3600n;
 const deposit = price * 3600n;
 
 for (const p of [provider, provider2]) {
-  for (const spender of [deployment.registry, deployment.marketplace]) {
+  // The registry takes OCX (stake); the marketplace takes its payment token (credits).
+  for (const [spender, token] of [
+    [deployment.registry, deployment.token],
+    [deployment.marketplace, deployment.paymentToken],
+  ] as const) {
     await step(null, () =>
       p.writeContract({
-        address: deployment.token,
+        address: token,
         abi: ocxTokenAbi,
         functionName: "approve",
         args: [spender, maxUint256],
@@ -75,7 +79,7 @@ for (const p of [provider, provider2]) {
 }
 await step(null, () =>
   buyer.writeContract({
-    address: deployment.token,
+    address: deployment.paymentToken,
     abi: ocxTokenAbi,
     functionName: "approve",
     args: [deployment.marketplace, maxUint256],

@@ -18,7 +18,7 @@ const buyer = privateKeyToAccount(BUYER_KEY);
 let dir: string;
 let devnet: ChildProcess;
 let rpcUrl: string;
-let deployment: { marketplace: `0x${string}`; token: `0x${string}` };
+let deployment: { marketplace: `0x${string}`; token: `0x${string}`; paymentToken: `0x${string}` };
 let stateDir: string;
 
 /** Runs `ocx <args>` as the buyer (anvil account 2) and returns its output, exit code and timings. */
@@ -48,9 +48,10 @@ function ocx(args: string[], options: { cwd?: string } = {}) {
 
 const client = () =>
   createPublicClient({ chain: { ...foundry, rpcUrls: { default: { http: [rpcUrl] } } }, transport: http(rpcUrl) });
+// The buyer's payment tokens: the credits the market settles in.
 const balance = () =>
   client().readContract({
-    address: deployment.token,
+    address: deployment.paymentToken,
     abi: ocxTokenAbi,
     functionName: "balanceOf",
     args: [buyer.address],
@@ -99,7 +100,7 @@ describe("the README's flow, process by process", () => {
     );
     rpcUrl = summary.rpcUrl;
     deployment = summary;
-  });
+  }, 180_000); // devnet start-up (chain, funded accounts, indexer, validator, provider, demo job) on a loaded machine
   afterAll(async () => {
     if (devnet && devnet.exitCode === null) {
       devnet.kill("SIGINT");
@@ -163,7 +164,9 @@ describe("the README's flow, process by process", () => {
     expect(run.stdout).toBe("hi\n");
     expect(run.stderr).toMatch(/^lease #\d+ /m);
     expect(run.stderr).toMatch(/^exit code 0$/m);
-    expect(run.stderr).toMatch(/^cost [\d.]+ OCX for \d+ s/m);
+    expect(run.stderr).toMatch(
+      /^cost \$[\d.]+ for \d+ s at \$[\d.]+\/GPU-h \(fee [<$\d.]+, burned in credits\); refund \$[\d.]+$/m,
+    );
   });
 
   it("the devnet's provider config sits inside the state folder the sandbox hides", async () => {
@@ -200,7 +203,7 @@ describe("the README's flow, process by process", () => {
         transport: http(rpcUrl),
       });
       const approve = await wallet.writeContract({
-        address: deployment.token,
+        address: deployment.paymentToken,
         abi: ocxTokenAbi,
         functionName: "approve",
         args: [deployment.marketplace, maxUint256],

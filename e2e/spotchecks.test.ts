@@ -231,7 +231,7 @@ describe("the spot-check loop", () => {
     });
     // A buyer runs the deterministic job there; the cheater completes without running it.
     const buyer = net.wallet(BUYER);
-    await approveSync(buyer, { deployment: d, spender: d.marketplace, value: maxUint256 });
+    await approveSync(buyer, { deployment: d, token: d.paymentToken, spender: d.marketplace, value: maxUint256 });
     const { event: lease } = await takeOfferSync(buyer, {
       deployment: d,
       offerId: offer.offerId,
