@@ -179,7 +179,8 @@ describe("the dashboard in Chromium against the real indexer", () => {
     await until(
       "the indexer to be ready",
       async () => ((await fetch(`${indexerUrl}/ready`)).ok ? true : undefined),
-      120_000,
+      // Ponder's start-up alone has taken 35-90 s on 2 shared cores, and over 120 s with other suites running.
+      240_000,
     );
 
     browser = await chromium.launch({
@@ -197,7 +198,7 @@ describe("the dashboard in Chromium against the real indexer", () => {
     page.on("pageerror", (error) => {
       logs += `[page] ${error.message}\n`;
     });
-  }, 300_000);
+  }, 480_000);
 
   afterAll(async () => {
     await browser?.close().catch(() => {});
