@@ -7,10 +7,10 @@ import {
   EXIT,
   explainMatch,
   formatMiB,
-  formatOcx,
   getRequest,
   marketplaceAbi,
   OcxUsageError,
+  paymentUnit,
   perSecondToPerHour,
   pricePerGpuHour,
   RequestState,
@@ -19,7 +19,7 @@ import {
 import { Command } from "commander";
 import { actingAddress, parseId, parseOcxArgument, spaced } from "../chain.js";
 import { type Context, createContext } from "../context.js";
-import { formatCores, formatRelative, renderTable } from "../format.js";
+import { formatCores, formatPayment, formatRelative, renderTable, settlesInCredits } from "../format.js";
 import { readJobFile } from "../jobfile.js";
 import { marketOffersCommand, offerJson, resourcesJson } from "./marketOffers.js";
 
@@ -78,6 +78,8 @@ Examples:
         }),
       );
       const shown = requests.filter((r) => options.all || r.state === "open");
+      const money = (wei: bigint) => formatPayment(wei, context.deployment);
+      const unit = settlesInCredits(context.deployment) ? "$" : "OCX";
       const text =
         shown.length === 0
           ? "no open requests"
@@ -87,11 +89,11 @@ Examples:
                 "BUYER",
                 "NEEDS",
                 "REGION",
-                { header: "MAX OCX/GPU-H", align: "right" },
+                { header: `MAX ${unit}/GPU-H`, align: "right" },
                 { header: "DEPOSIT", align: "right" },
                 "DEADLINE",
                 { header: "BIDS", align: "right" },
-                { header: "BEST OCX/GPU-H", align: "right" },
+                { header: `BEST ${unit}/GPU-H`, align: "right" },
                 "STATE",
               ],
               shown.map((r) => [
@@ -99,11 +101,11 @@ Examples:
                 `${r.buyer.slice(0, 8)}…${r.buyer.slice(-4)}`,
                 `${r.gpuCount}× ${r.gpuModel || "any"}${r.gpuVramMiB ? ` ≥${formatMiB(r.gpuVramMiB)}` : ""}, ${formatCores(r.cpuMillicores)} CPU, ${formatMiB(r.memoryMiB)}`,
                 r.region || "any",
-                formatOcx(r.maxPricePerGpuHour, { unit: false }),
-                formatOcx(r.deposit, { unit: false }),
+                money(r.maxPricePerGpuHour),
+                money(r.deposit),
                 formatRelative(r.biddingDeadline),
                 String(r.bids),
-                r.bestPricePerGpuHour === null ? "-" : formatOcx(r.bestPricePerGpuHour, { unit: false }),
+                r.bestPricePerGpuHour === null ? "-" : money(r.bestPricePerGpuHour),
                 r.state,
               ]),
             );
@@ -114,7 +116,7 @@ Examples:
     .command("why")
     .description("say, for every active offer, which of a job's needs excludes it (or that it matches)")
     .argument("<manifest>", "an OCX job manifest or an Akash SDL (YAML)")
-    .option("--max-price <ocx>", "price limit in OCX per GPU-hour (replaces the manifest's)")
+    .option("--max-price <usd>", "price limit in dollars per GPU-hour (replaces the manifest's)")
     .addHelpText(
       "after",
       `
@@ -123,14 +125,16 @@ Exits with 0 when at least one offer matches, 6 when none does.
 Examples:
   $ ocx market why job.yaml
   #3 nvidia-a100-40gb: VRAM 40960 MiB < 81920 MiB required
-  #5 nvidia-h100-80gb: matches (2.5 OCX/GPU-h)
+  #5 nvidia-h100-80gb: matches ($2.50/GPU-h)
   $ ocx market why deploy.sdl.yaml --max-price 3 --json
 `,
     )
     .action(async (file: string, options: { maxPrice?: string }, command: Command) => {
+      // 18 decimals in either token ("$2.50" of credits, or OCX): read exactly, "$" allowed.
+      const maxPrice = options.maxPrice?.trim().replace(/^\$/, "");
       const maxPricePerGpuHour =
-        options.maxPrice === undefined ? undefined : parseOcxArgument(options.maxPrice, "--max-price");
-      const { manifest } = await readJobFile(file, { maxPrice: options.maxPrice });
+        maxPrice === undefined ? undefined : parseOcxArgument(maxPrice, "--max-price", "dollars");
+      const { manifest } = await readJobFile(file, { maxPrice });
       const context = await createContext(command);
       const { needs, verdicts, matching, conclusion } = await explainMatch(context.publicClient, {
         deployment: context.deployment,
@@ -138,7 +142,9 @@ Examples:
         ...(maxPricePerGpuHour === undefined ? {} : { maxPricePerGpuHour }),
       });
       const lines =
-        verdicts.length === 0 ? ["no active offers on the market"] : verdicts.map((v) => describeVerdict(v));
+        verdicts.length === 0
+          ? ["no active offers on the market"]
+          : verdicts.map((v) => describeVerdict(v, paymentUnit(context.deployment)));
       context.print([needs, ...lines, conclusion].join("\n"), {
         manifest: manifest.name,
         matches: matching.map((v) => v.offer.offerId),
@@ -180,7 +186,7 @@ Examples:
         deployment: context.deployment,
         requestId,
       });
-      context.print(`request #${requestId} cancelled; ${formatOcx(event.refund)} refunded`, {
+      context.print(`request #${requestId} cancelled; ${formatPayment(event.refund, context.deployment)} refunded`, {
         requestId,
         action: "cancel",
         refund: event.refund,
@@ -230,7 +236,7 @@ Examples:
       if (eventName === "RequestClosed") {
         const closed = event as { winner: `0x${string}`; pricePerSecond: bigint; leaseId: bigint };
         context.print(
-          `request #${requestId} closed: lease #${closed.leaseId} with ${closed.winner} at ${formatOcx(perSecondToPerHour(closed.pricePerSecond))}/h`,
+          `request #${requestId} closed: lease #${closed.leaseId} with ${closed.winner} at ${formatPayment(perSecondToPerHour(closed.pricePerSecond), context.deployment)}/h`,
           {
             requestId,
             action: "close",
@@ -244,7 +250,7 @@ Examples:
       } else {
         const cancelled = event as { refund: bigint };
         context.print(
-          `request #${requestId} closed without a bid; ${formatOcx(cancelled.refund)} refunded to its buyer`,
+          `request #${requestId} closed without a bid; ${formatPayment(cancelled.refund, context.deployment)} refunded to its buyer`,
           {
             requestId,
             action: "close",
