@@ -1,11 +1,15 @@
 // The OpenAI-compatible HTTP API of a model server: GET /health, GET /v1/models, POST /v1/chat/completions (a JSON
 // answer, or SSE ending in `data: [DONE]`). Every request is decided in this order before any model work: size
 // (413), capacity (503), a valid body (400), the model (404), then payment (402) for the most the request can cost.
+// GET /v1/payments/vouchers hands a paid server's books to its payee (authenticated first; see `books`).
 import {
   chargeFor,
+  encodePayeeBooks,
   encodePaymentReceipt,
+  PAYEE_VOUCHERS_PATH,
   PAYMENT_HEADER,
   PAYMENT_RESPONSE_HEADER,
+  type PayeeBooks,
   type PaymentGrant,
   type PaymentPrice,
   type PaymentReceipt,
@@ -32,6 +36,11 @@ export interface ModelServerOptions {
   maxTokens?: number;
   /** `max_tokens` when a request gives none. Default 128. */
   defaultMaxTokens?: number;
+  /**
+   * The books handed to the payee at GET /v1/payments/vouchers: `verify` checks the Authorization header (resolves
+   * why not, or undefined), `read` the owed amounts and latest vouchers. Without it the route answers 404.
+   */
+  books?: { verify(header: string | undefined): Promise<string | undefined>; read(): PayeeBooks };
   /** One line per decision. Default: silent. */
   log?: (message: string, fields?: Record<string, unknown>) => void;
 }
@@ -71,6 +80,22 @@ export function createModelServerApp(options: ModelServerOptions): { app: Hono; 
   app.get("/health", (c) =>
     c.json({ status: "ok", model: model.name, active: stats.active, capacity, paid: receiver !== undefined }),
   );
+
+  app.get(PAYEE_VOUCHERS_PATH, async (c) => {
+    const { books } = options;
+    if (!books) return refuse(404, "not_found", "this server keeps no payment books (it is free)");
+    const why = await books.verify(c.req.header("authorization"));
+    if (why !== undefined) {
+      log("books refused", { why });
+      return Response.json(
+        { error: { message: why, type: "unauthorized", param: null, code: "unauthorized" } },
+        { status: 401 },
+      );
+    }
+    const read = books.read();
+    log("books handed to the payee", { payers: read.payers.length });
+    return c.json(encodePayeeBooks(read) as object);
+  });
 
   app.get("/v1/models", (c) =>
     c.json({ object: "list", data: [{ id: model.name, object: "model", created, owned_by: "ocx" }] }),

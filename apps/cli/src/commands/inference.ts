@@ -1,10 +1,13 @@
 // `ocx inference`: register, list and deregister inference endpoints in the InferenceRegistry (docs/inference.md).
 // Prices are amounts of the payment token (dollars of credits on a devnet), exact to its 18 decimals.
 import {
+  type ChannelsDeployment,
   deregisterInferenceEndpointSync,
+  fetchPayeeBooks,
   type InferenceEndpoint,
   listInferenceEndpoints,
   OcxUsageError,
+  redeemPayeeBooks,
   registerInferenceEndpointSync,
 } from "@ocx/sdk";
 import { Command } from "commander";
@@ -138,6 +141,47 @@ export function inferenceCommand(): Command {
         endpointId,
         transaction: receipt.transactionHash,
       });
+    });
+  command
+    .command("redeem")
+    .description(
+      "redeem what payers owe you at a key-free model server (e.g. on a service lease): read its books, signed as you, and redeem each payer's owed amount on-chain",
+    )
+    .argument("<url>", "the server's base URL (what you registered)")
+    .addHelpText("after", "\nExample:\n  $ ocx inference redeem http://127.0.0.1:8080/l/7/8080/\n")
+    .action(async (url: string, _options: unknown, cmd: Command) => {
+      if (!/^https?:\/\/\S+$/.test(url)) throw new OcxUsageError(`the URL must be http:// or https://, got "${url}"`);
+      const context = await createContext(cmd);
+      const wallet = await context.walletClient();
+      const books = await fetchPayeeBooks(url, wallet);
+      const redemptions = await redeemPayeeBooks(wallet, {
+        deployment: context.deployment as ChannelsDeployment,
+        books,
+        publicClient: context.publicClient,
+      });
+      const paid = redemptions.reduce((sum, r) => sum + r.amount, 0n);
+      const lines = redemptions.map(
+        (r) =>
+          `${r.payer}: owed ${price(r.owed)}, redeemed ${price(r.amount)} now (${price(r.cumulative)} in all)${r.note ? `: ${r.note}` : ""}`,
+      );
+      context.print(
+        [
+          ...(lines.length > 0 ? lines : ["no payer owes anything"]),
+          `redeemed ${price(paid)} from ${redemptions.filter((r) => r.amount > 0n).length} payer(s)`,
+        ].join("\n"),
+        {
+          payee: books.payee,
+          redeemed: paid.toString(),
+          redemptions: redemptions.map((r) => ({
+            payer: r.payer,
+            owed: r.owed.toString(),
+            amount: r.amount.toString(),
+            cumulative: r.cumulative.toString(),
+            ...(r.hash ? { transaction: r.hash } : {}),
+            ...(r.note ? { note: r.note } : {}),
+          })),
+        },
+      );
     });
   return command;
 }
