@@ -6,7 +6,7 @@
 // (fetch = the SDK's payment-wrapped fetch, base URL = the gateway) streams a completion and gets another; then the
 // registrant runs `ocx inference redeem <url>` with its key and its balance grows by exactly what the model server
 // charged the gateway, and the gateway redeems exactly what it charged the buyer.
-import { type ChildProcess, spawn } from "node:child_process";
+import { spawn } from "node:child_process";
 import { access, chmod, mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -45,7 +45,6 @@ describe.skipIf(!sandboxed)("inference on a service lease, paid by vouchers thro
   let net: Localnet;
   let deployment: ChannelsDeployment & Localnet["deployment"];
   let deploymentsDir: string;
-  let provider: ChildProcess | undefined;
   let providerLog = "";
   let gateway: GatewayNode;
   let cleanup: { run(): Promise<void> } | undefined;
@@ -136,7 +135,6 @@ offers:
         env,
         stdio: ["ignore", "ignore", "pipe"],
       });
-      provider = child;
       defer(async () => {
         if (child.exitCode !== null) return;
         const exited = new Promise((resolve) => child.once("exit", resolve));
