@@ -9,7 +9,7 @@ import path from "node:path";
 import { createLogger, startAnvil } from "@ocx/node-kit";
 import { createPublicClient, http } from "viem";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { CHAIN_READ_PORT } from "../src/services/chainRead.js";
+import { CHAIN_READ_MAX_BODY_BYTES, CHAIN_READ_PORT, startChainReadServer } from "../src/services/chainRead.js";
 import { reapServiceLeftovers } from "../src/services/reap.js";
 import {
   createServiceRuntime,
@@ -127,4 +127,62 @@ describe.skipIf(!(await createBwrapExecutor().check()).ok || process.getuid?.() 
     expect(await get(socket, "/env")).toBe("none");
     expect(await get(socket, "/rpc?m=eth_chainId")).toBe("error ECONNREFUSED");
   }, 60_000);
+});
+
+describe("the chain-read server's limits", () => {
+  let dir: string;
+  let server: { close(): Promise<void> } | undefined;
+  const calls: string[] = [];
+
+  const post = (socket: string, body: string) =>
+    new Promise<{ status: number; body: string }>((resolve, reject) => {
+      const req = request(
+        { socketPath: socket, path: "/", method: "POST", headers: { "content-type": "application/json" } },
+        (res) => {
+          let text = "";
+          res.on("data", (d) => (text += d));
+          res.on("end", () => resolve({ status: res.statusCode ?? 0, body: text }));
+        },
+      );
+      req.on("error", reject);
+      req.end(body);
+    });
+
+  beforeAll(async () => {
+    dir = await mkdtemp(path.join(tmpdir(), "ocx-chainread-limits-"));
+    server = await startChainReadServer({
+      socketPath: path.join(dir, "chain.sock"),
+      request: async ({ method }) => {
+        calls.push(method);
+        return "0x1";
+      },
+      log: createLogger({ level: "error" }),
+      callsPerSecond: 5,
+    });
+  });
+  afterAll(async () => {
+    await server?.close();
+    if (dir) await rm(dir, { recursive: true, force: true });
+  });
+
+  it("answers a batch, refuses bodies over the cap, bad JSON and calls over the rate, without forwarding them", async () => {
+    const socket = path.join(dir, "chain.sock");
+    const call = (method: string, id = 1) => ({ jsonrpc: "2.0", id, method, params: [] });
+    const batch = await post(socket, JSON.stringify([call("eth_blockNumber", 1), call("eth_sendTransaction", 2)]));
+    expect(batch.status).toBe(200);
+    const [ok, refused] = JSON.parse(batch.body);
+    expect(ok).toEqual({ jsonrpc: "2.0", id: 1, result: "0x1" });
+    expect(refused.error.message).toMatch(/eth_sendTransaction is not allowed/);
+    expect(calls).toEqual(["eth_blockNumber"]);
+    const big = await post(
+      socket,
+      JSON.stringify({ ...call("eth_call"), params: ["x".repeat(CHAIN_READ_MAX_BODY_BYTES)] }),
+    );
+    expect(big.status).toBe(413);
+    expect((await post(socket, "{not json")).status).toBe(400);
+    const statuses: number[] = [];
+    for (let i = 0; i < 6; i++) statuses.push((await post(socket, JSON.stringify(call("eth_chainId")))).status);
+    expect(statuses).toContain(429);
+    expect(calls.length).toBeLessThanOrEqual(1 + 5);
+  });
 });
