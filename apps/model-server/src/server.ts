@@ -109,6 +109,7 @@ export async function startModelServer(options: StartModelServerOptions): Promis
       store: p.store,
       price: options.price,
       redeemIntervalMs: p.redeemIntervalMs ?? (keyFree ? 0 : 60_000),
+      redeems: !keyFree,
       log,
     });
     const payee = receiver.payee;

@@ -40,6 +40,12 @@ export interface PaymentReceiverOptions {
   redeemIntervalMs?: number;
   /** Redeem a payer as soon as its unredeemed owed amount reaches this. Default: never by threshold. */
   redeemThreshold?: bigint;
+  /**
+   * Whether this receiver sends redemptions itself. `false` for a key-free payee (a server on a lease, whose
+   * `walletClient` holds only the payee's address): the payee redeems the books from outside
+   * (`redeemPayeeBooks`), and `redeem()`, the threshold and the unlock rule send nothing. Default: true.
+   */
+  redeems?: boolean;
   /** Receives one line per decision (refusals, charges, redemptions) with its reasons. Default: silent. */
   log?: (message: string, fields: Record<string, unknown>) => void;
 }
@@ -331,6 +337,13 @@ export async function createPaymentReceiver(options: PaymentReceiverOptions): Pr
   async function redeemOne(payer: Address): Promise<Redemption | undefined> {
     const account: PayerAccount = store.get(payer);
     if (account.owed <= account.redeemed || !account.latest) return undefined;
+    if (options.redeems === false) {
+      log("not redeeming: this receiver is key-free, the payee redeems its books from outside", {
+        payer,
+        unredeemed: (account.owed - account.redeemed).toString(),
+      });
+      return undefined;
+    }
     const chain = await readChannel(payer, true);
     const target = [account.owed, account.latest.voucher.cumulativeAmount, chain.redeemed + chain.balance].reduce(
       (a, b) => (a < b ? a : b),
