@@ -1,6 +1,9 @@
 // The network a command points at: the JSON-RPC URL, the chain's id and the OCX deployment on it. Kept light
 // (viem's bare client and one action, no contract reads) so that a command answered by the indexer, such as
 // `ocx market offers`, starts without loading viem's contract actions; `createContext` builds on it.
+
+import http from "node:http";
+import https from "node:https";
 import {
   type Deployment,
   DeploymentError,
@@ -10,8 +13,6 @@ import {
   resolveRpcUrl,
 } from "@ocx/sdk";
 import type { Command } from "commander";
-import { createClient, http } from "viem";
-import { getChainId } from "viem/actions";
 import type { GlobalOptions } from "./options.js";
 
 /** Where a command acts: its global options (rpcUrl resolved), the chain's id, and the deployment on that chain. */
@@ -34,8 +35,7 @@ export async function resolveNetwork(command: Command): Promise<Network> {
   } catch (error) {
     throw new OcxUsageError((error as Error).message.split("\n")[0] ?? String(error), { cause: error });
   }
-  const probe = createClient({ transport: http(options.rpcUrl, { retryCount: 1 }) });
-  const chainId = await getChainId(probe).catch((error: Error) => {
+  const chainId = await askChainId(options.rpcUrl).catch((error: Error) => {
     throw new OcxChainError(
       `cannot reach the chain at ${options.rpcUrl} (${error.message.split("\n")[0]}); start one with \`ocx devnet\` or pass --rpc-url`,
       { url: options.rpcUrl, cause: error },
@@ -52,4 +52,43 @@ export async function resolveNetwork(command: Command): Promise<Network> {
     throw error;
   });
   return { options, chainId, deployment };
+}
+
+/**
+ * `eth_chainId` over node:http(s), once retried: Node's global fetch (viem's transport) loads undici on first use,
+ * about 0.2 s, which a command answered by the indexer does not otherwise need.
+ */
+async function askChainId(rpcUrl: string, timeoutMs = 10_000): Promise<number> {
+  const once = () =>
+    new Promise<number>((resolve, reject) => {
+      const body = JSON.stringify({ jsonrpc: "2.0", id: 1, method: "eth_chainId", params: [] });
+      const send = rpcUrl.startsWith("https:") ? https.request : http.request;
+      const request = send(
+        rpcUrl,
+        { method: "POST", timeout: timeoutMs, headers: { "content-type": "application/json" } },
+        (response) => {
+          let text = "";
+          response.setEncoding("utf8");
+          response.on("data", (chunk: string) => {
+            text += chunk;
+          });
+          response.on("end", () => {
+            try {
+              const answer = JSON.parse(text) as { result?: string; error?: { message?: string } };
+              if (typeof answer.result !== "string") {
+                throw new Error(answer.error?.message ?? `HTTP ${response.statusCode}: ${text.slice(0, 120)}`);
+              }
+              resolve(Number(BigInt(answer.result)));
+            } catch (error) {
+              reject(error);
+            }
+          });
+          response.on("error", reject);
+        },
+      );
+      request.on("timeout", () => request.destroy(new Error(`no answer within ${timeoutMs} ms`)));
+      request.on("error", reject);
+      request.end(body);
+    });
+  return once().catch(() => once());
 }

@@ -1,6 +1,7 @@
 // A typed client of the OCX indexer's HTTP API (apps/indexer): one method per route, JSON as ./types.ts says.
 import { OcxError } from "../errors.js";
 import type { OfferTerms } from "../run/match.js";
+import { type HttpGetResult, httpGet } from "./httpGet.js";
 import type {
   IndexedOffer,
   IndexerStatus,
@@ -27,7 +28,7 @@ export class IndexerError extends OcxError {
 export interface IndexerClientOptions {
   /** Milliseconds before a request is abandoned; default 10 000. */
   timeoutMs?: number;
-  /** The fetch to use (tests); default the global one. */
+  /** A fetch to use instead of node:http(s) GETs (tests, other runtimes). */
   fetch?: typeof fetch;
 }
 
@@ -77,12 +78,17 @@ export function createIndexerClient(url: string, options: IndexerClientOptions =
     });
   }
   const root = base.toString().replace(/\/$/, "");
-  const doFetch = options.fetch ?? fetch;
   const timeoutMs = options.timeoutMs ?? 10_000;
+  const custom = options.fetch;
+  const request = async (url: string): Promise<HttpGetResult> => {
+    if (!custom) return httpGet(url, timeoutMs);
+    const response = await custom(url, { signal: AbortSignal.timeout(timeoutMs) });
+    return { status: response.status, text: await response.text() };
+  };
   const get = async <T>(path: string): Promise<T> => {
-    let response: Response;
+    let response: HttpGetResult;
     try {
-      response = await doFetch(`${root}${path}`, { signal: AbortSignal.timeout(timeoutMs) });
+      response = await request(`${root}${path}`);
     } catch (cause) {
       throw new IndexerError(`the indexer at ${root} did not answer ${path}: ${(cause as Error).message}`, {
         cause,
@@ -90,8 +96,8 @@ export function createIndexerClient(url: string, options: IndexerClientOptions =
         hint: "check that it runs (`ocx devnet` starts one) or remove `indexer` from the network config",
       });
     }
-    const text = await response.text();
-    if (!response.ok) {
+    const text = response.text;
+    if (response.status < 200 || response.status > 299) {
       let message = text.slice(0, 300);
       try {
         message = (JSON.parse(text) as { error?: string }).error ?? message;
@@ -111,8 +117,7 @@ export function createIndexerClient(url: string, options: IndexerClientOptions =
     status: () => get<IndexerStatus>("/info"),
     ready: async () => {
       try {
-        const response = await doFetch(`${root}/ready`, { signal: AbortSignal.timeout(timeoutMs) });
-        return response.status === 200;
+        return (await request(`${root}/ready`)).status === 200;
       } catch {
         return false;
       }
