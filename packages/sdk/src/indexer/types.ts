@@ -30,7 +30,6 @@ export interface IndexerStatus {
   unit: PaymentUnit;
 }
 
-
 /** Sort orders of `GET /offers`: `price` ascending per GPU-hour, `reputation` descending (ties by price). */
 export type OfferSort = "price" | "reputation";
 
