@@ -275,7 +275,9 @@ describe("the dashboard in Chromium against the real indexer", () => {
       expect(String(report.totals[key]), `ocx stats ${key}`).toBe(String(value));
     expect(report.providers).toBe(1);
     const text = await ocx(["stats", "--indexer", indexerUrl]);
-    expect(text.stdout).toMatch(new RegExp(`Fees burned\\s+${(await figure("fees")).text?.replace(/[.]/g, "\\.")}\n`));
+    expect(text.stdout).toMatch(
+      new RegExp(`Fees burned\\s+${(await figure("fees")).text?.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}\n`),
+    );
     expect(text.stdout).toMatch(/Jobs failed\s+1\n/);
 
     // The text people read is the exact value rounded down to 6 decimals (the SDK's formatOcx rule).
