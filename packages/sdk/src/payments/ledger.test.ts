@@ -21,6 +21,8 @@ describe("payee authorization", () => {
     expect(await check(header)).toBeUndefined();
     expect(await check(header)).toMatch(/used already/);
     expect(await check(await signPayeeAuth(payee, now))).toBeUndefined();
+    // Two reads in the same second sign different texts (their nonces), so both pass.
+    expect(await check(await signPayeeAuth(payee, now))).toBeUndefined();
   });
 
   it("refuses a stale or future time, another signer, and a malformed header", async () => {
@@ -31,8 +33,10 @@ describe("payee authorization", () => {
     expect(await check(await signPayeeAuth(stranger, now))).toMatch(/not the payee's/);
     expect(await check(undefined)).toMatch(/Authorization: OCX-Payee/);
     expect(await check(`OCX-Payee ${now}.0x1234`)).toMatch(/Authorization: OCX-Payee/);
-    // A signature over another time does not pass for this one.
-    const other = (await signPayeeAuth(payee, now - 1)).split(".")[1];
-    expect(await check(`OCX-Payee ${now}.${other}`)).toMatch(/not the payee's/);
+    // A signature over another time or another nonce does not pass for this one.
+    const [, nonce, other] = (await signPayeeAuth(payee, now - 1)).split(".");
+    expect(await check(`OCX-Payee ${now}.${nonce}.${other}`)).toMatch(/not the payee's/);
+    const signed = (await signPayeeAuth(payee, now, "0123456789abcdef")).split(".")[2];
+    expect(await check(`OCX-Payee ${now}.fedcba9876543210.${signed}`)).toMatch(/not the payee's/);
   });
 });

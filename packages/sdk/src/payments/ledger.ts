@@ -1,8 +1,9 @@
 // A key-free payee's books read from outside: a payee server that holds no key (a model server on a
 // service lease) keeps what each payer owes and its latest voucher, and hands them to the payee
 // (the registrant, who holds the key) on an authenticated request; the payee redeems exactly what is
-// owed on-chain. Authentication: a fresh EIP-191 signature of the payee over a timestamp, each
-// signature taken once (docs/payments.md "key-free payee").
+// owed on-chain. Authentication: a fresh EIP-191 signature of the payee over a timestamp and a random
+// nonce (two reads in one second sign different texts), each signature taken once (docs/payments.md "key-free payee").
+import { randomBytes } from "node:crypto";
 import { type Address, getAddress, type Hash, type Hex, isAddressEqual, recoverMessageAddress } from "viem";
 import { signMessage } from "viem/actions";
 import type { ChannelsDeployment } from "../actions/channels/address.js";
@@ -15,14 +16,17 @@ import { isVoucherSignedByPayer, type SignedVoucher } from "./voucher.js";
 
 /** Where a payee server hands out its books (GET). */
 export const PAYEE_VOUCHERS_PATH = "/v1/payments/vouchers";
-/** The `Authorization` scheme of a payee's request: `OCX-Payee <unix seconds>.<signature>`. */
+/** The `Authorization` scheme of a payee's request: `OCX-Payee <unix seconds>.<nonce: 16 hex>.<signature>`. */
 export const PAYEE_AUTH_SCHEME = "OCX-Payee";
 /** How far a payee's timestamp may be from the server's clock, in seconds (either way). */
 export const PAYEE_AUTH_MAX_SKEW_SECONDS = 60;
 
-/** The text the payee signs (EIP-191 personal message) to read its books at `time` (unix seconds). */
-export function payeeAuthMessage(payee: Address, time: number): string {
-  return `OCX payee books\npayee: ${getAddress(payee)}\ntime: ${time}`;
+/**
+ * The text the payee signs (EIP-191 personal message) to read its books at `time` (unix seconds); `nonce` (16 hex
+ * digits) makes each request's text, and so its signature, unique even within one second.
+ */
+export function payeeAuthMessage(payee: Address, time: number, nonce: string): string {
+  return `OCX payee books\npayee: ${getAddress(payee)}\ntime: ${time}\nnonce: ${nonce}`;
 }
 
 /**
@@ -30,15 +34,19 @@ export function payeeAuthMessage(payee: Address, time: number): string {
  * @example
  * await fetch(`${url}/v1/payments/vouchers`, { headers: { authorization: await signPayeeAuth(wallet) } });
  */
-export async function signPayeeAuth(walletClient: WriteClient, time = Math.floor(Date.now() / 1000)): Promise<string> {
+export async function signPayeeAuth(
+  walletClient: WriteClient,
+  time = Math.floor(Date.now() / 1000),
+  nonce = randomBytes(8).toString("hex"),
+): Promise<string> {
   const signature = await signMessage(walletClient, {
     account: walletClient.account,
-    message: payeeAuthMessage(walletClient.account.address, time),
+    message: payeeAuthMessage(walletClient.account.address, time, nonce),
   });
-  return `${PAYEE_AUTH_SCHEME} ${time}.${signature}`;
+  return `${PAYEE_AUTH_SCHEME} ${time}.${nonce}.${signature}`;
 }
 
-const AUTH_FORM = /^OCX-Payee (\d{1,12})\.(0x[0-9a-fA-F]{130})$/;
+const AUTH_FORM = /^OCX-Payee (\d{1,12})\.([0-9a-f]{16})\.(0x[0-9a-fA-F]{130})$/;
 
 /**
  * Checks payees' `Authorization` headers for `payee`: the form first (no work for anything else), then the clock
@@ -55,9 +63,10 @@ export function createPayeeAuthVerifier(
   const used = new Map<string, number>();
   return async (header) => {
     const match = header ? AUTH_FORM.exec(header) : null;
-    if (!match) return `send Authorization: ${PAYEE_AUTH_SCHEME} <unix seconds>.<the payee's signature>`;
+    if (!match) return `send Authorization: ${PAYEE_AUTH_SCHEME} <unix seconds>.<nonce>.<the payee's signature>`;
     const time = Number(match[1]);
-    const signature = (match[2] as string).toLowerCase() as Hex;
+    const nonce = match[2] as string;
+    const signature = (match[3] as string).toLowerCase() as Hex;
     const t = now();
     if (Math.abs(t - time) > skew)
       return `the signed time ${time} is ${t - time} s from this server's clock; sign a fresh one (within ${skew} s)`;
@@ -65,7 +74,7 @@ export function createPayeeAuthVerifier(
     if (used.has(signature)) return "this signature was used already: sign a fresh one for each request";
     let signer: Address;
     try {
-      signer = await recoverMessageAddress({ message: payeeAuthMessage(payee, time), signature });
+      signer = await recoverMessageAddress({ message: payeeAuthMessage(payee, time, nonce), signature });
     } catch {
       return "the signature cannot be read";
     }
