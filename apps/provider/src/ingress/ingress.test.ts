@@ -311,8 +311,11 @@ describe("ingress", () => {
     const tcpUrl = ingressNow.urlsOf(8n).find((u) => u.protocol === "tcp")?.url as string;
     const tcpPort = Number(new URL(tcpUrl.replace("tcp:", "http:")).port);
     const { hostname, port } = new URL(base());
-    const closed = (socket: net.Socket) =>
-      new Promise<number>((resolve) => socket.once("close", () => resolve(Date.now())));
+    // The ingress resets the lease's sockets: the reset (ECONNRESET) is expected, so each watched socket listens for it.
+    const closed = (socket: net.Socket) => {
+      socket.on("error", () => {});
+      return new Promise<number>((resolve) => socket.once("close", () => resolve(Date.now())));
+    };
     // A kept-alive client connection, idle after its answer: one for lease 8, one for lease 7 (which stays).
     const keptAlive = async (lease: bigint) => {
       const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
@@ -337,6 +340,7 @@ describe("ingress", () => {
     });
     // An open forwarded TCP connection.
     const tcp = net.connect(tcpPort, "127.0.0.1");
+    tcp.on("error", () => {});
     const echoed = new Promise<string>((resolve) => tcp.once("data", (c) => resolve(c.toString())));
     tcp.write("ping");
     expect(await echoed).toBe("ping");
