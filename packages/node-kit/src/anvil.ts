@@ -79,6 +79,35 @@ export async function freePort(): Promise<number> {
 }
 
 /**
+ * The port anvil reports in its "Listening on host:port" line. Its stdout stays drained afterwards (anvil logs
+ * every RPC call there), so the pipe never fills.
+ */
+export function listeningPort(child: ChildProcess, stderr: () => string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    let seen = "";
+    let found = false;
+    const timer = setTimeout(() => {
+      child.kill("SIGKILL");
+      reject(new Error(`anvil did not say where it listens within 10 s: ${stderr().trim() || "no output"}`));
+    }, 10_000);
+    child.stdout?.on("data", (chunk: Buffer) => {
+      if (found) return;
+      seen = (seen + chunk.toString()).slice(-4096);
+      const match = /Listening on [^\s:]+:(\d+)/.exec(seen);
+      if (!match) return;
+      found = true;
+      clearTimeout(timer);
+      resolve(Number(match[1]));
+    });
+    child.once("exit", (code) => {
+      clearTimeout(timer);
+      if (!found)
+        reject(new Error(`anvil exited with code ${code} before it listened: ${stderr().trim() || "no output"}`));
+    });
+  });
+}
+
+/**
  * Starts anvil on 127.0.0.1 and resolves once it answers JSON-RPC.
  * @example
  * const anvil = await startAnvil();
@@ -86,17 +115,19 @@ export async function freePort(): Promise<number> {
  * await anvil.stop();
  */
 export async function startAnvil(options: AnvilOptions = {}): Promise<Anvil> {
-  const port = options.port ?? (await freePort());
   const chainId = options.chainId ?? 31337;
-  const args = ["--host", "127.0.0.1", "--port", String(port), "--chain-id", String(chainId), "--silent"];
+  // Without a port, anvil binds port 0 itself and prints the port it got: no window in which another process (a
+  // parallel test file's anvil) can take a port chosen beforehand and answer in its place.
+  const args = ["--host", "127.0.0.1", "--port", String(options.port ?? 0), "--chain-id", String(chainId)];
   if (options.blockTime) args.push("--block-time", String(options.blockTime));
   // Registered: if this process exits without stopping it (a failed test set-up), it is killed on exit.
-  const child: ChildProcess = trackChild(spawn(anvilBinary(), args, { stdio: ["ignore", "ignore", "pipe"] }));
+  const child: ChildProcess = trackChild(spawn(anvilBinary(), args, { stdio: ["ignore", "pipe", "pipe"] }));
   let stderr = "";
   child.stderr?.on("data", (chunk) => {
     stderr += chunk;
   });
   const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
+  const port = await listeningPort(child, () => stderr);
   const rpcUrl = `http://127.0.0.1:${port}`;
 
   const deadline = Date.now() + 10_000;

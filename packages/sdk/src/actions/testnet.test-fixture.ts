@@ -2,7 +2,6 @@
 // here: it depends on this package. Not exported from the SDK.
 import { type ChildProcess, spawn } from "node:child_process";
 import { createRequire } from "node:module";
-import net from "node:net";
 import path from "node:path";
 import {
   type Account,
@@ -50,17 +49,6 @@ export interface Testnet {
   stop(): Promise<void>;
 }
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
-}
-
 function anvilBinary(): string {
   const require = createRequire(import.meta.url);
   const arch = process.arch === "x64" ? "amd64" : process.arch;
@@ -73,15 +61,31 @@ function anvilBinary(): string {
  * payment tokens each (with credits: minted from account 0's OCX).
  */
 export async function startTestnet(parameters: DeployParameters = {}): Promise<Testnet> {
-  const port = await freePort();
-  const rpcUrl = `http://127.0.0.1:${port}`;
-  const child: ChildProcess = spawn(anvilBinary(), ["--host", "127.0.0.1", "--port", String(port), "--silent"], {
-    stdio: ["ignore", "ignore", "pipe"],
+  // anvil binds port 0 itself and prints the port it got, so no parallel test file's anvil can take it first.
+  const child: ChildProcess = spawn(anvilBinary(), ["--host", "127.0.0.1", "--port", "0"], {
+    stdio: ["ignore", "pipe", "pipe"],
   });
   let stderr = "";
   child.stderr?.on("data", (chunk) => {
     stderr += chunk;
   });
+  const port = await new Promise<number>((resolve, reject) => {
+    let seen = "";
+    let found = false;
+    // stdout stays drained after the line (anvil logs every call there), so the pipe never fills.
+    child.stdout?.on("data", (chunk: Buffer) => {
+      if (found) return;
+      seen = (seen + chunk.toString()).slice(-4096);
+      const match = /Listening on [^\s:]+:(\d+)/.exec(seen);
+      if (!match) return;
+      found = true;
+      resolve(Number(match[1]));
+    });
+    child.once("exit", (code) => {
+      if (!found) reject(new Error(`anvil exited with code ${code} before it listened: ${stderr.trim()}`));
+    });
+  });
+  const rpcUrl = `http://127.0.0.1:${port}`;
   const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
   const stop = async () => {
     if (child.exitCode === null && child.signalCode === null) {
