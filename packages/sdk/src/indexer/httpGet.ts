@@ -18,12 +18,13 @@ export function httpGet(url: string, timeoutMs: number): Promise<HttpGetResult> 
   return new Promise((resolve, reject) => {
     const get = url.startsWith("https:") ? https.get : http.get;
     const request = get(url, { timeout: timeoutMs, headers: { accept: "application/json" } }, (response) => {
-      let text = "";
-      response.setEncoding("utf8");
-      response.on("data", (chunk: string) => {
-        text += chunk;
-      });
-      response.on("end", () => resolve({ status: response.statusCode ?? 0, text }));
+      // Chunks are joined once and decoded once: a megabyte answer arrives in ~100 chunks, and appending decoded
+      // strings chunk by chunk costs the CLI a noticeable share of its start in garbage collection.
+      const chunks: Buffer[] = [];
+      response.on("data", (chunk: Buffer) => chunks.push(chunk));
+      response.on("end", () =>
+        resolve({ status: response.statusCode ?? 0, text: Buffer.concat(chunks).toString("utf8") }),
+      );
       response.on("error", reject);
     });
     request.on("timeout", () => request.destroy(new Error(`no answer within ${timeoutMs} ms`)));

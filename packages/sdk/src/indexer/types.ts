@@ -30,18 +30,26 @@ export interface IndexerStatus {
   unit: PaymentUnit;
 }
 
-/** Sort orders of `GET /offers`: `price` ascending per GPU-hour, `reputation` descending (ties by price). */
-export type OfferSort = "price" | "reputation";
+/**
+ * Sort orders of `GET /offers`: `price` ascending per GPU-hour (ties by offer id), `reputation` descending (ties by
+ * price), `id` ascending (the order offers were posted).
+ */
+export type OfferSort = "price" | "reputation" | "id";
 
 /**
  * Query of `GET /offers` (all optional). The order book: offers whose state is active (or `state=all`).
- * `gpuModel` and `region` are labels ("h100", "eu-west"); `verified=1` keeps offers whose GPUs hold a current
- * attestation; `maxPrice` is wei per GPU-hour; `limit` default 100, at most 1000; `provider` filters by address.
+ * `gpuModel` and `region` are labels ("h100", "eu-west"; `gpuModel=cpu` keeps CPU-only bundles); `verified=1` keeps
+ * offers whose GPUs hold a current attestation; `maxPrice` is wei per GPU-hour; `limit` default 100, at most
+ * 100,000; `provider` filters by address. Every filter applies before `total`, `offset` and `limit`.
  */
 export interface OffersQuery {
   gpuModel?: string;
   region?: string;
   verified?: boolean;
+  /** Only bundles with at least this many GPUs. */
+  minGpus?: number;
+  /** Only providers whose reputation is at least this, 0 to 1. */
+  minReputation?: number;
   /** Wei per GPU-hour (decimal string or bigint). */
   maxPrice?: bigint | string;
   sort?: OfferSort;
