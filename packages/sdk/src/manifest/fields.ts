@@ -282,7 +282,8 @@ export function checkKind(document: unknown, ctx: z.RefinementCtx, durationKey?:
     const moved = {
       image: "a service manifest names images per service (services.<name>.image); move it there",
       command: "a service manifest runs commands per service (services.<name>.command); move it there",
-      outputs: "services have no results archive; keep data in a volume (volumes:) and read it through the service",
+      outputs:
+        "a service has no outputs: keep data on a volume (volumes:), and list what must outlive the lease under services.<name>.retain",
     };
     for (const [key, message] of Object.entries(moved)) if (present(key)) issue(key, message);
     if (present("env")) issue("env", "a service manifest sets env per service (services.<name>.env); move it there");

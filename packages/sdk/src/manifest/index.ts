@@ -40,6 +40,7 @@ export {
   type SdlWarning,
   sdlSizeMiB,
 } from "./sdl.js";
+export { volumePathOf } from "./services.js";
 export type {
   Manifest,
   ManifestInput,

@@ -22,6 +22,8 @@ export const manifestLimits = {
   portsPerService: 32,
   /** Host names of one port. */
   hostsPerPort: 16,
+  /** Paths one service keeps after its lease ends (`services.<name>.retain`). */
+  retainPerService: 16,
   port: { min: 1, max: 65_535 },
   /** Volume sizes, MiB. */
   volumeMiB: { min: 1, max: 64 << 20 },

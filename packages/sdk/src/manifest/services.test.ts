@@ -255,3 +255,72 @@ describe("a service's chain access", () => {
     expect(problem?.message).toMatch(/"read"/);
   });
 });
+
+describe("a service's retained paths", () => {
+  const volumes = "volumes: { books: { size: 64Mi }, cache: { size: 64Mi, class: ram } }";
+  const withRetain = (retain: string) =>
+    service(
+      `  model:\n    command: [node, s.js]\n    mounts: [{ volume: books, path: /books }, { volume: cache, path: /cache }]\n    retain: ${retain}`,
+      volumes,
+    );
+
+  it("reads retain normalized and sorted, keeps it in the canonical form and the hash, and leaves it out when absent", () => {
+    const manifest = parseManifest(withRetain("[/books/./payments.db, /books/exports/]"));
+    expect(manifest.services[0]?.retain).toEqual(["/books/exports", "/books/payments.db"]);
+    const json = canonicalManifest(manifest);
+    expect(json).toContain('"retain":["/books/exports","/books/payments.db"]');
+    expect(parseCanonicalManifest(json)).toEqual(manifest);
+    const without = parseManifest(withRetain("[]"));
+    expect(without.services[0]).not.toHaveProperty("retain");
+    expect(canonicalManifest(without)).not.toContain("retain");
+    expect(manifestHash(without)).not.toBe(manifestHash(manifest));
+  });
+
+  it("keeps a whole volume when the path is its mount", () => {
+    expect(parseManifest(withRetain("[/books]")).services[0]?.retain).toEqual(["/books"]);
+  });
+
+  it.each([
+    [
+      "[/etc/passwd]",
+      "services.model.retain[0]",
+      /"\/etc\/passwd" is on no volume of this service \(its mounts: \/books \(volume books\), \/cache \(volume cache\)\)/,
+    ],
+    ["[/bookshelf/x]", "services.model.retain[0]", /is on no volume of this service/],
+    ["[/books/../etc/shadow]", "services.model.retain[0]", /absolute path on a volume the service mounts.*no "\.\."/],
+    ["[books/payments.db]", "services.model.retain[0]", /must be an absolute path/],
+    [
+      "[/cache/hot]",
+      "services.model.retain[0]",
+      /on the ram volume "cache", which is memory and gone when the service stops/,
+    ],
+    ["[/books/a, /books/./a]", "services.model.retain[1]", /repeats "\/books\/a" from entry 0/],
+  ])("refuses retain: %s at %s", (retain, path, message) => {
+    const issues = issuesOf(withRetain(retain));
+    const issue = issues.find((entry) => entry.path === path);
+    expect(issue, JSON.stringify(issues)).toBeDefined();
+    expect(issue?.message).toMatch(message);
+  });
+
+  it("refuses more paths than the limit, and a service with no volume", () => {
+    const many = `[${Array.from({ length: 17 }, (_, i) => `/books/f${i}`).join(", ")}]`;
+    expect(issuesOf(withRetain(many))).toEqual([
+      {
+        path: "services.model.retain",
+        message:
+          "services.model.retain: keeps at most 16 paths per service (found 17); retain a folder that holds them instead",
+      },
+    ]);
+    const bare = issuesOf(service("  model: { command: [node, s.js], retain: [/data/books.db] }"));
+    expect(bare.map((issue) => issue.message)).toEqual([
+      'services.model.retain[0]: "/data/books.db" is on no volume of this service (it mounts none): only files of a persistent volume outlive the lease; name a path under one of its mounts, or mount a volume there',
+    ]);
+  });
+
+  it("refuses retain in canonical JSON the same way", () => {
+    const json = canonicalManifest(parseManifest(withRetain("[/books/payments.db]")));
+    expect(() => parseCanonicalManifest(json.replace('"/books/payments.db"', '"/cache/x"'))).toThrow(
+      /ram volume "cache"/,
+    );
+  });
+});

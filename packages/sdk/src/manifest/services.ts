@@ -97,6 +97,40 @@ export function readMountPath(value: unknown): string {
   return path;
 }
 
+/**
+ * A path a service keeps after its lease ends (`retain`): absolute in the sandbox, normalized, with no "..". Whether
+ * it lies on a persistent volume the service mounts is checked across the lease ({@link checkServiceLease}).
+ */
+export function readRetainPath(value: unknown): string {
+  const rule =
+    'must be an absolute path on a volume the service mounts, like "/data/books.db" (no "..", at most 1024 characters)';
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what we refuse here.
+  if (typeof value !== "string" || !value.startsWith("/") || value.length > 1024 || /[\x00-\x1f\x7f]/.test(value)) {
+    throw new FieldProblem(rule);
+  }
+  const parts = value.split("/").filter((part) => part !== "" && part !== ".");
+  if (parts.includes("..")) throw new FieldProblem(rule);
+  return `/${parts.join("/")}`;
+}
+
+/**
+ * The persistent volume that holds a path of a service's sandbox, and the path inside it: the deepest of the
+ * service's mounts that contains it. Undefined when no mount does.
+ * @example
+ * volumePathOf("/books/payments.db", [{ volume: "books", path: "/books", readOnly: false }]);
+ * // { mount: { volume: "books", path: "/books", … }, relative: "payments.db" }
+ */
+export function volumePathOf(
+  path: string,
+  mounts: readonly ServiceMount[],
+): { mount: ServiceMount; relative: string } | undefined {
+  const holding = mounts
+    .filter((mount) => path === mount.path || path.startsWith(`${mount.path}/`))
+    .sort((a, b) => b.path.length - a.path.length)[0];
+  if (holding === undefined) return undefined;
+  return { mount: holding, relative: path.slice(holding.path.length + 1) };
+}
+
 function readProbe(keys: readonly string[], read: (probe: Record<string, unknown>) => object) {
   return (value: unknown) => {
     if (typeof value !== "object" || value === null || Array.isArray(value)) {
@@ -246,11 +280,22 @@ const serviceFields = {
   mounts: list(mountSchema, (mount) => mount.path),
   dependsOn: list(required(readServiceName, "the name of another service"), (name) => name),
   chain: optional(oneOf(serviceChainAccess)),
+  retain: list(required(readRetainPath, "a path on a volume the service mounts"), (path) => path).superRefine(
+    (paths, ctx) => {
+      if (paths.length > manifestLimits.retainPerService) {
+        const message = `keeps at most ${manifestLimits.retainPerService} paths per service (found ${paths.length}); retain a folder that holds them instead`;
+        ctx.addIssue({ code: "custom", message, params: { bare: true } });
+      }
+    },
+  ),
 };
 
 type ParsedService = Omit<ServiceSpec, "name">;
 
-function toService(name: string, service: Omit<ParsedService, "dependsOn"> & { dependsOn: string[] }): ServiceSpec {
+function toService(
+  name: string,
+  service: Omit<ParsedService, "dependsOn" | "retain"> & { dependsOn: string[]; retain?: string[] },
+): ServiceSpec {
   const out: ServiceSpec = {
     name,
     env: service.env,
@@ -264,6 +309,8 @@ function toService(name: string, service: Omit<ParsedService, "dependsOn"> & { d
   if (service.command !== undefined) out.command = service.command;
   if (service.health !== undefined) out.health = service.health;
   if (service.chain !== undefined) out.chain = service.chain;
+  // Left out when empty, so the canonical form (and hash) of a manifest without it is what it was.
+  if (service.retain !== undefined && service.retain.length > 0) out.retain = [...service.retain].sort();
   return out;
 }
 
@@ -421,6 +468,25 @@ export function checkServiceLease(
         );
       }
     });
+    service.retain?.forEach((path, retainIndex) => {
+      const where = [...at, "retain", retainIndex];
+      const held = volumePathOf(path, service.mounts);
+      if (held === undefined) {
+        const mounts = service.mounts.map((mount) => `${mount.path} (volume ${mount.volume})`).join(", ");
+        issue(
+          where,
+          `"${path}" is on no volume of this service (${mounts === "" ? "it mounts none" : `its mounts: ${mounts}`}): only files of a persistent volume outlive the lease; name a path under one of its mounts, or mount a volume there`,
+        );
+        return;
+      }
+      const volume = volumes.find((entry) => entry.name === held.mount.volume);
+      if (volume?.class === "ram") {
+        issue(
+          where,
+          `"${path}" is on the ram volume "${volume.name}", which is memory and gone when the service stops; keep it on a persistent volume`,
+        );
+      }
+    });
     if (service.shmMiB > resources.memoryMiB) {
       issue(
         [...at, "shm"],
@@ -471,9 +537,10 @@ function isWellFormed(lease: { services: unknown; volumes: unknown; resources: u
   if (typeof memoryMiB !== "number" || typeof diskMiB !== "number") return false;
   const isService = (service: unknown) => {
     if (typeof service !== "object" || service === null) return false;
-    const { name, ports, mounts, dependsOn, shmMiB } = service as Record<string, unknown>;
+    const { name, ports, mounts, dependsOn, shmMiB, retain } = service as Record<string, unknown>;
     return (
       typeof name === "string" &&
+      (retain === undefined || Array.isArray(retain)) &&
       typeof shmMiB === "number" &&
       Array.isArray(ports) &&
       Array.isArray(mounts) &&

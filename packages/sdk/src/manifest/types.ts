@@ -78,6 +78,13 @@ export interface ServiceSpec {
    * (a fixed allow-list of read methods; docs/services.md). Absent: no chain access.
    */
   chain?: "read";
+  /**
+   * Paths in the service's sandbox, each on a persistent volume it mounts (a file or a folder, normalized, sorted),
+   * that the provider keeps after the lease ends: once the services have stopped, and before the volumes are
+   * deleted, it packs them into the lease's results, which the buyer downloads like a job's (docs/services.md
+   * "retained files"). Left out when empty.
+   */
+  retain?: string[];
 }
 
 /** A named volume of a service lease. */
@@ -86,8 +93,8 @@ export interface VolumeSpec {
   name: string;
   sizeMiB: number;
   /**
-   * `persistent`: kept across service and provider restarts, deleted when the lease ends,
-   * counted in `resources.diskMiB`. `ram`: a tmpfs, counted in `resources.memoryMiB`.
+   * `persistent`: kept across service and provider restarts, deleted when the lease ends (what a
+   * service lists in `retain` is packed into the lease's results first), counted in `resources.diskMiB`. `ram`: a tmpfs, counted in `resources.memoryMiB`.
    */
   class: "persistent" | "ram";
 }
