@@ -1,50 +1,21 @@
 // Runs the built `ocx credits` against a local chain deployed with credits ($0.50/OCX, 1 % spread): price, mint,
 // balance, redeem and the devnet feed's --set, in dollars; a price moved past the bound is refused with the values.
-import { execFile } from "node:child_process";
-import { existsSync } from "node:fs";
-import { mkdtemp, rm } from "node:fs/promises";
-import os from "node:os";
-import path from "node:path";
-import { fileURLToPath } from "node:url";
-import { type Localnet, startLocalnet } from "@ocx/node-kit";
-import { ensureAllowance, postOfferSync, registerProviderSync, stakeSync, toLabel, writeDeployment } from "@ocx/sdk";
-import { keccak256, parseEther, toHex } from "viem";
+import { postOfferSync, toLabel } from "@ocx/sdk";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { formatUsd, formatUsdPerGpuHour } from "../format.js";
+import { type CliFixture, registerStakedProvider, startCliFixture } from "./testSupport.js";
 
-const BIN = fileURLToPath(new URL("../../bin/ocx.js", import.meta.url));
-const BUNDLE = fileURLToPath(new URL("../../dist/bundle/ocx.js", import.meta.url));
-
-let net: Localnet | undefined;
-let home: string | undefined;
+let cli: CliFixture | undefined;
 
 beforeAll(async () => {
-  if (!existsSync(BUNDLE)) throw new Error(`${BUNDLE} is missing: run \`npm run build\` before this test`);
-  home = await mkdtemp(path.join(os.tmpdir(), "ocx-credits-"));
-  net = await startLocalnet({
+  cli = await startCliFixture("credits", {
     deploy: { credits: { ocxPriceUsd: "0.50", spreadBps: 100, maxPriceAge: 3600, maxPriceMoveBps: 2000 } },
   });
-  await writeDeployment(net.deployment, path.join(home, "deployments"));
 }, 60_000);
-afterAll(async () => {
-  await net?.stop();
-  if (home) await rm(home, { recursive: true, force: true });
-});
+afterAll(() => cli?.stop());
 
-function ocx(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  const { anvil } = net as Localnet;
-  const global = ["--rpc-url", anvil.rpcUrl, "--deployments", path.join(home as string, "deployments")];
-  return new Promise((resolve) => {
-    execFile(
-      process.execPath,
-      [BIN, ...global, ...args],
-      { env: { ...process.env, OCX_HOME: home }, timeout: 30_000 },
-      (error, stdout, stderr) => {
-        resolve({ code: error ? (typeof error.code === "number" ? error.code : 1) : 0, stdout, stderr });
-      },
-    );
-  });
-}
+const ocx = (args: string[]) => (cli as CliFixture).ocx(args);
+const net = () => (cli as CliFixture).net;
 
 describe("dollar formatting", () => {
   it("rounds down and keeps cents", () => {
@@ -95,17 +66,9 @@ describe("ocx credits", () => {
   }, 60_000);
 
   it("ocx market offers prices in $/GPU-h when the market settles in credits", async () => {
-    const { deployment } = net as Localnet;
-    const provider = (net as Localnet).wallet(1);
-    await registerProviderSync(provider, {
-      deployment,
-      endpoint: "https://provider.example",
-      region: toLabel("eu-west"),
-      metadataHash: keccak256(toHex("metadata")),
-      apiSigner: provider.account.address,
-    });
-    await ensureAllowance(provider, { deployment, spender: deployment.registry, amount: parseEther("1000") });
-    await stakeSync(provider, { deployment, amount: parseEther("1000") });
+    const { deployment } = net();
+    const provider = net().wallet(1);
+    await registerStakedProvider(net(), provider);
     await postOfferSync(provider, {
       deployment,
       resources: {
