@@ -113,6 +113,56 @@ describe("the indexer", () => {
     expect((await client.offers({ maxPrice: (PRICE * 3600n) / 2n })).total).toBe(1); // the cheap h100 only (the a100 is 1 GPU)
     await expect(client.offers({ gpuModel: "x".repeat(40) })).rejects.toThrow(/gpuModel must be a label/);
 
+    // A CPU-only bundle as the provider node posts it: no GPUs, the empty label.
+    const cpu = await postOfferSync(provider, {
+      ...terms,
+      resources: { ...H100, gpuModel: toLabel(""), gpuCount: 0, gpuVramMiB: 0 },
+      pricePerSecond: PRICE / 10n,
+    });
+    const all = await until(
+      "the CPU offer",
+      () => client.offers({ sort: "id" }),
+      (b) => b.total === 4,
+    );
+    // sort=id: the order offers were posted.
+    const ids = all.offers.map((o) => BigInt(o.offerId));
+    expect(ids).toEqual([...ids].sort((a, b) => (a < b ? -1 : 1)));
+    expect(ids.at(-1)).toBe(cpu.event.offerId);
+    // The default, price per GPU-hour: the CPU bundle (one unit), the cheap h100, then the dear h100 and the a100
+    // at the same price per GPU-hour, by offer id.
+    const [, dearH100, a100] = ids;
+    expect((await client.offers()).offers.map((o) => [o.offerId, o.pricePerGpuHour])).toEqual([
+      [cpu.event.offerId.toString(), (PRICE * 360n).toString()],
+      [cheap.event.offerId.toString(), (PRICE * 1800n).toString()],
+      [String(dearH100), (PRICE * 3600n).toString()],
+      [String(a100), (PRICE * 3600n).toString()],
+    ]);
+    const cpuOnly = await client.offers({ gpuModel: "cpu" });
+    expect(cpuOnly.offers.map((o) => o.offerId)).toEqual([cpu.event.offerId.toString()]);
+    expect(cpuOnly.offers[0]).toMatchObject({ gpuCount: 0, gpuModel: "" });
+    // minGpus, then offset and limit over what is left: total counts every match.
+    const twoGpus = await client.offers({ minGpus: 2, limit: 1 });
+    expect(twoGpus.total).toBe(2);
+    expect(twoGpus.offers.map((o) => o.offerId)).toEqual([cheap.event.offerId.toString()]);
+    const second = await client.offers({ minGpus: 2, limit: 1, offset: 1 });
+    expect(second.offers.map((o) => o.gpuCount)).toEqual([2]);
+    expect(second.offers[0]?.offerId).not.toBe(cheap.event.offerId.toString());
+    expect((await client.offers({ minGpus: 1 })).total).toBe(3);
+    // A provider with no reputation events sits at 0.5.
+    expect((await client.offers({ minReputation: 0.5 })).total).toBe(4);
+    expect((await client.offers({ minReputation: 0.51, limit: 1 })).total).toBe(0);
+    for (const [query, message] of [
+      ["minGpus=-1", /minGpus must be an integer from 0 to 65535, got "-1"/],
+      ["minGpus=two", /minGpus must be an integer/],
+      ["minReputation=1.5", /minReputation must be a number from 0 to 1 \(e\.g\. 0\.6\), got "1\.5"/],
+      ["minReputation=-0.1", /minReputation must be a number from 0 to 1/],
+      ["sort=cheapest", /sort must be price, reputation or id, got "cheapest"/],
+    ] as const) {
+      const response = await fetch(`${client.url}/offers?${query}`);
+      expect(response.status, query).toBe(400);
+      expect(((await response.json()) as { error: string }).error).toMatch(message);
+    }
+
     const deposit = PRICE * 3600n;
     await ensureAllowance(buyer, { deployment, spender: deployment.marketplace, amount: deposit });
     const taken = await takeOfferSync(buyer, {
@@ -149,6 +199,10 @@ describe("the indexer", () => {
     expect(record.provider).toMatchObject({ leases: 1, completed: 1, noShows: 0, uptime: 1 });
     expect(record.provider.earnings).toBe((paid - fee).toString());
     expect(record.provider.reputation).toBeGreaterThan(0.5);
+    const trusted = await client.offers({ minReputation: 0.51 });
+    expect(trusted.total).toBe(4);
+    expect(trusted.offers.every((o) => o.reputation >= 0.51)).toBe(true);
+    expect((await client.offers({ minReputation: record.provider.reputation + 0.01 })).total).toBe(0);
     const metrics = await client.networkMetrics({ window: "1h" });
     expect(metrics.totals).toMatchObject({ jobsCompleted: 1, gpuSecondsLeased: 200, revenue: paid.toString() });
     expect(metrics.totals.fees).toBe(fee.toString());

@@ -42,6 +42,8 @@ class BadRequest extends Error {}
 
 const WINDOWS: Record<MetricsWindow, number> = { "1h": 3600, "24h": 86_400, "7d": 604_800, "30d": 2_592_000 };
 const CPU_LABEL = toLabel("cpu");
+/** The label a CPU-only bundle is posted with (the provider node's), as `gpuModel=cpu` also matches. */
+const EMPTY_LABEL = toLabel("");
 
 function windowOf(value: string | undefined, fallback: MetricsWindow): MetricsWindow {
   if (value === undefined) return fallback;
@@ -65,6 +67,17 @@ function boolParam(c: Context, name: string): boolean | undefined {
   if (raw === "1" || raw === "true") return true;
   if (raw === "0" || raw === "false") return false;
   throw new BadRequest(`${name} must be 1 or 0 (true or false), got ${JSON.stringify(raw)}`);
+}
+
+/** A number from 0 to 1 (a share, a reputation), as decimal text. */
+function fractionParam(c: Context, name: string): number | undefined {
+  const raw = c.req.query(name);
+  if (raw === undefined || raw === "") return undefined;
+  const n = Number(raw);
+  if (!/^\d*\.?\d+$/.test(raw) || !(n >= 0 && n <= 1)) {
+    throw new BadRequest(`${name} must be a number from 0 to 1 (e.g. 0.6), got ${JSON.stringify(raw)}`);
+  }
+  return n;
 }
 
 function addressParam(value: string | undefined, name: string): `0x${string}` | undefined {
@@ -183,9 +196,11 @@ app.get("/offers", async (c) => {
     throw new BadRequest(`maxPrice must be wei per GPU-hour as a whole number, got ${JSON.stringify(maxPriceRaw)}`);
   }
   const sort = c.req.query("sort") ?? "price";
-  if (sort !== "price" && sort !== "reputation") {
-    throw new BadRequest(`sort must be price or reputation, got ${JSON.stringify(sort)}`);
+  if (sort !== "price" && sort !== "reputation" && sort !== "id") {
+    throw new BadRequest(`sort must be price, reputation or id, got ${JSON.stringify(sort)}`);
   }
+  const minGpus = intParam(c, "minGpus", 0, 0, 65_535);
+  const minReputation = fractionParam(c, "minReputation");
   const stateParam = c.req.query("state") ?? "active";
   if (stateParam !== "active" && stateParam !== "all") {
     throw new BadRequest(`state must be active or all, got ${JSON.stringify(stateParam)}`);
@@ -198,7 +213,12 @@ app.get("/offers", async (c) => {
   const o = schema.offer;
   const conditions = [
     stateParam === "active" ? eq(o.state, OfferState.Active) : undefined,
-    gpuModel ? eq(o.gpuModel, gpuModel) : undefined,
+    gpuModel === CPU_LABEL
+      ? or(eq(o.gpuCount, 0), eq(o.gpuModel, EMPTY_LABEL), eq(o.gpuModel, CPU_LABEL))
+      : gpuModel
+        ? eq(o.gpuModel, gpuModel)
+        : undefined,
+    minGpus > 0 ? gte(o.gpuCount, minGpus) : undefined,
     region ? eq(o.region, region) : undefined,
     provider ? eq(o.provider, provider) : undefined,
     maxPriceRaw !== undefined ? lte(o.pricePerGpuHour, BigInt(maxPriceRaw)) : undefined,
@@ -207,7 +227,7 @@ app.get("/offers", async (c) => {
     .select()
     .from(o)
     .where(conditions.length > 0 ? and(...conditions) : undefined)
-    .orderBy(asc(o.pricePerGpuHour), asc(o.id));
+    .orderBy(...(sort === "id" ? [asc(o.id)] : [asc(o.pricePerGpuHour), asc(o.id)]));
   const now = nowOf(block);
   const providers = [...new Set(rows.map((r) => r.provider))];
   const [scores, attested] = await Promise.all([reputations(providers, now), attestedGpus(providers, now)]);
@@ -237,6 +257,7 @@ app.get("/offers", async (c) => {
     postedBlock: Number(r.postedBlock),
   }));
   if (verified !== undefined) offers = offers.filter((x) => x.verified === verified);
+  if (minReputation !== undefined) offers = offers.filter((x) => x.reputation >= minReputation);
   if (sort === "reputation") offers.sort((a, b) => b.reputation - a.reputation); // stable: ties stay by price
   const body: OffersResponse = { block, total: offers.length, offers: offers.slice(offset, offset + limit) };
   const text = JSON.stringify(body);
