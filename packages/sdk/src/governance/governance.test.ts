@@ -1,6 +1,8 @@
-// Governance on a real anvil: deployOcx with governance hands every role to the timelock; a fee change goes
-// through delegate, propose, vote, queue, the timelock's delay and execute, and the next lease pays the new fee;
-// a fee over the marketplace's bound fails at execution with the marketplace's own error.
+// Governance on a real anvil: deployOcx with governance hands every role to the timelock; one proposal changes the
+// fee, the guardian, the oracle, the spread, the emission, grants a role and resizes a proof model through delegate,
+// propose, vote, queue, the timelock's delay and execute; once executed it is still told against the values before
+// it; the next lease pays the new fee; a fee over the marketplace's bound fails at execution with its own error;
+// wrong roles and model sizes are refused before any transaction.
 import {
   type Abi,
   type AbiFunction,
@@ -43,7 +45,11 @@ import {
 import { priceFeedBytecode } from "../generated/bytecode.js";
 import { toLabel } from "../units.js";
 import { DEVNET_GOVERNANCE } from "./deployGovernance.js";
-import { describeCall, encodeParameterChange, GovernanceParameterError } from "./parameters.js";
+import { describeCall, explainProposal } from "./describeCall.js";
+import { GovernanceParameterError } from "./governed.js";
+import { encodeParameterChange } from "./parameters.js";
+import { encodeModelChange } from "./proofModels.js";
+import { encodeRoleChange } from "./roles.js";
 
 const PRICE = 10n ** 15n;
 /** OpenZeppelin AccessControl's `hasRole`, common to every role-holding OCX contract. */
@@ -207,10 +213,41 @@ describe("a proposal's life", () => {
     expect(emission.summary).toBe(
       "Emissions.setSchedule (from the next epoch): emission 1000000000000000000000000 → 500000000000000000000000",
     );
+    // Roles and the proof model table, from words; refused before any transaction when wrong, with what is valid.
+    const validator = getAddress(keccak256(stringToHex("a validator admin")).slice(0, 42));
+    const role = (contract: string, name: string, action: "grant" | "revoke" = "grant") =>
+      encodeRoleChange(client, { deployment, action, contract, role: name, account: validator });
+    await expect(role("validatorRegistry", "VALIDATOR_ADMIN")).rejects.toThrow(
+      'ValidatorRegistry has no role "VALIDATOR_ADMIN"; its roles: BOND_ROLE, DEFAULT_ADMIN_ROLE, PARAMETER_ADMIN_ROLE, VALIDATOR_ADMIN_ROLE',
+    );
+    await expect(role("marketplace", "PARAMETER_ADMIN_ROLE")).rejects.toThrow(/^Marketplace has no roles/);
+    await expect(role("token", "DEFAULT_ADMIN_ROLE")).rejects.toThrow(/changes hands only in two steps/);
+    await expect(role("OcxToken", "MINTER_ROLE", "revoke")).rejects.toThrow(
+      `${validator} does not hold OcxToken's MINTER_ROLE: the proposal would change nothing`,
+    );
+    await expect(role("nowhere", "MINTER_ROLE")).rejects.toBeInstanceOf(GovernanceParameterError);
+    const grant = await role("validatorRegistry", "validator_admin_role");
+    expect(grant.summary).toBe(`ValidatorRegistry.grantRole: VALIDATOR_ADMIN_ROLE of ${validator} not held → held`);
+    const model = (m: Omit<Parameters<typeof encodeModelChange>[1], "deployment">) =>
+      encodeModelChange(client, { deployment, ...m });
+    await expect(model({ model: "cpu", n: 130 })).rejects.toThrow(
+      "cpu: n = 130 must be a multiple of 4 from 4 to 1048576",
+    );
+    await expect(model({ model: "cpu", steps: 0 })).rejects.toThrow("steps (L) = 0 must be from 1 to 1024");
+    await expect(model({ model: "cpu", n: 600_000 })).rejects.toThrow(/int32 sums overflow/);
+    await expect(model({ model: "cpu", deadlineSeconds: 86_401 })).rejects.toThrow(
+      "deadline = 86401 s must be from 1 to 86400",
+    );
+    await expect(model({ model: "amd-mi300x" })).rejects.toThrow(/does not know the GPU model "amd-mi300x"/);
+    await expect(model({ model: "cpu" })).rejects.toThrow(/already n 128, steps 2, deadline 11 s/);
+    await expect(model({ model: "amd-mi300x", remove: true })).rejects.toThrow(/not in the model table/);
+    const resize = await model({ model: "cpu", n: 256, steps: 3 });
+    expect(resize.summary).toBe("ProofOfCompute.setModel: cpu.n 128 → 256, cpu.steps 2 → 3");
     const proposals = [
       {
-        calls: [fee.call, appoint.call, oracle.call, spread.call, emission.call],
-        description: "Protocol fee 2.5 % → 5 %, a new guardian and oracle, spread 0.8 %, half the emission",
+        calls: [fee.call, appoint.call, oracle.call, spread.call, emission.call, grant.call, resize.call],
+        description:
+          "Protocol fee 2.5 % → 5 %, a new guardian and oracle, spread 0.8 %, half the emission, a validator admin, larger CPU challenges",
       },
       { calls: [tooHigh.call], description: "Protocol fee 20 %" },
     ];
@@ -265,6 +302,41 @@ describe("a proposal's life", () => {
       functionName: "schedules",
     });
     expect(nextSchedule.emission).toBe(500_000n * 10n ** 18n);
+
+    const admin = await client.readContract({
+      address: deployment.validatorRegistry as Address,
+      abi: validatorRegistryAbi,
+      functionName: "VALIDATOR_ADMIN_ROLE",
+    });
+    expect(
+      await client.readContract({
+        address: deployment.validatorRegistry as Address,
+        abi: accessControlAbi,
+        functionName: "hasRole",
+        args: [admin, validator],
+      }),
+    ).toBe(true);
+    const size = await client.readContract({
+      address: deployment.proofOfCompute as Address,
+      abi: proofOfComputeAbi,
+      functionName: "modelSize",
+      args: [toLabel("cpu")],
+    });
+    expect(size).toEqual({ n: 256, steps: 3, deadlineSeconds: 11 });
+    // Executed, it is told against the values in force before its block, not the current ones ("no change").
+    const told = await explainProposal(client, { deployment, proposal: now as never });
+    expect(told.effect.status).toBe("in force");
+    expect(told.calls.map((c) => c.text)).toEqual([
+      fee.summary,
+      appoint.summary,
+      oracle.summary,
+      spread.summary,
+      emission.summary,
+      grant.summary,
+      resize.summary,
+    ]);
+    expect(told.calls[0]?.changes).toEqual([{ setting: "feeBps", before: "250", after: "500" }]);
+    expect(await describeCall(client, { deployment, call: fee.call })).toBe("Marketplace.setParameters: no change");
 
     // Out of bounds: the marketplace's error, decoded, and nothing changes.
     const bounded = await executeProposalSync(minnow, { deployment, ...(proposals[1] as never) }).catch(
