@@ -21,6 +21,7 @@ import { stream } from "hono/streaming";
 import type { Address, Hex, LocalAccount } from "viem";
 import { challengeRoutes } from "../challenges/api.js";
 import { LeaseInputError } from "../leases/errors.js";
+import { FINAL_PHASES } from "../leases/machine.js";
 import type { LeaseService } from "../leases/service.js";
 import type { LeaseRecord, ProviderStore } from "../leases/store.js";
 import {
@@ -354,10 +355,18 @@ export function createApi(options: ApiOptions) {
     return c.json({ stream: which, offset, length, sha256 });
   });
 
+  // A job's packed outputs, or what a service lease's services retain once it has ended.
   lease.get("/results", async (c) => {
     const record = options.store.getLease(c.get("lease").id) as LeaseRecord;
     if (!record.resultHash) {
-      throw problem(409, `results of lease ${record.id} are not ready: it is ${record.phase}`, { phase: record.phase });
+      // A service lease's results are what its services retain, packed when it ends (services/retain.ts).
+      const why =
+        record.kind !== "service"
+          ? `results of lease ${record.id} are not ready: it is ${record.phase}`
+          : FINAL_PHASES.includes(record.phase)
+            ? `lease ${record.id} kept no files: its services retain none (services.<name>.retain), or keeping them failed (its status says why)`
+            : `lease ${record.id} is ${record.phase}: what its services retain is packed into its results when it ends`;
+      throw problem(409, why, { phase: record.phase });
     }
     const file = leases.files(record.id).results;
     const size = (await stat(file)).size;

@@ -39,6 +39,8 @@ export interface LeaseServiceOptions {
    * connections and TCP ports there, so that none waits on a service that is going away.
    */
   onServiceLeaseEnding?: (id: bigint) => Promise<void>;
+  /** The most bytes a service lease keeps of what its services `retain` (default: services/retain.ts RETAINED_MAX_BYTES). */
+  retainedMaxBytes?: number;
 }
 
 /** The shared state of one lease service. */

@@ -11,6 +11,7 @@ import {
   type Manifest,
   parseCanonicalManifest,
 } from "@ocx/sdk";
+import { describeRetained, packRetained } from "../services/retain.js";
 import type { ServiceLeaseSpec } from "../services/runtime.js";
 import { type ServiceManifest, serviceManifestOf } from "../services/types.js";
 import { packOutputs } from "../workload/outputs.js";
@@ -415,8 +416,27 @@ export function createLifecycle(ctx: LeaseContext) {
   };
 
   /**
+   * Keeps what a service lease's services `retain` (services/retain.ts): packed from its volumes, once its services
+   * have stopped, into its results (the hash and size recorded before the volumes go, so a node restart in between
+   * does not pack the deleted volumes again). Returns what to add to the lease's final message ("" for nothing).
+   */
+  const retain = async (id: bigint, volumesDir: string): Promise<string> => {
+    const lease = store.getLease(id);
+    if (!lease?.manifest || lease.resultHash) return "";
+    const services = serviceManifestOf(parseCanonicalManifest(lease.manifest))?.services ?? [];
+    const kept = await packRetained(volumesDir, services, ctx.files(id).results, {
+      ...(ctx.retainedMaxBytes !== undefined ? { maxBytes: ctx.retainedMaxBytes } : {}),
+    });
+    if (!kept) return "";
+    for (const warning of kept.warnings) ctx.leaseLog(id).warn(warning);
+    store.updateLease(id, { resultHash: kept.sha256, resultSize: kept.size });
+    return `; ${describeRetained(id, kept)}`;
+  };
+
+  /**
    * Ends a service lease: running → stopping (persisted with where it ends, so a node restart
-   * finishes the stop), its services stopped, network and volumes removed, then stopping → `to`.
+   * finishes the stop), its services stopped, what they retain packed into the lease's results, network and
+   * volumes removed, then stopping → `to`.
    * Billing needs no completion: the buyer's close settled on-chain, an exhausted escrow is settled
    * by the escrow watch.
    */
@@ -430,15 +450,12 @@ export function createLifecycle(ctx: LeaseContext) {
         .catch((error: Error) =>
           ctx.leaseLog(id).warn("ending the lease's public connections failed", { error: error.message }),
         );
-      await ctx.services.stop(id, `the lease ended: ${reason}`, ctx.stopGraceMs ?? 5000);
-      ctx.move(
-        id,
-        end,
-        lease.phase === "stopping" ? lease.message.replace(/^stopping the services: /, "") || reason : reason,
-        {
-          endedAt: ctx.now(),
-        },
-      );
+      let kept = "";
+      await ctx.services.stop(id, `the lease ended: ${reason}`, ctx.stopGraceMs ?? 5000, async (volumesDir) => {
+        kept = await retain(id, volumesDir);
+      });
+      const why = lease.phase === "stopping" ? lease.message.replace(/^stopping the services: /, "") || reason : reason;
+      ctx.move(id, end, `${why}${kept}`, { endedAt: ctx.now() });
     } else {
       ctx.move(id, to, reason);
     }

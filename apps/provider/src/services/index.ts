@@ -4,6 +4,7 @@ export * from "./bridge.js";
 export * from "./exec.js";
 export * from "./network.js";
 export * from "./reap.js";
+export * from "./retain.js";
 export * from "./runtime.js";
 export * from "./sandbox.js";
 export * from "./supervisor.js";

@@ -28,7 +28,7 @@ import {
   type Supervisor,
 } from "./supervisor.js";
 import type { ServiceEndpoint, ServiceSpec, ServiceStatus, VolumeSpec } from "./types.js";
-import { deleteLeaseVolumes, volumeDir, watchVolume } from "./volumes.js";
+import { deleteLeaseVolumes, leaseVolumesDir, volumeDir, watchVolume } from "./volumes.js";
 
 const MiB = 1024 * 1024;
 /** Bytes of each of stdout and stderr kept per service over the whole lease. */
@@ -370,10 +370,12 @@ export function createServiceRuntime(options: ServiceRuntimeOptions) {
 
     /**
      * Stops a service lease for good: every service (SIGTERM, SIGKILL after `graceMs`), the bridge,
-     * the network, the cgroup; then deletes its persistent volumes. Safe to call for a lease this
-     * runtime does not hold (after a node restart before recovery): it removes what is left.
+     * the network, the cgroup; then `retain`, given the lease's volumes folder, keeps what must outlive
+     * them (retain.ts; nothing runs in the lease any more); then its persistent volumes are deleted, even
+     * when `retain` failed (logged). Safe to call for a lease this runtime does not hold (after a node
+     * restart before recovery): it removes what is left.
      */
-    async stop(id: bigint, why: string, graceMs = 5000): Promise<void> {
+    async stop(id: bigint, why: string, graceMs = 5000, retain?: (volumesDir: string) => Promise<void>): Promise<void> {
       const rt = leases.get(id.toString());
       const name = leaseName(id);
       if (rt) {
@@ -390,6 +392,14 @@ export function createServiceRuntime(options: ServiceRuntimeOptions) {
       await deleteNetns(netnsName(name)).catch((error: Error) =>
         log.warn("could not delete the lease's network", { error: error.message }),
       );
+      if (retain) {
+        await retain(leaseVolumesDir(stateDir, id)).catch((error: Error) =>
+          log.error("could not keep the lease's retained files; its volumes are deleted without them", {
+            leaseId: id.toString(),
+            error: error.message,
+          }),
+        );
+      }
       await deleteLeaseVolumes(stateDir, id);
       if (rt) await rm(path.join(rt.spec.root, "sockets"), { recursive: true, force: true }).catch(() => {});
       leases.delete(id.toString());

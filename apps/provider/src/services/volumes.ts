@@ -1,8 +1,9 @@
 // The volumes of a service lease. Persistent ones are folders under the node's state folder
 // (`<stateDir>/volumes/<leaseId>/<volume>`): they outlive a service's restarts and the node's own,
-// and are deleted when the lease ends. Their size is enforced by measuring what they really hold,
-// like the job folder's disk limit (workload/wrapper.ts diskUsage), and a service that fills one is
-// stopped with the reason. Ram volumes are tmpfs mounts of their size made by the sandbox.
+// and are deleted when the lease ends, after what its services `retain` is packed (retain.ts).
+// Their size is enforced by measuring what they really hold, like the job folder's disk limit
+// (workload/wrapper.ts diskUsage), and a service that fills one is stopped with the reason. Ram
+// volumes are tmpfs mounts of their size made by the sandbox.
 import { rm } from "node:fs/promises";
 import path from "node:path";
 import { diskUsage, nextDiskPollMs } from "../workload/wrapper.js";
@@ -10,13 +11,17 @@ import type { VolumeSpec } from "./types.js";
 
 const MiB = 1024 * 1024;
 
+/** The folder of a lease's persistent volumes, one folder each by name. */
+export const leaseVolumesDir = (stateDir: string, leaseId: bigint) =>
+  path.join(stateDir, "volumes", leaseId.toString());
+
 /** The folder of a persistent volume. */
 export const volumeDir = (stateDir: string, leaseId: bigint, volume: string) =>
-  path.join(stateDir, "volumes", leaseId.toString(), volume);
+  path.join(leaseVolumesDir(stateDir, leaseId), volume);
 
 /** Deletes every persistent volume of a lease (at its end). */
 export async function deleteLeaseVolumes(stateDir: string, leaseId: bigint): Promise<void> {
-  await rm(path.join(stateDir, "volumes", leaseId.toString()), { recursive: true, force: true });
+  await rm(leaseVolumesDir(stateDir, leaseId), { recursive: true, force: true });
 }
 
 /**
