@@ -2,16 +2,9 @@
 // to endpoints) and the InferenceRegistry reader, wired into `startGateway`.
 import { readFile } from "node:fs/promises";
 import path from "node:path";
-import type { Logger } from "@ocx/node-kit";
-import {
-  type ChannelsDeployment,
-  chainFor,
-  createPaymentFetch,
-  createPaymentReceiver,
-  decryptKeystore,
-  loadDeploymentFile,
-} from "@ocx/sdk";
-import { createPublicClient, createWalletClient, type Hex, http, type PublicClient } from "viem";
+import { connectChain, type Logger } from "@ocx/node-kit";
+import { type ChannelsDeployment, createPaymentFetch, createPaymentReceiver, decryptKeystore } from "@ocx/sdk";
+import { createWalletClient, type Hex, http } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
 import type { GatewayConfig } from "./config.js";
 import { type GatewayNode, type GatewayPayments, startGateway } from "./node.js";
@@ -48,17 +41,7 @@ export async function startChainGateway(
     return startGateway(config, options);
   }
   const { rpcUrl } = config.chain;
-  const deployment = await loadDeploymentFile(config.chain.deployment);
-  const chain = chainFor(deployment.chainId, rpcUrl);
-  const publicClient = createPublicClient({ chain, transport: http(rpcUrl) }) as PublicClient;
-  const chainId = await publicClient.getChainId().catch((error: Error) => {
-    throw new Error(`cannot reach the chain at ${rpcUrl}: ${error.message.split("\n")[0]}`);
-  });
-  if (chainId !== deployment.chainId) {
-    throw new Error(
-      `the RPC at ${rpcUrl} is chain ${chainId}, but ${config.chain.deployment} is for chain ${deployment.chainId}`,
-    );
-  }
+  const { deployment, chain, publicClient } = await connectChain({ rpcUrl, deploymentFile: config.chain.deployment });
   const needsKey = config.payments.enabled;
   const account = needsKey ? privateKeyToAccount(options.key ?? (await gatewayKey(config))) : undefined;
   const payments = account

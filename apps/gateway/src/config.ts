@@ -1,10 +1,18 @@
 // The gateway's configuration file (YAML, overridable by OCX_GATEWAY_* environment variables): where it
 // listens, which chain and key, which endpoints it may route to, how it routes and retries, and what it
 // charges. Every field is documented in docs/gateway.md.
-import { readFile } from "node:fs/promises";
 import path from "node:path";
-import { parse as parseYaml } from "yaml";
+import {
+  ConfigError,
+  type ConfigOverride,
+  envOverrides,
+  parseDaemonConfig,
+  readDaemonConfig,
+  walletSection,
+} from "@ocx/node-kit";
 import { z } from "zod";
+
+export { ConfigError };
 
 const units = z
   .union([z.string().regex(/^\d+$/, "a whole number of the payment token's smallest units"), z.number().int().min(0)])
@@ -56,10 +64,7 @@ export const configSchema = z
       .strict()
       .optional(),
     /** The gateway's key: payee of buyers' channels and payer of its own channels to endpoints. */
-    wallet: z
-      .object({ privateKeyEnv: z.string().default("OCX_GATEWAY_KEY"), keystore: z.string().optional() })
-      .strict()
-      .default({ privateKeyEnv: "OCX_GATEWAY_KEY" }),
+    wallet: walletSection("OCX_GATEWAY_KEY"),
     stateDir: z.string().default(".ocx/gateway"),
     discovery: z
       .object({
@@ -135,51 +140,29 @@ export type GatewayConfig = z.infer<typeof configSchema>;
 export type StaticEndpoint = z.infer<typeof staticEndpointSchema>;
 export type Pricing = z.infer<typeof pricingSchema>;
 
-/** A config that does not parse or validate; lists every problem with its field path. */
-export class ConfigError extends Error {
-  override name = "ConfigError";
-}
-
-/** Environment variables that override the file (for containers): OCX_GATEWAY_LISTEN, _RPC_URL, _DEPLOYMENT, _FEE_BPS. */
-function applyEnv(raw: Record<string, unknown>, env: NodeJS.ProcessEnv): Record<string, unknown> {
-  const section = (name: string) => {
-    const value = raw[name];
-    const object = typeof value === "object" && value !== null ? { ...(value as object) } : {};
-    raw[name] = object;
-    return object as Record<string, unknown>;
-  };
-  if (env.OCX_GATEWAY_LISTEN) section("api").listen = env.OCX_GATEWAY_LISTEN;
-  if (env.OCX_GATEWAY_RPC_URL) section("chain").rpcUrl = env.OCX_GATEWAY_RPC_URL;
-  if (env.OCX_GATEWAY_DEPLOYMENT) section("chain").deployment = env.OCX_GATEWAY_DEPLOYMENT;
-  if (env.OCX_GATEWAY_FEE_BPS) section("payments").feeBps = Number(env.OCX_GATEWAY_FEE_BPS);
-  return raw;
-}
+/** Environment variables that override the file (for containers), and the fields they set. */
+export const ENV_OVERRIDES = {
+  OCX_GATEWAY_LISTEN: "api.listen",
+  OCX_GATEWAY_RPC_URL: "chain.rpcUrl",
+  OCX_GATEWAY_DEPLOYMENT: "chain.deployment",
+  OCX_GATEWAY_FEE_BPS: "payments.feeBps",
+} as const;
 
 /**
- * Parses and validates a gateway config; relative paths resolve against `baseDir`.
+ * Parses and validates a gateway config; the environment's {@link ENV_OVERRIDES} and then `overrides` (flags) are
+ * laid over the file. Relative paths resolve against `baseDir`.
  * @example
  * const config = parseConfig("discovery:\n  registry: false\n  endpoints: [{ url: http://127.0.0.1:9000, model: tiny }]\npayments:\n  enabled: false\n");
  */
 export function parseConfig(
   text: string,
-  options: { source?: string; baseDir?: string; env?: NodeJS.ProcessEnv } = {},
+  options: { source?: string; baseDir?: string; env?: NodeJS.ProcessEnv; overrides?: readonly ConfigOverride[] } = {},
 ): GatewayConfig {
   const source = options.source ?? "config";
-  let raw: unknown;
-  try {
-    raw = parseYaml(text) ?? {};
-  } catch (error) {
-    throw new ConfigError(`${source}: not valid YAML: ${(error as Error).message}`);
-  }
-  if (typeof raw !== "object" || raw === null || Array.isArray(raw)) {
-    throw new ConfigError(`${source}: must be a YAML mapping (api:, chain:, discovery:, …)`);
-  }
-  const result = configSchema.safeParse(applyEnv(raw as Record<string, unknown>, options.env ?? process.env));
-  if (!result.success) {
-    const lines = result.error.issues.map((issue) => `  ${issue.path.join(".") || "(top level)"}: ${issue.message}`);
-    throw new ConfigError(`${source} has ${lines.length} problem(s):\n${lines.join("\n")}`);
-  }
-  const config = result.data;
+  const config = parseDaemonConfig(configSchema, text, {
+    source,
+    overrides: [...envOverrides(options.env ?? process.env, ENV_OVERRIDES), ...(options.overrides ?? [])],
+  });
   if (!config.chain && config.discovery.registry) {
     throw new ConfigError(
       `${source}: discovery.registry reads the InferenceRegistry and needs chain.rpcUrl and chain.deployment; add them or set discovery.registry: false`,
@@ -202,15 +185,13 @@ export function parseConfig(
   return config;
 }
 
-/** Reads and parses a config file. */
-export async function loadConfig(file: string): Promise<GatewayConfig> {
-  let text: string;
-  try {
-    text = await readFile(file, "utf8");
-  } catch {
-    throw new ConfigError(`cannot read ${file}: create one with \`ocx-gateway init --out ${file}\``);
-  }
-  return parseConfig(text, { source: file, baseDir: path.dirname(path.resolve(file)) });
+/** Reads and parses a config file, with the environment's and `overrides` (flags) laid over it. */
+export async function loadConfig(
+  file: string,
+  options: { overrides?: readonly ConfigOverride[] } = {},
+): Promise<GatewayConfig> {
+  const text = await readDaemonConfig(file, `ocx-gateway init --out ${file}`);
+  return parseConfig(text, { ...options, source: file, baseDir: path.dirname(path.resolve(file)) });
 }
 
 /**

@@ -5,9 +5,10 @@ import {
   createDaemonCommon,
   type Common as DaemonCommon,
   type Logger,
+  listenApi,
   startAll,
 } from "@ocx/node-kit";
-import { createApi, listen } from "./api.js";
+import { createApi } from "./api.js";
 import type { GatewayConfig } from "./config.js";
 import { type EndpointInfo, EndpointTable } from "./endpoints.js";
 import { createGatewayMetrics } from "./metrics.js";
@@ -99,7 +100,7 @@ export async function startGateway(config: GatewayConfig, options: StartGatewayO
       notReady: async () =>
         endpoints.table.all().some((e) => e.healthy) ? [] : ["no healthy inference endpoint is known yet"],
     });
-    const server = await listen(app, config.api.listen);
+    const server = await listenApi(app, { listen: config.api.listen });
     await components.start("api", () => ({ status: () => ({ url: server.url }), close: () => server.close() }));
     common.log.info("gateway is up", {
       url: server.url,

@@ -1,10 +1,18 @@
 // The provider's configuration file (YAML): what it sells, at what price, and how it runs jobs.
 // Every field is documented in docs/provider.md.
-import { readFile } from "node:fs/promises";
 import path from "node:path";
+import {
+  ConfigError,
+  type ConfigOverride,
+  chainSection,
+  parseDaemonConfig,
+  readDaemonConfig,
+  walletSection,
+} from "@ocx/node-kit";
 import { parseEther } from "viem";
-import { parse as parseYaml } from "yaml";
 import { z } from "zod";
+
+export { ConfigError };
 
 /**
  * A price per GPU-hour in the market's payment token, 18 decimals, read exactly: dollars of credits on a market that
@@ -67,24 +75,10 @@ const pricingSchema = z.discriminatedUnion("type", [
 
 export const configSchema = z
   .object({
-    chain: z
-      .object({
-        rpcUrl: z.string().url().default("http://127.0.0.1:8545"),
-        /** Path of deployments/<chainId>.json. */
-        deployment: z.string().default("deployments/31337.json"),
-        /** Seconds between polls for new events. */
-        pollIntervalMs: z.number().int().min(50).default(500),
-      })
-      .strict()
-      .default({ rpcUrl: "http://127.0.0.1:8545", deployment: "deployments/31337.json", pollIntervalMs: 500 }),
+    /** The chain, and milliseconds between polls for new events. */
+    chain: chainSection({ pollIntervalMs: 500 }),
     /** The provider's key: a keystore file (decrypted with OCX_PASSWORD) or an environment variable. */
-    wallet: z
-      .object({
-        privateKeyEnv: z.string().default("OCX_PROVIDER_KEY"),
-        keystore: z.string().optional(),
-      })
-      .strict()
-      .default({ privateKeyEnv: "OCX_PROVIDER_KEY" }),
+    wallet: walletSection("OCX_PROVIDER_KEY"),
     api: z
       .object({
         listen: z.string().default("127.0.0.1:8443"),
@@ -249,30 +243,17 @@ export type ProviderConfig = z.infer<typeof configSchema>;
 export type OfferConfig = z.infer<typeof offerSchema>;
 export type PricingConfig = z.infer<typeof pricingSchema>;
 
-/** A config file that does not parse or validate; lists every problem with its field path. */
-export class ConfigError extends Error {
-  override name = "ConfigError";
-}
-
 /**
  * Parses and validates a provider config. Relative paths are resolved against `baseDir`.
  * @example
  * const config = parseConfig(await readFile("provider.yaml", "utf8"), { source: "provider.yaml" });
  */
-export function parseConfig(text: string, options: { source?: string; baseDir?: string } = {}): ProviderConfig {
+export function parseConfig(
+  text: string,
+  options: { source?: string; baseDir?: string; overrides?: readonly ConfigOverride[] } = {},
+): ProviderConfig {
   const source = options.source ?? "config";
-  let raw: unknown;
-  try {
-    raw = parseYaml(text) ?? {};
-  } catch (error) {
-    throw new ConfigError(`${source}: not valid YAML: ${(error as Error).message}`);
-  }
-  const result = configSchema.safeParse(raw);
-  if (!result.success) {
-    const lines = result.error.issues.map((issue) => `  ${issue.path.join(".") || "(top level)"}: ${issue.message}`);
-    throw new ConfigError(`${source} has ${lines.length} problem(s):\n${lines.join("\n")}`);
-  }
-  const config = result.data;
+  const config = parseDaemonConfig(configSchema, text, options);
   if (config.executor === "process" && !config.allowUnsandboxed) {
     throw new ConfigError(
       `${source}: executor "process" runs buyers' code without a sandbox; set allowUnsandboxed: true to accept that`,
@@ -293,15 +274,13 @@ export function parseConfig(text: string, options: { source?: string; baseDir?: 
   return config;
 }
 
-/** Reads and parses a config file. */
-export async function loadConfig(file: string): Promise<ProviderConfig> {
-  let text: string;
-  try {
-    text = await readFile(file, "utf8");
-  } catch {
-    throw new ConfigError(`cannot read ${file}: create one with \`ocx provider init\``);
-  }
-  return parseConfig(text, { source: file, baseDir: path.dirname(path.resolve(file)) });
+/** Reads and parses a config file, with `overrides` (flags) laid over it. */
+export async function loadConfig(
+  file: string,
+  options: { overrides?: readonly ConfigOverride[] } = {},
+): Promise<ProviderConfig> {
+  const text = await readDaemonConfig(file, "ocx provider init");
+  return parseConfig(text, { ...options, source: file, baseDir: path.dirname(path.resolve(file)) });
 }
 
 /**

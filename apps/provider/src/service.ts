@@ -6,17 +6,14 @@ import { statSync } from "node:fs";
 import { chmod, mkdir, statfs } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
-import { serve } from "@hono/node-server";
-import { createTxSender, Gauge, type Logger } from "@ocx/node-kit";
+import { Gauge, type Logger, listenApi, openChainAccess, splitListen } from "@ocx/node-kit";
 import {
   approveSync,
-  type Deployment,
   getAllowance,
   getEarnings,
   getProvider,
   getRegistryParameters,
   isProviderActive,
-  loadDeploymentFile,
   type Manifest,
   parseCanonicalManifest,
   registerProviderSync,
@@ -26,22 +23,10 @@ import {
   updateProviderSync,
   withdrawEarningsSync,
 } from "@ocx/sdk";
-import {
-  type Account,
-  createPublicClient,
-  createWalletClient,
-  defineChain,
-  formatEther,
-  http,
-  keccak256,
-  type LocalAccount,
-  maxUint256,
-  type PublicClient,
-  toHex,
-} from "viem";
+import { type Account, formatEther, keccak256, type LocalAccount, maxUint256, toHex } from "viem";
 import { type ApiOptions, createApi } from "./api/server.js";
 import { spotCheckAccess } from "./api/spotchecks.js";
-import { type ChainAccess, createChainAccess } from "./chain/client.js";
+import type { ChainAccess } from "./chain/client.js";
 import { followEvents } from "./chain/events.js";
 import { challengesComponent } from "./challenges/component.js";
 import { type Common, type Component, createCommon, createComponents, startAll } from "./common.js";
@@ -201,36 +186,15 @@ async function chainComponent(
   account: Account,
 ): Promise<Component & ChainAccess> {
   const { config } = common;
-  const deployment: Deployment = await loadDeploymentFile(config.chain.deployment);
-  const chain = defineChain({
-    id: deployment.chainId,
-    name: `chain ${deployment.chainId}`,
-    nativeCurrency: { name: "Ether", symbol: "ETH", decimals: 18 },
-    rpcUrls: { default: { http: [config.chain.rpcUrl] } },
-  });
-  const publicClient = createPublicClient({
-    chain,
-    transport: http(config.chain.rpcUrl, { retryCount: 3 }),
-    pollingInterval: Math.min(config.chain.pollIntervalMs, 250),
-  }) as PublicClient;
-  const walletClient = createWalletClient({ chain, transport: http(config.chain.rpcUrl), account });
-  const chainId = await publicClient.getChainId().catch((error: Error) => {
-    throw new Error(`cannot reach the chain at ${config.chain.rpcUrl}: ${error.message.split("\n")[0]}`);
-  });
-  if (chainId !== deployment.chainId) {
-    throw new Error(
-      `the RPC at ${config.chain.rpcUrl} is chain ${chainId}, but ${config.chain.deployment} is for chain ${deployment.chainId}`,
-    );
-  }
-  const tx = createTxSender({
-    publicClient,
-    walletClient,
+  const access = await openChainAccess({
+    rpcUrl: config.chain.rpcUrl,
+    deploymentFile: config.chain.deployment,
+    pollIntervalMs: Math.min(config.chain.pollIntervalMs, 250),
+    account,
     store: store.db,
     log: common.log.child({ component: "tx" }),
   });
-  await tx.resume();
-  const access = createChainAccess({ deployment, publicClient, walletClient, tx });
-  return { ...access, status: () => ({ chainId, rpcUrl: config.chain.rpcUrl }), close: () => {} };
+  return { ...access, status: () => ({ chainId: access.chainId, rpcUrl: config.chain.rpcUrl }), close: () => {} };
 }
 
 /** The machine: its GPUs and CPU, and the executor that runs jobs on it. */
@@ -662,36 +626,8 @@ async function apiComponent(
       };
     },
   });
-  const [host, port] = splitListen(config.api.listen);
-  const server = serve({ fetch: app.fetch, hostname: host, port });
-  await new Promise<void>((resolve, reject) => {
-    server.once("listening", () => resolve());
-    server.once("error", (error: NodeJS.ErrnoException) =>
-      reject(
-        error.code === "EADDRINUSE"
-          ? new Error(`api.listen ${config.api.listen} is already in use: stop what listens there or pick another port`)
-          : error,
-      ),
-    );
-  });
-  const address = server.address();
-  const url =
-    typeof address === "object" && address
-      ? `http://${host}:${address.port}`
-      : (config.api.publicUrl ?? `http://${host}:${port}`);
-  return {
-    url,
-    status: () => ({ url }),
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        // End kept-alive and in-flight connections too: the components behind them (the database first)
-        // close next, and a client reusing a socket of this stopped node must reach the next one instead.
-        if ("closeAllConnections" in server) server.closeAllConnections();
-        // A server that never started listening has nothing to close: don't wait on it.
-        if (!server.listening) resolve();
-      }),
-  };
+  const server = await listenApi(app, { listen: config.api.listen });
+  return { url: server.url, status: () => ({ url: server.url }), close: server.close };
 }
 
 /**
@@ -822,10 +758,4 @@ function chunk<T>(items: T[], size: number): T[][] {
   const out: T[][] = [];
   for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
   return out;
-}
-
-function splitListen(listen: string): [string, number] {
-  const match = /^(.*):(\d+)$/.exec(listen);
-  if (!match) throw new Error(`api.listen must be host:port, got "${listen}"`);
-  return [match[1] as string, Number(match[2])];
 }

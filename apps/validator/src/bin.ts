@@ -1,78 +1,28 @@
 #!/usr/bin/env node
 // The validator daemon's process: `ocx-validator start --config validator.yaml` runs it until a
-// signal; `ocx-validator init [--out file]` prints or writes a commented config.
-import { writeFile } from "node:fs/promises";
-import { parseArgs } from "node:util";
-import { createLogger } from "@ocx/node-kit";
+// signal; `ocx-validator init [--out file]` prints or writes a commented config (node-kit's runDaemonCli).
+import { runDaemonCli } from "@ocx/node-kit";
 import { configTemplate } from "./config.js";
 
-const { values, positionals } = parseArgs({
-  allowPositionals: true,
-  options: {
-    config: { type: "string", short: "c", default: "validator.yaml" },
-    out: { type: "string", short: "o" },
-    force: { type: "boolean", default: false },
-    "rpc-url": { type: "string" },
-    deployment: { type: "string" },
-    "state-dir": { type: "string" },
-    "log-json": { type: "boolean", default: false },
-    "log-level": { type: "string", default: "info" },
+await runDaemonCli({
+  name: "ocx-validator",
+  description:
+    "the OCX validator daemon: challenges providers' GPUs with proofs of compute, attests on-chain, proves faults",
+  configDefault: "validator.yaml",
+  template: configTemplate,
+  initHint: (file) =>
+    `wrote ${file}; admit the validator's address on-chain, then \`OCX_VALIDATOR_KEY=0x… ocx-validator start --config ${file}\``,
+  async start({ configFile, overrides, log }) {
+    // The daemon's modules load only to start it: `init` stays quick.
+    const [{ loadConfig }, { validatorKey }, { startValidator }, { privateKeyToAccount }] = await Promise.all([
+      import("./config.js"),
+      import("./key.js"),
+      import("./node.js"),
+      import("viem/accounts"),
+    ]);
+    const config = await loadConfig(configFile, { overrides });
+    const account = privateKeyToAccount(await validatorKey(config));
+    return startValidator(config, { account, log });
   },
+  stoppedMessage: "validator stopped; challenges in flight resume on the next start",
 });
-const log = createLogger({
-  json: values["log-json"],
-  level: (values["log-level"] as "debug" | "info" | "warn" | "error") ?? "info",
-});
-
-/** `ocx-validator init`: the template on stdout, or in `--out` (never over an existing file without --force). */
-async function init(): Promise<void> {
-  const text = configTemplate({
-    ...(values["rpc-url"] ? { rpcUrl: values["rpc-url"] } : {}),
-    ...(values.deployment ? { deployment: values.deployment } : {}),
-    ...(values["state-dir"] ? { stateDir: values["state-dir"] } : {}),
-  });
-  if (!values.out) {
-    process.stdout.write(text);
-    return;
-  }
-  try {
-    await writeFile(values.out, text, { flag: values.force ? "w" : "wx" });
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === "EEXIST") {
-      throw new Error(`${values.out} exists; pass --force to replace it, or --out another file`);
-    }
-    throw error;
-  }
-  process.stderr.write(
-    `wrote ${values.out}; admit the validator's address on-chain, then \`OCX_VALIDATOR_KEY=0x… ocx-validator start --config ${values.out}\`\n`,
-  );
-}
-
-try {
-  const command = positionals[0] ?? "start";
-  if (command === "init") {
-    await init();
-    process.exit(0);
-  }
-  if (command !== "start") {
-    throw new Error(
-      `unknown command "${command}": use \`ocx-validator [start] --config file\` or \`ocx-validator init [--out file]\``,
-    );
-  }
-  // The daemon's modules load only to start it: `init` stays quick.
-  const [{ loadConfig }, { validatorKey }, { startValidator }, { privateKeyToAccount }] = await Promise.all([
-    import("./config.js"),
-    import("./key.js"),
-    import("./node.js"),
-    import("viem/accounts"),
-  ]);
-  const config = await loadConfig(values.config as string);
-  const account = privateKeyToAccount(await validatorKey(config));
-  const node = await startValidator(config, { account, log, signals: true });
-  await node.done;
-  log.info("validator stopped; challenges in flight resume on the next start");
-  process.exit(0);
-} catch (error) {
-  log.error((error as Error).message);
-  process.exit(1);
-}

@@ -1,10 +1,18 @@
 // The validator's configuration file (YAML): which chain, which key, how often it challenges, and
 // how much it keeps staked. Every field is documented in docs/validator.md.
-import { readFile } from "node:fs/promises";
 import path from "node:path";
+import {
+  ConfigError,
+  type ConfigOverride,
+  chainSection,
+  parseDaemonConfig,
+  readDaemonConfig,
+  walletSection,
+} from "@ocx/node-kit";
 import { parseEther } from "viem";
-import { parse as parseYaml } from "yaml";
 import { z } from "zod";
+
+export { ConfigError };
 
 const decimalOcx = z
   .string()
@@ -20,24 +28,10 @@ export const ALLOW_FALSE_ACCUSATION_ENV = "OCX_ALLOW_FALSE_ACCUSATION";
 
 export const configSchema = z
   .object({
-    chain: z
-      .object({
-        rpcUrl: z.string().url().default("http://127.0.0.1:8545"),
-        /** Path of deployments/<chainId>.json. */
-        deployment: z.string().default("deployments/31337.json"),
-        /** Milliseconds between looks at the chain (offers, challenges). */
-        pollIntervalMs: z.number().int().min(50).default(1000),
-      })
-      .strict()
-      .default({ rpcUrl: "http://127.0.0.1:8545", deployment: "deployments/31337.json", pollIntervalMs: 1000 }),
+    /** The chain, and milliseconds between looks at it (offers, challenges). */
+    chain: chainSection({ pollIntervalMs: 1000 }),
     /** The validator's key: a keystore file (decrypted with OCX_PASSWORD) or an environment variable. */
-    wallet: z
-      .object({
-        privateKeyEnv: z.string().default("OCX_VALIDATOR_KEY"),
-        keystore: z.string().optional(),
-      })
-      .strict()
-      .default({ privateKeyEnv: "OCX_VALIDATOR_KEY" }),
+    wallet: walletSection("OCX_VALIDATOR_KEY"),
     api: z
       .object({ listen: z.string().default("127.0.0.1:8550") })
       .strict()
@@ -112,11 +106,6 @@ export const configSchema = z
 
 export type ValidatorConfig = z.infer<typeof configSchema>;
 
-/** A config file that does not parse or validate; lists every problem with its field path. */
-export class ConfigError extends Error {
-  override name = "ConfigError";
-}
-
 /**
  * Parses and validates a validator config. Relative paths are resolved against `baseDir`.
  * @example
@@ -124,21 +113,10 @@ export class ConfigError extends Error {
  */
 export function parseConfig(
   text: string,
-  options: { source?: string; baseDir?: string; env?: NodeJS.ProcessEnv } = {},
+  options: { source?: string; baseDir?: string; env?: NodeJS.ProcessEnv; overrides?: readonly ConfigOverride[] } = {},
 ): ValidatorConfig {
   const source = options.source ?? "config";
-  let raw: unknown;
-  try {
-    raw = parseYaml(text) ?? {};
-  } catch (error) {
-    throw new ConfigError(`${source}: not valid YAML: ${(error as Error).message}`);
-  }
-  const result = configSchema.safeParse(raw);
-  if (!result.success) {
-    const lines = result.error.issues.map((issue) => `  ${issue.path.join(".") || "(top level)"}: ${issue.message}`);
-    throw new ConfigError(`${source} has ${lines.length} problem(s):\n${lines.join("\n")}`);
-  }
-  const config = result.data;
+  const config = parseDaemonConfig(configSchema, text, options);
   const env = options.env ?? process.env;
   if (config.test.falseAccusation !== "none" && env[ALLOW_FALSE_ACCUSATION_ENV] !== "1") {
     throw new ConfigError(
@@ -152,15 +130,13 @@ export function parseConfig(
   return config;
 }
 
-/** Reads and parses a config file. */
-export async function loadConfig(file: string): Promise<ValidatorConfig> {
-  let text: string;
-  try {
-    text = await readFile(file, "utf8");
-  } catch {
-    throw new ConfigError(`cannot read ${file}: create one with \`ocx-validator init --out ${file}\``);
-  }
-  return parseConfig(text, { source: file, baseDir: path.dirname(path.resolve(file)) });
+/** Reads and parses a config file, with `overrides` (flags) laid over it. */
+export async function loadConfig(
+  file: string,
+  options: { overrides?: readonly ConfigOverride[] } = {},
+): Promise<ValidatorConfig> {
+  const text = await readDaemonConfig(file, `ocx-validator init --out ${file}`);
+  return parseConfig(text, { ...options, source: file, baseDir: path.dirname(path.resolve(file)) });
 }
 
 /**

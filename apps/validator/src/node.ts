@@ -1,21 +1,11 @@
 // The validator daemon: the wiring of its components, started in order and torn down in reverse —
 // store → chain (clients, transaction sender) → identity (admission, stake) → challenges → HTTP API.
 import path from "node:path";
-import { createTxSender, type Logger } from "@ocx/node-kit";
-import { type Deployment, loadDeploymentFile } from "@ocx/sdk";
-import {
-  type Account,
-  type Chain,
-  createPublicClient,
-  createWalletClient,
-  defineChain,
-  http,
-  type LocalAccount,
-  type PublicClient,
-} from "viem";
+import { type Logger, listenApi, openChainAccess } from "@ocx/node-kit";
+import { type Account, type Chain, createWalletClient, http, type LocalAccount } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
-import { createApi, listen } from "./api.js";
-import { type ChainAccess, createChainAccess } from "./chain/client.js";
+import { createApi } from "./api.js";
+import type { ChainAccess } from "./chain/client.js";
 import { ensureStake, readStanding } from "./chain/identity.js";
 import { createChallengePort } from "./chain/proofs.js";
 import { type ChallengeEngine, createChallengeEngine } from "./challenges/engine.js";
@@ -113,36 +103,15 @@ async function chainComponent(
   account: Account,
 ): Promise<Component & ChainAccess & { chain: Chain }> {
   const { config } = common;
-  const deployment: Deployment = await loadDeploymentFile(config.chain.deployment);
-  const chain = defineChain({
-    id: deployment.chainId,
-    name: `chain ${deployment.chainId}`,
-    nativeCurrency: { name: "Ether", symbol: "ETH", decimals: 18 },
-    rpcUrls: { default: { http: [config.chain.rpcUrl] } },
-  });
-  const publicClient = createPublicClient({
-    chain,
-    transport: http(config.chain.rpcUrl, { retryCount: 3 }),
-    pollingInterval: Math.min(config.chain.pollIntervalMs, 250),
-  }) as PublicClient;
-  const walletClient = createWalletClient({ chain, transport: http(config.chain.rpcUrl), account });
-  const chainId = await publicClient.getChainId().catch((error: Error) => {
-    throw new Error(`cannot reach the chain at ${config.chain.rpcUrl}: ${error.message.split("\n")[0]}`);
-  });
-  if (chainId !== deployment.chainId) {
-    throw new Error(
-      `the RPC at ${config.chain.rpcUrl} is chain ${chainId}, but ${config.chain.deployment} is for chain ${deployment.chainId}`,
-    );
-  }
-  const tx = createTxSender({
-    publicClient,
-    walletClient,
+  const access = await openChainAccess({
+    rpcUrl: config.chain.rpcUrl,
+    deploymentFile: config.chain.deployment,
+    pollIntervalMs: Math.min(config.chain.pollIntervalMs, 250),
+    account,
     store: store.db,
     log: common.log.child({ component: "tx" }),
   });
-  await tx.resume();
-  const access = createChainAccess({ deployment, publicClient, walletClient, tx });
-  return { ...access, chain, status: () => ({ chainId, rpcUrl: config.chain.rpcUrl }), close: () => {} };
+  return { ...access, status: () => ({ chainId: access.chainId, rpcUrl: config.chain.rpcUrl }), close: () => {} };
 }
 
 /** Admission and stake, checked and topped up on start. */
@@ -229,6 +198,6 @@ async function apiComponent(
   options: { status: () => Promise<Record<string, unknown>>; notReady: () => Promise<string[]> },
 ) {
   const app = createApi({ metrics: common.metrics, ...options });
-  const server = await listen(app, common.config.api.listen);
+  const server = await listenApi(app, { listen: common.config.api.listen });
   return { url: server.url, status: () => ({ url: server.url }), close: () => server.close() };
 }

@@ -3,9 +3,21 @@
 // client's `writeContract` (viem's actions look an override up on the client first), so an action
 // simulates, then the sender records, signs, broadcasts and awaits the transaction under a key.
 
-import type { acknowledgeLease, Deployment, getLease } from "@ocx/sdk";
-import type { Abi, Account, Chain, Hash, PublicClient, Transport, WalletClient } from "viem";
-import type { TxSender } from "./txsender.js";
+import { type acknowledgeLease, chainFor, type Deployment, type getLease, loadDeploymentFile } from "@ocx/sdk";
+import {
+  type Abi,
+  type Account,
+  type Chain,
+  createPublicClient,
+  createWalletClient,
+  type Hash,
+  http,
+  type PublicClient,
+  type Transport,
+  type WalletClient,
+} from "viem";
+import type { Logger } from "./logger.js";
+import { createTxSender, type TxSender, type TxSenderOptions } from "./txsender.js";
 
 /** A client the SDK's write actions take (an account and a chain). */
 export type WriteClient = Parameters<typeof acknowledgeLease>[0];
@@ -68,5 +80,79 @@ export function createChainAccess(options: {
       };
       return walletClient.extend(() => ({ writeContract }) as never) as unknown as WriteClient;
     },
+  };
+}
+
+/** A daemon's read side of the chain: the deployment, and a public client checked to be on its chain. */
+export interface ConnectedChain {
+  deployment: Deployment;
+  chain: Chain;
+  chainId: number;
+  publicClient: PublicClient;
+}
+
+/**
+ * Reads the deployments file and connects to `rpcUrl`, refusing an RPC that cannot be reached or serves another
+ * chain than the file's (naming both).
+ * @example
+ * const { deployment, publicClient } = await connectChain({ rpcUrl: "http://127.0.0.1:8545", deploymentFile: "deployments/31337.json" });
+ */
+export async function connectChain(options: {
+  rpcUrl: string;
+  deploymentFile: string;
+  /** How often viem polls (receipts, events); default: viem's. */
+  pollIntervalMs?: number;
+}): Promise<ConnectedChain> {
+  const { rpcUrl, deploymentFile } = options;
+  const deployment = await loadDeploymentFile(deploymentFile);
+  const chain = chainFor(deployment.chainId, rpcUrl);
+  const publicClient = createPublicClient({
+    chain,
+    transport: http(rpcUrl, { retryCount: 3 }),
+    ...(options.pollIntervalMs !== undefined ? { pollingInterval: options.pollIntervalMs } : {}),
+  }) as PublicClient;
+  const chainId = await publicClient.getChainId().catch((error: Error) => {
+    throw new Error(`cannot reach the chain at ${rpcUrl}: ${error.message.split("\n")[0]}`);
+  });
+  if (chainId !== deployment.chainId) {
+    throw new Error(
+      `the RPC at ${rpcUrl} is chain ${chainId}, but ${deploymentFile} is for chain ${deployment.chainId}`,
+    );
+  }
+  return { deployment, chain, chainId, publicClient };
+}
+
+/**
+ * The chain access of a daemon that signs (the provider node, the validator): connected and checked as
+ * {@link connectChain}, writing through a crash-safe transaction sender over `store`, which first resumes what an
+ * earlier process left in flight.
+ * @example
+ * const chain = await openChainAccess({ rpcUrl, deploymentFile, account, store: db, log, pollIntervalMs: 250 });
+ * await acknowledgeLeaseSync(chain.writer(`ack:${leaseId}`), { deployment: chain.deployment, leaseId });
+ */
+export async function openChainAccess(options: {
+  rpcUrl: string;
+  deploymentFile: string;
+  account: Account;
+  store: TxSenderOptions["store"];
+  log: Logger;
+  pollIntervalMs?: number;
+}): Promise<ChainAccess & ConnectedChain> {
+  const connected = await connectChain(options);
+  const walletClient = createWalletClient({
+    chain: connected.chain,
+    transport: http(options.rpcUrl),
+    account: options.account,
+  });
+  const tx = createTxSender({
+    publicClient: connected.publicClient,
+    walletClient,
+    store: options.store,
+    log: options.log,
+  });
+  await tx.resume();
+  return {
+    ...connected,
+    ...createChainAccess({ deployment: connected.deployment, publicClient: connected.publicClient, walletClient, tx }),
   };
 }

@@ -4,12 +4,12 @@
 // chain and every write goes through the crash-safe sender under a key naming its purpose, so a
 // restart (even after kill -9) resumes each challenge where the chain says it is, without a second
 // transaction.
-import { Counter, Gauge, Histogram, type Logger, type Registry } from "@ocx/node-kit";
+import { Counter, Gauge, Histogram, type Logger, type Registry, recordMove } from "@ocx/node-kit";
 import { chainTrace, challengeKeys, traceHashes, traceStepEntry } from "@ocx/proofs";
 import type { FalseAccusation } from "../config.js";
 import type { ChallengeRecord, ValidatorStore } from "../store.js";
 import { targetKey } from "../store.js";
-import { CHALLENGE_MACHINE, type ChallengeState, FINAL_STATES, recordMove, transitionCounter } from "./machine.js";
+import { CHALLENGE_MACHINE, type ChallengeState, FINAL_STATES, transitionCounter } from "./machine.js";
 import type { ChainChallenge, ChallengePort } from "./port.js";
 import { nextIntervalSeconds, type Target, targetsOfOffer } from "./schedule.js";
 import { auditOf, challengeOf, decide } from "./verify.js";

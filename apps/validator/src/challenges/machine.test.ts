@@ -1,5 +1,6 @@
+import { TransitionError } from "@ocx/node-kit";
 import { describe, expect, it } from "vitest";
-import { CHALLENGE_MACHINE, FINAL_STATES, TransitionError } from "./machine.js";
+import { CHALLENGE_MACHINE, FINAL_STATES } from "./machine.js";
 
 describe("the challenge machine", () => {
   it("has the honest path, the fault paths, and three final states", () => {

@@ -1,19 +1,12 @@
 // The validator's challenge machine, with an explicit transition table: every state and every
 // allowed move is named in one place, a move not in it throws (naming both states), and each move is
-// persisted with its reason, logged and counted in /metrics.
+// persisted with its reason, logged and counted in /metrics. The machinery (defineMachine, recordMove,
+// TransitionError) is @ocx/node-kit's.
 import {
   type Counter,
   defineMachine,
   transitionCounter as nodeKitTransitionCounter,
   type Registry,
-} from "@ocx/node-kit";
-
-export {
-  defineMachine,
-  type MachineDefinition,
-  recordMove,
-  TransitionError,
-  type TransitionTable,
 } from "@ocx/node-kit";
 
 /** Where one of this validator's challenges stands. */
