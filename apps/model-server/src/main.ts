@@ -8,7 +8,8 @@ const USAGE = `usage: ocx-model-server [--host 127.0.0.1] [--port 8080] [--weigh
   [--price-per-request N] [--price-per-1k-input N] [--price-per-1k-output N]   (payment token's smallest units)
   [--rpc-url URL --deployment FILE --store FILE]   (paid: the payee key in OCX_MODEL_SERVER_KEY; without them it is free)
   [--payee ADDRESS --channels ADDRESS --chain-id N --store FILE [--rpc-url URL]]   (paid, key-free: on a lease;
-     --rpc-url defaults to OCX_CHAIN_RPC_URL; the payee redeems with \`ocx inference redeem <url>\`)`;
+     --rpc-url defaults to OCX_CHAIN_RPC_URL; the payee redeems with \`ocx inference redeem <url>\`, or after the
+     lease ended with \`ocx inference redeem --lease <id>\` when its manifest retains the --store folder)`;
 
 /** Parses a whole non-negative number of smallest units, naming the flag when it is not one. */
 function units(flag: string, value: string | undefined): bigint {

@@ -21,7 +21,8 @@ import { createModelServerApp, type ModelServerOptions, type ModelServerStats } 
  * How to reach the chain and where to keep the books, for a paid server. Either with the payee's key
  * (`privateKey` + `deploymentFile`: the server redeems by itself), or key-free (`payee` + `channels` + `chainId`: it
  * only reads the chain, e.g. through a lease's OCX_CHAIN_RPC_URL, and the payee redeems from outside with
- * `ocx inference redeem`, reading the books at GET /v1/payments/vouchers).
+ * `ocx inference redeem`, reading the books at GET /v1/payments/vouchers — or, once its lease has ended, from the
+ * books file itself, which the lease keeps when its manifest retains it: `ocx inference redeem --lease <id>`).
  */
 export interface PaymentSettings {
   rpcUrl: string;

@@ -1,19 +1,31 @@
 // `ocx inference`: register, list and deregister inference endpoints in the InferenceRegistry (docs/inference.md).
 // Prices are amounts of the payment token (dollars of credits on a devnet), exact to its 18 decimals.
+import { copyFile, mkdtemp, open, rm, stat } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import path from "node:path";
 import {
   type ChannelsDeployment,
+  connectProvider,
+  DEFAULT_MAX_RESULT_BYTES,
   deregisterInferenceEndpointSync,
+  extractTarGzStream,
   fetchPayeeBooks,
+  getLease,
   type InferenceEndpoint,
+  LeaseState,
   listInferenceEndpoints,
   OcxUsageError,
+  owedVouchers,
+  type PayeeBooks,
+  PaymentStore,
+  ProviderApiError,
   redeemPayeeBooks,
   registerInferenceEndpointSync,
 } from "@ocx/sdk";
 import { Command } from "commander";
-import { formatUnits, parseUnits } from "viem";
-import { parseAddress, parseId } from "../chain.js";
-import { createContext } from "../context.js";
+import { type Address, formatUnits, isAddressEqual, parseUnits } from "viem";
+import { parseAddress, parseId, providerEndpoint } from "../chain.js";
+import { type Context, createContext } from "../context.js";
 import { renderTable } from "../format.js";
 
 /** An amount of the payment token from a flag: a decimal number with at most 18 decimals, exact. */
@@ -145,20 +157,57 @@ export function inferenceCommand(): Command {
   command
     .command("redeem")
     .description(
-      "redeem what payers owe you at a key-free model server (e.g. on a service lease): read its books, signed as you, and redeem each payer's owed amount on-chain",
+      "redeem what payers owe you at a key-free model server (e.g. on a service lease): read its books, signed as you, and redeem each payer's owed amount on-chain; after its lease ended, from the books the lease kept (--lease) or a copy of them (--books)",
     )
-    .argument("<url>", "the server's base URL (what you registered)")
-    .addHelpText("after", "\nExample:\n  $ ocx inference redeem http://127.0.0.1:8080/l/7/8080/\n")
-    .action(async (url: string, _options: unknown, cmd: Command) => {
-      if (!/^https?:\/\/\S+$/.test(url)) throw new OcxUsageError(`the URL must be http:// or https://, got "${url}"`);
+    .argument("[url]", "the server's base URL (what you registered), while it runs")
+    .option(
+      "--lease <id>",
+      "an ended service lease of yours whose manifest retains the books (services.<name>.retain): redeem from them",
+    )
+    .option(
+      "--books <file>",
+      "the books' SQLite file (the server's --store): a copy of yours, or with --lease its path in the lease's retained files, e.g. books/payments.db",
+    )
+    .addHelpText(
+      "after",
+      `
+Examples:
+  $ ocx inference redeem http://127.0.0.1:8080/l/7/8080/
+  $ ocx inference redeem --lease 7                         (after the lease ended; you bought it)
+  $ ocx inference redeem --books ./payments.db             (a copy of the books; you are their payee)
+
+Each redeems exactly what each payer owes, once: running it again redeems 0.`,
+    )
+    .action(async (url: string | undefined, options: { lease?: string; books?: string }, cmd: Command) => {
+      if (url !== undefined && options.lease !== undefined)
+        throw new OcxUsageError("give the server's URL or --lease, not both", {
+          hint: "the URL reads the live books; --lease the books an ended lease kept",
+        });
+      if (url === undefined && options.lease === undefined && options.books === undefined)
+        throw new OcxUsageError("say where the books are: the server's URL, --lease <id> or --books <file>");
+      if (url !== undefined && options.books !== undefined)
+        throw new OcxUsageError("give the server's URL or --books, not both");
+      if (url !== undefined && !/^https?:\/\/\S+$/.test(url))
+        throw new OcxUsageError(`the URL must be http:// or https://, got "${url}"`);
+      const leaseId = options.lease === undefined ? undefined : parseId(options.lease, "--lease");
       const context = await createContext(cmd);
       const wallet = await context.walletClient();
-      const books = await fetchPayeeBooks(url, wallet);
-      const redemptions = await redeemPayeeBooks(wallet, {
-        deployment: context.deployment as ChannelsDeployment,
-        books,
-        publicClient: context.publicClient,
-      });
+      const deployment = context.deployment as ChannelsDeployment;
+      if (url === undefined && !deployment.paymentChannels)
+        throw new OcxUsageError("this deployment has no PaymentChannels contract: there is nothing to redeem on it");
+      // Books read from a file name no payee, chain or contract: they are yours, on this chain, if their vouchers say so.
+      const ours = {
+        payee: wallet.account.address,
+        chainId: wallet.chain.id,
+        channels: deployment.paymentChannels as Address,
+      };
+      const books =
+        url !== undefined
+          ? await fetchPayeeBooks(url, wallet)
+          : leaseId !== undefined
+            ? await retainedBooks(context, leaseId, options.books, ours)
+            : await booksFromFile(options.books as string, ours);
+      const redemptions = await redeemPayeeBooks(wallet, { deployment, books, publicClient: context.publicClient });
       const paid = redemptions.reduce((sum, r) => sum + r.amount, 0n);
       const lines = redemptions.map(
         (r) =>
@@ -184,4 +233,117 @@ export function inferenceCommand(): Command {
       );
     });
   return command;
+}
+
+/** The first bytes of every SQLite database file. */
+const SQLITE_HEADER = "SQLite format 3\0";
+
+async function isSqlite(file: string): Promise<boolean> {
+  const handle = await open(file, "r");
+  try {
+    const { buffer, bytesRead } = await handle.read(Buffer.alloc(16), 0, 16, 0);
+    return bytesRead === 16 && buffer.toString("latin1") === SQLITE_HEADER;
+  } finally {
+    await handle.close();
+  }
+}
+
+/**
+ * A key-free payee server's books from its SQLite file (the model server's --store), as `books` names their payee,
+ * chain and contract (the file holds none of them: a voucher that is not the payer's to this payee on these
+ * channels is skipped when redeeming). A copy is opened, with its -wal beside it (the last writes of a server that
+ * did not close its books): reading must not change the file.
+ */
+async function booksFromFile(file: string, books: Omit<PayeeBooks, "payers">): Promise<PayeeBooks> {
+  const exists = await stat(file).then(
+    (s) => s.isFile(),
+    () => false,
+  );
+  if (!exists) throw new OcxUsageError(`--books ${file}: no such file`);
+  if (!(await isSqlite(file)))
+    throw new OcxUsageError(`--books ${file} is not a SQLite database`, {
+      hint: "give the model server's books: the file it was started with as --store",
+    });
+  const work = await mkdtemp(path.join(tmpdir(), "ocx-books-"));
+  try {
+    const copy = path.join(work, "books.db");
+    await copyFile(file, copy);
+    await copyFile(`${file}-wal`, `${copy}-wal`).catch((error: NodeJS.ErrnoException) => {
+      if (error.code !== "ENOENT") throw error;
+    });
+    const store = new PaymentStore(copy, books.payee);
+    try {
+      return { ...books, payers: owedVouchers(store) };
+    } finally {
+      store.close();
+    }
+  } finally {
+    await rm(work, { recursive: true, force: true });
+  }
+}
+
+/**
+ * The books an ended service lease kept (its services' `retain`, docs/services.md): its retained files downloaded
+ * from its provider as its buyer (the provider's signed sha256 checked), and the SQLite database among them, or the
+ * one at `inArchive`.
+ */
+async function retainedBooks(
+  context: Context,
+  leaseId: bigint,
+  inArchive: string | undefined,
+  books: Omit<PayeeBooks, "payers">,
+): Promise<PayeeBooks> {
+  const { deployment } = context;
+  const lease = await getLease(context.publicClient, { deployment, leaseId });
+  if (lease.state === LeaseState.None) throw new OcxUsageError(`no lease #${leaseId} on this marketplace`);
+  const account = await context.account();
+  if (!isAddressEqual(lease.buyer, account.address))
+    throw new OcxUsageError(
+      `lease #${leaseId} was bought by ${lease.buyer}, not ${account.address}: what it kept goes to its buyer alone`,
+      { hint: "its buyer downloads the books; you, their payee, redeem a copy with --books <file>" },
+    );
+  const provider = connectProvider({
+    publicClient: context.publicClient,
+    deployment,
+    account,
+    lease: { provider: lease.provider, endpoint: await providerEndpoint(context, lease.provider) },
+  });
+  const work = await mkdtemp(path.join(tmpdir(), "ocx-retained-"));
+  try {
+    const archive = path.join(work, "retained.tar.gz");
+    await provider.downloadResults(leaseId, archive).catch((error: unknown) => {
+      if (error instanceof ProviderApiError && error.status === 409)
+        throw new OcxUsageError(String(error.body.error ?? error.message), {
+          hint:
+            lease.state === LeaseState.Active
+              ? "while the lease runs, redeem from the live books: ocx inference redeem <url>"
+              : "only a lease whose manifest retains the books keeps them (services.<name>.retain: [/books])",
+        });
+      throw error;
+    });
+    const dir = path.join(work, "files");
+    const { files } = await extractTarGzStream(archive, dir, { maxBytes: DEFAULT_MAX_RESULT_BYTES });
+    const kept = files.map((file) => path.relative(dir, file)).sort();
+    let chosen: string;
+    if (inArchive !== undefined) {
+      const wanted = path.posix.normalize(inArchive.replace(/^\/+/, ""));
+      if (!kept.includes(wanted))
+        throw new OcxUsageError(`lease #${leaseId} kept no file ${wanted}; it kept: ${kept.join(", ") || "nothing"}`);
+      chosen = wanted;
+    } else {
+      const databases: string[] = [];
+      for (const file of kept) if (await isSqlite(path.join(dir, file))) databases.push(file);
+      if (databases.length !== 1)
+        throw new OcxUsageError(
+          databases.length === 0
+            ? `lease #${leaseId} kept no SQLite books; it kept: ${kept.join(", ") || "nothing"}`
+            : `lease #${leaseId} kept several SQLite databases (${databases.join(", ")}): say which holds the books`,
+          { hint: `e.g. ocx inference redeem --lease ${leaseId} --books ${databases[0] ?? "books/payments.db"}` },
+        );
+      chosen = databases[0] as string;
+    }
+    return await booksFromFile(path.join(dir, chosen), books);
+  } finally {
+    await rm(work, { recursive: true, force: true });
+  }
 }
