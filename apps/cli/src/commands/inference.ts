@@ -190,6 +190,7 @@ Each redeems exactly what each payer owes, once: running it again redeems 0.`,
       if (url !== undefined && !/^https?:\/\/\S+$/.test(url))
         throw new OcxUsageError(`the URL must be http:// or https://, got "${url}"`);
       const leaseId = options.lease === undefined ? undefined : parseId(options.lease, "--lease");
+      if (leaseId === undefined && options.books !== undefined) await checkBooksFile(options.books);
       const context = await createContext(cmd);
       const wallet = await context.walletClient();
       const deployment = context.deployment as ChannelsDeployment;
@@ -248,13 +249,8 @@ async function isSqlite(file: string): Promise<boolean> {
   }
 }
 
-/**
- * A key-free payee server's books from its SQLite file (the model server's --store), as `books` names their payee,
- * chain and contract (the file holds none of them: a voucher that is not the payer's to this payee on these
- * channels is skipped when redeeming). A copy is opened, with its -wal beside it (the last writes of a server that
- * did not close its books): reading must not change the file.
- */
-async function booksFromFile(file: string, books: Omit<PayeeBooks, "payers">): Promise<PayeeBooks> {
+/** Refuses, before any work, a --books that is not a SQLite database. */
+async function checkBooksFile(file: string): Promise<void> {
   const exists = await stat(file).then(
     (s) => s.isFile(),
     () => false,
@@ -264,6 +260,16 @@ async function booksFromFile(file: string, books: Omit<PayeeBooks, "payers">): P
     throw new OcxUsageError(`--books ${file} is not a SQLite database`, {
       hint: "give the model server's books: the file it was started with as --store",
     });
+}
+
+/**
+ * A key-free payee server's books from its SQLite file (the model server's --store), as `books` names their payee,
+ * chain and contract (the file holds none of them: a voucher that is not the payer's to this payee on these
+ * channels is skipped when redeeming). A copy is opened, with its -wal beside it (the last writes of a server that
+ * did not close its books): reading must not change the file.
+ */
+async function booksFromFile(file: string, books: Omit<PayeeBooks, "payers">): Promise<PayeeBooks> {
+  await checkBooksFile(file);
   const work = await mkdtemp(path.join(tmpdir(), "ocx-books-"));
   try {
     const copy = path.join(work, "books.db");
