@@ -1,10 +1,22 @@
 // The gateway over stand-in endpoints in child processes (upstream.test-fixture.ts), driven by the official
 // `openai` client: routing order, failover before the first byte, a stream whose endpoint is killed mid-way,
 // and the exact bill on both sides. Payments on-chain are e2e/inference.test.ts's; here the buyer's ledger is
-// an in-memory BuyerPayments, so the proxy's charging rules are checked alone.
+// an in-memory BuyerPayments, so the proxy's charging rules are checked alone. The gateway's own side of payments
+// (its cap and its channel toward an endpoint running out) runs on a real anvil, with a real channel and an
+// endpoint paid through the SDK's withPayment.
 import { type ChildProcess, spawn } from "node:child_process";
 import { fileURLToPath } from "node:url";
-import { createLogger, trackChild, withCleanup } from "@ocx/node-kit";
+import { createLogger, type Localnet, listenApi, startLocalnet, trackChild, withCleanup } from "@ocx/node-kit";
+import {
+  type ChannelsDeployment,
+  createPaymentFetch,
+  createPaymentReceiver,
+  depositToChannelSync,
+  ensureAllowance,
+  getChannelTerms,
+  withPayment,
+} from "@ocx/sdk";
+import { Hono } from "hono";
 import OpenAI from "openai";
 import type { Address } from "viem";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -327,4 +339,132 @@ api: { listen: "127.0.0.1:0" }
     expect(bad.status).toBe(400);
     expect(await bad.text()).toContain("messages is required");
   });
+});
+
+describe("the gateway's own funds toward an endpoint", () => {
+  // The endpoint asks up to 1,000 per request and charges 400; the gateway (anvil account 3) pays it from a channel
+  // it has not funded yet, under a cap of 1,200 in all: room for one request's 1,000, not for a second one's 1,400.
+  const model = "paid-1";
+  let net: Localnet;
+  let deployment: ChannelsDeployment;
+  let endpoint: { url: string; payee: Address };
+  let gateway: GatewayNode;
+  let ledger: ReturnType<typeof memoryLedger>;
+  let cleanup: { run(): Promise<void> };
+
+  beforeAll(async () => {
+    const setUp = await withCleanup(async (defer) => {
+      net = await startLocalnet();
+      defer(() => net.stop());
+      deployment = net.deployment as ChannelsDeployment;
+      const payee = net.wallet(2);
+      const receiver = await createPaymentReceiver({
+        walletClient: payee,
+        publicClient: net.publicClient,
+        deployment,
+        store: ":memory:",
+      });
+      defer(() => receiver.close());
+      const paid = withPayment(receiver, { maxAmount: () => 1_000n }, async (_request, { payment }) => {
+        payment.charge(400n);
+        return Response.json({
+          id: "chatcmpl-paid",
+          object: "chat.completion",
+          created: 0,
+          model,
+          choices: [{ index: 0, message: { role: "assistant", content: "paid answer" }, finish_reason: "stop" }],
+          usage: { prompt_tokens: 1, completion_tokens: 2, total_tokens: 3 },
+        });
+      });
+      const app = new Hono();
+      app.get("/health", (c) => c.json({ ok: true }));
+      app.post("/v1/chat/completions", (c) => paid(c.req.raw));
+      const server = await listenApi(app, { listen: "127.0.0.1:0" });
+      defer(() => server.close());
+      endpoint = { url: server.url, payee: payee.account.address };
+
+      ledger = memoryLedger();
+      const config = parseConfig(
+        `discovery:
+  registry: false
+  probeIntervalMs: 60000
+  endpoints:
+    - { url: "${endpoint.url}", model: ${model}, payee: "${endpoint.payee}", pricing: { perRequest: 1000 } }
+payments: { enabled: false }
+api: { listen: "127.0.0.1:0" }
+`,
+      );
+      config.payments.enabled = true;
+      gateway = await startGateway(config, {
+        log: createLogger({ level: "error" }),
+        payments: async () => ({
+          buyer: ledger,
+          upstreamFetch: createPaymentFetch({
+            walletClient: net.wallet(3),
+            publicClient: net.publicClient,
+            deployment,
+            capTotal: 1_200n,
+          }),
+          redeem: async () => [],
+          status: () => ({}),
+          close: () => {},
+        }),
+      });
+      defer(() => gateway.close());
+    });
+    cleanup = setUp.cleanup;
+  }, 120_000);
+  afterAll(() => cleanup?.run());
+
+  const ask = () =>
+    fetch(`${gateway.url}/v1/chat/completions`, {
+      method: "POST",
+      headers: { "content-type": "application/json", "x-payment": "buyer-b1" },
+      body: JSON.stringify({ model, max_tokens: 4, messages: [{ role: "user", content: "hi" }] }),
+    });
+  const fundsErrors = async () =>
+    /ocx_gateway_errors_total\{kind="gateway_funds",endpoint=""\} (\d+)/.exec(
+      await (await fetch(`${gateway.url}/metrics`)).text(),
+    )?.[1];
+
+  it("answers 503 gateway_funds_exhausted, not 502, while its channel to the endpoint holds nothing; then serves once it is funded, until its cap", async () => {
+    const empty = await ask();
+    expect(empty.status).toBe(503);
+    expect(empty.headers.get("retry-after")).toBeNull();
+    const refusal = (await empty.json()) as { error: { type: string; code: string; message: string } };
+    expect(refusal.error).toMatchObject({ type: "gateway_funds_exhausted", code: "gateway_funds_exhausted" });
+    expect(refusal.error.message).toContain("the channel to");
+    expect(refusal.error.message).toContain("`ocx channels deposit`");
+    expect(refusal.error.message).toContain("nothing was charged");
+    expect(ledger.charges).toEqual([]);
+    expect(await fundsErrors()).toBe("1");
+    // Not the endpoint's fault: it stays healthy.
+    expect(gateway.table.all().every((e) => e.healthy)).toBe(true);
+
+    // The operator funds the channel: the same request is served and billed.
+    const gatewayWallet = net.wallet(3);
+    const { token } = await getChannelTerms(net.publicClient, { deployment });
+    await ensureAllowance(gatewayWallet, {
+      deployment: { token },
+      spender: deployment.paymentChannels,
+      amount: 10_000n,
+    });
+    await depositToChannelSync(gatewayWallet, { deployment, payee: endpoint.payee, amount: 10_000n });
+    const served = await ask();
+    expect(served.status).toBe(200);
+    expect(((await served.json()) as { choices: { message: { content: string } }[] }).choices[0]?.message.content).toBe(
+      "paid answer",
+    );
+    expect(ledger.charges).toEqual([400n]);
+
+    // Owed 400 + up to 1,000 more would commit 1,400, over the cap of 1,200.
+    const capped = await ask();
+    expect(capped.status).toBe(503);
+    expect(capped.headers.get("retry-after")).toBeNull();
+    const message = ((await capped.json()) as { error: { message: string } }).error.message;
+    expect(message).toContain("above the cap 1200");
+    expect(message).toContain("raise payments.capTotal");
+    expect(ledger.charges).toEqual([400n]);
+    expect(await fundsErrors()).toBe("2");
+  }, 120_000);
 });

@@ -9,7 +9,8 @@ export type ErrorKind =
   | "upstream_5xx" // the endpoint answered 5xx or 429
   | "upstream_4xx" // the endpoint refused the request (passed to the client)
   | "midstream" // the answer broke off after the client had bytes
-  | "payment" // paying the endpoint failed (cap, deposit, voucher refused)
+  | "payment" // paying the endpoint failed (voucher refused, a deposit that failed)
+  | "gateway_funds" // the gateway's own cap or channel deposit toward the endpoint is used up (the operator's to fix)
   | "no_endpoint" // nothing serves the model, or everything is at capacity
   | "exhausted"; // every try failed within the deadline
 
@@ -52,7 +53,7 @@ export function createGatewayMetrics(registry: Registry): GatewayMetrics {
     }),
     errors: new Counter({
       name: "ocx_gateway_errors_total",
-      help: "Failed tries and requests by kind (connect, timeout, upstream_5xx, upstream_4xx, midstream, payment, no_endpoint, exhausted).",
+      help: "Failed tries and requests by kind (connect, timeout, upstream_5xx, upstream_4xx, midstream, payment, gateway_funds, no_endpoint, exhausted); endpoint is empty on a request's final failure.",
       labelNames: ["kind", "endpoint"],
       registers,
     }),

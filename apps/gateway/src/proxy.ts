@@ -9,7 +9,11 @@
 // - After the client has bytes of a stream, a failure ends the stream with one SSE event
 //   `data: {"error":{"type":"upstream_failed",…}}` and no `[DONE]`; the buyer is charged 0, as the endpoint
 //   charged the gateway 0 (it charges only when it sends its `ocx-payment` event, at the end of a complete answer).
+// - When every try failed because the gateway's own money toward the endpoints ran out (its cap, or its channel's
+//   deposit), the answer is 503 `gateway_funds_exhausted` naming what ran out and what the operator must do, not a
+//   502: no endpoint failed. No Retry-After: neither refills by itself.
 import type { Logger } from "@ocx/node-kit";
+import { OcxPaymentError } from "@ocx/sdk";
 import type { Address } from "viem";
 import type { GatewayConfig } from "./config.js";
 import type { Endpoint, EndpointTable } from "./endpoints.js";
@@ -91,9 +95,25 @@ class TryFailure extends Error {
     readonly kind: ErrorKind,
     message: string,
     readonly unhealthy: boolean,
+    /** For kind "gateway_funds": what the gateway's operator must do. */
+    readonly operatorAction?: string,
   ) {
     super(message);
   }
+}
+
+/** What the operator does when the gateway's own money toward endpoints ran out, by the payment fetch's reason. */
+const FUNDS_ACTIONS: Partial<Record<OcxPaymentError["reason"], string>> = {
+  cap_exceeded: "raise payments.capTotal (or payments.capPerRequest) in the gateway's config and restart it",
+  insufficient_channel_balance:
+    "deposit into the gateway's payment channel to that endpoint (`ocx channels deposit`) or set payments.autoDeposit",
+};
+
+/** A failure of the payment fetch as a try's failure: the gateway's own funds, or another payment problem. */
+function paymentFailure(error: Error): TryFailure {
+  const action = error instanceof OcxPaymentError ? FUNDS_ACTIONS[error.reason] : undefined;
+  if (action) return new TryFailure("gateway_funds", error.message, false, action);
+  return new TryFailure("payment", `paying the endpoint failed: ${error.message}`, false);
 }
 
 /** A try that got a first byte: the response, and for streams the reader and its first chunk. */
@@ -232,6 +252,9 @@ async function firstAnswer(
 ): Promise<Started | Response> {
   const { routing, metrics, table, log } = deps;
   const failures: string[] = [];
+  /** The tries that failed for the gateway's own funds, and what the operator must do about them. */
+  let fundsFailures = 0;
+  const fundsActions = new Set<string>();
   let tries = 0;
   for (const ranked of order) {
     const left = arrival + routing.deadlineMs - performance.now();
@@ -269,14 +292,10 @@ async function firstAnswer(
         .catch((error: unknown) => {
           if (abort.signal.aborted && abort.signal.reason instanceof TryFailure) throw abort.signal.reason;
           if (error instanceof TryFailure) throw error;
-          const message = (error as Error).message;
+          // fetch fails with a TypeError when it cannot connect; anything else comes from paying the endpoint.
+          if ((error as Error).name !== "TypeError") throw paymentFailure(error as Error);
           const cause = ((error as Error).cause as Error | undefined)?.message;
-          const isPayment = (error as Error).name !== "TypeError";
-          throw new TryFailure(
-            isPayment ? "payment" : "connect",
-            isPayment ? `paying the endpoint failed: ${message}` : `cannot reach it: ${cause ?? message}`,
-            !isPayment,
-          );
+          throw new TryFailure("connect", `cannot reach it: ${cause ?? (error as Error).message}`, true);
         });
       if (response.status >= 500 || response.status === 429) {
         const text = await response.text().catch(() => "");
@@ -335,6 +354,10 @@ async function firstAnswer(
       const failure = error instanceof TryFailure ? error : new TryFailure("connect", (error as Error).message, true);
       metrics.errors.inc({ kind: failure.kind, endpoint: endpoint.key });
       if (failure.unhealthy) table.markFailed(endpoint, failure.message);
+      if (failure.operatorAction) {
+        fundsFailures += 1;
+        fundsActions.add(failure.operatorAction);
+      }
       failures.push(`${endpoint.key}: ${failure.message}`);
       log.warn("try failed; trying the next endpoint", {
         model: request.model,
@@ -344,6 +367,22 @@ async function firstAnswer(
         try: tries,
       });
     }
+  }
+  if (fundsFailures > 0 && fundsFailures === failures.length) {
+    // No endpoint failed: the gateway could not pay any of them. The operator's to fix, so 503, and no Retry-After:
+    // neither the cap nor a channel's deposit refills by itself.
+    metrics.errors.inc({ kind: "gateway_funds", endpoint: "" });
+    log.error("the gateway's own funds toward the endpoints are used up; buyers get 503 until the operator acts", {
+      model: request.model,
+      tries,
+      reason: failures.join("; "),
+      fix: [...fundsActions].join("; "),
+    });
+    return openAiError(
+      503,
+      "gateway_funds_exhausted",
+      `the gateway cannot pay the endpoint(s) serving "${request.model}": its own funds toward them are used up (${failures.join("; ")}). No endpoint failed and nothing was charged; the gateway's operator must ${[...fundsActions].join(", and ")}`,
+    );
   }
   metrics.errors.inc({ kind: "exhausted", endpoint: "" });
   const why =
