@@ -225,17 +225,28 @@ async function main() {
     // The CLI end to end, when built (npm run build): each run paired with a bare `node -e 0` right after it, so the
     // ratio holds while the shared machine's speed drifts. "Cold": a block was just indexed, so the indexer computes
     // the answer; "warm": the same question again at the same block (the indexer keeps its answer per block).
+    // As a buyer types it, `ocx market offers` prints the first 100 matches (and how many match); `--limit 0` prints
+    // all 2,500, which is measured too.
     const cli = path.resolve("apps/cli/bin/ocx.js");
-    const cliRun = (indexerUrl: string) => {
+    const cliRun = (indexerUrl: string, limit?: number) => {
       const a = performance.now();
       const r = spawnSync(
         process.execPath,
-        [cli, "--rpc-url", rpc, "--deployments", deploymentsDir, "--json", "market", "offers", "--gpu-model", "h100"],
+        [
+          cli,
+          ...["--rpc-url", rpc, "--deployments", deploymentsDir, "--json", "market", "offers", "--gpu-model", "h100"],
+          ...(limit === undefined ? [] : ["--limit", String(limit)]),
+        ],
         { env: { ...process.env, OCX_INDEXER_URL: indexerUrl }, encoding: "utf8", maxBuffer: 1 << 28 },
       );
       if (r.status !== 0) throw new Error(`ocx market offers failed: ${r.stderr}`);
-      const listed = (JSON.parse(r.stdout) as { offers: unknown[] }).offers.length;
-      if (listed !== found) throw new Error(`ocx market offers listed ${listed} offers, the SDK ${found}`);
+      const answer = JSON.parse(r.stdout) as { total: number; offers: unknown[] };
+      const expected = limit === 0 ? found : Math.min(found, limit ?? 100);
+      if (answer.offers.length !== expected || answer.total !== found) {
+        throw new Error(
+          `ocx market offers listed ${answer.offers.length} of ${answer.total} offers, expected ${expected} of ${found} (the SDK's count)`,
+        );
+      }
       return performance.now() - a;
     };
     const bareNode = () => {
@@ -254,8 +265,10 @@ async function main() {
     };
     const cliCold: number[] = [];
     const cliWarm: number[] = [];
+    const cliAll: number[] = [];
     const nodeBare: number[] = [];
     const ratioWarm: number[] = [];
+    const ratioAll: number[] = [];
     const cliChain: number[] = [];
     let cliError: string | null = null;
     if (existsSync(cli)) {
@@ -265,9 +278,12 @@ async function main() {
           cliCold.push(cliRun(url));
           const warm = cliRun(url);
           const bare = bareNode();
+          const all = cliRun(url, 0);
           cliWarm.push(warm);
           nodeBare.push(bare);
+          cliAll.push(all);
           ratioWarm.push(warm / bare);
+          ratioAll.push(all / bare);
         }
         cliChain.push(cliRun(""));
       } catch (error) {
@@ -297,6 +313,8 @@ async function main() {
         cliViaIndexerMsMedian: cliIndexer.length ? median(cliIndexer) : null,
         cliViaIndexerColdMsMedian: cliCold.length ? median(cliCold) : null,
         cliViaIndexerOverBareNodeMedian: ratioWarm.length ? median(ratioWarm) : null,
+        cliAllMatchesViaIndexerMsMedian: cliAll.length ? median(cliAll) : null,
+        cliAllMatchesOverBareNodeMedian: ratioAll.length ? median(ratioAll) : null,
         cliViaChainMs: cliChain.length ? median(cliChain) : null,
         bareNodeStartMsMedian: nodeBare.length ? median(nodeBare) : null,
         cliError,

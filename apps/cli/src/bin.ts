@@ -60,7 +60,8 @@ async function selectCommand(argv: string[]): Promise<Selection | undefined> {
 /** The command to run: the whole command, or only the subcommand asked for when that one can be built alone. */
 async function loadCommand({ entry, args }: Selection): Promise<Command> {
   const alone = args[0] === undefined ? undefined : entry.subcommands?.[args[0]];
-  if (alone) return new Command(entry.name).description(entry.description).addCommand(await alone());
+  if (alone)
+    return new Command(entry.name).description(entry.description).addCommand(await alone(new Command(args[0])));
   return (await entry.load()).description(entry.description);
 }
 

@@ -107,7 +107,7 @@ describe("ocx against a local chain", () => {
   });
 
   it("lists offers: none, then the one a provider posts", async () => {
-    expect(json(await ocx(["market", "offers", "--json"]))).toEqual({ unit: "usd", offers: [] });
+    expect(json(await ocx(["market", "offers", "--json"]))).toEqual({ unit: "usd", total: 0, offers: [] });
     expect((await ocx(["market", "offers"])).stdout).toContain("no offers match");
 
     // Account 1 becomes a provider: register, stake, post a 40 GB A100 offer at 1.8 OCX per GPU-hour.
@@ -182,18 +182,24 @@ describe("ocx against a local chain", () => {
     expect(table.stdout).toMatch(
       /#1 .*nvidia-a100-40gb +2 +40 GiB +16 +128 GiB +eu-west +\$1\.80 +3\/3 +no +0\.50 +active/,
     );
-    expect(json(await ocx(["market", "offers", "--json", "--verified"]))).toEqual({ unit: "usd", offers: [] });
-    expect(json(await ocx(["market", "offers", "--json", "--min-reputation", "0.6"]))).toEqual({
-      unit: "usd",
-      offers: [],
-    });
+    const none = { unit: "usd", total: 0, offers: [] };
+    expect(json(await ocx(["market", "offers", "--json", "--verified"]))).toEqual(none);
+    expect(json(await ocx(["market", "offers", "--json", "--min-reputation", "0.6"]))).toEqual(none);
+    // --max-price is dollars per GPU-hour, inclusive.
+    expect(json(await ocx(["market", "offers", "--json", "--max-price", "1.79"]))).toEqual(none);
+    expect(json(await ocx(["market", "offers", "--json", "--max-price", "$1.80"]))).toMatchObject({ total: 1 });
+    expect(json(await ocx(["market", "offers", "--json", "--min-gpus", "3"]))).toEqual(none);
+    expect(json(await ocx(["market", "offers", "--json", "--gpu-model", "cpu"]))).toEqual(none);
+    expect((await ocx(["market", "offers", "--limit", "-1"])).stderr).toContain(
+      "--limit must be a whole number (0 for every match)",
+    );
+    expect((await ocx(["market", "offers", "--max-price", "cheap"])).stderr).toContain(
+      '--max-price must be a positive amount of dollars such as "1.20", got "cheap"',
+    );
     expect((await ocx(["market", "offers", "--min-reputation", "2"])).stderr).toContain(
       "--min-reputation must be a number from 0 to 1",
     );
-    expect(json(await ocx(["market", "offers", "--json", "--gpu-model", "nvidia-h100-80gb"]))).toEqual({
-      unit: "usd",
-      offers: [],
-    });
+    expect(json(await ocx(["market", "offers", "--json", "--gpu-model", "nvidia-h100-80gb"]))).toEqual(none);
   }, 120_000);
 
   it("says which need excludes an offer", async () => {

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { chainFor, resolveRpcUrl, UnknownNetworkError } from "./chains.js";
+import { chainFor, NETWORKS } from "./chains.js";
+import { NETWORK_URLS, resolveRpcUrl, UnknownNetworkError } from "./networks.js";
 
 describe("networks", () => {
   it("resolves names and passes URLs through", () => {
@@ -16,5 +17,11 @@ describe("networks", () => {
     expect(chain.id).toBe(84532);
     expect(chain.rpcUrls.default.http[0]).toBe("http://rpc.example");
     expect(chainFor(999, "http://x").name).toBe("chain 999");
+  });
+  it("names each network's chain by the same id in both tables", () => {
+    for (const [name, { chainId, rpcUrl }] of Object.entries(NETWORK_URLS)) {
+      expect(NETWORKS[name as keyof typeof NETWORKS].chain.id, name).toBe(chainId);
+      expect(NETWORKS[name as keyof typeof NETWORKS].rpcUrl, name).toBe(rpcUrl);
+    }
   });
 });

@@ -1,10 +1,8 @@
-// Chains OCX knows by name, so tools accept `base-sepolia` as readily as an RPC URL.
+// The viem chain of each network OCX knows by name (names and URLs alone are in ./networks.ts, which loads no viem
+// chain definitions: their OP-stack formatters and serializers are most of a light command's code).
 import { type Chain, defineChain } from "viem";
 import { arbitrum, arbitrumSepolia, base, baseSepolia, foundry } from "viem/chains";
-import { OcxUsageError } from "./errors.js";
-
-/** Named networks: their chain and public RPC URL. `local` is the embedded anvil of `ocx devnet`. */
-export type NetworkName = "local" | "base" | "base-sepolia" | "arbitrum" | "arbitrum-sepolia";
+import { NETWORK_URLS, type NetworkName } from "./networks.js";
 
 /**
  * Each named network's viem chain and public RPC URL.
@@ -12,38 +10,12 @@ export type NetworkName = "local" | "base" | "base-sepolia" | "arbitrum" | "arbi
  * NETWORKS["base-sepolia"].chain.id; // 84532
  */
 export const NETWORKS: Record<NetworkName, { chain: Chain; rpcUrl: string }> = {
-  local: { chain: foundry, rpcUrl: "http://127.0.0.1:8545" },
-  base: { chain: base, rpcUrl: "https://mainnet.base.org" },
-  "base-sepolia": { chain: baseSepolia, rpcUrl: "https://sepolia.base.org" },
-  arbitrum: { chain: arbitrum, rpcUrl: "https://arb1.arbitrum.io/rpc" },
-  "arbitrum-sepolia": { chain: arbitrumSepolia, rpcUrl: "https://sepolia-rollup.arbitrum.io/rpc" },
+  local: { chain: foundry, rpcUrl: NETWORK_URLS.local.rpcUrl },
+  base: { chain: base, rpcUrl: NETWORK_URLS.base.rpcUrl },
+  "base-sepolia": { chain: baseSepolia, rpcUrl: NETWORK_URLS["base-sepolia"].rpcUrl },
+  arbitrum: { chain: arbitrum, rpcUrl: NETWORK_URLS.arbitrum.rpcUrl },
+  "arbitrum-sepolia": { chain: arbitrumSepolia, rpcUrl: NETWORK_URLS["arbitrum-sepolia"].rpcUrl },
 };
-
-/**
- * A network name that is not known and is not a URL (a usage error, exit 2).
- * @example
- * try { resolveRpcUrl("mainnet") } catch (e) { if (e instanceof UnknownNetworkError) console.error(e.shortMessage) }
- */
-export class UnknownNetworkError extends OcxUsageError {
-  override name = "UnknownNetworkError";
-}
-
-/**
- * Turns a network name or an RPC URL into the RPC URL to use.
- * @example
- * resolveRpcUrl("base-sepolia") // "https://sepolia.base.org"
- * resolveRpcUrl("http://127.0.0.1:9545") // "http://127.0.0.1:9545"
- */
-export function resolveRpcUrl(nameOrUrl: string): string {
-  if (/^(https?|wss?):\/\//.test(nameOrUrl)) return nameOrUrl;
-  const network = NETWORKS[nameOrUrl as NetworkName];
-  if (!network) {
-    throw new UnknownNetworkError(
-      `"${nameOrUrl}" is neither an RPC URL nor a known network (${Object.keys(NETWORKS).join(", ")})`,
-    );
-  }
-  return network.rpcUrl;
-}
 
 /**
  * The viem chain for `chainId` served at `rpcUrl`: the known chain's definition when there is one.

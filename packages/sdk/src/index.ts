@@ -14,6 +14,7 @@ export * from "./generated/enums.js";
 export * from "./governance/index.js";
 export * from "./indexer/index.js";
 export * from "./manifest/index.js";
+export * from "./networks.js";
 export * from "./payments/index.js";
 export * from "./provider/client.js";
 export * from "./reputation/index.js";

@@ -12,8 +12,9 @@ export interface CommandEntry {
   /**
    * Subcommands that can be built alone, without the whole command's module: `ocx market offers` loads only its own
    * light module, so that answering from the indexer does not first load every `ocx market` subcommand's imports.
+   * Each sets up the `Command` it is given (named after it), so that such a module needs commander's types only.
    */
-  subcommands?: Readonly<Record<string, () => Promise<Command>>>;
+  subcommands?: Readonly<Record<string, (command: Command) => Promise<Command>>>;
 }
 
 /** Every top-level command, in the order `ocx --help` lists them. */
@@ -55,7 +56,7 @@ export const COMMANDS: readonly CommandEntry[] = [
     usage: "market <command>",
     description: "browse the market: offers, requests, and why a job finds no match; cancel or close your requests",
     load: async () => (await import("./market.js")).marketCommand(),
-    subcommands: { offers: async () => (await import("./marketOffers.js")).marketOffersCommand() },
+    subcommands: { offers: async (command) => (await import("./marketOffers.js")).marketOffersCommand(command) },
   },
   {
     name: "deploy",

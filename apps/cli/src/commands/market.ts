@@ -28,7 +28,7 @@ export { offerJson, offersTable } from "./marketOffers.js";
 export function marketCommand(): Command {
   const market = new Command("market").description("browse the market: offers, requests, and why a job finds no match");
 
-  market.addCommand(marketOffersCommand());
+  market.addCommand(marketOffersCommand(new Command("offers")));
 
   market
     .command("requests")
