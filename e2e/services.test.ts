@@ -5,19 +5,15 @@
 // provider, and reads the data back; a streamed answer arrives chunk by chunk (time to first byte measured); a
 // WebSocket echoes through the ingress; `ocx job close` ends it: a request in flight ends at once, the URL goes
 // away, and the TCP port refuses connections (never accepting one only to close it).
-import { type ChildProcess, spawn } from "node:child_process";
 import { createHash } from "node:crypto";
-import { chmod, mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
+import { writeFile } from "node:fs/promises";
 import net from "node:net";
-import { tmpdir } from "node:os";
 import path from "node:path";
-import { freePort, type Localnet, startLocalnet } from "@ocx/node-kit";
-import { writeDeployment } from "@ocx/sdk";
+import { createCleanup } from "@ocx/node-kit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-
-const CLI = path.resolve("apps/cli/bin/ocx.js");
-const PROVIDER_BIN = path.resolve("apps/provider/bin/ocx-provider.js");
-const PROVIDER = 1;
+import type { Ocx } from "./harness/cli.js";
+import { type Daemon, SANDBOXED, startProviderNode } from "./harness/daemons.js";
+import { deployService, requestUntil, type ServicesNetwork, startServicesNetwork } from "./harness/services.js";
 
 /** The "db": a TCP server on 5432; `PUT x` appends x to its file on the persistent volume, anything else reads it. */
 const DB = `const net=require("net"),fs=require("fs");const f="/var/lib/db/db.txt";
@@ -70,16 +66,18 @@ volumes:
   dbdata: { size: 64Mi }
 `;
 
+const cleanup = createCleanup();
+let network: ServicesNetwork;
 let dir: string;
-let localnet: Localnet | undefined;
-let provider: ChildProcess | undefined;
-let providerLog = "";
-let configFile: string;
-let deploymentsDir: string;
-let apiUrl: string;
+/** The provider node now running (started again after the restart). */
+let provider: Daemon;
+/** `ocx` as the buyer (anvil account 2); a command that hangs is killed after 45 s with what it had printed. */
+let ocx: Ocx;
 let leaseId: bigint | undefined;
 let url: string;
 let tcpUrl: string;
+
+const providerLog = () => provider.log().slice(-4000);
 
 /** Sends a line to a TCP URL and returns the first answer. */
 function tcpRoundTrip(target: string, line: string) {
@@ -98,156 +96,23 @@ function tcpRoundTrip(target: string, line: string) {
   });
 }
 
-/** Runs `ocx <args>` as the buyer (anvil account 2). */
-function ocx(args: string[]) {
-  return new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
-    const child = spawn(
-      process.execPath,
-      [CLI, "--rpc-url", localnet?.anvil.rpcUrl ?? "", "--deployments", deploymentsDir, "--dev-account", "2", ...args],
-      { cwd: dir, stdio: ["ignore", "pipe", "pipe"] },
-    );
-    let stdout = "";
-    let stderr = "";
-    child.stdout?.on("data", (d: Buffer) => {
-      stdout += d;
-    });
-    child.stderr?.on("data", (d: Buffer) => {
-      stderr += d;
-    });
-    // A command that hangs is killed and reported with what it had printed, so a failure says where it stopped.
-    const timer = setTimeout(() => {
-      stderr += `\n[test] ocx ${args.join(" ")} still running after 45 s: killed`;
-      child.kill("SIGKILL");
-    }, 45_000);
-    child.once("exit", (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr });
-    });
-  });
-}
-
-async function startProviderNode(): Promise<void> {
-  const child = spawn(process.execPath, [PROVIDER_BIN, "--config", configFile], {
-    env: { ...process.env, OCX_PROVIDER_KEY: localnet?.key(PROVIDER) },
-    stdio: ["ignore", "ignore", "pipe"],
-  });
-  provider = child;
-  child.stderr?.on("data", (d: Buffer) => {
-    providerLog += d;
-  });
-  const deadline = Date.now() + 60_000;
-  for (;;) {
-    if (child.exitCode !== null) throw new Error(`the provider exited with ${child.exitCode}:\n${providerLog}`);
-    if (
-      await fetch(`${apiUrl}/ready`).then(
-        (r) => r.ok,
-        () => false,
-      )
-    )
-      return;
-    if (Date.now() > deadline) throw new Error(`the provider was not ready within 60 s:\n${providerLog}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
-
-async function stopProviderNode(): Promise<void> {
-  const child = provider;
-  provider = undefined;
-  if (!child || child.exitCode !== null) return;
-  const exited = new Promise((resolve) => child.once("exit", resolve));
-  child.kill("SIGTERM");
-  const timer = setTimeout(() => child.kill("SIGKILL"), 15_000);
-  await exited;
-  clearTimeout(timer);
-}
-
 /** GETs a URL until `accept` holds for its answer (a service coming back after a restart), or the timeout. */
-async function getUntil(target: string, accept: (status: number, body: string) => boolean, timeoutMs = 60_000) {
-  const deadline = Date.now() + timeoutMs;
-  let last = "";
-  for (;;) {
-    // Each try gives up after 5 s: a request that reaches a lease while it is being closed can wait for the
-    // ingress's read timeout (60 s), which would otherwise stall the loop past its deadline.
-    const answer = await fetch(target, { signal: AbortSignal.timeout(5_000) }).then(
-      async (r) => ({ status: r.status, body: await r.text() }),
-      (e: Error) => ({ status: 0, body: e.message }),
-    );
-    if (accept(answer.status, answer.body)) return answer;
-    last = `${answer.status} ${answer.body}`;
-    if (Date.now() > deadline)
-      throw new Error(`${target} never answered as expected; last: ${last}\n${providerLog.slice(-4000)}`);
-    await new Promise((r) => setTimeout(r, 250));
-  }
-}
+const getUntil = (target: string, accept: (status: number, body: string) => boolean, timeoutMs = 60_000) =>
+  requestUntil(target, {}, accept, { timeoutMs, context: providerLog });
 
-const sandboxed = process.platform === "linux" && process.getuid?.() === 0;
-
-describe.skipIf(!sandboxed)("services: ocx deploy, the ingress, a provider restart", () => {
+describe.skipIf(!SANDBOXED)("services: ocx deploy, the ingress, a provider restart", () => {
   beforeAll(async () => {
-    dir = await mkdtemp(path.join(tmpdir(), "ocx-e2e-services-"));
-    await chmod(dir, 0o711);
-    try {
-      localnet = await startLocalnet({ port: await freePort() });
-      deploymentsDir = path.join(dir, "deployments");
-      const deploymentFile = await writeDeployment(localnet.deployment, deploymentsDir);
-      const stateDir = path.join(dir, "provider");
-      await mkdir(stateDir, { recursive: true });
-      const apiPort = await freePort();
-      const ingressPort = await freePort();
-      apiUrl = `http://127.0.0.1:${apiPort}`;
-      configFile = path.join(stateDir, "provider.yaml");
-      await writeFile(
-        configFile,
-        `chain: { rpcUrl: "${localnet.anvil.rpcUrl}", deployment: "${deploymentFile}", pollIntervalMs: 100 }
-api: { listen: "127.0.0.1:${apiPort}" }
-ingress: { listen: "127.0.0.1:${ingressPort}", tcpPorts: "32100-32199" }
-region: local
-stake: "1000"
-stateDir: .
-executor: bwrap
-disk: { reserveMiB: 0 }
-offers:
-  - { gpus: 0, pricePerGpuHour: "0.36", cpu: 1, memoryMiB: 1024, diskMiB: 2048, maxLeases: 2, minDuration: 10 }
-`,
-      );
-      await writeFile(path.join(dir, "web.js"), WEB);
-      await writeFile(path.join(dir, "db.js"), DB);
-      await writeFile(path.join(dir, "webapp.yaml"), MANIFEST);
-      await startProviderNode();
-    } catch (error) {
-      await cleanUp();
-      throw error;
-    }
+    network = await startServicesNetwork({ name: "services", tcpPorts: "32100-32199", defer: cleanup.defer });
+    ({ dir, provider } = network);
+    ocx = network.ocx(2, 45_000);
+    await writeFile(path.join(dir, "web.js"), WEB);
+    await writeFile(path.join(dir, "db.js"), DB);
+    await writeFile(path.join(dir, "webapp.yaml"), MANIFEST);
   }, 120_000);
-
-  async function cleanUp() {
-    await stopProviderNode().catch(() => {});
-    // The node leaves workloads running by design (a restart re-attaches them): end them with the node's reap.
-    if (configFile && localnet) {
-      await new Promise((resolve) => {
-        const reap = spawn(process.execPath, [PROVIDER_BIN, "reap", "--config", configFile], {
-          env: { ...process.env, OCX_PROVIDER_KEY: localnet?.key(PROVIDER) },
-          stdio: "ignore",
-        });
-        reap.once("exit", resolve);
-        reap.once("error", resolve);
-      });
-    }
-    await localnet?.stop().catch(() => {});
-    localnet = undefined;
-    if (dir) await rm(dir, { recursive: true, force: true });
-  }
-  afterAll(cleanUp, 60_000);
+  afterAll(() => cleanup.run(), 60_000);
 
   it("ocx deploy runs the web app and its database, and prints the public URL", async () => {
-    const deployed = await ocx(["--json", "deploy", "webapp.yaml", "--hours", "1"]);
-    expect(deployed.code, `${deployed.stderr}\n${deployed.stdout}\n${providerLog.slice(-4000)}`).toBe(0);
-    const result = JSON.parse(deployed.stdout) as {
-      leaseId: string;
-      healthy: boolean;
-      services: { name: string; state: string }[];
-      urls: { service: string; port: number; protocol: string; url: string }[];
-    };
+    const result = await deployService(ocx, "webapp.yaml", providerLog);
     leaseId = BigInt(result.leaseId);
     expect(result.healthy).toBe(true);
     expect(result.services.map((s) => [s.name, s.state])).toEqual([
@@ -346,8 +211,8 @@ offers:
   });
 
   it("keeps the data on its persistent volume across a provider restart", async () => {
-    await stopProviderNode();
-    await startProviderNode();
+    await provider.stop();
+    provider = await startProviderNode(network.config, { defer: cleanup.defer });
     const back = await getUntil(`${url}get`, (status) => status === 200);
     expect(back.body).toBe("before-restart\n");
     expect((await fetch(`${url}put?v=after-restart`)).status).toBe(200);

@@ -42,6 +42,12 @@ function killGroup(pid: number | undefined): void {
   }
 }
 
+/** The process groups started here and not yet stopped: killed outright if this process exits first. */
+const groups = new Set<number>();
+process.on("exit", () => {
+  for (const pid of groups) killGroup(pid);
+});
+
 /**
  * Spawns `command` as the leader of a new process group, keeps its output, and registers its stop with `defer` at
  * once. It is also tracked by node-kit's `trackChild`, and its group is killed if this process exits first.
@@ -67,9 +73,7 @@ export function startProcess(options: StartProcessOptions): TestProcess {
   child.stderr?.on("data", (d: Buffer) => {
     output += d;
   });
-  // The exit hook must be synchronous: a group left behind by this process is killed outright.
-  const onExit = () => killGroup(child.pid);
-  process.on("exit", onExit);
+  if (child.pid !== undefined) groups.add(child.pid);
   const running = () => child.exitCode === null && child.signalCode === null;
   const exited = new Promise<void>((resolve) => {
     if (!running()) resolve();
@@ -85,7 +89,7 @@ export function startProcess(options: StartProcessOptions): TestProcess {
     }
     // Whatever it started and left in its group (the leader may have died without ending its children).
     killGroup(child.pid);
-    process.off("exit", onExit);
+    if (child.pid !== undefined) groups.delete(child.pid);
   };
   options.defer(() => stop(options.stopOptions));
   return { child, name: options.name, log: () => output, running, stop };
