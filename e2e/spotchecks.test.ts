@@ -9,13 +9,11 @@
 // The cheating provider is an SDK-driven account with a small HTTP server for the spot-check route (it never runs
 // the job); the honest node's own route (apps/provider/src/api/spotchecks.ts) is then checked on the lease it ran:
 // an active validator gets the manifest, anyone else is refused.
-import { type ChildProcess, spawn } from "node:child_process";
-import { chmod, mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { readFile, writeFile } from "node:fs/promises";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
-import { tmpdir } from "node:os";
 import path from "node:path";
-import { createCleanup, createLogger, freePort, type Localnet, startLocalnet, trackChild } from "@ocx/node-kit";
+import { createCleanup, createLogger, type Localnet, startLocalnet } from "@ocx/node-kit";
 import {
   acknowledgeLeaseSync,
   approveSync,
@@ -47,8 +45,9 @@ import {
   createRunJobReExecutor,
   createSpotCheckEngine,
 } from "../apps/validator/src/spotchecks/index.js";
+import { startProviderNode, writeProviderConfig } from "./harness/daemons.js";
+import { makeTempDir } from "./harness/tempDir.js";
 
-const PROVIDER_BIN = path.resolve("apps/provider/dist/bin.js");
 const HONEST = 1; // a provider node that re-executes
 const BUYER = 2;
 const VALIDATOR = 3; // opens the check
@@ -76,55 +75,20 @@ deterministic: true
 let honestUrl = "";
 
 async function startHonestProvider(deploymentFile: string): Promise<void> {
-  const port = await freePort();
-  const state = path.join(dir, "provider-honest");
-  await mkdir(state, { recursive: true });
-  const config = path.join(state, "provider.yaml");
-  await writeFile(
-    config,
-    `chain: { rpcUrl: "${net.anvil.rpcUrl}", deployment: "${deploymentFile}", pollIntervalMs: 100 }
-api: { listen: "127.0.0.1:${port}" }
-stake: "1000"
+  const config = await writeProviderConfig({
+    stateDir: path.join(dir, "provider-honest"),
+    rpcUrl: net.anvil.rpcUrl,
+    deploymentFile,
+    key: net.key(HONEST),
+    body: `stake: "1000"
 stateDir: .
 executor: process
 allowUnsandboxed: true
 offers:
   - { gpus: 0, pricePerGpuHour: "0.36", cpu: 1, memoryMiB: 512, diskMiB: 512, maxLeases: 4, minDuration: 10 }
 `,
-  );
-  let output = "";
-  const child: ChildProcess = trackChild(
-    spawn(process.execPath, [PROVIDER_BIN, "--config", config], {
-      env: { ...process.env, OCX_PROVIDER_KEY: net.key(HONEST) },
-      stdio: ["ignore", "pipe", "pipe"],
-    }),
-  );
-  child.stdout?.on("data", (d) => {
-    output += d;
   });
-  child.stderr?.on("data", (d) => {
-    output += d;
-  });
-  cleanup.defer(async () => {
-    if (child.exitCode !== null || child.signalCode !== null) return;
-    const exited = new Promise((r) => child.once("exit", r));
-    child.kill("SIGTERM");
-    await exited;
-  });
-  const deadline = Date.now() + 60_000;
-  for (;;) {
-    if (child.exitCode !== null) throw new Error(`the honest provider exited with ${child.exitCode}:\n${output}`);
-    const ready = await fetch(`http://127.0.0.1:${port}/ready`).then(
-      (r) => r.ok,
-      () => false,
-    );
-    if (ready) {
-      honestUrl = `http://127.0.0.1:${port}`;
-      return;
-    }
-    if (Date.now() > deadline) throw new Error(`the honest provider was not ready within 60 s:\n${output}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
+  honestUrl = (await startProviderNode(config, { name: "the honest provider", defer: cleanup.defer })).url;
 }
 
 /** The cheater's API: only the spot-check route, serving the job's canonical manifest (it has no inputs). */
@@ -168,9 +132,7 @@ function startLoops(logs: string[]) {
 
 describe("the spot-check loop", () => {
   beforeAll(async () => {
-    dir = await mkdtemp(path.join(tmpdir(), "ocx-spotchecks-"));
-    await chmod(dir, 0o711);
-    cleanup.defer(() => rm(dir, { recursive: true, force: true }));
+    dir = await makeTempDir("spotchecks", cleanup.defer);
     net = await startLocalnet();
     cleanup.defer(() => net.stop());
     const deploymentFile = path.join(dir, "deployment.json");
