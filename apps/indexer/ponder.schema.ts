@@ -18,10 +18,12 @@ export const eventLog = onchainTable(
   (table) => ({ byEvent: index().on(table.contract, table.event), byTime: index().on(table.timestamp) }),
 );
 
-/** The last block processed (one row, id 1): what answers reflect, and what `/events` announces. */
-export const head = onchainTable("head", (t) => ({
-  id: t.integer().primaryKey(),
-  number: t.bigint().notNull(),
+/**
+ * The blocks processed, by number (the latest 256 kept): the API names the one Ponder's checkpoint has reached, with
+ * its time and hash, as the block its answers include (src/api/indexedBlock.ts says why not simply the latest row).
+ */
+export const block = onchainTable("block", (t) => ({
+  number: t.bigint().primaryKey(),
   timestamp: t.bigint().notNull(),
   hash: t.hex().notNull(),
 }));

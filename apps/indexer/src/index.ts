@@ -6,8 +6,8 @@
 import { ponder } from "ponder:registry";
 import {
   attestation,
+  block,
   eventLog,
-  head,
   lease,
   offer,
   provider,
@@ -324,10 +324,12 @@ for (const { name, abi } of loadIndexedDeployment().contracts) {
   }
 }
 
+/** How many processed blocks `block` keeps: enough for a reader to find the one Ponder's checkpoint names. */
+const BLOCKS_KEPT = 256n;
+
+// Every block, after its logs (Ponder orders a block's own event after the block's logs).
 (ponder as Any).on("Head:block", async ({ event, context }: Any) => {
-  const row = { number: event.block.number, timestamp: event.block.timestamp, hash: event.block.hash };
-  await context.db
-    .insert(head)
-    .values({ id: 1, ...row })
-    .onConflictDoUpdate(row);
+  const { number, timestamp, hash } = event.block;
+  await context.db.insert(block).values({ number, timestamp, hash });
+  if (number >= BLOCKS_KEPT) await context.db.delete(block, { number: number - BLOCKS_KEPT });
 });

@@ -102,8 +102,27 @@ function label(hex: `0x${string}`): string {
   return hex.length === 66 ? fromLabel(hex) : "";
 }
 
+/**
+ * The block every answer includes: the last one whose rows are all written. Not simply the newest `block` row: Ponder
+ * writes a block's rows table by table (on PGlite outside any transaction, yielding between tables), so a query
+ * can run after the `block` row of block N and before that block's leases. Ponder moves its checkpoint (the
+ * `_ponder_checkpoint` row its own /status reads) only once every table is written, so answers name the newest
+ * processed block at or below it. Their figures include that block (and, on PGlite, maybe part of the next).
+ */
 async function indexedBlock(): Promise<IndexedBlock | null> {
-  const [row] = await db.select().from(schema.head).where(eq(schema.head.id, 1));
+  const result = await db.execute(
+    sql`select latest_checkpoint from _ponder_checkpoint where chain_id = ${deployment.chainId}`,
+  );
+  const checkpoint = (result.rows[0] as { latest_checkpoint?: unknown } | undefined)?.latest_checkpoint;
+  if (typeof checkpoint !== "string") return null;
+  // Ponder's checkpoint: 10 digits of block time, 16 of chain id, 16 of block number, then the event's position.
+  const reached = BigInt(checkpoint.slice(26, 42));
+  const [row] = await db
+    .select()
+    .from(schema.block)
+    .where(lte(schema.block.number, reached))
+    .orderBy(desc(schema.block.number))
+    .limit(1);
   return row ? { number: Number(row.number), timestamp: Number(row.timestamp), hash: row.hash } : null;
 }
 
@@ -167,7 +186,7 @@ app.get("/info", async (c) => {
 
 /**
  * Answers of `/offers` at the last indexed block, by query string. The order book changes only when a block is
- * indexed (the head row moves, with a new hash on a reorganisation too), so buyers asking the same question between
+ * indexed (the indexed block moves, with a new hash on a reorganisation too), so buyers asking the same question between
  * blocks get the answer already computed: the 2,500 matching offers of a 10,000-offer book are read and judged once.
  */
 const offersAnswers = {
@@ -585,7 +604,7 @@ app.get("/metrics/network", async (c) => {
   return c.json(body);
 });
 
-// Live channel: one `block` event per newly indexed block (the head table is polled every 250 ms).
+// Live channel: one `block` event per newly indexed block (the indexed block is read every 250 ms).
 app.get("/events", (c) =>
   streamSSE(c, async (stream) => {
     let last = -1;
