@@ -452,7 +452,10 @@ export function createLifecycle(ctx: LeaseContext) {
         );
       let kept = "";
       await ctx.services.stop(id, `the lease ended: ${reason}`, ctx.stopGraceMs ?? 5000, async (volumesDir) => {
-        kept = await retain(id, volumesDir);
+        kept = await retain(id, volumesDir).catch((error: Error) => {
+          ctx.leaseLog(id).error("could not keep the lease's retained files", { error: error.message });
+          return `; its retained files could not be kept: ${error.message}`;
+        });
       });
       const why = lease.phase === "stopping" ? lease.message.replace(/^stopping the services: /, "") || reason : reason;
       ctx.move(id, end, `${why}${kept}`, { endedAt: ctx.now() });
