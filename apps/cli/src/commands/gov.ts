@@ -143,15 +143,15 @@ export function govCommand(): Command {
       "after",
       `
 What can be proposed (docs/governance.md has the whole table):
-  ocx gov propose <contract.field> <value>                            a parameter, the guardian or the oracle
+  ocx gov propose <contract.field> <value>                              a parameter, the guardian, the oracle
   ocx gov propose role <grant|revoke> <contract> <ROLE_NAME> <address>  a role on an OCX contract
-  ocx gov propose model <gpu-model> [n] [steps] [--deadline s]        the proof model table ([--remove])
+  ocx gov propose model <gpu-model> [n] [steps] [--deadline s]          the proof model table (or --remove)
 Each takes --description; see \`ocx gov propose <form> --help\`.
 
 Examples:
   $ ocx gov propose marketplace.feeBps 100 --description "Lower the protocol fee to 1 %"
   $ ocx gov propose role grant validatorRegistry VALIDATOR_ADMIN_ROLE 0x… --description "A second validator admin"
-  $ ocx gov propose model nvidia-l4-24gb 24576 12 --description "Longer L4 challenges"
+  $ ocx gov propose model nvidia-l4-24gb 80192 10 --description "Longer L4 challenges"
 `,
     );
 
@@ -227,7 +227,7 @@ ProofOfCompute.setModel checks them, before any transaction: n a multiple of 4 f
 541,073, where a GPU prover's int32 sums overflow), steps from 1 to MAX_STEPS, deadline from 1 s to MAX_DEADLINE.
 
 Examples:
-  $ ocx gov propose model nvidia-l4-24gb 24576 12 --description "Longer L4 challenges"
+  $ ocx gov propose model nvidia-l4-24gb 80192 10 --description "Longer L4 challenges"
   $ ocx gov propose model cpu 256 2 --deadline 20 --description "Larger CPU challenges"
   $ ocx gov propose model nvidia-t4-16gb --remove --description "No more T4 attestations"
 `,
@@ -293,6 +293,7 @@ Example:
         deployment: context.deployment,
         proposal: p,
       }).catch((error: unknown) => {
+        if (p.state !== "executed") throw error;
         throw new OcxError(
           `cannot read the values proposal ${p.proposalId} changed at the block before its execution: this RPC node may keep no state that old; use an archive node's RPC`,
           { cause: error, exitCode: EXIT.chain },

@@ -1,6 +1,6 @@
 // Governance proposals over ProofOfCompute's model table (how a hardware challenge is sized per GPU model):
 // `nvidia-h100-80gb 150016 8` → a setModel call, checked as the contract checks it before any transaction; and
-// such a call → "ProofOfCompute.setModel: nvidia-h100-80gb.n 151104 → 150016, …", against the table at a block.
+// such a call → "ProofOfCompute.setModel: nvidia-h100-80gb.n 150976 → 150016, …", against the table at a block.
 import { challengeSize, GPU_MODELS, MAX_N_SYMMETRIC_ACCUMULATION } from "@ocx/proofs";
 import type { Hex } from "viem";
 import { encodeFunctionData } from "viem";
@@ -123,8 +123,9 @@ export async function encodeModelChange(
 
 /**
  * A `ProofOfCompute.setModel` call in words and values, against the table at `blockNumber` (the latest when
- * absent): "ProofOfCompute.setModel: nvidia-h100-80gb.n 151104 → 150016, nvidia-h100-80gb.steps 7 → 8"; a new
- * model "adds cpu: …", a removal "removes cpu: …". `undefined` for any other call.
+ * absent): "ProofOfCompute.setModel: nvidia-h100-80gb.n 150976 → 150016, nvidia-h100-80gb.steps 7 → 8"; a new
+ * model "adds cpu: n 128, steps 2, deadlineSeconds 11", a removal "removes cpu (was n 128, …)"; the changes carry
+ * every field before → after. `undefined` for any other call.
  * @example
  * await describeModelCall(publicClient, { contract, functionName: "setModel", args: [toLabel("cpu"), 128, 2, 11] });
  */
@@ -147,10 +148,11 @@ export async function describeModelCall(
     .map((f, i) => ({ setting: `${model}.${f}`, before: String(before[f]), after: String(next[i]) }))
     .filter((c) => c.before !== c.after);
   const removal = next.every((v) => v === 0);
-  const verb = changes.length === 0 ? "" : removal ? "removes " : before.n === 0 ? "adds " : "";
-  const words =
-    changes.length === 0
-      ? `${model} ${removal ? "not in the table" : "unchanged"} (no change)`
-      : `${verb}${changes.map((c) => `${c.setting} ${c.before} → ${c.after}`).join(", ")}`;
+  const sizes = (values: readonly (number | string)[]) => fields.map((f, i) => `${f} ${values[i]}`).join(", ");
+  let words: string;
+  if (changes.length === 0) words = `${model} ${removal ? "not in the table" : "unchanged"} (no change)`;
+  else if (removal) words = `removes ${model} (was ${sizes(fields.map((f) => before[f]))})`;
+  else if (before.n === 0) words = `adds ${model}: ${sizes(next)}`;
+  else words = changes.map((c) => `${c.setting} ${c.before} → ${c.after}`).join(", ");
   return { contract: contract.name, functionName, text: `${contract.name}.setModel: ${words}`, changes };
 }
