@@ -205,7 +205,14 @@ Examples:
         onEvent: report,
       });
       const { leaseId, endpoint: url } = lease;
-      report({ type: "lease", leaseId, provider: lease.provider, deposit: lease.deposit, endpoint: url });
+      report({
+        type: "lease",
+        leaseId,
+        provider: lease.provider,
+        deposit: lease.deposit,
+        endpoint: url,
+        fromBlock: lease.fromBlock,
+      });
       const client = connectProvider({
         publicClient: context.publicClient,
         deployment: context.deployment,

@@ -1,5 +1,6 @@
-// How much escrow a lease takes: the one rule that `runJob` and `ocx job submit` share.
+// How much escrow a lease takes: the one rule that `runJob`, `deployService`, `ocx job submit` and `ocx mcp` share.
 import type { Manifest } from "../manifest/types.js";
+import type { FindOfferReturnType } from "./findOffer.js";
 import type { OfferTerms } from "./match.js";
 
 /** What `leaseDeposit` reads of an offer. */
@@ -41,4 +42,34 @@ export function leaseDeposit(
 ): bigint {
   if (options.deposit !== undefined) return options.deposit;
   return offer.pricePerSecond * BigInt(leaseSeconds(offer, manifest, options));
+}
+
+/**
+ * The most an auction may pay per second for `gpus` GPUs at `maxPricePerGpuHour`: rounded down, so the buyer never
+ * pays more per second than its limit allows (a CPU job counts as one GPU).
+ * @example
+ * auctionPricePerSecond(3_600n, 2); // 2n
+ */
+export function auctionPricePerSecond(maxPricePerGpuHour: bigint, gpus: number): bigint {
+  return (maxPricePerGpuHour * BigInt(Math.max(gpus, 1))) / 3600n;
+}
+
+/**
+ * The escrow a lease chosen by `findOffer` takes at most, fixed before any transaction: `options.deposit` as given;
+ * for an offer, `leaseDeposit` at its posted price (a provider's quote is never above it, so the deposit `takeLease`
+ * sends is at most this); for an auction, the price limit per second (`auctionPricePerSecond`) times the seconds
+ * asked. Exact: no rounding beyond the per-second price's.
+ * @example
+ * const found = await findOffer(publicClient, { deployment, manifest });
+ * if (maxLeaseDeposit(found, manifest) > cap) throw new Error("over the cap");
+ */
+export function maxLeaseDeposit(
+  found: FindOfferReturnType,
+  manifest: Pick<Manifest, "maxDurationSeconds" | "resources">,
+  options: DepositOptions = {},
+): bigint {
+  if (options.deposit !== undefined) return options.deposit;
+  if (found.kind === "offer") return leaseDeposit(found.offer, manifest, options);
+  const seconds = options.hours !== undefined ? Math.floor(options.hours * 3600) : manifest.maxDurationSeconds;
+  return auctionPricePerSecond(found.maxPricePerGpuHour, manifest.resources.gpu.count) * BigInt(seconds);
 }

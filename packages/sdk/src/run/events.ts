@@ -16,7 +16,8 @@ export type RunJobEvent =
   /** No provider bid: the request was closed or cancelled and the deposit came back. */
   | { type: "refunded"; requestId: bigint; refund: bigint }
   | { type: "acknowledging"; leaseId: bigint; ackDeadline: bigint }
-  | { type: "lease"; leaseId: bigint; provider: `0x${string}`; deposit: bigint; endpoint: string }
+  /** The lease is taken: `deposit` is in its escrow; its bill (`billLease`) starts at block `fromBlock`. */
+  | { type: "lease"; leaseId: bigint; provider: `0x${string}`; deposit: bigint; endpoint: string; fromBlock: bigint }
   | { type: "uploaded"; files: number; bytes: number }
   | { type: "started" }
   | { type: "log"; stream: "stdout" | "stderr"; chunk: Uint8Array }

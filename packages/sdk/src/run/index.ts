@@ -8,6 +8,7 @@ export * from "./explainMatch.js";
 export * from "./fetchResults.js";
 export * from "./findOffer.js";
 export * from "./followLogs.js";
+export * from "./launchLease.js";
 export {
   cheapestMatch,
   describeMismatches,

@@ -20,7 +20,7 @@ import type { Manifest } from "../manifest/types.js";
 import { createProviderClient, type ProviderQuote } from "../provider/client.js";
 import { toLabel } from "../units.js";
 import { waitForAcknowledgement } from "./acknowledgement.js";
-import { type DepositOptions, leaseDeposit } from "./deposit.js";
+import { auctionPricePerSecond, type DepositOptions, leaseDeposit, maxLeaseDeposit } from "./deposit.js";
 import type { OnRunJobEvent } from "./events.js";
 import type { FindOfferReturnType } from "./findOffer.js";
 import { sleep } from "./retry.js";
@@ -209,18 +209,13 @@ async function runAuction(parameters: TakeLeaseParameters, maxPricePerGpuHour: b
   const { publicClient, walletClient, deployment, manifest } = parameters;
   const emit = parameters.onEvent ?? (() => {});
   const pollMs = Math.max(parameters.pollMs ?? 250, 250);
-  const gpus = BigInt(Math.max(manifest.resources.gpu.count, 1));
-  // Rounded down: the buyer never pays more per second than its limit allows.
-  const maxPricePerSecond = (maxPricePerGpuHour * gpus) / 3600n;
+  const maxPricePerSecond = auctionPricePerSecond(maxPricePerGpuHour, manifest.resources.gpu.count);
   if (maxPricePerSecond === 0n) {
     throw new OcxNoMatchError(
       `a price limit of ${formatMoney(maxPricePerGpuHour, paymentUnit(deployment))} per GPU-hour is below 1 wei per second: no provider can bid; raise --max-price`,
     );
   }
-  const deposit =
-    parameters.deposit ??
-    maxPricePerSecond *
-      BigInt(parameters.hours !== undefined ? Math.floor(parameters.hours * 3600) : manifest.maxDurationSeconds);
+  const deposit = maxLeaseDeposit({ kind: "auction", maxPricePerGpuHour, reasons: [] }, manifest, parameters);
   await ensureAllowance(walletClient, { deployment, spender: deployment.marketplace, amount: deposit });
   // The deadline is checked against the block that includes the request; on an idle chain the latest block is old,
   // so count from whichever is later, the chain's time or this machine's.
