@@ -6,8 +6,8 @@ import {
   ConfigError,
   type ConfigOverride,
   envOverrides,
+  loadDaemonConfig,
   parseDaemonConfig,
-  readDaemonConfig,
   walletSection,
 } from "@ocx/node-kit";
 import { z } from "zod";
@@ -190,8 +190,7 @@ export async function loadConfig(
   file: string,
   options: { overrides?: readonly ConfigOverride[] } = {},
 ): Promise<GatewayConfig> {
-  const text = await readDaemonConfig(file, `ocx-gateway init --out ${file}`);
-  return parseConfig(text, { ...options, source: file, baseDir: path.dirname(path.resolve(file)) });
+  return loadDaemonConfig(file, parseConfig, { ...options, initCommand: `ocx-gateway init --out ${file}` });
 }
 
 /**

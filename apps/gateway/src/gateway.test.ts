@@ -97,6 +97,25 @@ function memoryLedger(): BuyerPayments & { owedBy: Map<Address, bigint>; charges
   };
 }
 
+/** A gateway over `config` (payments on) whose buyers pay into `ledger` and whose calls to endpoints go through `upstreamFetch`. */
+function startLedgerGateway(
+  config: ReturnType<typeof parseConfig>,
+  ledger: BuyerPayments,
+  upstreamFetch: typeof fetch,
+): Promise<GatewayNode> {
+  config.payments.enabled = true;
+  return startGateway(config, {
+    log: createLogger({ level: "error" }),
+    payments: async () => ({
+      buyer: ledger,
+      upstreamFetch,
+      redeem: async () => [],
+      status: () => ({}),
+      close: () => {},
+    }),
+  });
+}
+
 describe("routing order", () => {
   const base: RouteCandidate = {
     key: "a",
@@ -226,17 +245,7 @@ routing: { deadlineMs: 2000, tryTimeoutMs: 1000 }
 api: { listen: "127.0.0.1:0" }
 `,
       );
-      config.payments.enabled = true;
-      gateway = await startGateway(config, {
-        log: createLogger({ level: "warn" }),
-        payments: async () => ({
-          buyer: ledger,
-          upstreamFetch: fetch,
-          redeem: async () => [],
-          status: () => ({}),
-          close: () => {},
-        }),
-      });
+      gateway = await startLedgerGateway(config, ledger, fetch);
       defer(() => gateway.close());
     });
     cleanup = setUp.cleanup;
@@ -394,22 +403,13 @@ payments: { enabled: false }
 api: { listen: "127.0.0.1:0" }
 `,
       );
-      config.payments.enabled = true;
-      gateway = await startGateway(config, {
-        log: createLogger({ level: "error" }),
-        payments: async () => ({
-          buyer: ledger,
-          upstreamFetch: createPaymentFetch({
-            walletClient: net.wallet(3),
-            publicClient: net.publicClient,
-            deployment,
-            capTotal: 1_200n,
-          }),
-          redeem: async () => [],
-          status: () => ({}),
-          close: () => {},
-        }),
+      const upstreamFetch = createPaymentFetch({
+        walletClient: net.wallet(3),
+        publicClient: net.publicClient,
+        deployment,
+        capTotal: 1_200n,
       });
+      gateway = await startLedgerGateway(config, ledger, upstreamFetch);
       defer(() => gateway.close());
     });
     cleanup = setUp.cleanup;

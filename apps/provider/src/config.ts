@@ -5,8 +5,8 @@ import {
   ConfigError,
   type ConfigOverride,
   chainSection,
+  loadDaemonConfig,
   parseDaemonConfig,
-  readDaemonConfig,
   walletSection,
 } from "@ocx/node-kit";
 import { parseEther } from "viem";
@@ -279,8 +279,7 @@ export async function loadConfig(
   file: string,
   options: { overrides?: readonly ConfigOverride[] } = {},
 ): Promise<ProviderConfig> {
-  const text = await readDaemonConfig(file, "ocx provider init");
-  return parseConfig(text, { ...options, source: file, baseDir: path.dirname(path.resolve(file)) });
+  return loadDaemonConfig(file, parseConfig, { ...options, initCommand: "ocx provider init" });
 }
 
 /**

@@ -5,8 +5,8 @@ import {
   ConfigError,
   type ConfigOverride,
   chainSection,
+  loadDaemonConfig,
   parseDaemonConfig,
-  readDaemonConfig,
   walletSection,
 } from "@ocx/node-kit";
 import { parseEther } from "viem";
@@ -135,8 +135,7 @@ export async function loadConfig(
   file: string,
   options: { overrides?: readonly ConfigOverride[] } = {},
 ): Promise<ValidatorConfig> {
-  const text = await readDaemonConfig(file, `ocx-validator init --out ${file}`);
-  return parseConfig(text, { ...options, source: file, baseDir: path.dirname(path.resolve(file)) });
+  return loadDaemonConfig(file, parseConfig, { ...options, initCommand: `ocx-validator init --out ${file}` });
 }
 
 /**

@@ -2,6 +2,7 @@
 // laid over it, then one zod schema; every problem is listed with its field, its file and, for a value that came from
 // outside the file, where it came from. Also the config sections the daemons share (chain, wallet).
 import { readFile } from "node:fs/promises";
+import path from "node:path";
 import { parse as parseYaml } from "yaml";
 import { z } from "zod";
 
@@ -72,18 +73,36 @@ function setField(object: Record<string, unknown>, path: string[], value: unknow
   setField(next, rest, value);
 }
 
+/** What a daemon's own parser is given besides the text: the file (for errors), its folder (for relative paths), the overrides. */
+export interface ParseDaemonConfigOptions {
+  source: string;
+  baseDir: string;
+  overrides?: readonly ConfigOverride[];
+}
+
 /**
- * Reads a config file's text; a missing or unreadable file is a ConfigError saying how to make one.
+ * Reads a config file and parses it with the daemon's `parse`; a missing or unreadable file is a ConfigError saying
+ * how to make one (`initCommand`). Relative paths in the file are the parser's to resolve against `baseDir`.
  * @example
- * const text = await readDaemonConfig("validator.yaml", "ocx-validator init --out validator.yaml");
+ * const config = await loadDaemonConfig("validator.yaml", parseConfig, { initCommand: "ocx-validator init --out validator.yaml" });
  */
-export async function readDaemonConfig(file: string, initCommand: string): Promise<string> {
+export async function loadDaemonConfig<Config>(
+  file: string,
+  parse: (text: string, options: ParseDaemonConfigOptions) => Config,
+  options: { initCommand: string; overrides?: readonly ConfigOverride[] },
+): Promise<Config> {
+  let text: string;
   try {
-    return await readFile(file, "utf8");
+    text = await readFile(file, "utf8");
   } catch (error) {
     const why = (error as NodeJS.ErrnoException).code === "ENOENT" ? "" : ` (${(error as Error).message})`;
-    throw new ConfigError(`cannot read ${file}${why}: create one with \`${initCommand}\``);
+    throw new ConfigError(`cannot read ${file}${why}: create one with \`${options.initCommand}\``);
   }
+  return parse(text, {
+    source: file,
+    baseDir: path.dirname(path.resolve(file)),
+    ...(options.overrides ? { overrides: options.overrides } : {}),
+  });
 }
 
 /**
