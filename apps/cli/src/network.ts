@@ -2,11 +2,10 @@
 // (viem's bare client and one action, no contract reads) so that a command answered by the indexer, such as
 // `ocx market offers`, starts without loading viem's contract actions; `createContext` builds on it.
 
-import http from "node:http";
-import https from "node:https";
 import {
   type Deployment,
   DeploymentError,
+  httpText,
   loadDeployment,
   OcxChainError,
   OcxUsageError,
@@ -55,40 +54,22 @@ export async function resolveNetwork(command: Command): Promise<Network> {
 }
 
 /**
- * `eth_chainId` over node:http(s), once retried: Node's global fetch (viem's transport) loads undici on first use,
- * about 0.2 s, which a command answered by the indexer does not otherwise need.
+ * `eth_chainId` over the SDK's `httpText` (node:http), once retried: Node's global fetch (viem's transport) loads
+ * undici on first use, about 0.2 s, which a command answered by the indexer does not otherwise need.
  */
 async function askChainId(rpcUrl: string, timeoutMs = 10_000): Promise<number> {
-  const once = () =>
-    new Promise<number>((resolve, reject) => {
-      const body = JSON.stringify({ jsonrpc: "2.0", id: 1, method: "eth_chainId", params: [] });
-      const send = rpcUrl.startsWith("https:") ? https.request : http.request;
-      const request = send(
-        rpcUrl,
-        { method: "POST", timeout: timeoutMs, headers: { "content-type": "application/json" } },
-        (response) => {
-          let text = "";
-          response.setEncoding("utf8");
-          response.on("data", (chunk: string) => {
-            text += chunk;
-          });
-          response.on("end", () => {
-            try {
-              const answer = JSON.parse(text) as { result?: string; error?: { message?: string } };
-              if (typeof answer.result !== "string") {
-                throw new Error(answer.error?.message ?? `HTTP ${response.statusCode}: ${text.slice(0, 120)}`);
-              }
-              resolve(Number(BigInt(answer.result)));
-            } catch (error) {
-              reject(error);
-            }
-          });
-          response.on("error", reject);
-        },
-      );
-      request.on("timeout", () => request.destroy(new Error(`no answer within ${timeoutMs} ms`)));
-      request.on("error", reject);
-      request.end(body);
+  const once = async () => {
+    const { status, text } = await httpText(rpcUrl, {
+      method: "POST",
+      body: JSON.stringify({ jsonrpc: "2.0", id: 1, method: "eth_chainId", params: [] }),
+      headers: { "content-type": "application/json" },
+      timeoutMs,
     });
+    const answer = JSON.parse(text) as { result?: string; error?: { message?: string } };
+    if (typeof answer.result !== "string") {
+      throw new Error(answer.error?.message ?? `HTTP ${status}: ${text.slice(0, 120)}`);
+    }
+    return Number(BigInt(answer.result));
+  };
   return once().catch(() => once());
 }

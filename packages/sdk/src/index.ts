@@ -12,6 +12,7 @@ export * from "./errors.js";
 export * from "./generated/abis.js";
 export * from "./generated/enums.js";
 export * from "./governance/index.js";
+export * from "./http.js";
 export * from "./indexer/index.js";
 export * from "./manifest/index.js";
 export * from "./networks.js";

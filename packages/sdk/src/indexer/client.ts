@@ -1,16 +1,22 @@
 // A typed client of the OCX indexer's HTTP API (apps/indexer): one method per route, JSON as ./types.ts says.
 import { OcxError } from "../errors.js";
+import { type HttpTextResult, httpText } from "../http.js";
 import type { OfferTerms } from "../run/match.js";
-import { type HttpGetResult, httpGet } from "./httpGet.js";
 import type {
+  EmissionsResponse,
   IndexedOffer,
   IndexerStatus,
   LeasesResponse,
+  LogQuery,
+  LogResponse,
   MetricsWindow,
   NetworkMetricsResponse,
   OffersQuery,
   OffersResponse,
   PricesResponse,
+  ProposalDetailResponse,
+  ProposalsQuery,
+  ProposalsResponse,
   ProviderDetailResponse,
   ProvidersResponse,
 } from "./types.js";
@@ -49,6 +55,14 @@ export interface IndexerClient {
     buyer?: `0x${string}`;
     limit?: number;
   }): Promise<LeasesResponse>;
+  /** The governor's proposals, newest first, with their state at the indexed block. */
+  proposals(query?: ProposalsQuery): Promise<ProposalsResponse>;
+  /** One proposal and its votes; an `IndexerError` (HTTP 404) when it is not indexed. */
+  proposal(proposalId: bigint | string): Promise<ProposalDetailResponse>;
+  /** Emission epochs with recorded work, newest first: emitted, claimed, by whom. */
+  emissions(query?: { limit?: number; offset?: number }): Promise<EmissionsResponse>;
+  /** The raw event log, newest first, filtered by contract, event and block range. */
+  log(query?: LogQuery): Promise<LogResponse>;
 }
 
 function queryString(query: Record<string, unknown> | undefined): string {
@@ -80,13 +94,13 @@ export function createIndexerClient(url: string, options: IndexerClientOptions =
   const root = base.toString().replace(/\/$/, "");
   const timeoutMs = options.timeoutMs ?? 10_000;
   const custom = options.fetch;
-  const request = async (url: string): Promise<HttpGetResult> => {
-    if (!custom) return httpGet(url, timeoutMs);
+  const request = async (url: string): Promise<HttpTextResult> => {
+    if (!custom) return httpText(url, { timeoutMs, headers: { accept: "application/json" } });
     const response = await custom(url, { signal: AbortSignal.timeout(timeoutMs) });
     return { status: response.status, text: await response.text() };
   };
   const get = async <T>(path: string): Promise<T> => {
-    let response: HttpGetResult;
+    let response: HttpTextResult;
     try {
       response = await request(`${root}${path}`);
     } catch (cause) {
@@ -128,6 +142,11 @@ export function createIndexerClient(url: string, options: IndexerClientOptions =
     providers: (query) => get<ProvidersResponse>(`/providers${queryString(query)}`),
     provider: (address) => get<ProviderDetailResponse>(`/providers/${address}`),
     leases: (query) => get<LeasesResponse>(`/leases${queryString(query)}`),
+    proposals: (query) =>
+      get<ProposalsResponse>(`/governance/proposals${queryString(query as Record<string, unknown> | undefined)}`),
+    proposal: (proposalId) => get<ProposalDetailResponse>(`/governance/proposals/${proposalId}`),
+    emissions: (query) => get<EmissionsResponse>(`/emissions${queryString(query)}`),
+    log: (query) => get<LogResponse>(`/log${queryString(query as Record<string, unknown> | undefined)}`),
   };
 }
 
