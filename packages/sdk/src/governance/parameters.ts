@@ -190,10 +190,12 @@ export async function encodeParameterChange(
 }
 
 /** Parameters of `describeParameterCall`: a decoded call to an OCX contract, and the block to read values at. */
-export interface DescribeDecodedCallParameters extends ReadAt {
+export interface DescribeDecodedCallParameters {
   contract: GovernedContract;
   functionName: string;
   args: readonly unknown[];
+  /** Read the values the call changes at this block (the latest when absent). */
+  blockNumber?: bigint;
 }
 
 /**
