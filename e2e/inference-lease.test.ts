@@ -6,210 +6,96 @@
 // (fetch = the SDK's payment-wrapped fetch, base URL = the gateway) streams a completion and gets another; then the
 // registrant runs `ocx inference redeem <url>` with its key and its balance grows by exactly what the model server
 // charged the gateway, and the gateway redeems exactly what it charged the buyer.
-import { spawn } from "node:child_process";
-import { access, chmod, mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { access, readFile, writeFile } from "node:fs/promises";
 import path from "node:path";
-import { type GatewayNode, parseConfig, startChainGateway } from "@ocx/gateway";
-import { createLogger, freePort, type Localnet, startLocalnet, withCleanup } from "@ocx/node-kit";
+import type { GatewayNode } from "@ocx/gateway";
+import { createCleanup, type Localnet } from "@ocx/node-kit";
 import {
   type ChannelsDeployment,
   chargeFor,
-  createPaymentFetch,
   getChannel,
   getTokenBalance,
   type PaymentPrice,
   registerInferenceEndpointSync,
-  writeDeployment,
 } from "@ocx/sdk";
-import OpenAI from "openai";
 import type { Address } from "viem";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { SANDBOXED } from "./harness/daemons.js";
+import { openaiPaidBy, startTestGateway, streamChat } from "./harness/inference.js";
+import { deployService, type ServicesNetwork, startServicesNetwork } from "./harness/services.js";
 
-const CLI = path.resolve("apps/cli/bin/ocx.js");
-const PROVIDER_BIN = path.resolve("apps/provider/bin/ocx-provider.js");
 const MANIFEST = path.resolve("examples/inference-service/model-server-paid.yaml");
 const BUNDLE_DIR = path.resolve("apps/model-server/dist/bundle");
 const WEIGHTS = path.resolve("packages/tinylm/weights/ocx-docs.json");
 /** The manifest's prices (payment token's smallest units). */
 const price: PaymentPrice = { perRequest: 1_000n, per1kInputTokens: 2_000n, per1kOutputTokens: 5_000n };
-const PROVIDER = 1;
 const REGISTRANT = 2;
 const BUYER = 3;
 const GATEWAY = 4;
 
-const sandboxed = process.platform === "linux" && process.getuid?.() === 0;
-
-describe.skipIf(!sandboxed)("inference on a service lease, paid by vouchers through the gateway", () => {
-  let dir: string;
+describe.skipIf(!SANDBOXED)("inference on a service lease, paid by vouchers through the gateway", () => {
+  const cleanup = createCleanup();
+  let network: ServicesNetwork;
   let net: Localnet;
   let deployment: ChannelsDeployment & Localnet["deployment"];
-  let deploymentsDir: string;
-  let providerLog = "";
   let gateway: GatewayNode;
-  let cleanup: { run(): Promise<void> } | undefined;
   let url: string;
   let leaseId: bigint;
 
   /** Runs `ocx <args>` as `account`; a command that hangs is killed after `limitMs`. */
-  const ocx = (args: string[], account: number, limitMs = 60_000) =>
-    new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
-      const child = spawn(
-        process.execPath,
-        [
-          CLI,
-          "--rpc-url",
-          net.anvil.rpcUrl,
-          "--deployments",
-          deploymentsDir,
-          "--dev-account",
-          String(account),
-          ...args,
-        ],
-        { cwd: dir, stdio: ["ignore", "pipe", "pipe"] },
-      );
-      let stdout = "";
-      let stderr = "";
-      child.stdout?.on("data", (d: Buffer) => {
-        stdout += d;
-      });
-      child.stderr?.on("data", (d: Buffer) => {
-        stderr += d;
-      });
-      const timer = setTimeout(() => child.kill("SIGKILL"), limitMs);
-      child.once("exit", (code) => {
-        clearTimeout(timer);
-        resolve({ code, stdout, stderr });
-      });
-    });
+  const ocx = (args: string[], account: number, limitMs = 60_000) => network.ocx(account, limitMs)(args);
 
   beforeAll(async () => {
     for (const f of ["model-server.mjs", "better_sqlite3.node"])
       await access(path.join(BUNDLE_DIR, f)).catch(() => {
         throw new Error(`${BUNDLE_DIR}/${f} is missing: run \`npm run build\` (it bundles the model server) first`);
       });
-    const setUp = await withCleanup(async (defer) => {
-      dir = await mkdtemp(path.join(tmpdir(), "ocx-e2e-inference-lease-"));
-      await chmod(dir, 0o711);
-      defer(() => rm(dir, { recursive: true, force: true }));
-      net = await startLocalnet({ port: await freePort() });
-      defer(() => net.stop());
-      deployment = net.deployment as typeof deployment;
-      if (!deployment.paymentChannels) throw new Error("deployOcx did not deploy PaymentChannels");
-      deploymentsDir = path.join(dir, "deployments");
-      const deploymentFile = await writeDeployment(net.deployment, deploymentsDir);
-      const stateDir = path.join(dir, "provider");
-      await mkdir(stateDir, { recursive: true });
-      const apiPort = await freePort();
-      const ingressPort = await freePort();
-      const apiUrl = `http://127.0.0.1:${apiPort}`;
-      const configFile = path.join(stateDir, "provider.yaml");
-      await writeFile(
-        configFile,
-        `chain: { rpcUrl: "${net.anvil.rpcUrl}", deployment: "${deploymentFile}", pollIntervalMs: 100 }
-api: { listen: "127.0.0.1:${apiPort}" }
-ingress: { listen: "127.0.0.1:${ingressPort}", tcpPorts: "32300-32399" }
-region: local
-stake: "1000"
-stateDir: .
-executor: bwrap
-disk: { reserveMiB: 0 }
-offers:
-  - { gpus: 0, pricePerGpuHour: "0.36", cpu: 1, memoryMiB: 1024, diskMiB: 2048, maxLeases: 2, minDuration: 10 }
-`,
-      );
-      const env = { ...process.env, OCX_PROVIDER_KEY: net.key(PROVIDER) };
-      // The node leaves workloads running by design (a restart re-attaches them): end them with its reap.
-      defer(
-        () =>
-          new Promise((resolve) => {
-            const reap = spawn(process.execPath, [PROVIDER_BIN, "reap", "--config", configFile], {
-              env,
-              stdio: "ignore",
-            });
-            reap.once("exit", resolve);
-            reap.once("error", resolve);
-          }),
-      );
-      const child = spawn(process.execPath, [PROVIDER_BIN, "--config", configFile], {
-        env,
-        stdio: ["ignore", "ignore", "pipe"],
-      });
-      defer(async () => {
-        if (child.exitCode !== null) return;
-        const exited = new Promise((resolve) => child.once("exit", resolve));
-        child.kill("SIGTERM");
-        const timer = setTimeout(() => child.kill("SIGKILL"), 15_000);
-        await exited;
-        clearTimeout(timer);
-      });
-      child.stderr?.on("data", (d: Buffer) => {
-        providerLog += d;
-      });
-      const deadline = Date.now() + 60_000;
-      for (;;) {
-        if (child.exitCode !== null) throw new Error(`the provider exited with ${child.exitCode}:\n${providerLog}`);
-        if (
-          await fetch(`${apiUrl}/ready`).then(
-            (r) => r.ok,
-            () => false,
-          )
-        )
-          break;
-        if (Date.now() > deadline) throw new Error(`the provider was not ready within 60 s:\n${providerLog}`);
-        await new Promise((r) => setTimeout(r, 100));
-      }
-
-      // The example manifest with its inputs from here and this chain's payee, channels and chain id.
-      const registrant = net.wallet(REGISTRANT).account.address;
-      const manifest = (await readFile(MANIFEST, "utf8"))
-        .replace("../../apps/model-server/dist/bundle/model-server.mjs", path.join(BUNDLE_DIR, "model-server.mjs"))
-        .replace(
-          "../../apps/model-server/dist/bundle/better_sqlite3.node",
-          path.join(BUNDLE_DIR, "better_sqlite3.node"),
-        )
-        .replace("../../packages/tinylm/weights/ocx-docs.json", WEIGHTS)
-        .replace("0xPAYEE_ADDRESS_HERE", registrant)
-        .replace("0xPAYMENT_CHANNELS_HERE", deployment.paymentChannels as Address)
-        .replace('"31337"', `"${net.deployment.chainId}"`);
-      await writeFile(path.join(dir, "model-server-paid.yaml"), manifest);
-      const deployed = await ocx(["--json", "deploy", "model-server-paid.yaml", "--hours", "1"], REGISTRANT, 180_000);
-      if (deployed.code !== 0)
-        throw new Error(`ocx deploy failed:\n${deployed.stderr}\n${deployed.stdout}\n${providerLog.slice(-4000)}`);
-      const result = JSON.parse(deployed.stdout) as {
-        leaseId: string;
-        healthy: boolean;
-        urls: { service: string; port: number; url: string }[];
-      };
-      leaseId = BigInt(result.leaseId);
-      url = result.urls.find((u) => u.service === "model" && u.port === 8080)?.url as string;
-      if (!result.healthy || !url) throw new Error(`the model server is not healthy:\n${deployed.stdout}`);
-
-      // The registrant registers the lease's endpoint; the gateway finds it in the registry.
-      await registerInferenceEndpointSync(net.wallet(REGISTRANT), {
-        deployment: net.deployment,
-        model: "ocx-tinylm-docs",
-        url,
-        pricing: price,
-        capacity: 4,
-        region: "local",
-        leaseId,
-      });
-      const config = parseConfig(
-        `chain: { rpcUrl: "${net.anvil.rpcUrl}", deployment: "${deploymentFile}" }
-api: { listen: "127.0.0.1:0" }
-stateDir: "${path.join(dir, "gateway")}"
-discovery: { registry: true }
-payments: { enabled: true, autoDeposit: "1000000000000000000", redeemIntervalMs: 3600000 }
-routing: { deadlineMs: 20000, tryTimeoutMs: 20000 }
-`,
-      );
-      gateway = await startChainGateway(config, { key: net.key(GATEWAY), log: createLogger({ level: "warn" }) });
-      defer(() => gateway.close());
+    network = await startServicesNetwork({
+      name: "inference-lease",
+      tcpPorts: "32300-32399",
+      defer: cleanup.defer,
     });
-    cleanup = setUp.cleanup;
+    ({ net } = network);
+    deployment = net.deployment as typeof deployment;
+    if (!deployment.paymentChannels) throw new Error("deployOcx did not deploy PaymentChannels");
+
+    // The example manifest with its inputs from here and this chain's payee, channels and chain id.
+    const registrant = net.wallet(REGISTRANT).account.address;
+    const manifest = (await readFile(MANIFEST, "utf8"))
+      .replace("../../apps/model-server/dist/bundle/model-server.mjs", path.join(BUNDLE_DIR, "model-server.mjs"))
+      .replace("../../apps/model-server/dist/bundle/better_sqlite3.node", path.join(BUNDLE_DIR, "better_sqlite3.node"))
+      .replace("../../packages/tinylm/weights/ocx-docs.json", WEIGHTS)
+      .replace("0xPAYEE_ADDRESS_HERE", registrant)
+      .replace("0xPAYMENT_CHANNELS_HERE", deployment.paymentChannels as Address)
+      .replace('"31337"', `"${net.deployment.chainId}"`);
+    await writeFile(path.join(network.dir, "model-server-paid.yaml"), manifest);
+    const result = await deployService(network.ocx(REGISTRANT, 180_000), "model-server-paid.yaml", () =>
+      network.provider.log().slice(-4000),
+    );
+    leaseId = BigInt(result.leaseId);
+    url = result.urls.find((u) => u.service === "model" && u.port === 8080)?.url as string;
+    if (!result.healthy || !url) throw new Error(`the model server is not healthy:\n${result.run.stdout}`);
+
+    // The registrant registers the lease's endpoint; the gateway finds it in the registry.
+    await registerInferenceEndpointSync(net.wallet(REGISTRANT), {
+      deployment: net.deployment,
+      model: "ocx-tinylm-docs",
+      url,
+      pricing: price,
+      capacity: 4,
+      region: "local",
+      leaseId,
+    });
+    gateway = await startTestGateway({
+      rpcUrl: net.anvil.rpcUrl,
+      deploymentFile: network.deploymentFile,
+      dir: network.dir,
+      key: net.key(GATEWAY),
+      deadlineMs: 20_000,
+      defer: cleanup.defer,
+    });
   }, 300_000);
-  afterAll(() => cleanup?.run(), 90_000);
+  afterAll(() => cleanup.run(), 90_000);
 
   it("the openai client streams from the lease through the gateway; the registrant redeems exactly what the lease charged", async () => {
     const registrant = net.wallet(REGISTRANT).account.address;
@@ -225,28 +111,13 @@ routing: { deadlineMs: 20000, tryTimeoutMs: 20000 }
     expect(unpaid.status).toBe(402);
     expect((await unpaid.json()).accepts[0]).toMatchObject({ payTo: registrant, channels: deployment.paymentChannels });
 
-    const payFetch = createPaymentFetch({
+    const { openai, payFetch } = openaiPaidBy({
       walletClient: net.wallet(BUYER),
       publicClient: net.publicClient,
       deployment,
-      capTotal: 10n ** 18n,
-      autoDeposit: 10n ** 17n,
+      baseURL: `${gateway.url}/v1`,
     });
-    const openai = new OpenAI({ baseURL: `${gateway.url}/v1`, apiKey: "unused", maxRetries: 0, fetch: payFetch });
-    const stream = await openai.chat.completions.create({
-      model: "ocx-tinylm-docs",
-      stream: true,
-      stream_options: { include_usage: true },
-      max_tokens: 24,
-      temperature: 0,
-      messages: [{ role: "user", content: "The provider node" }],
-    });
-    let text = "";
-    let usage: { prompt_tokens: number; completion_tokens: number } | undefined;
-    for await (const chunk of stream) {
-      text += chunk.choices[0]?.delta?.content ?? "";
-      if (chunk.usage) usage = chunk.usage;
-    }
+    const { text, usage } = await streamChat(openai, "ocx-tinylm-docs", "The provider node", 24);
     expect(text.length).toBeGreaterThan(0);
     const completion = await openai.chat.completions.create({
       model: "ocx-tinylm-docs",

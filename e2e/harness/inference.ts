@@ -4,8 +4,23 @@ import path from "node:path";
 import { type GatewayNode, parseConfig, startChainGateway } from "@ocx/gateway";
 import { type ModelServer, startModelServer } from "@ocx/model-server";
 import { type Cleanup, createLogger, localChain } from "@ocx/node-kit";
-import { loadDeploymentFile, type PaymentPrice, registerInferenceEndpointSync } from "@ocx/sdk";
-import { createWalletClient, http } from "viem";
+import {
+  type ChannelsDeployment,
+  createPaymentFetch,
+  loadDeploymentFile,
+  type PaymentPrice,
+  registerInferenceEndpointSync,
+} from "@ocx/sdk";
+import OpenAI from "openai";
+import {
+  type Account,
+  type Chain,
+  createWalletClient,
+  http,
+  type PublicClient,
+  type Transport,
+  type WalletClient,
+} from "viem";
 import { privateKeyToAccount } from "viem/accounts";
 
 /**
@@ -83,4 +98,58 @@ routing: { deadlineMs: ${options.deadlineMs}, tryTimeoutMs: ${options.deadlineMs
   const gateway = await startChainGateway(config, { key: options.key, log: createLogger({ level: "warn" }) });
   options.defer(() => gateway.close());
   return gateway;
+}
+
+/**
+ * The official openai client as a paying buyer: its only change is `fetch`, the SDK's payment-wrapped fetch, which
+ * opens a channel (0.1 token) and adds a voucher to each request, up to 1 token in all.
+ * @example
+ * const { openai, payFetch } = openaiPaidBy({ walletClient: net.wallet(3), publicClient: net.publicClient,
+ *   deployment, baseURL: `${gateway.url}/v1` });
+ * expect(payFetch.spent()).toBe(charged);
+ */
+export function openaiPaidBy(options: {
+  walletClient: WalletClient<Transport, Chain, Account>;
+  publicClient: PublicClient;
+  deployment: ChannelsDeployment;
+  baseURL: string;
+}): { openai: OpenAI; payFetch: ReturnType<typeof createPaymentFetch> } {
+  const payFetch = createPaymentFetch({
+    walletClient: options.walletClient,
+    publicClient: options.publicClient,
+    deployment: options.deployment,
+    capTotal: 10n ** 18n,
+    autoDeposit: 10n ** 17n,
+  });
+  const openai = new OpenAI({ baseURL: options.baseURL, apiKey: "unused", maxRetries: 0, fetch: payFetch });
+  return { openai, payFetch };
+}
+
+/**
+ * Streams a chat completion of `prompt` (greedy, at most `maxTokens`, usage asked for) and returns its text and the
+ * usage the last chunk reported.
+ * @example
+ * const { text, usage } = await streamChat(openai, "ocx-tinylm-docs", "The provider node", 24);
+ */
+export async function streamChat(
+  openai: OpenAI,
+  model: string,
+  prompt: string,
+  maxTokens: number,
+): Promise<{ text: string; usage?: { prompt_tokens: number; completion_tokens: number } }> {
+  const stream = await openai.chat.completions.create({
+    model,
+    stream: true,
+    stream_options: { include_usage: true },
+    max_tokens: maxTokens,
+    temperature: 0,
+    messages: [{ role: "user", content: prompt }],
+  });
+  let text = "";
+  let usage: { prompt_tokens: number; completion_tokens: number } | undefined;
+  for await (const chunk of stream) {
+    text += chunk.choices[0]?.delta?.content ?? "";
+    if (chunk.usage) usage = chunk.usage;
+  }
+  return { text, usage };
 }
