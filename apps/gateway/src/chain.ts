@@ -1,9 +1,8 @@
 // The gateway on a chain: its key, the deployment, the payment roles (buyers' PaymentReceiver, the paying fetch
 // to endpoints) and the InferenceRegistry reader, wired into `startGateway`.
-import { readFile } from "node:fs/promises";
 import path from "node:path";
-import { connectChain, type Logger } from "@ocx/node-kit";
-import { type ChannelsDeployment, createPaymentFetch, createPaymentReceiver, decryptKeystore } from "@ocx/sdk";
+import { connectChain, type Logger, readDaemonKey } from "@ocx/node-kit";
+import { type ChannelsDeployment, createPaymentFetch, createPaymentReceiver } from "@ocx/sdk";
 import { createWalletClient, type Hex, http } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
 import type { GatewayConfig } from "./config.js";
@@ -12,20 +11,8 @@ import { receiverPayments } from "./payments.js";
 import { readRegistryEndpoints } from "./registry.js";
 
 /** Returns the gateway's private key, or throws saying where it was looked for. */
-export async function gatewayKey(config: Pick<GatewayConfig, "wallet">): Promise<Hex> {
-  if (config.wallet.keystore) {
-    const password = process.env.OCX_PASSWORD;
-    if (password === undefined) throw new Error(`set OCX_PASSWORD to open the keystore ${config.wallet.keystore}`);
-    return (await decryptKeystore(await readFile(config.wallet.keystore, "utf8"), password)) as Hex;
-  }
-  const key = process.env[config.wallet.privateKeyEnv];
-  if (!key || !/^0x[0-9a-fA-F]{64}$/.test(key)) {
-    throw new Error(
-      `no gateway key: set ${config.wallet.privateKeyEnv} to the gateway's private key (0x + 64 hex), or set wallet.keystore in the config`,
-    );
-  }
-  return key as Hex;
-}
+export const gatewayKey = (config: Pick<GatewayConfig, "wallet">): Promise<Hex> =>
+  readDaemonKey(config.wallet, "gateway");
 
 /**
  * Starts a gateway for `config` with its chain parts: discovery from the InferenceRegistry (with reputation and

@@ -97,13 +97,29 @@ function memoryLedger(): BuyerPayments & { owedBy: Map<Address, bigint>; charges
   };
 }
 
-/** A gateway over `config` (payments on) whose buyers pay into `ledger` and whose calls to endpoints go through `upstreamFetch`. */
-function startLedgerGateway(
-  config: ReturnType<typeof parseConfig>,
-  ledger: BuyerPayments,
-  upstreamFetch: typeof fetch,
-): Promise<GatewayNode> {
+/**
+ * A gateway over the config's `endpoints` (YAML flow mappings, no registry) and `settings` (more YAML), with payments
+ * on: its buyers pay into `ledger`, and its calls to endpoints go through `upstreamFetch`.
+ */
+function startLedgerGateway(options: {
+  endpoints: string[];
+  settings?: string;
+  ledger: BuyerPayments;
+  upstreamFetch: typeof fetch;
+}): Promise<GatewayNode> {
+  // Payments are turned on after parsing: the file refuses them without a chain, which these gateways do not need.
+  const config = parseConfig(
+    `discovery:
+  registry: false
+  probeIntervalMs: 60000
+  endpoints:
+${options.endpoints.map((e) => `    - ${e}`).join("\n")}
+api: { listen: "127.0.0.1:0" }
+${options.settings ?? "payments: { enabled: false }"}
+`,
+  );
   config.payments.enabled = true;
+  const { ledger, upstreamFetch } = options;
   return startGateway(config, {
     log: createLogger({ level: "error" }),
     payments: async () => ({
@@ -233,19 +249,15 @@ describe("gateway over stand-in endpoints", () => {
       dear = await startUpstream(["--name", "dear", "--per-request", "5", "--per-1k-out", "3000"]);
       defer(() => dear.kill());
       ledger = memoryLedger();
-      const config = parseConfig(
-        `discovery:
-  registry: false
-  probeIntervalMs: 60000
-  endpoints:
-    - { url: "${cheap.url}", model: ${model}, capacity: 4, pricing: { perRequest: 1, per1kOutputTokens: 1000 } }
-    - { url: "${dear.url}", model: ${model}, capacity: 4, pricing: { perRequest: 5, per1kOutputTokens: 3000 } }
-payments: { enabled: false, feeBps: 100 }
-routing: { deadlineMs: 2000, tryTimeoutMs: 1000 }
-api: { listen: "127.0.0.1:0" }
-`,
-      );
-      gateway = await startLedgerGateway(config, ledger, fetch);
+      gateway = await startLedgerGateway({
+        endpoints: [
+          `{ url: "${cheap.url}", model: ${model}, capacity: 4, pricing: { perRequest: 1, per1kOutputTokens: 1000 } }`,
+          `{ url: "${dear.url}", model: ${model}, capacity: 4, pricing: { perRequest: 5, per1kOutputTokens: 3000 } }`,
+        ],
+        settings: "payments: { enabled: false, feeBps: 100 }\nrouting: { deadlineMs: 2000, tryTimeoutMs: 1000 }",
+        ledger,
+        upstreamFetch: fetch,
+      });
       defer(() => gateway.close());
     });
     cleanup = setUp.cleanup;
@@ -393,23 +405,18 @@ describe("the gateway's own funds toward an endpoint", () => {
       endpoint = { url: server.url, payee: payee.account.address };
 
       ledger = memoryLedger();
-      const config = parseConfig(
-        `discovery:
-  registry: false
-  probeIntervalMs: 60000
-  endpoints:
-    - { url: "${endpoint.url}", model: ${model}, payee: "${endpoint.payee}", pricing: { perRequest: 1000 } }
-payments: { enabled: false }
-api: { listen: "127.0.0.1:0" }
-`,
-      );
-      const upstreamFetch = createPaymentFetch({
-        walletClient: net.wallet(3),
-        publicClient: net.publicClient,
-        deployment,
-        capTotal: 1_200n,
+      gateway = await startLedgerGateway({
+        endpoints: [
+          `{ url: "${endpoint.url}", model: ${model}, payee: "${endpoint.payee}", pricing: { perRequest: 1000 } }`,
+        ],
+        ledger,
+        upstreamFetch: createPaymentFetch({
+          walletClient: net.wallet(3),
+          publicClient: net.publicClient,
+          deployment,
+          capTotal: 1_200n,
+        }),
       });
-      gateway = await startLedgerGateway(config, ledger, upstreamFetch);
       defer(() => gateway.close());
     });
     cleanup = setUp.cleanup;

@@ -5,6 +5,7 @@ export * from "./daemon.js";
 export * from "./daemonApi.js";
 export * from "./daemonCli.js";
 export * from "./daemonConfig.js";
+export * from "./daemonKey.js";
 export * from "./localnet.js";
 export * from "./logger.js";
 export * from "./machine.js";
