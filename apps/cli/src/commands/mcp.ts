@@ -6,13 +6,25 @@ import { createContext } from "../context.js";
 
 const collect = (value: string, previous: string[] = []) => [...previous, value];
 
+interface McpOptions {
+  budget: string;
+  budgetName: string;
+  budgetFile?: string;
+  budgetReset?: boolean;
+  allow?: string[];
+  resultsDir: string;
+}
+
 export function mcpCommand(): Command {
   return new Command("mcp")
     .description("serve OCX to an AI agent over MCP (stdio), within a budget and an allow-list of tools")
     .requiredOption(
       "--budget <amount>",
-      'the most the agent may put into escrow while this server runs, in the marketplace\'s payment token (e.g. "5" or "$5")',
+      'the most the agent may spend and hold in escrow, in the marketplace\'s payment token (e.g. "5" or "$5"), counted across restarts',
     )
+    .option("--budget-name <name>", "which budget of this chain and account to count against", "default")
+    .option("--budget-file <file>", "where budgets are kept (SQLite; default $OCX_HOME/mcp-budget.db, ~/.ocx/…)")
+    .option("--budget-reset", "forget what this budget has spent and holds, then serve")
     .option(
       "--allow <tools>",
       'tools the agent may call, comma-separated (repeatable; "all" for every tool); default: the read-only tools',
@@ -25,6 +37,8 @@ export function mcpCommand(): Command {
 Tools: find_offers, explain_no_match, job_status, job_logs, job_results, service_status and
 balance_and_spending only read (the default allow-list); run_job and deploy_service put a deposit
 into escrow, checked against --budget before any transaction; close_service sends a transaction.
+The budget counts what ended leases cost and what open ones hold, across restarts: it is kept
+per chain, account and --budget-name in --budget-file; --budget-reset starts it from zero.
 The wallet's password comes from OCX_PASSWORD (stdin is the protocol). Logs go to stderr.
 
 Examples:
@@ -35,7 +49,7 @@ Examples:
 See docs/agents.md.
 `,
     )
-    .action(async (options: { budget: string; allow?: string[]; resultsDir: string }, command: Command) => {
+    .action(async (options: McpOptions, command: Command) => {
       const context = await createContext(command);
       const { serveStdio } = await import("../mcp/server.js");
       await serveStdio(context, { ...options, version: "0.1.0" });

@@ -1,7 +1,9 @@
 // `ocx mcp` as an agent sees it: the MCP SDK's own Client, over stdio, spawning the built `ocx mcp` against a real
 // devnet (anvil, the contracts, a provider node running jobs). It lists the tools, finds the provider's offer, runs
-// a job within the budget and reads its logs and results; a second job past the budget is refused before any
-// transaction (nonce and balance unchanged); a tool outside the allow-list is refused.
+// a job within the budget and reads its logs and results; the job's bill replaces its deposit in the budget, so a
+// second job fits; a third past the budget is refused before any transaction (nonce and balance unchanged); the
+// budget survives a restart of the server (and --budget-reset clears it); calls racing on two servers cannot pass
+// it; a tool outside the allow-list is refused; a service is deployed, reached and closed, its bill settled.
 import { type ChildProcess, execFileSync, spawn } from "node:child_process";
 import { existsSync } from "node:fs";
 import { mkdtemp, readFile, rm } from "node:fs/promises";
@@ -11,7 +13,15 @@ import { fileURLToPath } from "node:url";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js";
 import { freePort } from "@ocx/node-kit";
-import { type Deployment, getTokenBalance, leaseDeposit, listOffers, loadDeployment, OfferState } from "@ocx/sdk";
+import {
+  billLease,
+  type Deployment,
+  getTokenBalance,
+  leaseDeposit,
+  listOffers,
+  loadDeployment,
+  OfferState,
+} from "@ocx/sdk";
 import { type Address, createPublicClient, erc20Abi, formatUnits, http, type PublicClient } from "viem";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
@@ -31,6 +41,10 @@ let serverErr = "";
 /** One deposit of the test job, and the budget: one and a half of them. */
 let deposit: bigint;
 let budget: string;
+/** What the first job cost: its bill. */
+let firstCost: bigint;
+/** The lease of the HOLD job, open until the restarted server closes it. */
+let holdLease: string;
 
 type ToolResult = { isError?: boolean; content: { type: string; text?: string }[]; structuredContent?: unknown };
 
@@ -45,6 +59,9 @@ const call = async (
   })) as ToolResult;
 const text = (result: ToolResult) => result.content.map((c) => c.text ?? "").join("\n");
 const data = (result: ToolResult) => result.structuredContent as Record<string, unknown>;
+
+const paymentToken = () => (deployment as Deployment & { paymentToken?: Address }).paymentToken ?? deployment.token;
+const symbol = () => publicClient.readContract({ address: paymentToken(), abi: erc20Abi, functionName: "symbol" });
 
 /** Process ids whose command line mentions `needle` (this test's own, by its unique temporary folder). */
 function processesMentioning(needle: string): number[] {
@@ -62,7 +79,10 @@ function processesMentioning(needle: string): number[] {
 }
 
 /** Starts `ocx mcp` as anvil's account 2 through the MCP SDK's stdio transport, and connects a client to it. */
-async function connect(budgetText: string, extra: string[]): Promise<Client> {
+async function connect(
+  budgetText: string,
+  options: { name: string; allow?: string; reset?: boolean },
+): Promise<Client> {
   const transport = new StdioClientTransport({
     command: process.execPath,
     args: [
@@ -76,7 +96,12 @@ async function connect(budgetText: string, extra: string[]): Promise<Client> {
       "mcp",
       "--budget",
       budgetText,
-      ...extra,
+      "--budget-name",
+      options.name,
+      "--budget-file",
+      path.join(dir, "budget.db"),
+      ...(options.reset ? ["--budget-reset"] : []),
+      ...(options.allow ? ["--allow", options.allow] : []),
       "--results-dir",
       path.join(dir, "results"),
     ],
@@ -88,9 +113,17 @@ async function connect(budgetText: string, extra: string[]): Promise<Client> {
     serverErr += d;
   });
   const connected = new Client({ name: "ocx-mcp-test", version: "0.0.0" });
+  const started = performance.now();
   await connected.connect(transport);
+  connectMs.push(Math.round(performance.now() - started));
   return connected;
 }
+
+/** How long each connect took (spawn to handshake), logged at the end. */
+const connectMs: number[] = [];
+
+type Budget = { spent: string; reserved: string; remaining: string; limit: string };
+const budgetOf = (result: ToolResult) => data(result).budget as Budget;
 
 const JOB = {
   command: ["sh", "-c", "mkdir -p out && echo hello from the agent > out/hello.txt && echo job done"],
@@ -100,6 +133,10 @@ const JOB = {
   memory: "256Mi",
   disk: "64Mi",
 };
+/** A job that holds its lease (and its deposit) until it is closed. */
+const HOLD = { ...JOB, command: ["sleep", "300"], outputs: [] };
+/** The allow-list of the main server: everything but the service tools. */
+const ALLOW = "find_offers,explain_no_match,run_job,job_status,job_logs,job_results,balance_and_spending";
 
 beforeAll(async () => {
   if (!existsSync(BUNDLE)) throw new Error(`${BUNDLE} is missing: run \`npm run build\` before this test`);
@@ -146,13 +183,11 @@ beforeAll(async () => {
   deposit = leaseDeposit(offer, { maxDurationSeconds: 60 });
   budget = formatUnits((deposit * 3n) / 2n, 18);
 
-  client = await connect(budget, [
-    "--allow",
-    "find_offers,explain_no_match,run_job,job_status,job_logs,job_results,balance_and_spending",
-  ]);
+  client = await connect(budget, { name: "main", allow: ALLOW });
 }, 120_000);
 
 afterAll(async () => {
+  console.log(`connect (spawn to handshake) ms: ${connectMs.join(", ")}`);
   await client?.close();
   if (devnet && devnet.exitCode === null && devnet.signalCode === null) {
     const exited = new Promise((resolve) => devnet?.once("exit", resolve));
@@ -211,7 +246,12 @@ describe("ocx mcp over stdio, with the MCP SDK's client", () => {
     expect(run.phase).toBe("completed");
     expect(run.exitCode).toBe(0);
     expect(run.deposit).toBe(String(deposit));
-    expect((run.budget as { spent: string }).spent).toBe(String(deposit));
+    // The lease ended: its bill (paid, the fee included) replaced its deposit in the budget.
+    const bill = await billLease(publicClient, { deployment, leaseId: BigInt(run.leaseId as string) });
+    expect(bill.paid + bill.refund).toBe(deposit);
+    expect(run.cost).toBe(String(bill.paid));
+    expect(budgetOf(ran)).toMatchObject({ spent: String(bill.paid), reserved: "0" });
+    firstCost = bill.paid;
     // Progress notifications while it waited (the last may arrive after the answer, when the client stops listening).
     expect(progress.join("\n")).toContain(`lease #${run.leaseId} taken; uploading the job`);
 
@@ -234,22 +274,26 @@ describe("ocx mcp over stdio, with the MCP SDK's client", () => {
     );
   });
 
-  it("refuses a second job past the budget before any transaction", async () => {
-    const unit = await publicClient.readContract({
-      address: (deployment as Deployment & { paymentToken?: Address }).paymentToken ?? deployment.token,
-      abi: erc20Abi,
-      functionName: "symbol",
-    });
-    const token = (deployment as Deployment & { paymentToken?: Address }).paymentToken ?? deployment.token;
+  it("frees what an ended job did not use: a second job fits in the budget", async () => {
+    const held = await call("run_job", HOLD);
+    expect(held.isError, `${text(held)}\n${serverErr}`).toBeFalsy();
+    holdLease = data(held).leaseId as string;
+    expect(budgetOf(held)).toMatchObject({ spent: String(firstCost), reserved: String(deposit) });
+  });
+
+  it("refuses a third job past the budget before any transaction", async () => {
+    const token = paymentToken();
     const balanceBefore = await getTokenBalance(publicClient, { deployment: { token }, account: AGENT });
     const nonceBefore = await publicClient.getTransactionCount({ address: AGENT });
 
     const refused = await call("run_job", JOB);
     expect(refused.isError).toBe(true);
     const message = text(refused);
+    const unit = await symbol();
     expect(message).toContain("run_job refused");
-    expect(message).toContain(`budget is ${budget} ${unit}`);
-    expect(message).toContain(`${formatUnits(deposit, 18)} ${unit} is already spent`);
+    expect(message).toContain(`the budget "main" is ${budget} ${unit}`);
+    expect(message).toContain(`${formatUnits(firstCost, 18)} ${unit} is already spent`);
+    expect(message).toContain(`${formatUnits(deposit, 18)} ${unit} reserved for open leases`);
     expect(message).toContain(`may spend up to ${formatUnits(deposit, 18)} ${unit}`);
     expect(message).toContain("no transaction was sent");
 
@@ -258,7 +302,7 @@ describe("ocx mcp over stdio, with the MCP SDK's client", () => {
 
     const spending = await call("balance_and_spending");
     expect(spending.isError, text(spending)).toBeFalsy();
-    expect((data(spending).budget as { spent: string }).spent).toBe(String(deposit));
+    expect(budgetOf(spending)).toMatchObject({ spent: String(firstCost), reserved: String(deposit) });
     expect(serverErr).toContain("run_job failed: run_job refused");
   });
 
@@ -267,6 +311,59 @@ describe("ocx mcp over stdio, with the MCP SDK's client", () => {
     expect(refused.isError).toBe(true);
     expect(text(refused)).toContain("close_service is not allowed on this server");
     expect(text(refused)).toContain("find_offers, explain_no_match, run_job");
+  });
+});
+
+describe("the budget across server starts and concurrent calls", () => {
+  it("counts what an earlier start spent and holds, until a lease ends or --budget-reset", {
+    timeout: 120_000,
+  }, async () => {
+    await client?.close();
+    client = undefined;
+    const restarted = await connect(budget, { name: "main", allow: "all" });
+    try {
+      const refused = await call("run_job", JOB, { via: restarted });
+      expect(refused.isError).toBe(true);
+      expect(text(refused)).toContain(`${formatUnits(firstCost, 18)} ${await symbol()} is already spent`);
+      expect(budgetOf(refused)).toMatchObject({ spent: String(firstCost), reserved: String(deposit) });
+
+      // Closing the held lease settles it: its bill replaces its deposit.
+      const closed = await call("close_service", { leaseId: holdLease }, { via: restarted });
+      expect(closed.isError, text(closed)).toBeFalsy();
+      const bill = await billLease(publicClient, { deployment, leaseId: BigInt(holdLease) });
+      expect(data(closed).cost).toBe(String(bill.paid));
+      expect(budgetOf(closed)).toMatchObject({ spent: String(firstCost + bill.paid), reserved: "0" });
+    } finally {
+      await restarted.close();
+    }
+    const reset = await connect(budget, { name: "main", reset: true });
+    try {
+      const spending = await call("balance_and_spending", {}, { via: reset });
+      expect(budgetOf(spending)).toMatchObject({ spent: "0", reserved: "0", remaining: String((deposit * 3n) / 2n) });
+      expect(serverErr).toContain('--budget-reset: forgot 2 hold(s) of budget "main"');
+    } finally {
+      await reset.close();
+    }
+  });
+
+  it("lets no more calls through than the budget fits, from two servers at once", { timeout: 120_000 }, async () => {
+    const exact = formatUnits(deposit, 18);
+    const [a, b] = await Promise.all([
+      connect(exact, { name: "race", allow: ALLOW }),
+      connect(exact, { name: "race", allow: ALLOW }),
+    ]);
+    try {
+      const results = await Promise.all([a, b, a, b].map((via) => call("run_job", JOB, { via })));
+      const taken = results.filter((r) => !r.isError);
+      expect(taken.length, results.map(text).join("\n")).toBe(1);
+      for (const refused of results.filter((r) => r.isError)) expect(text(refused)).toContain("run_job refused");
+      const spending = await call("balance_and_spending", {}, { via: a });
+      const held = budgetOf(spending);
+      expect(BigInt(held.spent) + BigInt(held.reserved)).toBeLessThanOrEqual(deposit);
+      expect(BigInt(held.spent) + BigInt(held.reserved)).toBeGreaterThan(0n);
+    } finally {
+      await Promise.all([a.close(), b.close()]);
+    }
   });
 });
 
@@ -284,7 +381,7 @@ services:
 
 describe("ocx mcp --allow all: a service deployed, read and closed", () => {
   it("deploys a service within the budget, reaches it, and closes it with a refund", { timeout: 180_000 }, async () => {
-    const services = await connect("1", ["--allow", "all"]);
+    const services = await connect("1", { name: "services", allow: "all" });
     try {
       const deployed = await call("deploy_service", { manifest: SERVICE }, { via: services });
       expect(deployed.isError, `${text(deployed)}\n${serverErr}`).toBeFalsy();
@@ -301,6 +398,10 @@ describe("ocx mcp --allow all: a service deployed, read and closed", () => {
       expect(closed.isError, text(closed)).toBeFalsy();
       expect(BigInt(data(closed).refund as string)).toBeGreaterThan(0n);
       expect(BigInt(data(closed).refund as string)).toBeLessThan(BigInt(lease.deposit as string));
+      // What the service cost replaced its deposit in the budget.
+      const cost = BigInt(lease.deposit as string) - BigInt(data(closed).refund as string);
+      expect(data(closed).cost).toBe(String(cost));
+      expect(budgetOf(closed)).toMatchObject({ spent: String(cost), reserved: "0" });
     } finally {
       await services.close();
     }

@@ -8,13 +8,20 @@ import { OcxUsageError, toOcxError } from "@ocx/sdk";
 import { type Address, erc20Abi } from "viem";
 import type { Context } from "../context.js";
 import { jsonReplacer } from "../options.js";
-import { Budget, formatAmount, type PaymentUnit, parseBudget } from "./budget.js";
+import { Budget, checkBudgetText, defaultBudgetFile, formatAmount, type PaymentUnit, parseBudget } from "./budget.js";
+import { settleEndedLeases } from "./spending.js";
 import { READ_ONLY_TOOLS, TOOLS, type ToolEnvironment } from "./tools.js";
 
 /** How the human configured the server. */
 export interface McpServerOptions {
-  /** `--budget`: the most the tools may put into escrow in this server's life, in the payment token. */
+  /** `--budget`: the most the tools may spend and hold in escrow, in the payment token, counted across starts. */
   budget: string;
+  /** `--budget-name`: which budget of this chain and account the server counts against. */
+  budgetName: string;
+  /** `--budget-file`: the SQLite file the budgets are kept in (default `defaultBudgetFile()`). */
+  budgetFile?: string;
+  /** `--budget-reset`: forget what this budget spent and holds before serving. */
+  budgetReset?: boolean;
   /** `--allow`: tool names; default the read-only tools. */
   allow?: string[];
   /** Where job_results unpacks results. */
@@ -54,20 +61,55 @@ export async function readPaymentUnit(context: Context): Promise<PaymentUnit> {
 
 const toStructured = (data: unknown) => JSON.parse(JSON.stringify(data, jsonReplacer)) as Record<string, unknown>;
 
+type Log = (message: string) => void;
+
+/** What the tools need from the chain and the budget file: read once, after the handshake. */
+type Prepared = Pick<ToolEnvironment, "budget" | "unit">;
+
+/**
+ * Reads the payment token, opens the budget (reset first with --budget-reset) and settles the leases that ended
+ * while no server ran. Done after the MCP handshake: connecting costs no chain round-trip.
+ */
+async function prepare(context: Context, account: Address, options: McpServerOptions, log: Log): Promise<Prepared> {
+  const started = performance.now();
+  const unit = await readPaymentUnit(context);
+  const key = { chainId: context.deployment.chainId, account, name: options.budgetName };
+  const file = options.budgetFile ?? defaultBudgetFile();
+  const budget = Budget.open(file, key, parseBudget(options.budget, unit), unit);
+  if (options.budgetReset) {
+    log(`--budget-reset: forgot ${budget.reset()} hold(s) of budget "${key.name}"`);
+  }
+  const environment = { context, account, budget, unit, resultsDir: options.resultsDir, log, progress: async () => {} };
+  await settleEndedLeases(environment);
+  const now = budget.snapshot();
+  log(
+    `budget "${now.name}" of ${account} on chain ${key.chainId}: ${formatAmount(now.limit, unit)}, ` +
+      `${formatAmount(now.spent, unit)} spent and ${formatAmount(now.reserved, unit)} reserved so far ` +
+      `(${file}); payment token ${unit.address}; ready in ${Math.round(performance.now() - started)} ms`,
+  );
+  return { budget, unit };
+}
+
 /**
  * Builds the MCP server: every tool registered (so an agent sees what exists), the ones outside the allow-list
- * refusing with a message that names the list. Reads the acting account first, so a missing password fails at
- * start rather than in the middle of a tool call.
+ * refusing with a message that names the list. Loads the acting account's key first, so a missing password fails
+ * at start rather than in the middle of a tool call; what needs the chain (`prepare`) waits for the handshake.
  */
 export async function createOcxMcpServer(context: Context, options: McpServerOptions) {
   const allowed = parseAllowList(options.allow);
-  const unit = await readPaymentUnit(context);
-  const budget = new Budget(parseBudget(options.budget, unit), unit);
-  const account = await context.account();
-  const log = (message: string) => process.stderr.write(`ocx mcp: ${message}\n`);
-  log(
-    `account ${account.address}, budget ${formatAmount(budget.limit, unit)} (payment token ${unit.address}), allowed tools: ${[...allowed].join(", ")}`,
-  );
+  checkBudgetText(options.budget);
+  const account = (await context.account()).address;
+  const log: Log = (message) => process.stderr.write(`ocx mcp: ${message}\n`);
+  log(`account ${account}, allowed tools: ${[...allowed].join(", ")}`);
+  // Prepared once; a failure (the chain down) is tried again by the next call.
+  let preparing: Promise<Prepared> | undefined;
+  const ready = () => {
+    preparing ??= prepare(context, account, options, log).catch((error: unknown) => {
+      preparing = undefined;
+      throw error;
+    });
+    return preparing;
+  };
   const server = new McpServer(
     { name: "ocx", version: options.version },
     {
@@ -78,7 +120,10 @@ export async function createOcxMcpServer(context: Context, options: McpServerOpt
         "are bounded by a budget and an allow-list set by the human.",
     },
   );
-  const leases = new Set<bigint>();
+  server.server.oninitialized = () => {
+    log(`connected ${Math.round(performance.now())} ms after the process started`);
+    ready().catch((error: unknown) => log(`not ready: ${toOcxError(error).message}`));
+  };
   for (const tool of TOOLS) {
     const isAllowed = allowed.has(tool.name);
     server.registerTool(
@@ -106,23 +151,24 @@ export async function createOcxMcpServer(context: Context, options: McpServerOpt
         }
         const token = extra._meta?.progressToken;
         let step = 0;
-        const env: ToolEnvironment = {
-          context,
-          budget,
-          unit,
-          resultsDir: options.resultsDir,
-          leases,
-          log,
-          progress: async (message) => {
-            log(`${tool.name}: ${message}`);
-            if (token === undefined) return;
-            await extra.sendNotification({
-              method: "notifications/progress",
-              params: { progressToken: token, progress: ++step, message },
-            });
-          },
-        };
+        let prepared: Prepared | undefined;
         try {
+          prepared = await ready();
+          const env: ToolEnvironment = {
+            context,
+            account,
+            ...prepared,
+            resultsDir: options.resultsDir,
+            log,
+            progress: async (message) => {
+              log(`${tool.name}: ${message}`);
+              if (token === undefined) return;
+              await extra.sendNotification({
+                method: "notifications/progress",
+                params: { progressToken: token, progress: ++step, message },
+              });
+            },
+          };
           const answer = await tool.handler(args, env);
           log(`${tool.name} answered`);
           return {
@@ -137,19 +183,24 @@ export async function createOcxMcpServer(context: Context, options: McpServerOpt
             content: [{ type: "text" as const, text: error.message }],
             structuredContent: toStructured({
               error: { name: error.name, message: error.shortMessage, hint: error.hint ?? null },
-              budget: budget.snapshot(),
+              budget: prepared?.budget.snapshot() ?? null,
             }),
           };
         }
       },
     );
   }
-  return { server, budget, unit, allowed };
+  /** Closes the budget file, if it was opened. */
+  const close = async () => (await preparing?.catch(() => undefined))?.budget.close();
+  return { server, allowed, ready, close };
 }
 
 /** Serves the tools over stdio until the client closes the connection. */
 export async function serveStdio(context: Context, options: McpServerOptions): Promise<void> {
-  const { server } = await createOcxMcpServer(context, { ...options, resultsDir: path.resolve(options.resultsDir) });
+  const { server, close } = await createOcxMcpServer(context, {
+    ...options,
+    resultsDir: path.resolve(options.resultsDir),
+  });
   const transport = new StdioServerTransport();
   const closed = new Promise<void>((resolve) => {
     transport.onclose = () => resolve();
@@ -157,4 +208,5 @@ export async function serveStdio(context: Context, options: McpServerOptions): P
   await server.connect(transport);
   process.stdin.once("end", () => void server.close());
   await closed;
+  await close();
 }

@@ -1,8 +1,7 @@
 // The tools of `ocx mcp`: what a person does with `ocx`, for an agent. Each tool is a name, a description an LLM
 // can act on, a zod input schema and a handler over the SDK (the same steps `ocx run`, `ocx job` and `ocx deploy`
 // take); the server (server.ts) wraps them with the allow-list, the budget and error reporting.
-import { mkdtemp, readFile, rm, stat } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { readFile, stat } from "node:fs/promises";
 import path from "node:path";
 import {
   closeService,
@@ -13,13 +12,12 @@ import {
   explainMatch,
   FINAL_PHASES,
   fetchResults,
-  findOffer,
   fromLabel,
   getResultHash,
   getServiceStatus,
   getTokenBalance,
   LeaseState,
-  leaseDeposit,
+  launchLease,
   leaseStateName,
   type Manifest,
   manifestFromDocument,
@@ -30,27 +28,25 @@ import {
   offerStateName,
   type ProviderLeaseStatus,
   parseManifest,
-  resolveInputs,
   searchOffers,
-  startJob,
-  takeLease,
-  uploadJob,
 } from "@ocx/sdk";
 import { type Address, parseUnits } from "viem";
 import { z } from "zod";
 import { providerEndpoint, readLease, spaced } from "../chain.js";
 import type { Context } from "../context.js";
 import { type Budget, formatAmount, type PaymentUnit } from "./budget.js";
+import { settleEndedLeases, settleWhenClosed, spendOnLease } from "./spending.js";
 
 /** What a tool handler works with: the CLI's chain context, the budget, and where results may be written. */
 export interface ToolEnvironment {
   context: Context;
+  /** The server's account (its key is loaded at start). */
+  account: Address;
+  /** The persisted budget: what is spent and reserved, across server starts (budget.ts). */
   budget: Budget;
   unit: PaymentUnit;
   /** The only folder job_results writes into (each lease in its own `lease-<id>/`). */
   resultsDir: string;
-  /** Leases this server opened (run_job, deploy_service), for balance_and_spending. */
-  leases: Set<bigint>;
   /** Reports progress to the client when it asked for it (a progress token); a no-op otherwise. */
   progress: (message: string) => Promise<void>;
   log: (message: string) => void;
@@ -237,23 +233,6 @@ async function waitForJob(
   }
 }
 
-/** The checks before money moves: the payment token balance covers `deposit`, then the budget reserves it. */
-async function reserveDeposit(env: ToolEnvironment, tool: string, deposit: bigint, what: string): Promise<void> {
-  const { context, unit } = env;
-  const me = (await context.account()).address;
-  const balance = await getTokenBalance(context.publicClient, {
-    deployment: { token: unit.address },
-    account: me,
-  });
-  if (balance < deposit) {
-    throw new OcxError(
-      `${tool} refused: ${what} needs a deposit of ${formatAmount(deposit, unit)} but ${me} holds ${formatAmount(balance, unit)}; no transaction was sent`,
-      { hint: "ask the human to fund this account, or ask for a shorter job" },
-    );
-  }
-  env.budget.reserve(tool, deposit, what);
-}
-
 const findOffersTool = define({
   name: "find_offers",
   title: "Find compute offers",
@@ -358,56 +337,43 @@ const runJobTool = define({
     const { context, unit } = env;
     const manifest = jobManifest(args, "job");
     const maxPricePerGpuHour = price(args, unit);
-    const found = await findOffer(context.publicClient, {
-      deployment: context.deployment,
-      manifest,
-      market: "offer",
-      ...(args.offerId !== undefined ? { offerId: BigInt(args.offerId) } : {}),
-      ...(maxPricePerGpuHour !== undefined ? { maxPricePerGpuHour } : {}),
-    });
-    if (found.kind !== "offer") throw new OcxError("no offer matches the job; explain_no_match says why");
-    // The most this call can spend, fixed before anything is sent: the deposit at the offer's posted price (a quote
-    // is never above it, and the deposit is passed to takeLease as is).
-    const deposit = leaseDeposit(found.offer, manifest);
-    await reserveDeposit(env, "run_job", deposit, `a lease of offer #${found.offer.offerId}`);
-    env.log(
-      `run_job: offer #${found.offer.offerId}, deposit ${formatAmount(deposit, unit)} (spent ${formatAmount(env.budget.spent, unit)} of ${formatAmount(env.budget.limit, unit)})`,
+    const { lease, provider: client } = await spendOnLease(
+      env,
+      "run_job",
+      ({ found }) => `a lease of offer #${found.kind === "offer" ? found.offer.offerId : "?"}`,
+      async (hooks) =>
+        launchLease({
+          publicClient: context.publicClient,
+          walletClient: await context.walletClient(),
+          account: await context.account(),
+          deployment: context.deployment,
+          manifest,
+          // No inputs (checkNoInputs): nothing is read from here.
+          baseDir: env.resultsDir,
+          market: "offer",
+          ...(args.offerId !== undefined ? { offerId: BigInt(args.offerId) } : {}),
+          ...(maxPricePerGpuHour !== undefined ? { maxPricePerGpuHour } : {}),
+          approve: hooks.approve,
+          onEvent: (event) => {
+            hooks.onEvent(event);
+            if (event.type === "lease") void env.progress(`lease #${event.leaseId} taken; uploading the job`);
+          },
+        }),
     );
-    const walletClient = await context.walletClient();
-    const account = await context.account();
-    const lease = await takeLease({
-      publicClient: context.publicClient,
-      walletClient,
-      account,
-      deployment: context.deployment,
-      manifest,
-      found,
-      deposit,
-    });
-    env.leases.add(lease.leaseId);
-    await env.progress(`lease #${lease.leaseId} taken; uploading the job`);
-    const client = connectProvider({
-      publicClient: context.publicClient,
-      deployment: context.deployment,
-      account,
-      lease,
-    });
-    const baseDir = await mkdtemp(path.join(tmpdir(), "ocx-mcp-job-"));
-    try {
-      await uploadJob(client, { leaseId: lease.leaseId, url: lease.endpoint, manifest, baseDir });
-    } finally {
-      await rm(baseDir, { recursive: true, force: true });
-    }
-    await startJob(client, { leaseId: lease.leaseId, url: lease.endpoint });
+    const { deposit } = lease;
     const status = await waitForJob(env, client, lease.leaseId, (args.waitSeconds ?? 0) * 1000);
     const ended = FINAL_PHASES.includes(status.phase);
+    // The provider completes the lease on-chain as the job ends: its bill then frees the rest of the deposit.
+    const cost = ended ? await settleWhenClosed(env, lease.leaseId, 15_000) : undefined;
+    const budget = env.budget.snapshot();
     return {
       text:
         `lease #${lease.leaseId} on offer #${lease.offerId} (provider ${lease.provider}), deposit ${formatAmount(deposit, unit)}; ` +
         (ended
           ? `the job ended: ${status.phase}, exit code ${status.exitCode}; read its outputs with job_results`
           : `the job is ${status.phase}; follow it with job_status / job_logs`) +
-        `. Budget: ${formatAmount(env.budget.spent, unit)} of ${formatAmount(env.budget.limit, unit)} spent.`,
+        (cost !== undefined ? `; it cost ${formatAmount(cost, unit)}, the rest of the deposit is refunded` : "") +
+        `. Budget: ${formatAmount(budget.spent, unit)} spent and ${formatAmount(budget.reserved, unit)} reserved of ${formatAmount(budget.limit, unit)}.`,
       data: {
         leaseId: lease.leaseId,
         offerId: lease.offerId,
@@ -417,7 +383,8 @@ const runJobTool = define({
         phase: status.phase,
         exitCode: status.exitCode,
         resultHash: status.resultHash,
-        budget: env.budget.snapshot(),
+        cost: cost ?? null,
+        budget,
       },
     };
   },
@@ -632,34 +599,30 @@ const deployServiceTool = define({
   },
   async handler(args, env) {
     const { context, unit } = env;
-    const manifest = await resolveInputs(jobManifest({ manifest: args.manifest }, "service"), tmpdir());
+    const manifest = jobManifest({ manifest: args.manifest }, "service");
     const maxPricePerGpuHour = price(args, unit);
-    const found = await findOffer(context.publicClient, {
-      deployment: context.deployment,
-      manifest,
-      market: "offer",
-      ...(args.offerId !== undefined ? { offerId: BigInt(args.offerId) } : {}),
-      ...(maxPricePerGpuHour !== undefined ? { maxPricePerGpuHour } : {}),
-    });
-    if (found.kind !== "offer") throw new OcxError("no offer matches the service; explain_no_match says why");
-    const deposit = leaseDeposit(found.offer, manifest, args.hours !== undefined ? { hours: args.hours } : {});
-    await reserveDeposit(env, "deploy_service", deposit, `a service lease of offer #${found.offer.offerId}`);
-    env.log(`deploy_service: offer #${found.offer.offerId}, deposit ${formatAmount(deposit, unit)}`);
-    const deployed = await deployService({
-      publicClient: context.publicClient,
-      walletClient: await context.walletClient(),
-      account: await context.account(),
-      deployment: context.deployment,
-      manifest,
-      baseDir: tmpdir(),
-      offerId: found.offer.offerId,
-      deposit,
-      healthTimeoutMs: 90_000,
-      onEvent: (event) => {
-        if (event.type === "lease") env.leases.add(event.leaseId);
-      },
-    });
-    env.leases.add(deployed.leaseId);
+    const deployed = await spendOnLease(
+      env,
+      "deploy_service",
+      ({ found }) => `a service lease of offer #${found.kind === "offer" ? found.offer.offerId : "?"}`,
+      async (hooks) =>
+        deployService({
+          publicClient: context.publicClient,
+          walletClient: await context.walletClient(),
+          account: await context.account(),
+          deployment: context.deployment,
+          manifest,
+          // No inputs (checkNoInputs): nothing is read from here.
+          baseDir: env.resultsDir,
+          ...(args.offerId !== undefined ? { offerId: BigInt(args.offerId) } : {}),
+          ...(args.hours !== undefined ? { hours: args.hours } : {}),
+          ...(maxPricePerGpuHour !== undefined ? { maxPricePerGpuHour } : {}),
+          healthTimeoutMs: 90_000,
+          approve: hooks.approve,
+          onEvent: hooks.onEvent,
+        }),
+    );
+    const { deposit } = deployed;
     return {
       text:
         `service lease #${deployed.leaseId} on offer #${deployed.offerId}, deposit ${formatAmount(deposit, unit)}; ` +
@@ -723,9 +686,16 @@ const closeServiceTool = define({
       deployment: env.context.deployment,
       leaseId: id,
     });
+    const cost = (await settleEndedLeases(env)).find((s) => s.leaseId === id)?.cost;
+    const budget = env.budget.snapshot();
     return {
-      text: `lease #${id} closed; ${formatAmount(closed.refund, env.unit)} refunded (transaction ${closed.transactionHash})`,
-      data: { leaseId: id, refund: closed.refund, transaction: closed.transactionHash },
+      text:
+        `lease #${id} closed; ${formatAmount(closed.refund, env.unit)} refunded (transaction ${closed.transactionHash})` +
+        (cost !== undefined
+          ? `; it cost ${formatAmount(cost, env.unit)}, which replaces its deposit in the budget`
+          : "") +
+        `. Budget: ${formatAmount(budget.spent, env.unit)} spent and ${formatAmount(budget.reserved, env.unit)} reserved of ${formatAmount(budget.limit, env.unit)}.`,
+      data: { leaseId: id, refund: closed.refund, transaction: closed.transactionHash, cost: cost ?? null, budget },
     };
   },
 });
@@ -741,21 +711,23 @@ const balanceTool = define({
   input: {},
   async handler(_args, env) {
     const { context, unit, budget } = env;
-    const me = (await context.account()).address;
+    const me = env.account;
+    await settleEndedLeases(env);
     const [payment, ocx, eth] = await Promise.all([
       getTokenBalance(context.publicClient, { deployment: { token: unit.address }, account: me }),
       getTokenBalance(context.publicClient, { deployment: context.deployment, account: me }),
       context.publicClient.getBalance({ address: me }),
     ]);
-    const leases = await Promise.all([...env.leases].map((id) => readLease(context, id)));
+    const leases = await Promise.all(budget.openLeases().map((h) => readLease(context, h.leaseId as bigint)));
     const escrow = leases.reduce((sum, l) => sum + (l.state === LeaseState.Closed ? 0n : l.escrowLeft), 0n);
     const settlesInOcx = unit.address.toLowerCase() === context.deployment.token.toLowerCase();
     const snapshot = budget.snapshot();
     return {
       text:
         `account ${me}: ${formatAmount(payment, unit)} (the payment token)${settlesInOcx ? "" : `, ${formatAmount(ocx, { ...unit, symbol: "OCX", decimals: 18 })}`}, ` +
-        `${formatAmount(eth, { ...unit, symbol: "ETH", decimals: 18 })}; escrow in this server's ${leases.length} lease(s): ${formatAmount(escrow, unit)}; ` +
-        `budget ${formatAmount(snapshot.limit, unit)}, spent ${formatAmount(snapshot.spent, unit)}, ${formatAmount(snapshot.remaining, unit)} left`,
+        `${formatAmount(eth, { ...unit, symbol: "ETH", decimals: 18 })}; escrow in the budget's ${leases.length} open lease(s): ${formatAmount(escrow, unit)}; ` +
+        `budget "${snapshot.name}" ${formatAmount(snapshot.limit, unit)}: ${formatAmount(snapshot.spent, unit)} spent by ended leases, ` +
+        `${formatAmount(snapshot.reserved, unit)} reserved for open ones, ${formatAmount(snapshot.remaining, unit)} left`,
       data: {
         account: me,
         paymentToken: { address: unit.address, symbol: unit.symbol, decimals: unit.decimals, balance: payment },
