@@ -7,11 +7,9 @@
 //   and the validator is rewarded;
 // - a validator forced to accuse an honest provider loses its bond to it;
 // - a provider that goes offline after offering is proven late.
-import { type ChildProcess, spawn } from "node:child_process";
-import { chmod, mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { mkdir, writeFile } from "node:fs/promises";
 import path from "node:path";
-import { createCleanup, freePort, type Localnet, startLocalnet, trackChild } from "@ocx/node-kit";
+import { createCleanup, freePort, type Localnet, startLocalnet } from "@ocx/node-kit";
 import {
   admitValidatorSync,
   challengePhaseName,
@@ -26,9 +24,16 @@ import {
 } from "@ocx/sdk";
 import type { Address } from "viem";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import {
+  type Daemon,
+  startDaemon,
+  startProviderNode as startProvider,
+  VALIDATOR_BIN,
+  writeProviderConfig,
+} from "./harness/daemons.js";
+import { makeTempDir } from "./harness/tempDir.js";
+import { waitFor as waitUntil } from "./harness/wait.js";
 
-const PROVIDER_BIN = path.resolve("apps/provider/dist/bin.js");
-const VALIDATOR_BIN = path.resolve("apps/validator/dist/bin.js");
 const VALIDATOR = 3; // anvil account of the validator
 const cleanup = createCleanup();
 let net: Localnet;
@@ -41,87 +46,23 @@ type Deployed = Localnet["deployment"] & { proofOfCompute: Address; validatorReg
 const deployed = () => net.deployment as Deployed;
 const address = (account: number) => net.wallet(account).account.address;
 
-/** A failure that waiting longer cannot fix (the daemon exited). */
-class FatalError extends Error {}
-
 /** Polls `check` until it returns a value other than undefined/false, or fails after `timeoutMs` naming `what`. */
-async function waitFor<T>(what: string, check: () => Promise<T | undefined | false>, timeoutMs = 90_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await check().catch((error) => {
-      if (error instanceof FatalError) throw error;
-      return undefined;
-    });
-    if (value !== undefined && value !== false) return value;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 250));
-  }
-}
+const waitFor = <T>(what: string, check: () => Promise<T | undefined | false>, timeoutMs = 90_000) =>
+  waitUntil(what, check, { timeoutMs });
 
 /** The daemons the current test started, whose output a failing test prints. */
-const started: { name: string; log: () => string }[] = [];
-
-interface Daemon {
-  child: ChildProcess;
-  url: string;
-  log: () => string;
-  stop(signal?: NodeJS.Signals): Promise<void>;
-}
-
-/** Spawns a daemon, registers its stop with the cleanup, and waits until `{url}{readyPath}` answers 200. */
-async function spawnDaemon(
-  name: string,
-  bin: string,
-  args: string[],
-  env: Record<string, string>,
-  url: string,
-  readyPath: string,
-): Promise<Daemon> {
-  let output = "";
-  const child = trackChild(
-    spawn(process.execPath, [bin, ...args], {
-      env: { ...process.env, ...env },
-      stdio: ["ignore", "pipe", "pipe"],
-    }),
-  );
-  child.stdout?.on("data", (d) => {
-    output += d;
-  });
-  child.stderr?.on("data", (d) => {
-    output += d;
-  });
-  const stop = async (signal: NodeJS.Signals = "SIGTERM") => {
-    if (child.exitCode !== null || child.signalCode !== null) return;
-    const exited = new Promise((r) => child.once("exit", r));
-    child.kill(signal);
-    await exited;
-  };
-  cleanup.defer(() => stop("SIGKILL"));
-  started.push({ name, log: () => output });
-  await waitFor(
-    `${name} at ${url}${readyPath}`,
-    async () => {
-      if (child.exitCode !== null) throw new FatalError(`${name} exited with code ${child.exitCode}`);
-      return (await fetch(`${url}${readyPath}`)).ok;
-    },
-    60_000,
-  ).catch((error) => {
-    throw new Error(`${(error as Error).message}\n${name}'s output:\n${output}`);
-  });
-  return { child, url, log: () => output, stop };
-}
+const started: Daemon[] = [];
+/** Daemons left running by a test are killed outright when the file is done. */
+const KILL = { signal: "SIGKILL" } as const;
 
 /** A provider node selling one CPU bundle; `cheat` makes it a test-only cheating prover. */
 async function startProviderNode(account: number, cheat?: "skipping" | "faking"): Promise<Daemon> {
-  const port = await freePort();
-  const state = path.join(dir, `provider-${account}`);
-  await mkdir(state, { recursive: true });
-  const config = path.join(state, "provider.yaml");
-  await writeFile(
-    config,
-    `chain: { rpcUrl: "${net.anvil.rpcUrl}", deployment: "${deploymentFile}", pollIntervalMs: 100 }
-api: { listen: "127.0.0.1:${port}" }
-stake: "1000"
+  const config = await writeProviderConfig({
+    stateDir: path.join(dir, `provider-${account}`),
+    rpcUrl: net.anvil.rpcUrl,
+    deploymentFile,
+    key: net.key(account),
+    body: `stake: "1000"
 stateDir: .
 executor: process
 allowUnsandboxed: true
@@ -129,15 +70,15 @@ offers:
   - { gpus: 0, pricePerGpuHour: "0.36", cpu: 1, memoryMiB: 512, diskMiB: 512, maxLeases: 1, minDuration: 10 }
 challenges: { enabled: true, prover: ts${cheat ? `, cheat: ${cheat}` : ""} }
 `,
-  );
-  return spawnDaemon(
-    `provider ${account}${cheat ? ` (${cheat})` : ""}`,
-    PROVIDER_BIN,
-    ["--config", config],
-    { OCX_PROVIDER_KEY: net.key(account), ...(cheat ? { OCX_ALLOW_CHEATING: "1" } : {}) },
-    `http://127.0.0.1:${port}`,
-    "/ready",
-  );
+  });
+  const provider = await startProvider(config, {
+    name: `provider ${account}${cheat ? ` (${cheat})` : ""}`,
+    env: cheat ? { OCX_ALLOW_CHEATING: "1" } : {},
+    defer: cleanup.defer,
+    stopOptions: KILL,
+  });
+  started.push(provider);
+  return provider;
 }
 
 /** A validator daemon that challenges only `providers`. */
@@ -161,17 +102,21 @@ challenges:
   providers: [${providers.map((p) => `"${p}"`).join(", ")}]
 ${options.falseAccusation ? `test: { falseAccusation: ${options.falseAccusation} }\n` : ""}`,
   );
-  return spawnDaemon(
-    `validator ${name}`,
-    VALIDATOR_BIN,
-    ["start", "--config", config],
-    {
+  const validator = await startDaemon({
+    name: `validator ${name}`,
+    bin: VALIDATOR_BIN,
+    args: ["start", "--config", config],
+    env: {
       OCX_VALIDATOR_KEY: net.key(VALIDATOR),
       ...(options.falseAccusation ? { OCX_ALLOW_FALSE_ACCUSATION: "1" } : {}),
     },
-    `http://127.0.0.1:${port}`,
-    "/health",
-  );
+    url: `http://127.0.0.1:${port}`,
+    readyPath: "/health",
+    defer: cleanup.defer,
+    stopOptions: KILL,
+  });
+  started.push(validator);
+  return validator;
 }
 
 const read = <T>(functionName: string, args: readonly unknown[]) =>
@@ -212,9 +157,7 @@ const isCpuVerified = (account: number) =>
 
 describe("hardware proofs end to end: providers, validators, the chain", { timeout: 240_000 }, () => {
   beforeAll(async () => {
-    dir = await mkdtemp(path.join(tmpdir(), "ocx-trust-"));
-    await chmod(dir, 0o711);
-    cleanup.defer(() => rm(dir, { recursive: true, force: true }));
+    dir = await makeTempDir("trust", cleanup.defer);
     // A short response window, so that a provider that cannot answer a round is proven unrevealed quickly.
     net = await startLocalnet({ deploy: { proofs: { responseWindow: 20 } } });
     cleanup.defer(() => net.stop());
@@ -241,7 +184,7 @@ describe("hardware proofs end to end: providers, validators, the chain", { timeo
     const validator = await startValidatorNode("honest", [address(1)]);
     // Kill the validator the moment its first challenge is on-chain, then start it again on the same state.
     await waitFor("the first challenge", async () => (await challengesOf(address(1))).length > 0);
-    await validator.stop("SIGKILL");
+    await validator.stop(KILL);
     const restarted = await startValidatorNode("honest", [address(1)], {
       stateDir: path.join(dir, "validator-honest"),
     });
@@ -306,7 +249,7 @@ describe("hardware proofs end to end: providers, validators, the chain", { timeo
     if (!trustDeployed) ctx.skip("deployOcx does not deploy ProofOfCompute and ValidatorRegistry yet");
     const { faultSlash } = await parameters();
     const provider = await startProviderNode(8);
-    await provider.stop("SIGKILL");
+    await provider.stop(KILL);
     const stakeBefore = await providerStake(8);
     const validator = await startValidatorNode("late", [address(8)]);
     await waitFor(
