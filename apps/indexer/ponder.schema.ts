@@ -20,7 +20,7 @@ export const eventLog = onchainTable(
 
 /**
  * The blocks processed, by number (the latest 256 kept): the API names the one Ponder's checkpoint has reached, with
- * its time and hash, as the block its answers include (src/api/indexedBlock.ts says why not simply the latest row).
+ * its time and hash, as the block its answers include (src/api/indexed.ts says why not simply the latest row).
  */
 export const block = onchainTable("block", (t) => ({
   number: t.bigint().primaryKey(),
@@ -162,4 +162,90 @@ export const supplyChange = onchainTable(
     timestamp: t.bigint().notNull(),
   }),
   (table) => ({ byTime: index().on(table.timestamp) }),
+);
+
+/**
+ * Governor proposals (OcxGovernor's events): what was proposed, the votes summed from VoteCast and
+ * VoteCastWithParams, the quorum its snapshot needs, and when it was queued (with its eta), executed or canceled.
+ */
+export const proposal = onchainTable(
+  "proposal",
+  (t) => ({
+    id: t.bigint().primaryKey(),
+    proposer: t.hex().notNull(),
+    description: t.text().notNull(),
+    /** What the timelock runs if it passes: `[{ target, value, calldata }]`, value a decimal string of wei. */
+    calls: t.json().notNull(),
+    /** The block whose delegated votes count; the vote opens after it (the governor's clock is block numbers). */
+    voteStart: t.bigint().notNull(),
+    /** The last block of the vote. */
+    voteEnd: t.bigint().notNull(),
+    forVotes: t.bigint().notNull(),
+    againstVotes: t.bigint().notNull(),
+    abstainVotes: t.bigint().notNull(),
+    voters: t.integer().notNull(),
+    /** `quorum(voteStart)`, read from the governor at the first vote (null while none was cast). */
+    quorum: t.bigint(),
+    /** When a queued proposal can be executed (unix seconds; null until ProposalQueued). */
+    eta: t.bigint(),
+    createdAt: t.bigint().notNull(),
+    createdBlock: t.bigint().notNull(),
+    queuedAt: t.bigint(),
+    executedAt: t.bigint(),
+    canceledAt: t.bigint(),
+  }),
+  (table) => ({ byCreated: index().on(table.createdBlock) }),
+);
+
+/** Votes on proposals (VoteCast, VoteCastWithParams). support: 0 against, 1 for, 2 abstain. */
+export const vote = onchainTable(
+  "vote",
+  (t) => ({
+    id: t.text().primaryKey(),
+    proposalId: t.bigint().notNull(),
+    voter: t.hex().notNull(),
+    support: t.integer().notNull(),
+    weight: t.bigint().notNull(),
+    reason: t.text().notNull(),
+    /** VoteCastWithParams' params (null for VoteCast). */
+    params: t.hex(),
+    blockNumber: t.bigint().notNull(),
+    timestamp: t.bigint().notNull(),
+    txHash: t.hex().notNull(),
+  }),
+  (table) => ({ byProposal: index().on(table.proposalId) }),
+);
+
+/**
+ * Emission epochs with recorded work (Emissions' WorkRecorded and RewardClaimed): the epoch's time, what it emits
+ * (fixed by the contract at its first work, read then with `getEpoch`), the verified GPU-seconds recorded and the
+ * OCX claimed (minted) from it.
+ */
+export const emissionEpoch = onchainTable("emission_epoch", (t) => ({
+  epoch: t.bigint().primaryKey(),
+  /** Unix seconds; null while the contract has not fixed the epoch (only a lease's first sight was recorded). */
+  start: t.bigint(),
+  end: t.bigint(),
+  emission: t.bigint(),
+  units: t.bigint().notNull(),
+  claimed: t.bigint().notNull(),
+}));
+
+/** One provider's work and claim in one epoch. */
+export const emissionShare = onchainTable(
+  "emission_share",
+  (t) => ({
+    id: t.text().primaryKey(),
+    epoch: t.bigint().notNull(),
+    provider: t.hex().notNull(),
+    /** Verified GPU-seconds recorded (WorkRecorded.units). */
+    units: t.bigint().notNull(),
+    /** Paid lease seconds recorded, verified or not. */
+    seconds: t.bigint().notNull(),
+    /** RewardClaimed: OCX minted (0 when forfeited); null until claimed. */
+    reward: t.bigint(),
+    forfeited: t.boolean().notNull(),
+    claimedAt: t.bigint(),
+  }),
+  (table) => ({ byEpoch: index().on(table.epoch) }),
 );

@@ -1,7 +1,7 @@
 // The OCX network dashboard: reads the indexer's API (same origin, relative paths), draws the metrics over time
 // with uPlot, and refreshes when the indexer's /events stream says a block was indexed.
 
-import { formatMoney, formatPercent, headlineFigures, ocxNumber, shortAddress } from "./format.js";
+import { formatMoney, formatOcx, formatPercent, headlineFigures, ocxNumber, shortAddress } from "./format.js";
 import uPlot from "./vendor/uPlot.esm.js";
 
 const WINDOW_LABELS = { "1h": "last hour", "24h": "last 24 hours", "7d": "last 7 days", "30d": "last 30 days" };
@@ -218,6 +218,25 @@ function renderLeases(leases) {
   );
 }
 
+function renderProposals(proposals) {
+  fillTable(
+    "#proposals",
+    proposals,
+    (p) => [
+      [
+        p.description.length > 60 ? `${p.description.slice(0, 59)}…` : p.description,
+        { title: p.description, "data-proposal": p.proposalId },
+      ],
+      [p.state, { "data-state": p.state }],
+      [formatOcx(p.votes.for), { "data-value": p.votes.for }],
+      [formatOcx(p.votes.against), { "data-value": p.votes.against }],
+      [formatOcx(p.votes.abstain), { "data-value": p.votes.abstain }],
+      [String(p.voteEnd)],
+    ],
+    "No proposal yet.",
+  );
+}
+
 /** Reads every panel's data and draws it; a refresh asked for while one runs is done once it ends. */
 async function refresh() {
   if (state.refreshing) {
@@ -226,11 +245,12 @@ async function refresh() {
   }
   state.refreshing = (async () => {
     try {
-      const [metrics, prices, providers, leases] = await Promise.all([
+      const [metrics, prices, providers, leases, governance] = await Promise.all([
         api(`metrics/network?window=${state.window}`),
         api("prices?window=7d"),
         api("providers?sort=reputation"),
         api("leases?live=1&limit=50"),
+        api("governance/proposals?limit=5"),
       ]);
       state.unit = metrics.unit ?? "ocx";
       for (const unitLabel of document.querySelectorAll("[data-unit]")) {
@@ -241,6 +261,7 @@ async function refresh() {
       renderPrices(prices.models);
       renderProviders(providers.providers);
       renderLeases(leases.leases);
+      renderProposals(governance.proposals);
       const block = metrics.block;
       if (block) {
         $("#block").textContent =

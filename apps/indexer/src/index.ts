@@ -7,14 +7,18 @@ import { ponder } from "ponder:registry";
 import {
   attestation,
   block,
+  emissionEpoch,
+  emissionShare,
   eventLog,
   lease,
   offer,
+  proposal,
   provider,
   reputationEvent,
   request,
   settlement,
   supplyChange,
+  vote,
 } from "ponder:schema";
 import { CheckState, CloseReason, OfferState } from "@ocx/sdk";
 import { getAddress, isAddressEqual, zeroAddress } from "viem";
@@ -69,6 +73,42 @@ async function recordSupplyChange(event: Any, context: Any, token: "" | "credits
   if (!change) return;
   const kind = token === "" ? change : `${token}${change === "mint" ? "Mint" : "Burn"}`;
   await context.db.insert(supplyChange).values({ id: event.id, kind, amount: value, timestamp: event.block.timestamp });
+}
+
+/** A vote: its row, the proposal's sums, and at the first vote the quorum its snapshot needs (read then). */
+async function recordVote(event: Any, context: Any, params: `0x${string}` | null): Promise<void> {
+  const { proposalId, voter, support, weight, reason } = event.args;
+  await context.db.insert(vote).values({
+    id: event.id,
+    proposalId,
+    voter: getAddress(voter),
+    support: Number(support),
+    weight,
+    reason,
+    params,
+    blockNumber: event.block.number,
+    timestamp: event.block.timestamp,
+    txHash: event.transaction.hash,
+  });
+  const p = await context.db.find(proposal, { id: proposalId });
+  if (!p) return; // proposed before the indexed range
+  // quorum(voteStart) is readable once the vote is open (voteStart in the past), as it is at any vote.
+  const quorum =
+    p.quorum ??
+    (await context.client.readContract({
+      abi: context.contracts.OcxGovernor.abi,
+      address: context.contracts.OcxGovernor.address,
+      functionName: "quorum",
+      args: [p.voteStart],
+    }));
+  const n = Number(support);
+  await context.db.update(proposal, { id: proposalId }).set({
+    quorum,
+    voters: p.voters + 1,
+    againstVotes: p.againstVotes + (n === 0 ? weight : 0n),
+    forVotes: p.forVotes + (n === 1 ? weight : 0n),
+    abstainVotes: p.abstainVotes + (n === 2 ? weight : 0n),
+  });
 }
 
 /** The tables' updates per `Contract:Event`. */
@@ -299,6 +339,92 @@ const projections: Record<string, Projection> = {
   // Credits ($1 each) are minted against burned OCX and burned when redeemed for OCX, or as the market's fee.
   "OcxCredits:Transfer": async (event, context) => {
     await recordSupplyChange(event, context, "credits");
+  },
+  "OcxGovernor:ProposalCreated": async (event, context) => {
+    const a = event.args;
+    await context.db.insert(proposal).values({
+      id: a.proposalId,
+      proposer: getAddress(a.proposer),
+      description: a.description,
+      calls: a.targets.map((target: `0x${string}`, i: number) => ({
+        target: getAddress(target),
+        value: String(a.values[i]),
+        calldata: a.calldatas[i],
+      })),
+      voteStart: a.voteStart,
+      voteEnd: a.voteEnd,
+      forVotes: 0n,
+      againstVotes: 0n,
+      abstainVotes: 0n,
+      voters: 0,
+      quorum: null,
+      eta: null,
+      createdAt: event.block.timestamp,
+      createdBlock: event.block.number,
+      queuedAt: null,
+      executedAt: null,
+      canceledAt: null,
+    });
+  },
+  "OcxGovernor:VoteCast": async (event, context) => {
+    await recordVote(event, context, null);
+  },
+  "OcxGovernor:VoteCastWithParams": async (event, context) => {
+    await recordVote(event, context, event.args.params);
+  },
+  "OcxGovernor:ProposalQueued": async (event, context) => {
+    await context.db
+      .update(proposal, { id: event.args.proposalId })
+      .set({ eta: event.args.etaSeconds, queuedAt: event.block.timestamp });
+  },
+  "OcxGovernor:ProposalExecuted": async (event, context) => {
+    await context.db.update(proposal, { id: event.args.proposalId }).set({ executedAt: event.block.timestamp });
+  },
+  "OcxGovernor:ProposalCanceled": async (event, context) => {
+    await context.db.update(proposal, { id: event.args.proposalId }).set({ canceledAt: event.block.timestamp });
+  },
+  "Emissions:WorkRecorded": async (event, context) => {
+    const { epoch, provider: who, units, seconds_ } = event.args;
+    const known = await context.db.find(emissionEpoch, { epoch });
+    let fixed: { start: bigint; end: bigint; emission: bigint } | null = null;
+    if (!known || known.emission === null) {
+      // The contract fixes an epoch's emission at its first credited work: read it as of this event's block.
+      const e = await context.client.readContract({
+        abi: context.contracts.Emissions.abi,
+        address: context.contracts.Emissions.address,
+        functionName: "getEpoch",
+        args: [epoch],
+      });
+      if (e.end !== 0n) fixed = { start: BigInt(e.start), end: BigInt(e.end), emission: BigInt(e.emission) };
+    }
+    await context.db
+      .insert(emissionEpoch)
+      .values({ epoch, start: null, end: null, emission: null, units: 0n, claimed: 0n, ...fixed })
+      .onConflictDoNothing();
+    await context.db
+      .update(emissionEpoch, { epoch })
+      .set((row: Any) => ({ ...(fixed ?? {}), units: row.units + units }));
+    const id = `${epoch}-${getAddress(who)}`;
+    await context.db
+      .insert(emissionShare)
+      .values({ id, epoch, provider: getAddress(who), units: 0n, seconds: 0n, reward: null, forfeited: false })
+      .onConflictDoNothing();
+    await context.db
+      .update(emissionShare, { id })
+      .set((row: Any) => ({ units: row.units + units, seconds: row.seconds + seconds_ }));
+  },
+  "Emissions:RewardClaimed": async (event, context) => {
+    const { epoch, provider: who, reward, forfeited } = event.args;
+    const id = `${epoch}-${getAddress(who)}`;
+    const claim = { reward, forfeited, claimedAt: event.block.timestamp };
+    await context.db
+      .insert(emissionShare)
+      .values({ id, epoch, provider: getAddress(who), units: 0n, seconds: 0n, ...claim })
+      .onConflictDoUpdate(claim);
+    await context.db
+      .insert(emissionEpoch)
+      .values({ epoch, start: null, end: null, emission: null, units: 0n, claimed: reward })
+      .onConflictDoUpdate((row: Any) => ({ claimed: row.claimed + reward }));
   },
 };
 

@@ -262,3 +262,144 @@ export type IndexerEvent = { type: "block"; block: IndexedBlock };
 export interface IndexerErrorBody {
   error: string;
 }
+
+/**
+ * A proposal's state at the indexed block, as OpenZeppelin's `Governor.state()` reads it with that block as its clock:
+ * `executed`, `canceled` and `queued` from the governor's events; otherwise `pending` until the block after
+ * `voteStart`, `active` through `voteEnd`, then `succeeded` when the quorum was met (for + abstain ≥ `quorum`) and for
+ * beat against, else `defeated`. Not seen from events: a timelock operation cancelled or executed on the timelock
+ * itself, outside the governor (the proposal still reads `queued`).
+ */
+export type IndexedProposalState = "pending" | "active" | "canceled" | "defeated" | "succeeded" | "queued" | "executed";
+
+/** One governor proposal as indexed (OcxGovernor `ProposalCreated`, votes, `ProposalQueued`/`Executed`/`Canceled`). */
+export interface IndexedProposal {
+  /** The governor's id (a uint256) as a decimal string. */
+  proposalId: string;
+  proposer: `0x${string}`;
+  description: string;
+  /** What the timelock runs if it passes, in order: `value` in wei. */
+  calls: { target: `0x${string}`; value: WeiString; calldata: `0x${string}` }[];
+  state: IndexedProposalState;
+  /** The block whose delegated votes count; the vote opens after it (the governor counts blocks). */
+  voteStart: number;
+  /** The last block of the vote. */
+  voteEnd: number;
+  /** Votes summed from VoteCast and VoteCastWithParams, in OCX wei. */
+  votes: { for: WeiString; against: WeiString; abstain: WeiString };
+  /** Accounts that voted. */
+  voters: number;
+  /** Votes (for + abstain) needed: `quorum(voteStart)` read from the governor at the first vote; null before one. */
+  quorum: WeiString | null;
+  /** Unix seconds from which a queued proposal can be executed; null until queued. */
+  eta: number | null;
+  createdAt: number;
+  createdBlock: number;
+  queuedAt: number | null;
+  executedAt: number | null;
+  canceledAt: number | null;
+}
+
+/** One vote on a proposal. */
+export interface IndexedVote {
+  voter: `0x${string}`;
+  support: "against" | "for" | "abstain";
+  /** The voter's delegated votes at the snapshot, in OCX wei. */
+  weight: WeiString;
+  reason: string;
+  /** VoteCastWithParams' params; null for a plain VoteCast. */
+  params: `0x${string}` | null;
+  blockNumber: number;
+  timestamp: number;
+  txHash: `0x${string}`;
+}
+
+/** Query of `GET /governance/proposals` (all optional): `limit` default 20, at most 500. */
+export interface ProposalsQuery {
+  state?: IndexedProposalState;
+  limit?: number;
+  offset?: number;
+}
+
+/** `GET /governance/proposals?state&limit&offset`: newest first; `total` counts those in `state` before paging. */
+export interface ProposalsResponse {
+  block: IndexedBlock | null;
+  total: number;
+  proposals: IndexedProposal[];
+}
+
+/** `GET /governance/proposals/:id`: 404 when no such proposal is indexed. Votes oldest first. */
+export interface ProposalDetailResponse {
+  block: IndexedBlock | null;
+  proposal: IndexedProposal;
+  votes: IndexedVote[];
+}
+
+/** One provider's part of an emission epoch. */
+export interface EmissionShare {
+  provider: `0x${string}`;
+  /** Verified GPU-seconds recorded for it (WorkRecorded `units`), a decimal string. */
+  units: string;
+  /** Paid lease seconds recorded, verified or not, a decimal string. */
+  seconds: string;
+  /** OCX minted to it by RewardClaimed (0 when forfeited); null while not claimed. */
+  reward: WeiString | null;
+  /** Slashed in or after the epoch: its claim minted nothing. */
+  forfeited: boolean;
+  claimedAt: number | null;
+}
+
+/** One emission epoch with recorded work (Emissions `WorkRecorded`, `RewardClaimed`). */
+export interface IndexedEmissionEpoch {
+  epoch: number;
+  /** Unix seconds; null while the contract has not fixed the epoch (only a lease's first sight recorded). */
+  start: number | null;
+  end: number | null;
+  /** What the epoch emits in OCX wei, fixed by the contract at its first credited work; null before that. */
+  emission: WeiString | null;
+  /** Verified GPU-seconds recorded in the epoch, all providers. */
+  units: string;
+  /** OCX minted by its claims so far (each ⌊emission × units ÷ epoch units⌋, rounded down). */
+  claimed: WeiString;
+  /** Providers with work or a claim in it, by address. */
+  shares: EmissionShare[];
+}
+
+/** `GET /emissions?limit&offset`: epochs newest first (`limit` default 20, at most 500). */
+export interface EmissionsResponse {
+  block: IndexedBlock | null;
+  /** Epochs with recorded work. */
+  total: number;
+  epochs: IndexedEmissionEpoch[];
+}
+
+/**
+ * Query of `GET /log` (all optional): `contract` an indexed contract's name (OcxToken, Marketplace, OcxGovernor, …, as
+ * `/info`'s keys' contracts), `event` an event's ABI name, blocks inclusive; `limit` default 100, at most 1,000.
+ */
+export interface LogQuery {
+  contract?: string;
+  event?: string;
+  fromBlock?: number;
+  toBlock?: number;
+  limit?: number;
+  offset?: number;
+}
+
+/** One event as indexed: its args decoded from the ABI, bigints as decimal strings. */
+export interface IndexedLogEntry {
+  contract: string;
+  event: string;
+  args: Record<string, unknown>;
+  blockNumber: number;
+  logIndex: number;
+  timestamp: number;
+  txHash: `0x${string}`;
+}
+
+/** `GET /log`: newest first, up to the indexed block; `total` counts the matches before paging. */
+export interface LogResponse {
+  block: IndexedBlock | null;
+  total: number;
+  entries: IndexedLogEntry[];
+}
