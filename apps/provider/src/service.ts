@@ -81,7 +81,9 @@ export async function startProvider(
     await mkdir(config.stateDir, { recursive: true });
     const jobsDir = await chooseJobsDir(config, common.log);
     const store = await components.start("store", () => storeComponent(common));
-    const chain = await components.start("chain", () => chainComponent(common, store.store, options.account));
+    const chain = await components.start("chain", () =>
+      openChainAccess(config.chain, { account: options.account, store: store.store.db, log: common.log }),
+    );
     const machine = await components.start("hardware", () => hardwareComponent(common));
     await components.start("identity", () => identityComponent(common, chain, machine.hardware));
     const allocator = new GpuAllocator(gpuIds(machine.hardware));
@@ -177,24 +179,6 @@ function storeComponent(common: Common) {
     status: () => ({ file: path.join(common.config.stateDir, "provider.db") }),
     close: () => store.close(),
   };
-}
-
-/** The chain: clients, the crash-safe transaction sender (resuming what an earlier process left in flight), and the SDK's actions over both. */
-async function chainComponent(
-  common: Common,
-  store: ProviderStore,
-  account: Account,
-): Promise<Component & ChainAccess> {
-  const { config } = common;
-  const access = await openChainAccess({
-    rpcUrl: config.chain.rpcUrl,
-    deploymentFile: config.chain.deployment,
-    pollIntervalMs: Math.min(config.chain.pollIntervalMs, 250),
-    account,
-    store: store.db,
-    log: common.log.child({ component: "tx" }),
-  });
-  return { ...access, status: () => ({ chainId: access.chainId, rpcUrl: config.chain.rpcUrl }), close: () => {} };
 }
 
 /** The machine: its GPUs and CPU, and the executor that runs jobs on it. */

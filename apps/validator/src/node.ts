@@ -49,7 +49,9 @@ export async function startValidator(
   const components = createComponents(common);
   return startAll(common, async () => {
     const store = await components.start("store", () => storeComponent(common));
-    const chain = await components.start("chain", () => chainComponent(common, store.store, options.account));
+    const chain = await components.start("chain", () =>
+      openChainAccess(config.chain, { account: options.account, store: store.store.db, log: common.log }),
+    );
     await components.start("identity", () => identityComponent(common, chain));
     const challenges = await components.start("challenges", () =>
       challengesComponent(common, {
@@ -94,24 +96,6 @@ function storeComponent(common: Common) {
   const file = path.join(common.config.stateDir, "validator.db");
   const store = new ValidatorStore(file);
   return { store, status: () => ({ file }), close: () => store.close() };
-}
-
-/** The chain: clients, the crash-safe transaction sender (resuming what an earlier process left in flight), and the SDK's actions over both. */
-async function chainComponent(
-  common: Common,
-  store: ValidatorStore,
-  account: Account,
-): Promise<Component & ChainAccess & { chain: Chain }> {
-  const { config } = common;
-  const access = await openChainAccess({
-    rpcUrl: config.chain.rpcUrl,
-    deploymentFile: config.chain.deployment,
-    pollIntervalMs: Math.min(config.chain.pollIntervalMs, 250),
-    account,
-    store: store.db,
-    log: common.log.child({ component: "tx" }),
-  });
-  return { ...access, status: () => ({ chainId: access.chainId, rpcUrl: config.chain.rpcUrl }), close: () => {} };
 }
 
 /** Admission and stake, checked and topped up on start. */

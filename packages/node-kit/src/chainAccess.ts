@@ -122,37 +122,48 @@ export async function connectChain(options: {
   return { deployment, chain, chainId, publicClient };
 }
 
+/** A started chain component: the chain access, with what it reports under /status. */
+export interface ChainComponent extends ChainAccess, ConnectedChain {
+  status(): { chainId: number; rpcUrl: string };
+  close(): void;
+}
+
 /**
- * The chain access of a daemon that signs (the provider node, the validator): connected and checked as
- * {@link connectChain}, writing through a crash-safe transaction sender over `store`, which first resumes what an
- * earlier process left in flight.
+ * The chain component of a daemon that signs (the provider node, the validator), from its config's `chain` section
+ * (node-kit's `chainSection`): connected and checked as {@link connectChain}, writing through a crash-safe
+ * transaction sender over `store`, which first resumes what an earlier process left in flight.
  * @example
- * const chain = await openChainAccess({ rpcUrl, deploymentFile, account, store: db, log, pollIntervalMs: 250 });
+ * const chain = await components.start("chain", () => openChainAccess(config.chain, { account, store: db, log }));
  * await acknowledgeLeaseSync(chain.writer(`ack:${leaseId}`), { deployment: chain.deployment, leaseId });
  */
-export async function openChainAccess(options: {
-  rpcUrl: string;
-  deploymentFile: string;
-  account: Account;
-  store: TxSenderOptions["store"];
-  log: Logger;
-  pollIntervalMs?: number;
-}): Promise<ChainAccess & ConnectedChain> {
-  const connected = await connectChain(options);
+export async function openChainAccess(
+  section: { rpcUrl: string; deployment: string; pollIntervalMs: number },
+  options: { account: Account; store: TxSenderOptions["store"]; log: Logger },
+): Promise<ChainComponent> {
+  const { rpcUrl } = section;
+  const connected = await connectChain({
+    rpcUrl,
+    deploymentFile: section.deployment,
+    // Receipts are polled at least every 250 ms, so a mined transaction is seen promptly whatever the daemon's own pace.
+    pollIntervalMs: Math.min(section.pollIntervalMs, 250),
+  });
   const walletClient = createWalletClient({
     chain: connected.chain,
-    transport: http(options.rpcUrl),
+    transport: http(rpcUrl),
     account: options.account,
   });
   const tx = createTxSender({
     publicClient: connected.publicClient,
     walletClient,
     store: options.store,
-    log: options.log,
+    log: options.log.child({ component: "tx" }),
   });
   await tx.resume();
-  return {
-    ...connected,
-    ...createChainAccess({ deployment: connected.deployment, publicClient: connected.publicClient, walletClient, tx }),
-  };
+  const access = createChainAccess({
+    deployment: connected.deployment,
+    publicClient: connected.publicClient,
+    walletClient,
+    tx,
+  });
+  return { ...connected, ...access, status: () => ({ chainId: connected.chainId, rpcUrl }), close: () => {} };
 }
