@@ -2,12 +2,10 @@
 // through the SDK's runJob (two succeed, one exits 3), the real indexer (Ponder on PGlite) serving the page, and
 // Debian's Chromium driven by playwright-core. The figures the page shows must equal those computed here from the
 // chain's own events; at 375 px the page must not scroll sideways. Screenshots are kept in bench/results/.
-import { type ChildProcess, spawn } from "node:child_process";
 import { existsSync } from "node:fs";
-import { copyFile, mkdir, mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { copyFile, mkdir } from "node:fs/promises";
 import path from "node:path";
-import { ANVIL_KEYS, freePort } from "@ocx/node-kit";
+import { ANVIL_KEYS, createCleanup, freePort } from "@ocx/node-kit";
 import {
   type Deployment,
   loadDeployment,
@@ -22,57 +20,31 @@ import { createPublicClient, createWalletClient, http, type PublicClient, zeroAd
 import { privateKeyToAccount } from "viem/accounts";
 import { foundry } from "viem/chains";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { jsonOf, runOcx } from "./harness/cli.js";
+import { type Devnet, startDevnet } from "./harness/devnet.js";
+import { startProcess, type TestProcess } from "./harness/processes.js";
+import { FatalWaitError, waitFor } from "./harness/wait.js";
 
-const CLI = path.resolve("apps/cli/bin/ocx.js");
 const PONDER = path.resolve("node_modules/.bin/ponder");
 const INDEXER_ROOT = path.resolve("apps/indexer");
 const CHROMIUM = "/usr/bin/chromium";
 const RESULTS = path.resolve("bench/results");
 const BUYER = 2;
 
-let dir: string;
-let devnet: ChildProcess | undefined;
-let indexer: ChildProcess | undefined;
+const cleanup = createCleanup();
+let devnet: Devnet | undefined;
+let indexer: TestProcess | undefined;
 let browser: Browser | undefined;
 let page: Page;
-let logs = "";
+/** What the test and the page said, beside the processes' own logs. */
+let notes = "";
 let indexerUrl: string;
 let publicClient: PublicClient;
 let deployment: Deployment;
 
-/** Stops a child and waits for it (SIGTERM, then SIGKILL after 5 s); a no-op for one already gone. */
-async function stop(child: ChildProcess | undefined): Promise<void> {
-  if (!child || child.exitCode !== null || child.signalCode !== null) return;
-  const exited = new Promise((resolve) => child.once("exit", resolve));
-  child.kill("SIGTERM");
-  const timer = setTimeout(() => child.kill("SIGKILL"), 5_000);
-  await exited;
-  clearTimeout(timer);
-}
-
-function capture(child: ChildProcess, name: string) {
-  child.stdout?.on("data", (d) => {
-    logs += `[${name}] ${d}`;
-  });
-  child.stderr?.on("data", (d) => {
-    logs += `[${name}] ${d}`;
-  });
-}
-
-async function until<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs: number): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe().catch(() => undefined);
-    if (value !== undefined) return value;
-    if (indexer && (indexer.exitCode !== null || indexer.signalCode !== null)) {
-      throw new Error(
-        `the indexer exited (${indexer.exitCode ?? indexer.signalCode}) while waiting for ${what}:\n${logs.slice(-4000)}`,
-      );
-    }
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}; logs:\n${logs.slice(-4000)}`);
-    await new Promise((r) => setTimeout(r, 250));
-  }
-}
+/** The recent output of the devnet, the indexer, the page and the test, for failure messages. */
+const logs = () =>
+  `[devnet] ${devnet?.process.log().slice(-2000) ?? ""}\n[indexer] ${indexer?.log().slice(-2000) ?? ""}\n${notes.slice(-2000)}`;
 
 async function job(baseDir: string, name: string, script: string) {
   const manifest = await resolveInputs(
@@ -98,22 +70,6 @@ maxDuration: 1m
   });
 }
 
-/** Runs the `ocx` CLI (no chain options: `ocx stats` reads the indexer alone). */
-function ocx(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [CLI, ...args], { stdio: ["ignore", "pipe", "pipe"] });
-    let stdout = "";
-    let stderr = "";
-    child.stdout?.on("data", (d: Buffer) => {
-      stdout += d;
-    });
-    child.stderr?.on("data", (d: Buffer) => {
-      stderr += d;
-    });
-    child.once("exit", (code) => resolve({ code, stdout, stderr }));
-  });
-}
-
 /** The page's figure `key` (its exact value and its text) from the headline row. */
 async function figure(key: string) {
   const dd = page.locator(`[data-figure="${key}"] dd`);
@@ -124,31 +80,15 @@ describe("the dashboard in Chromium against the real indexer", () => {
   beforeAll(async () => {
     if (!existsSync(CHROMIUM))
       throw new Error(`${CHROMIUM} is missing: apt-get install chromium (npm test's pretest does)`);
-    dir = await mkdtemp(path.join(tmpdir(), "ocx-e2e-dashboard-"));
-    const port = await freePort();
-    devnet = spawn(
-      process.execPath,
-      [CLI, "--deployments", path.join(dir, "deployments"), "--json", "devnet", "--port", String(port)].concat([
-        "--state-dir",
-        path.join(dir, "devnet"),
-        "--no-demo",
-        "--no-validator",
-        "--no-indexer", // this test starts its own, in its temporary folder
-      ]),
-      { cwd: dir, stdio: ["ignore", "pipe", "pipe"] },
-    );
-    capture(devnet, "devnet");
-    const summary = await new Promise<{ rpcUrl: string; deploymentFile: string }>((resolve, reject) => {
-      let out = "";
-      devnet?.stdout?.on("data", (d) => {
-        out += d;
-        const line = out.split("\n").find((l) => l.startsWith("{"));
-        if (line) resolve(JSON.parse(line));
-      });
-      devnet?.once("exit", (code) => reject(new Error(`ocx devnet exited with ${code}:\n${logs.slice(-4000)}`)));
+    devnet = await startDevnet({
+      name: "dashboard",
+      flags: ["--no-validator", "--no-indexer"], // this test starts its own indexer, in its temporary folder
+      graceMs: 5_000,
+      defer: cleanup.defer,
     });
+    const { summary, dir } = devnet;
     publicClient = createPublicClient({ chain: foundry, transport: http(summary.rpcUrl), pollingInterval: 50 });
-    deployment = await loadDeployment(31337, path.join(dir, "deployments"));
+    deployment = await loadDeployment(31337, devnet.deploymentsDir);
 
     const jobs = path.join(dir, "jobs");
     await mkdir(jobs, { recursive: true });
@@ -161,27 +101,31 @@ describe("the dashboard in Chromium against the real indexer", () => {
 
     const indexerPort = await freePort();
     indexerUrl = `http://127.0.0.1:${indexerPort}`;
-    indexer = spawn(
-      PONDER,
-      ["--root", INDEXER_ROOT, "--log-level", "warn", "start", "--schema", "ocx", "--port", String(indexerPort)],
-      {
-        cwd: INDEXER_ROOT,
-        stdio: ["ignore", "pipe", "pipe"],
-        env: {
-          ...process.env,
-          OCX_RPC_URL: summary.rpcUrl,
-          OCX_DEPLOYMENT_FILE: path.join(dir, "deployments", "31337.json"),
-          OCX_INDEXER_DATA: path.join(dir, "pglite"),
-        },
+    indexer = startProcess({
+      name: "the indexer",
+      command: PONDER,
+      args: ["--root", INDEXER_ROOT, "--log-level", "warn", "start", "--schema", "ocx", "--port", String(indexerPort)],
+      cwd: INDEXER_ROOT,
+      env: {
+        OCX_RPC_URL: summary.rpcUrl,
+        OCX_DEPLOYMENT_FILE: path.join(devnet.deploymentsDir, "31337.json"),
+        OCX_INDEXER_DATA: path.join(dir, "pglite"),
       },
-    );
-    capture(indexer, "indexer");
-    await until(
+      defer: cleanup.defer,
+      stopOptions: { graceMs: 5_000 },
+    });
+    const ponder = indexer;
+    await waitFor(
       "the indexer to be ready",
-      async () => ((await fetch(`${indexerUrl}/ready`)).ok ? true : undefined),
+      async () => {
+        if (!ponder.running()) throw new FatalWaitError(`the indexer exited (${ponder.child.exitCode})`);
+        return (await fetch(`${indexerUrl}/ready`)).ok;
+      },
       // Ponder's start-up alone has taken 35-90 s on 2 shared cores, and over 120 s with other suites running.
-      240_000,
-    );
+      { timeoutMs: 240_000 },
+    ).catch((error: Error) => {
+      throw new Error(`${error.message}\n${logs()}`);
+    });
 
     browser = await chromium.launch({
       executablePath: CHROMIUM,
@@ -194,18 +138,14 @@ describe("the dashboard in Chromium against the real indexer", () => {
         "--disable-sync",
       ],
     });
+    const launched = browser;
+    cleanup.defer(() => launched.close().catch(() => {}));
     page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
     page.on("pageerror", (error) => {
-      logs += `[page] ${error.message}\n`;
+      notes += `[page] ${error.message}\n`;
     });
   }, 480_000);
-
-  afterAll(async () => {
-    await browser?.close().catch(() => {});
-    await stop(indexer);
-    await stop(devnet);
-    if (dir) await rm(dir, { recursive: true, force: true });
-  }, 30_000);
+  afterAll(() => cleanup.run(), 30_000);
 
   it("shows the figures the chain's events give", { timeout: 120_000 }, async () => {
     const head = await publicClient.getBlockNumber();
@@ -257,7 +197,7 @@ describe("the dashboard in Chromium against the real indexer", () => {
       return true;
     };
     for (const deadline = Date.now() + 30_000; !(await agrees()) && Date.now() < deadline; ) {
-      logs += "[test] the page's figures do not equal the chain's yet; reloading\n";
+      notes += "[test] the page's figures do not equal the chain's yet; reloading\n";
       await page.waitForTimeout(1_000);
       await page.reload();
       await page.waitForFunction((n) => Number(document.body.dataset.block ?? -1) >= n, Number(head), {
@@ -268,13 +208,13 @@ describe("the dashboard in Chromium against the real indexer", () => {
       expect((await figure(key)).value, `${key} on the page`).toBe(String(value));
     }
     // `ocx stats` prints the same figures (exact wei with --json) and the same texts.
-    const stats = await ocx(["--json", "stats", "--indexer", indexerUrl]);
-    expect(stats.code, stats.stderr).toBe(0);
-    const report = JSON.parse(stats.stdout) as { totals: Record<string, unknown>; providers: number };
+    const report = jsonOf<{ totals: Record<string, unknown>; providers: number }>(
+      await runOcx(["--json", "stats", "--indexer", indexerUrl]),
+    );
     for (const [key, value] of Object.entries(expected))
       expect(String(report.totals[key]), `ocx stats ${key}`).toBe(String(value));
     expect(report.providers).toBe(1);
-    const text = await ocx(["stats", "--indexer", indexerUrl]);
+    const text = await runOcx(["stats", "--indexer", indexerUrl]);
     expect(text.stdout).toMatch(
       new RegExp(`Fees burned\\s+${(await figure("fees")).text?.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}\n`),
     );
@@ -320,7 +260,7 @@ describe("the dashboard in Chromium against the real indexer", () => {
     await page.setViewportSize({ width: 1280, height: 900 });
     const before = Number((await figure("jobsCompleted")).value);
     // No reload from here on: the page learns of new blocks through /events.
-    const running = job(path.join(dir, "jobs"), "ok-3", "sleep 6; echo four");
+    const running = job(path.join((devnet as Devnet).dir, "jobs"), "ok-3", "sleep 6; echo four");
     await page.waitForSelector("#leases [data-lease]", { timeout: 60_000 });
     expect(await page.locator("#leases tbody tr").first().locator("td").nth(1).textContent()).toMatch(
       /pending|running/,
