@@ -9,7 +9,7 @@ import { type Address, erc20Abi } from "viem";
 import type { Context } from "../context.js";
 import { jsonReplacer } from "../options.js";
 import { Budget, checkBudgetText, defaultBudgetFile, formatAmount, type PaymentUnit, parseBudget } from "./budget.js";
-import { settleEndedLeases } from "./spending.js";
+import type { ToolHandler } from "./handlers.js";
 import { READ_ONLY_TOOLS, TOOLS, type ToolEnvironment } from "./tools.js";
 
 /** How the human configured the server. */
@@ -80,6 +80,7 @@ async function prepare(context: Context, account: Address, options: McpServerOpt
     log(`--budget-reset: forgot ${budget.reset()} hold(s) of budget "${key.name}"`);
   }
   const environment = { context, account, budget, unit, resultsDir: options.resultsDir, log, progress: async () => {} };
+  const { settleEndedLeases } = await import("./spending.js");
   await settleEndedLeases(environment);
   const now = budget.snapshot();
   log(
@@ -120,9 +121,17 @@ export async function createOcxMcpServer(context: Context, options: McpServerOpt
         "are bounded by a budget and an allow-list set by the human.",
     },
   );
+  // The tools' code (the SDK's contract actions, the manifest parser…) is not needed to list them: it loads after
+  // the handshake, beside the chain reads, instead of before it.
+  let loading: Promise<typeof import("./handlers.js")> | undefined;
+  const handlers = () => {
+    loading ??= import("./handlers.js");
+    return loading;
+  };
   server.server.oninitialized = () => {
     log(`connected ${Math.round(performance.now())} ms after the process started`);
     ready().catch((error: unknown) => log(`not ready: ${toOcxError(error).message}`));
+    handlers().catch((error: unknown) => log(`the tools' code did not load: ${toOcxError(error).message}`));
   };
   for (const tool of TOOLS) {
     const isAllowed = allowed.has(tool.name);
@@ -169,7 +178,8 @@ export async function createOcxMcpServer(context: Context, options: McpServerOpt
               });
             },
           };
-          const answer = await tool.handler(args, env);
+          const { HANDLERS } = await handlers();
+          const answer = await (HANDLERS[tool.name] as ToolHandler)(args, env);
           log(`${tool.name} answered`);
           return {
             content: [{ type: "text" as const, text: answer.text }],
