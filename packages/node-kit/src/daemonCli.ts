@@ -159,7 +159,7 @@ export async function runDaemonCli(options: DaemonCliOptions, argv: string[] = p
       process.exit(0);
     }
     const context: DaemonStartContext = { configFile: values.config, overrides: flagOverrides(flags), log };
-    const other = options.commands?.[command];
+    const other = options.commands && Object.hasOwn(options.commands, command) ? options.commands[command] : undefined;
     if (other) {
       await other.run(context);
       process.exit(0);
