@@ -3,67 +3,40 @@
 // volume — through the devnet's provider (bubblewrap sandbox, network namespace, ingress). The test writes rows
 // through the public URL, restarts the provider the devnet started (and kills every process of the lease while
 // it is down, as a machine restart would), and reads the rows back from the database the provider started again.
-import { type ChildProcess, execFileSync, spawn } from "node:child_process";
+import { execFileSync } from "node:child_process";
 import { createHash } from "node:crypto";
 import { existsSync, readFileSync } from "node:fs";
-import { chmod, mkdtemp, readdir, readFile, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { readdir, readFile } from "node:fs/promises";
 import path from "node:path";
-import { ANVIL_KEYS, freePort } from "@ocx/node-kit";
+import { ANVIL_KEYS, createCleanup } from "@ocx/node-kit";
 import { importAkashSdl, parseManifest } from "@ocx/sdk";
 import { privateKeyToAccount } from "viem/accounts";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type Ocx, ocxWith } from "./harness/cli.js";
+import { type Daemon, startProviderNode } from "./harness/daemons.js";
+import { type Devnet, startDevnet } from "./harness/devnet.js";
+import { deployService, requestUntil as requestUntilOf } from "./harness/services.js";
 
-const CLI = path.resolve("apps/cli/bin/ocx.js");
-const PROVIDER_BIN = path.resolve("apps/provider/bin/ocx-provider.js");
 const EXAMPLE = path.resolve("examples/webapp-postgres");
 /** The devnet's provider is anvil account 1 (apps/cli/src/commands/devnet.ts PROVIDER_ACCOUNT). */
 const PROVIDER_KEY = ANVIL_KEYS[1] as `0x${string}`;
 
-let dir: string;
-let devnet: ChildProcess | undefined;
-let devnetLog = "";
-let summary: { rpcUrl: string; providerUrl: string; executor: string };
+const cleanup = createCleanup();
+let devnet: Devnet;
+/** The devnet's buyer (anvil account 2). */
+let ocx: Ocx;
 /** The provider node this test started in place of the devnet's own, after the restart. */
-let restarted: ChildProcess | undefined;
-let restartedLog = "";
+let restarted: Daemon | undefined;
 let leaseId: string;
 let url: string;
 
-const providerConfig = () => path.join(dir, "devnet", "provider", "provider.yaml");
-const log = () => `${devnetLog.slice(-3000)}\n${restartedLog.slice(-3000)}`;
-
-/** Runs `ocx <args>` as the devnet's buyer (anvil account 2). */
-function ocx(args: string[]) {
-  return new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
-    const child = spawn(
-      process.execPath,
-      [CLI, "--rpc-url", summary.rpcUrl, "--deployments", path.join(dir, "deployments"), "--dev-account", "2", ...args],
-      { cwd: dir, stdio: ["ignore", "pipe", "pipe"] },
-    );
-    let stdout = "";
-    let stderr = "";
-    child.stdout?.on("data", (d: Buffer) => {
-      stdout += d;
-    });
-    child.stderr?.on("data", (d: Buffer) => {
-      stderr += d;
-    });
-    const timer = setTimeout(() => {
-      stderr += `\n[test] ocx ${args.join(" ")} still running after 150 s: killed`;
-      child.kill("SIGKILL");
-    }, 150_000);
-    child.once("exit", (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr });
-    });
-  });
-}
+const providerConfig = () => path.join(devnet.stateDir, "provider", "provider.yaml");
+const log = () => `${devnet.process.log().slice(-3000)}\n${restarted?.log().slice(-3000) ?? ""}`;
 
 /** The process ids of the devnet's children whose command line names the provider's config. */
 async function devnetProviderPids(): Promise<number[]> {
   const pids: number[] = [];
-  const pid = devnet?.pid;
+  const pid = devnet.process.child.pid;
   if (!pid) return pids;
   for (const task of await readdir(`/proc/${pid}/task`)) {
     const children = await readFile(`/proc/${pid}/task/${task}/children`, "utf8").catch(() => "");
@@ -75,34 +48,13 @@ async function devnetProviderPids(): Promise<number[]> {
   return pids;
 }
 
-async function waitExit(child: ChildProcess, ms: number) {
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  const exited = new Promise((resolve) => child.once("exit", resolve));
-  const timer = setTimeout(() => child.kill("SIGKILL"), ms);
-  await exited;
-  clearTimeout(timer);
-}
-
 /** Requests a URL until `accept` holds for its answer, or the timeout; each try gives up after 10 s. */
-async function requestUntil(
+const requestUntil = (
   target: string,
   init: RequestInit,
   accept: (status: number, body: string) => boolean,
   timeoutMs = 90_000,
-) {
-  const deadline = Date.now() + timeoutMs;
-  let last = "";
-  for (;;) {
-    const answer = await fetch(target, { ...init, signal: AbortSignal.timeout(10_000) }).then(
-      async (r) => ({ status: r.status, body: await r.text() }),
-      (e: Error) => ({ status: 0, body: e.message }),
-    );
-    if (accept(answer.status, answer.body)) return answer;
-    last = `${answer.status} ${answer.body}`;
-    if (Date.now() > deadline) throw new Error(`${target} never answered as expected; last: ${last}\n${log()}`);
-    await new Promise((r) => setTimeout(r, 500));
-  }
-}
+) => requestUntilOf(target, init, accept, { timeoutMs, tryTimeoutMs: 10_000, intervalMs: 500, context: log });
 
 // Root for the sandbox's namespaces and cgroups; Debian's postgresql (scripts/install-prerequisites.mjs) for the db.
 const sandboxed =
@@ -115,67 +67,21 @@ describe.skipIf(!sandboxed)(
   "examples/webapp-postgres on ocx devnet: a web app and PostgreSQL, a provider restart",
   () => {
     beforeAll(async () => {
-      dir = await mkdtemp(path.join(tmpdir(), "ocx-e2e-webapp-postgres-"));
-      // The sandbox user must pass through to the lease's folders under the devnet's state.
-      await chmod(dir, 0o711);
-      const port = await freePort();
-      devnet = spawn(
-        process.execPath,
-        [
-          CLI,
-          "--deployments",
-          path.join(dir, "deployments"),
-          "--json",
-          "devnet",
-          "--port",
-          String(port),
-          "--state-dir",
-          path.join(dir, "devnet"),
-          "--no-demo",
-          "--no-validator",
-          "--no-indexer",
-        ],
-        { cwd: dir, stdio: ["ignore", "pipe", "pipe"] },
-      );
-      devnet.stderr?.on("data", (d) => {
-        devnetLog += d;
+      // The devnet's stop reaps every workload of its provider's config (also those of the restarted node).
+      devnet = await startDevnet({
+        name: "webapp-postgres",
+        flags: ["--no-validator", "--no-indexer"],
+        graceMs: 60_000,
+        defer: cleanup.defer,
       });
-      summary = await new Promise((resolve, reject) => {
-        let out = "";
-        devnet?.stdout?.on("data", (d) => {
-          out += d;
-          const line = out.split("\n").find((l) => l.startsWith("{"));
-          if (line) resolve(JSON.parse(line));
-        });
-        devnet?.once("exit", (code) => reject(new Error(`ocx devnet exited with ${code}: ${devnetLog}`)));
-      });
+      ocx = ocxWith({ ...devnet.cli, account: 2, timeoutMs: 150_000 });
     }, 120_000);
-
-    afterAll(async () => {
-      if (restarted) {
-        restarted.kill("SIGTERM");
-        await waitExit(restarted, 15_000);
-      }
-      // The devnet's stop reaps every workload of its provider's config (also those of the restarted node) and
-      // stops anvil.
-      if (devnet) {
-        devnet.kill("SIGTERM");
-        await waitExit(devnet, 60_000);
-      }
-      if (dir) await rm(dir, { recursive: true, force: true });
-    }, 90_000);
+    afterAll(() => cleanup.run(), 90_000);
 
     it("ocx deploy runs the web app and its database and prints the public URL", async () => {
-      expect(summary.executor).toBe("bwrap");
+      expect(devnet.summary.executor).toBe("bwrap");
       const started = performance.now();
-      const deployed = await ocx(["--json", "deploy", path.join(EXAMPLE, "webapp.yaml"), "--hours", "1"]);
-      expect(deployed.code, `${deployed.stderr}\n${deployed.stdout}\n${log()}`).toBe(0);
-      const result = JSON.parse(deployed.stdout) as {
-        leaseId: string;
-        healthy: boolean;
-        services: { name: string; state: string }[];
-        urls: { service: string; port: number; url: string }[];
-      };
+      const result = await deployService(ocx, path.join(EXAMPLE, "webapp.yaml"), log);
       leaseId = result.leaseId;
       console.log(
         `ocx deploy: lease ${leaseId} healthy ${((performance.now() - started) / 1000).toFixed(1)} s after the command started (initdb included)`,
@@ -230,14 +136,10 @@ describe.skipIf(!sandboxed)(
       for (const p of pids) process.kill(p, "SIGKILL");
 
       const restartedAt = performance.now();
-      restarted = spawn(process.execPath, [PROVIDER_BIN, "--config", providerConfig()], {
-        env: { ...process.env, OCX_PROVIDER_KEY: PROVIDER_KEY },
-        stdio: ["ignore", "ignore", "pipe"],
-      });
-      restarted.stderr?.on("data", (d: Buffer) => {
-        restartedLog += d;
-      });
-      await requestUntil(`${summary.providerUrl}/ready`, {}, (s) => s === 200, 60_000);
+      restarted = await startProviderNode(
+        { file: providerConfig(), url: devnet.summary.providerUrl as string, key: PROVIDER_KEY },
+        { name: "the restarted provider", defer: cleanup.defer },
+      );
       // The node starts the services again; PostgreSQL recovers its cluster from the volume (no new initdb).
       const back = await requestUntil(`${url}notes`, {}, (s) => s === 200);
       console.log(

@@ -84,17 +84,25 @@ export async function startDevnet(options: StartDevnetOptions): Promise<Devnet> 
     defer: options.defer,
     stopOptions: { graceMs: options.graceMs },
   });
+  // A start-up cut short by the test's hook timeout rejects nothing: say what the devnet had printed by then.
+  let up = false;
+  options.defer(() => {
+    if (!up && devnet.running())
+      process.stderr.write(`ocx devnet (${dir}) never printed its summary; its log:\n${devnet.log().slice(-6000)}\n`);
+  });
   const summary = await new Promise<DevnetSummary>((resolve, reject) => {
     let out = "";
     devnet.child.stdout?.on("data", (d: Buffer) => {
       out += d;
-      const line = out.split("\n").find((l) => l.startsWith("{"));
+      // Its daemons share its stdout: the summary is the JSON line that starts with the RPC URL.
+      const line = out.split("\n").find((l) => l.startsWith('{"rpcUrl":'));
       if (line) resolve(JSON.parse(line));
     });
     devnet.child.once("exit", (code, signal) =>
       reject(new Error(`ocx devnet exited with ${code ?? signal} before it was up:\n${devnet.log().slice(-6000)}`)),
     );
   });
+  up = true;
   return {
     dir,
     stateDir,
