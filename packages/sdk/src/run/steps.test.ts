@@ -31,10 +31,11 @@ import { OCX_SIGNER_HEADER } from "../signing/typedData.js";
 import { toLabel } from "../units.js";
 import { billLease } from "./billLease.js";
 import { connectProvider } from "./connect.js";
-import { leaseDeposit } from "./deposit.js";
+import { auctionPricePerSecond, leaseDeposit, maxLeaseDeposit } from "./deposit.js";
 import type { RunJobEvent } from "./events.js";
 import { fetchResults } from "./fetchResults.js";
 import { findOffer, NoMatchingOfferError } from "./findOffer.js";
+import type { OfferTerms } from "./match.js";
 import { type TakenLease, takeLease } from "./takeLease.js";
 
 /** The private keys of the fixture's accounts 2 and 3 (anvil's defaults): they sign requests to providers. */
@@ -87,6 +88,21 @@ describe("leaseDeposit", () => {
     expect(leaseDeposit(offer, { maxDurationSeconds: 86_400 })).toBe(7n * 3600n); // lowered to the maximum
     expect(leaseDeposit(offer, { maxDurationSeconds: 600 }, { hours: 0.5 })).toBe(7n * 1800n);
     expect(leaseDeposit(offer, { maxDurationSeconds: 600 }, { deposit: 5n })).toBe(5n);
+  });
+
+  it("bounds what a lease chosen by findOffer may take before any transaction: the offer's, or the auction's", () => {
+    const manifest = { maxDurationSeconds: 600, resources: { gpu: { count: 2 } } } as Parameters<
+      typeof maxLeaseDeposit
+    >[1];
+    const terms = { ...offer } as unknown as OfferTerms;
+    expect(maxLeaseDeposit({ kind: "offer", offer: terms, pricePerGpuHour: 0n }, manifest)).toBe(4200n);
+    // 2 GPUs at 9,000 per GPU-hour: 5 per second (18,000 ÷ 3,600), rounded down for the buyer.
+    const auction = { kind: "auction", maxPricePerGpuHour: 9_000n, reasons: [] } as const;
+    expect(auctionPricePerSecond(9_000n, 2)).toBe(5n);
+    expect(auctionPricePerSecond(3_599n, 0)).toBe(0n); // a CPU job counts as one GPU
+    expect(maxLeaseDeposit(auction, manifest)).toBe(3000n);
+    expect(maxLeaseDeposit(auction, manifest, { hours: 0.5 })).toBe(9000n);
+    expect(maxLeaseDeposit(auction, manifest, { deposit: 5n })).toBe(5n);
   });
 });
 
