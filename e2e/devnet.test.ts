@@ -1,11 +1,9 @@
 // `ocx devnet` on a machine without bubblewrap, and when its provider dies: the process executor
 // with a loud banner, an `ocx run` that says how to follow its lease when the provider is gone, and
 // a SIGTERM that stops everything the devnet started even though its provider was killed.
-import { type ChildProcess, execFileSync, spawn } from "node:child_process";
-import { mkdtemp, readFile, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { readFile } from "node:fs/promises";
 import path from "node:path";
-import { ANVIL_KEYS, freePort, localChain } from "@ocx/node-kit";
+import { ANVIL_KEYS, createCleanup, localChain } from "@ocx/node-kit";
 import {
   flushFeesSync,
   getMarketplaceParameters,
@@ -17,98 +15,28 @@ import {
 import { createPublicClient, createWalletClient, http, parseAbiItem, zeroAddress } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { jsonOf, type Ocx, ocxWith } from "./harness/cli.js";
+import { type Devnet, startDevnet } from "./harness/devnet.js";
+import { processesMentioning } from "./harness/processes.js";
 
-const CLI = path.resolve("apps/cli/bin/ocx.js");
-
-let dir: string;
-let devnet: ChildProcess;
-let devnetErr = "";
-let port: number;
-let summary: { rpcUrl: string; providerUrl: string; executor: string; sandboxed: boolean };
-
-/** Process ids whose command line mentions `text` (this test's own processes, by their unique paths and ports). */
-const processesMentioning = (text: string): number[] => {
-  try {
-    return execFileSync("pgrep", ["-f", "--", text])
-      .toString()
-      .trim()
-      .split("\n")
-      .filter(Boolean)
-      .map(Number)
-      .filter((pid) => pid !== process.pid);
-  } catch {
-    return []; // pgrep exits 1 when nothing matches
-  }
-};
-
-function ocx(args: string[]) {
-  return new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
-    const child = spawn(
-      process.execPath,
-      [CLI, "--rpc-url", summary.rpcUrl, "--deployments", path.join(dir, "deployments"), "--dev-account", "2", ...args],
-      { cwd: dir, stdio: ["ignore", "pipe", "pipe"] },
-    );
-    let stdout = "";
-    let stderr = "";
-    child.stdout?.on("data", (d: Buffer) => {
-      stdout += d;
-    });
-    child.stderr?.on("data", (d: Buffer) => {
-      stderr += d;
-    });
-    child.once("exit", (code) => resolve({ code, stdout, stderr }));
-  });
-}
+const cleanup = createCleanup();
+let devnet: Devnet;
+let ocx: Ocx;
+const devnetLog = () => devnet.process.log();
 
 describe("ocx devnet without bubblewrap, and when its provider dies", () => {
   beforeAll(async () => {
-    dir = await mkdtemp(path.join(tmpdir(), "ocx-e2e-devnet-"));
-    port = await freePort();
-    devnet = spawn(
-      process.execPath,
-      [
-        CLI,
-        "--deployments",
-        path.join(dir, "deployments"),
-        "--json",
-        "devnet",
-        "--port",
-        String(port),
-        "--state-dir",
-        path.join(dir, "devnet"),
-        "--no-demo",
-      ],
-      // A machine without bubblewrap, as the devnet sees it.
-      { cwd: dir, stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, OCX_BWRAP: "/nonexistent/bwrap" } },
-    );
-    devnet.stderr?.on("data", (d) => {
-      devnetErr += d;
-    });
-    summary = await new Promise((resolve, reject) => {
-      let out = "";
-      devnet.stdout?.on("data", (d) => {
-        out += d;
-        const line = out.split("\n").find((l) => l.startsWith("{"));
-        if (line) resolve(JSON.parse(line));
-      });
-      devnet.once("exit", (code) => reject(new Error(`ocx devnet exited with ${code}: ${devnetErr}`)));
-    });
+    // A machine without bubblewrap, as the devnet sees it.
+    devnet = await startDevnet({ name: "devnet", env: { OCX_BWRAP: "/nonexistent/bwrap" }, defer: cleanup.defer });
+    ocx = ocxWith({ ...devnet.cli, account: 2 });
   }, 180_000); // the chain, contracts, funded accounts, indexer, validator and provider: slow on a loaded machine
-
-  afterAll(async () => {
-    if (devnet && devnet.exitCode === null && devnet.signalCode === null) {
-      devnet.kill("SIGKILL");
-      for (const pid of processesMentioning(path.join(dir, "devnet"))) process.kill(pid, "SIGKILL");
-    }
-    // A process killed just above may still be finishing a write in the state folder: retry the removal briefly.
-    if (dir) await rm(dir, { recursive: true, force: true, maxRetries: 10, retryDelay: 200 });
-  });
+  afterAll(() => cleanup.run());
 
   it("falls back to the process executor and says so loudly", async () => {
-    expect(summary).toMatchObject({ executor: "process", sandboxed: false });
-    expect(devnetErr).toContain("NO SANDBOX: bubblewrap was not found at /nonexistent/bwrap");
-    expect(devnetErr).toContain("apt-get install bubblewrap");
-    const config = await readFile(path.join(dir, "devnet", "provider", "provider.yaml"), "utf8");
+    expect(devnet.summary).toMatchObject({ executor: "process", sandboxed: false });
+    expect(devnetLog()).toContain("NO SANDBOX: bubblewrap was not found at /nonexistent/bwrap");
+    expect(devnetLog()).toContain("apt-get install bubblewrap");
+    const config = await readFile(path.join(devnet.stateDir, "provider", "provider.yaml"), "utf8");
     expect(config).toMatch(/^executor: process$/m);
     expect(config).toMatch(/^allowUnsandboxed: true/m);
     // And jobs run.
@@ -120,16 +48,20 @@ describe("ocx devnet without bubblewrap, and when its provider dies", () => {
   it("a job is priced and billed in dollars: deposit − bill = refund, the fee burned in credits", {
     timeout: 120_000,
   }, async () => {
-    const deployment = await loadDeploymentFile(path.join(dir, "deployments", "31337.json"));
+    const deployment = await loadDeploymentFile(path.join(devnet.deploymentsDir, "31337.json"));
     expect(deployment.paymentToken).toBe(deployment.credits);
-    const chain = localChain(summary.rpcUrl);
-    const client = createPublicClient({ chain, transport: http(summary.rpcUrl) });
-    const creditsOf = async () => BigInt(JSON.parse((await ocx(["--json", "wallet", "balance"])).stdout).creditsWei);
+    const { rpcUrl } = devnet.summary;
+    const chain = localChain(rpcUrl);
+    const client = createPublicClient({ chain, transport: http(rpcUrl) });
+    const creditsOf = async () =>
+      BigInt(jsonOf<{ creditsWei: string }>(await ocx(["--json", "wallet", "balance"])).creditsWei);
 
     // The offer is listed in dollars per GPU-hour (per hour for the devnet's CPU offer).
-    const offers = JSON.parse((await ocx(["--json", "market", "offers"])).stdout);
+    const offers = jsonOf<{ unit: string; offers: { usdPerGpuHour: string }[] }>(
+      await ocx(["--json", "market", "offers"]),
+    );
     expect(offers.unit).toBe("usd");
-    expect(offers.offers[0].usdPerGpuHour).toMatch(/^\$\d+\.\d{2,6}$/);
+    expect(offers.offers[0]?.usdPerGpuHour).toMatch(/^\$\d+\.\d{2,6}$/);
 
     const before = await creditsOf();
     const run = await ocx(["--json", "run", "--", "sh", "-c", "sleep 2; echo done"]);
@@ -175,7 +107,7 @@ describe("ocx devnet without bubblewrap, and when its provider dies", () => {
     // The fee leaves circulation: swept to the pool and flushed, the Marketplace burns it in credits.
     const anyone = createWalletClient({
       chain,
-      transport: http(summary.rpcUrl),
+      transport: http(rpcUrl),
       account: privateKeyToAccount(ANVIL_KEYS[3]),
     });
     const supply = () =>
@@ -200,12 +132,10 @@ describe("ocx devnet without bubblewrap, and when its provider dies", () => {
     timeout: 150_000,
   }, async () => {
     const requests = async () =>
-      JSON.parse((await ocx(["--json", "market", "requests", "--all"])).stdout).requests as {
-        requestId: string;
-        state: string;
-      }[];
+      jsonOf<{ requests: { requestId: string; state: string }[] }>(await ocx(["--json", "market", "requests", "--all"]))
+        .requests;
     const before = (await requests()).length;
-    const balanceBefore = JSON.parse((await ocx(["--json", "wallet", "balance"])).stdout).creditsWei as string;
+    const balanceBefore = jsonOf<{ creditsWei: string }>(await ocx(["--json", "wallet", "balance"])).creditsWei;
     // The devnet's provider bids at $0.36/h: far above this limit, so no one bids.
     const run = await ocx(["run", "--max-price", "0.0000001", "--", "true"]);
     expect(run.code, run.stderr).toBe(6);
@@ -217,17 +147,17 @@ describe("ocx devnet without bubblewrap, and when its provider dies", () => {
     expect(after).toHaveLength(before + 1);
     expect(after.find((r) => r.requestId === requestId)?.state).toBe("cancelled");
     // The deposit came back to the last wei (gas is paid in ETH).
-    expect(JSON.parse((await ocx(["--json", "wallet", "balance"])).stdout).creditsWei).toBe(balanceBefore);
+    expect(jsonOf<{ creditsWei: string }>(await ocx(["--json", "wallet", "balance"])).creditsWei).toBe(balanceBefore);
   });
 
   it("an `ocx run` whose provider dies names it and says how to follow the lease", async () => {
-    const [providerPid] = processesMentioning(path.join(dir, "devnet", "provider", "provider.yaml"));
+    const [providerPid] = processesMentioning(path.join(devnet.stateDir, "provider", "provider.yaml"));
     expect(providerPid).toBeGreaterThan(0);
-    const logFrom = devnetErr.length;
+    const logFrom = devnetLog().length;
     const running = ocx(["run", "--retry-for", "3s", "--", "sh", "-c", "echo started; sleep 8; echo ended"]);
     // Kill the provider once this job runs (its log line, after what earlier tests logged).
     const deadline = Date.now() + 30_000;
-    while (!/to=running/.test(devnetErr.slice(logFrom)) && Date.now() < deadline) {
+    while (!/to=running/.test(devnetLog().slice(logFrom)) && Date.now() < deadline) {
       await new Promise((r) => setTimeout(r, 100));
     }
     process.kill(providerPid as number, "SIGKILL");
@@ -236,20 +166,21 @@ describe("ocx devnet without bubblewrap, and when its provider dies", () => {
     const leaseId = /lease #(\d+) with/.exec(run.stderr)?.[1];
     expect(leaseId).toBeDefined();
     const last = run.stderr.trimEnd().split("\n").at(-1) ?? "";
-    expect(last).toContain(summary.providerUrl);
+    expect(last).toContain(devnet.summary.providerUrl);
     expect(last).toContain(`lease #${leaseId} still runs`);
     expect(last).toContain(`ocx job logs -f ${leaseId}`);
     expect(last).toContain(`ocx job results ${leaseId}`);
   });
 
   it("stops on SIGTERM within seconds, its provider killed by a signal, and leaves no process", async () => {
-    const exited = new Promise<number | null>((resolve) => devnet.once("exit", (code) => resolve(code)));
+    const { child } = devnet.process;
+    const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
     const started = Date.now();
-    devnet.kill("SIGTERM");
+    child.kill("SIGTERM");
     const code = await exited;
     expect(Date.now() - started).toBeLessThan(5000);
     expect(code).toBe(0);
-    expect(processesMentioning(path.join(dir, "devnet"))).toEqual([]);
-    expect(processesMentioning(`--port ${port}`)).toEqual([]); // anvil
+    expect(processesMentioning(devnet.stateDir)).toEqual([]);
+    expect(processesMentioning(`--port ${devnet.port}`)).toEqual([]); // anvil
   });
 });

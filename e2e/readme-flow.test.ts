@@ -1,112 +1,51 @@
 // The README's flow as a user runs it, each part its own process: `ocx devnet` (anvil, the
 // contracts, a provider node process), then `ocx` commands against it.
-import { type ChildProcess, execFileSync, spawn } from "node:child_process";
-import { chmod, mkdtemp, readFile, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { execFileSync } from "node:child_process";
+import { readFile, writeFile } from "node:fs/promises";
 import path from "node:path";
-import { freePort } from "@ocx/node-kit";
+import { createCleanup } from "@ocx/node-kit";
 import { marketplaceAbi, ocxTokenAbi } from "@ocx/sdk";
 import { createPublicClient, createWalletClient, http, keccak256, maxUint256, parseEventLogs, toHex } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
 import { foundry } from "viem/chains";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { jsonOf, type Ocx, ocxWith } from "./harness/cli.js";
+import { type Devnet, startDevnet } from "./harness/devnet.js";
 
-const CLI = path.resolve("apps/cli/bin/ocx.js"); // what npm links as `ocx`: the bundle
 const BUYER_KEY = "0x5de4111afa1a4b94908f83103eb1f1706367c2e68ca870fc3fb9a804cdab365a"; // anvil account 2
 const buyer = privateKeyToAccount(BUYER_KEY);
 
+const cleanup = createCleanup();
+let devnet: Devnet;
 let dir: string;
-let devnet: ChildProcess;
 let rpcUrl: string;
-let deployment: { marketplace: `0x${string}`; token: `0x${string}`; paymentToken: `0x${string}` };
 let stateDir: string;
-
-/** Runs `ocx <args>` as the buyer (anvil account 2) and returns its output, exit code and timings. */
-function ocx(args: string[], options: { cwd?: string } = {}) {
-  return new Promise<{ code: number | null; stdout: string; stderr: string; lines: { at: number; text: string }[] }>(
-    (resolve) => {
-      const started = Date.now();
-      const child = spawn(
-        process.execPath,
-        [CLI, "--rpc-url", rpcUrl, "--deployments", path.join(dir, "deployments"), "--dev-account", "2", ...args],
-        { cwd: options.cwd ?? dir, stdio: ["ignore", "pipe", "pipe"] },
-      );
-      let stdout = "";
-      let stderr = "";
-      const lines: { at: number; text: string }[] = [];
-      child.stdout?.on("data", (d: Buffer) => {
-        stdout += d;
-        for (const text of d.toString().split("\n")) if (text) lines.push({ at: Date.now() - started, text });
-      });
-      child.stderr?.on("data", (d: Buffer) => {
-        stderr += d;
-      });
-      child.once("exit", (code) => resolve({ code, stdout, stderr, lines }));
-    },
-  );
-}
+/** The built `ocx` (what npm links) as the buyer, anvil account 2. */
+let ocx: Ocx;
 
 const client = () =>
   createPublicClient({ chain: { ...foundry, rpcUrls: { default: { http: [rpcUrl] } } }, transport: http(rpcUrl) });
 // The buyer's payment tokens: the credits the market settles in.
 const balance = () =>
   client().readContract({
-    address: deployment.paymentToken,
+    address: devnet.summary.paymentToken,
     abi: ocxTokenAbi,
     functionName: "balanceOf",
     args: [buyer.address],
   });
 const leaseEvents = async (leaseId: bigint) =>
   client()
-    .getContractEvents({ address: deployment.marketplace, abi: marketplaceAbi, fromBlock: 0n, strict: true })
+    .getContractEvents({ address: devnet.summary.marketplace, abi: marketplaceAbi, fromBlock: 0n, strict: true })
     .then((events) => events.filter((e) => (e.args as { leaseId?: bigint }).leaseId === leaseId));
 
 describe("the README's flow, process by process", () => {
   beforeAll(async () => {
-    dir = await mkdtemp(path.join(tmpdir(), "ocx-e2e-"));
-    await chmod(dir, 0o711);
-    stateDir = path.join(dir, "devnet");
-    const port = await freePort();
-    devnet = spawn(
-      process.execPath,
-      [
-        CLI,
-        "--deployments",
-        path.join(dir, "deployments"),
-        "--json",
-        "devnet",
-        "--port",
-        String(port),
-        "--state-dir",
-        stateDir,
-        "--no-demo",
-      ],
-      { cwd: dir, stdio: ["ignore", "pipe", "pipe"] },
-    );
-    const summary = await new Promise<{ rpcUrl: string; marketplace: `0x${string}`; token: `0x${string}` }>(
-      (resolve, reject) => {
-        let out = "";
-        let err = "";
-        devnet.stdout?.on("data", (d) => {
-          out += d;
-          const line = out.split("\n").find((l) => l.startsWith("{"));
-          if (line) resolve(JSON.parse(line));
-        });
-        devnet.stderr?.on("data", (d) => {
-          err += d;
-        });
-        devnet.once("exit", (code) => reject(new Error(`ocx devnet exited with ${code}: ${err}`)));
-      },
-    );
-    rpcUrl = summary.rpcUrl;
-    deployment = summary;
-  }, 180_000); // devnet start-up (chain, funded accounts, indexer, validator, provider, demo job) on a loaded machine
-  afterAll(async () => {
-    if (devnet && devnet.exitCode === null) {
-      devnet.kill("SIGINT");
-      await new Promise((r) => devnet.once("exit", r));
-    }
-  });
+    devnet = await startDevnet({ name: "readme-flow", defer: cleanup.defer });
+    ({ dir, stateDir } = devnet);
+    rpcUrl = devnet.summary.rpcUrl;
+    ocx = ocxWith({ ...devnet.cli, account: 2 });
+  }, 180_000); // devnet start-up (chain, funded accounts, indexer, validator, provider) on a loaded machine
+  afterAll(() => cleanup.run());
 
   it("ocx run: live logs, the output file, the workload's exit code, and an exact bill", async () => {
     await writeFile(
@@ -203,15 +142,15 @@ describe("the README's flow, process by process", () => {
         transport: http(rpcUrl),
       });
       const approve = await wallet.writeContract({
-        address: deployment.paymentToken,
+        address: devnet.summary.paymentToken,
         abi: ocxTokenAbi,
         functionName: "approve",
-        args: [deployment.marketplace, maxUint256],
+        args: [devnet.summary.marketplace, maxUint256],
       });
       await client().waitForTransactionReceipt({ hash: approve });
       const before = await balance();
       const hash = await wallet.writeContract({
-        address: deployment.marketplace,
+        address: devnet.summary.marketplace,
         abi: marketplaceAbi,
         functionName: "takeOffer",
         args: [1n, 10n ** 18n, keccak256(toHex("never uploaded")), 10n ** 16n],
@@ -257,7 +196,7 @@ deployment:
     );
     const submit = await ocx(["--json", "job", "submit", "deploy.yaml", "--hours", "0.05"]);
     expect(submit.code, submit.stderr).toBe(0);
-    const leaseId = JSON.parse(submit.stdout.trim().split("\n").at(-1) as string).leaseId as string;
+    const { leaseId } = jsonOf<{ leaseId: string }>(submit);
     const deadline = Date.now() + 30_000;
     let status: { completed: { exitCode: number } | null } = { completed: null };
     while (!status.completed && Date.now() < deadline) {
