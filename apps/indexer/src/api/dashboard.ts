@@ -5,6 +5,7 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { Hono } from "hono";
 
+/** This module's routes, mounted by ./index.ts. */
 export const dashboardRoutes = new Hono();
 
 const dashboardDir = path.resolve(

@@ -10,6 +10,7 @@ import { intParam } from "./params";
 
 const time = (x: bigint | null) => (x === null ? null : Number(x));
 
+/** This module's routes, mounted by ./index.ts. */
 export const emissionRoutes = new Hono();
 
 emissionRoutes.get("/emissions", async (c) => {

@@ -58,6 +58,7 @@ function proposalJson(p: ProposalRow, clock: bigint): IndexedProposal {
   };
 }
 
+/** This module's routes, mounted by ./index.ts. */
 export const governanceRoutes = new Hono();
 
 governanceRoutes.get("/governance/proposals", async (c) => {

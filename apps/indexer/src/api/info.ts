@@ -3,6 +3,7 @@ import type { IndexerStatus } from "@ocx/sdk";
 import { Hono } from "hono";
 import { deployment, indexedBlock, UNIT } from "./indexed";
 
+/** This module's routes, mounted by ./index.ts. */
 export const infoRoutes = new Hono();
 
 infoRoutes.get("/info", async (c) => {

@@ -28,6 +28,7 @@ export function leaseJson(r: typeof schema.lease.$inferSelect): IndexedLease {
   };
 }
 
+/** This module's routes, mounted by ./index.ts. */
 export const leaseRoutes = new Hono();
 
 leaseRoutes.get("/leases", async (c) => {

@@ -3,6 +3,7 @@ import { Hono } from "hono";
 import { streamSSE } from "hono/streaming";
 import { indexedBlock } from "./indexed";
 
+/** This module's routes, mounted by ./index.ts. */
 export const liveRoutes = new Hono();
 
 liveRoutes.get("/events", (c) =>

@@ -12,6 +12,7 @@ export const LOG_LIMIT_MAX = 1000;
 
 const CONTRACTS = deployment.contracts.map((x) => x.name);
 
+/** This module's routes, mounted by ./index.ts. */
 export const logRoutes = new Hono();
 
 logRoutes.get("/log", async (c) => {

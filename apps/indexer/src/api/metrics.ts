@@ -35,6 +35,7 @@ function overlap(start: bigint, end: bigint, from: bigint, to: bigint): bigint {
   return b > a ? b - a : 0n;
 }
 
+/** This module's routes, mounted by ./index.ts. */
 export const metricsRoutes = new Hono();
 
 metricsRoutes.get("/metrics/network", async (c) => {

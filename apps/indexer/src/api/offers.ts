@@ -51,6 +51,7 @@ const offersAnswers = {
   },
 };
 
+/** This module's routes, mounted by ./index.ts. */
 export const offerRoutes = new Hono();
 
 offerRoutes.get("/offers", async (c) => {

@@ -11,12 +11,14 @@ export class BadRequest extends Error {}
 /** The metrics windows, in seconds. */
 export const WINDOWS: Record<MetricsWindow, number> = { "1h": 3600, "24h": 86_400, "7d": 604_800, "30d": 2_592_000 };
 
+/** `?window=` (1h, 24h, 7d, 30d), `fallback` when absent. */
 export function windowOf(value: string | undefined, fallback: MetricsWindow): MetricsWindow {
   if (value === undefined) return fallback;
   if (!(value in WINDOWS)) throw new BadRequest(`window must be one of 1h, 24h, 7d, 30d, got ${JSON.stringify(value)}`);
   return value as MetricsWindow;
 }
 
+/** An integer query parameter from `min` to `max`, `fallback` when absent or empty. */
 export function intParam(c: Context, name: string, fallback: number, min: number, max: number): number {
   const raw = c.req.query(name);
   if (raw === undefined || raw === "") return fallback;
@@ -27,6 +29,7 @@ export function intParam(c: Context, name: string, fallback: number, min: number
   return n;
 }
 
+/** 1/true or 0/false; undefined when absent. */
 export function boolParam(c: Context, name: string): boolean | undefined {
   const raw = c.req.query(name);
   if (raw === undefined || raw === "") return undefined;
@@ -46,6 +49,7 @@ export function fractionParam(c: Context, name: string): number | undefined {
   return n;
 }
 
+/** An address, checksummed; undefined when absent. */
 export function addressParam(value: string | undefined, name: string): `0x${string}` | undefined {
   if (value === undefined || value === "") return undefined;
   if (!isAddress(value))
@@ -53,6 +57,7 @@ export function addressParam(value: string | undefined, name: string): `0x${stri
   return getAddress(value);
 }
 
+/** A label ("h100", "eu-west") as its bytes32; undefined when absent. */
 export function labelParam(value: string | undefined, name: string): `0x${string}` | undefined {
   if (value === undefined || value === "") return undefined;
   try {

@@ -12,6 +12,7 @@ function quantile(sorted: bigint[], q: number): bigint {
   return sorted[Math.floor(q * (sorted.length - 1))] as bigint;
 }
 
+/** This module's routes, mounted by ./index.ts. */
 export const priceRoutes = new Hono();
 
 priceRoutes.get("/prices", async (c) => {

@@ -62,6 +62,7 @@ async function providerRecords(addresses?: `0x${string}`[]): Promise<IndexedProv
   });
 }
 
+/** This module's routes, mounted by ./index.ts. */
 export const providerRoutes = new Hono();
 
 providerRoutes.get("/providers", async (c) => {
