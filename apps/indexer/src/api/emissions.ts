@@ -4,8 +4,7 @@ import schema from "ponder:schema";
 import type { EmissionsResponse, IndexedEmissionEpoch } from "@ocx/sdk";
 import { Hono } from "hono";
 import { asc, count, desc, inArray } from "ponder";
-import { getAddress } from "viem";
-import { indexedBlock } from "./indexed";
+import { checksummed, indexedBlock } from "./indexed";
 import { intParam } from "./params";
 
 const time = (x: bigint | null) => (x === null ? null : Number(x));
@@ -49,7 +48,7 @@ emissionRoutes.get("/emissions", async (c) => {
         shares: shares
           .filter((s) => s.epoch === x.epoch)
           .map((s) => ({
-            provider: getAddress(s.provider),
+            provider: checksummed(s.provider),
             units: s.units.toString(),
             seconds: s.seconds.toString(),
             reward: s.reward === null ? null : s.reward.toString(),

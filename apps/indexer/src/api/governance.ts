@@ -5,8 +5,7 @@ import schema from "ponder:schema";
 import type { IndexedProposal, IndexedProposalState, IndexedVote, ProposalsResponse } from "@ocx/sdk";
 import { Hono } from "hono";
 import { asc, desc, eq } from "ponder";
-import { getAddress } from "viem";
-import { indexedBlock } from "./indexed";
+import { checksummed, indexedBlock } from "./indexed";
 import { BadRequest, intParam } from "./params";
 
 const STATES: readonly IndexedProposalState[] = [
@@ -40,7 +39,7 @@ function stateOf(p: ProposalRow, clock: bigint): IndexedProposalState {
 function proposalJson(p: ProposalRow, clock: bigint): IndexedProposal {
   return {
     proposalId: p.id.toString(),
-    proposer: getAddress(p.proposer),
+    proposer: checksummed(p.proposer),
     description: p.description,
     calls: p.calls as IndexedProposal["calls"],
     state: stateOf(p, clock),
@@ -103,7 +102,7 @@ governanceRoutes.get("/governance/proposals/:id", async (c) => {
       .where(eq(schema.vote.proposalId, id))
       .orderBy(asc(schema.vote.blockNumber), asc(schema.vote.id))
   ).map((v) => ({
-    voter: getAddress(v.voter),
+    voter: checksummed(v.voter),
     support: SUPPORT[v.support] ?? "abstain",
     weight: v.weight.toString(),
     reason: v.reason,

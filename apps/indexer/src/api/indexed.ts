@@ -5,12 +5,29 @@ import schema from "ponder:schema";
 import type { IndexedBlock } from "@ocx/sdk";
 import { fromLabel, type ReputationEvent, reputationFromEvents } from "@ocx/sdk";
 import { desc, inArray, lte, sql } from "ponder";
+import { getAddress } from "viem";
 import { loadIndexedDeployment } from "../../contracts";
 
 /** The deployment indexed (OCX_DEPLOYMENT_FILE). */
 export const deployment = loadIndexedDeployment();
 /** What the market's amounts count: dollars when it settles in credits, else OCX. */
 export const UNIT = deployment.settlesInCredits ? "usd" : "ocx";
+
+const checksums = new Map<string, `0x${string}`>();
+
+/**
+ * An address as the API answers it: checksummed (EIP-55), as the chain's own reads give it. Ponder keeps addresses
+ * lower-case; the checksum is a keccak, and a book of 10,000 offers has few providers, so each is computed once.
+ */
+export function checksummed(address: string): `0x${string}` {
+  let text = checksums.get(address);
+  if (text === undefined) {
+    text = getAddress(address);
+    if (checksums.size >= 100_000) checksums.clear();
+    checksums.set(address, text);
+  }
+  return text;
+}
 
 /** A bytes32 label as text ("" for anything else). */
 export function label(hex: `0x${string}`): string {

@@ -4,14 +4,14 @@ import schema from "ponder:schema";
 import type { IndexedLease } from "@ocx/sdk";
 import { Hono } from "hono";
 import { and, desc, eq, inArray } from "ponder";
-import { indexedBlock, label } from "./indexed";
+import { checksummed, indexedBlock, label } from "./indexed";
 import { addressParam, boolParam, intParam } from "./params";
 
 export function leaseJson(r: typeof schema.lease.$inferSelect): IndexedLease {
   return {
     leaseId: r.id.toString(),
-    buyer: r.buyer,
-    provider: r.provider,
+    buyer: checksummed(r.buyer),
+    provider: checksummed(r.provider),
     offerId: r.offerId.toString(),
     requestId: r.requestId.toString(),
     gpuModel: label(r.gpuModel),

@@ -6,7 +6,7 @@ import type { IndexedBlock, IndexedOffer, OffersResponse } from "@ocx/sdk";
 import { OFFER_STATES, OfferState, toLabel } from "@ocx/sdk";
 import { Hono } from "hono";
 import { and, asc, eq, gt, gte, inArray, lte, or } from "ponder";
-import { indexedBlock, label, nowOf, reputations } from "./indexed";
+import { checksummed, indexedBlock, label, nowOf, reputations } from "./indexed";
 import { addressParam, BadRequest, boolParam, fractionParam, intParam, labelParam } from "./params";
 
 const CPU_LABEL = toLabel("cpu");
@@ -101,7 +101,7 @@ offerRoutes.get("/offers", async (c) => {
   const [scores, attested] = await Promise.all([reputations(providers, now), attestedGpus(providers, now)]);
   let offers: IndexedOffer[] = rows.map((r) => ({
     offerId: r.id.toString(),
-    provider: r.provider,
+    provider: checksummed(r.provider),
     state: r.state,
     stateName: OFFER_STATES[r.state] ?? `unknown(${r.state})`,
     gpuModel: label(r.gpuModel),

@@ -5,7 +5,7 @@ import schema from "ponder:schema";
 import type { IndexedAttestation, IndexedProvider } from "@ocx/sdk";
 import { Hono } from "hono";
 import { and, desc, eq, gt, inArray, sql } from "ponder";
-import { indexedBlock, label, nowOf, reputations } from "./indexed";
+import { checksummed, indexedBlock, label, nowOf, reputations } from "./indexed";
 import { leaseJson } from "./leases";
 import { addressParam, BadRequest } from "./params";
 
@@ -40,7 +40,7 @@ async function providerRecords(addresses?: `0x${string}`[]): Promise<IndexedProv
     // Uptime: the share of its leases that reached acknowledgement rather than a no-show.
     const acknowledged = r.completed + r.failed + r.noShows;
     return {
-      address: r.address,
+      address: checksummed(r.address),
       endpoint: r.endpoint,
       region: label(r.region),
       stake: r.stake.toString(),
@@ -94,7 +94,7 @@ providerRoutes.get("/providers/:address", async (c) => {
     score: a.score,
     expiresAt: Number(a.expiresAt),
     challengeId: a.challengeId.toString(),
-    validator: a.validator,
+    validator: checksummed(a.validator),
   }));
   const leases = await db
     .select()
