@@ -42,26 +42,42 @@ export async function annotateOffers(client: ReadClient, parameters: AnnotateOff
   const { deployment, offers } = parameters;
   if (offers.length === 0) return [];
   const providers = [...new Set(offers.map((o) => getAddress(o.provider)))];
-  const readVerified = async (offer: OfferTerms): Promise<boolean> => {
-    if (!deployment.proofOfCompute) return false;
-    return getAction(
-      client,
-      readContract,
-      "readContract",
-    )({
-      address: deployment.proofOfCompute,
-      abi: proofOfComputeAbi,
-      functionName: "isVerified",
-      args: [offer.provider, attestationModel(offer), offer.resources.gpuCount],
-    });
+  // One isVerified read per distinct (provider, model, GPU count), a bounded number in flight: a book of 10,000
+  // offers from a few providers is a few dozen reads, and 10,000 at once would time out on the node's queue.
+  const key = (offer: OfferTerms) => `${offer.provider}-${attestationModel(offer)}-${offer.resources.gpuCount}`;
+  const distinct = [...new Map(offers.map((offer) => [key(offer), offer])).values()];
+  const verifiedBy = new Map<string, boolean>();
+  const proofOfCompute = deployment.proofOfCompute;
+  const readVerified = (offer: OfferTerms): Promise<boolean> =>
+    proofOfCompute
+      ? getAction(
+          client,
+          readContract,
+          "readContract",
+        )({
+          address: proofOfCompute,
+          abi: proofOfComputeAbi,
+          functionName: "isVerified",
+          args: [offer.provider, attestationModel(offer), offer.resources.gpuCount],
+        })
+      : Promise.resolve(false);
+  const readAllVerified = async () => {
+    for (let first = 0; first < distinct.length; first += TRUST_READS_IN_FLIGHT) {
+      const batch = distinct.slice(first, first + TRUST_READS_IN_FLIGHT);
+      const read = await Promise.all(batch.map(readVerified));
+      for (const [i, offer] of batch.entries()) verifiedBy.set(key(offer), read[i] as boolean);
+    }
   };
-  const [verified, { reputations }] = await Promise.all([
-    Promise.all(offers.map(readVerified)),
+  const [, { reputations }] = await Promise.all([
+    readAllVerified(),
     getReputations(client, { deployment, providers, now: parameters.now }),
   ]);
-  return offers.map((offer, i) => ({
+  return offers.map((offer) => ({
     ...offer,
-    verified: verified[i] as boolean,
+    verified: verifiedBy.get(key(offer)) ?? false,
     reputation: reputations.get(getAddress(offer.provider) as Address)?.score ?? 0.5,
   }));
 }
+
+/** How many trust reads `annotateOffers` keeps in flight. */
+const TRUST_READS_IN_FLIGHT = 64;

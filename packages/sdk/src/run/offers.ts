@@ -42,7 +42,7 @@ export async function listOffers(
       const { offers } = await createIndexerClient(indexerUrl).offers({
         ...options.query,
         state: "all",
-        limit: 10_000,
+        limit: 100_000, // the indexer's most: every match of a 10,000-offer book
       });
       return offers.map(toOfferTerms);
     } catch (error) {
