@@ -15,10 +15,15 @@ export class OcxTransactionRevertedError extends Error {
   constructor(
     readonly functionName: string,
     readonly receipt: TransactionReceipt,
+    /** The gas the transaction was given, when known: all of it used means it ran out of gas. */
+    readonly gasLimit?: bigint,
   ) {
     super(
-      `${functionName}: transaction ${receipt.transactionHash} reverted in block ${receipt.blockNumber} ` +
-        "after it passed simulation; the chain changed in between: read the state again and retry",
+      gasLimit !== undefined && receipt.gasUsed >= gasLimit
+        ? `${functionName}: transaction ${receipt.transactionHash} ran out of gas in block ${receipt.blockNumber} ` +
+            `(it used all ${gasLimit} it was given, though it passed simulation): retry; if it recurs, report it`
+        : `${functionName}: transaction ${receipt.transactionHash} reverted in block ${receipt.blockNumber} ` +
+            "after it passed simulation; the chain changed in between: read the state again and retry",
     );
   }
 }

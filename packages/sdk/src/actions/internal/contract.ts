@@ -22,7 +22,14 @@ import {
   type WaitForTransactionReceiptErrorType,
   type WriteContractErrorType,
 } from "viem";
-import { readContract, simulateContract, waitForTransactionReceipt, writeContract } from "viem/actions";
+import {
+  estimateContractGas,
+  getTransaction,
+  readContract,
+  simulateContract,
+  waitForTransactionReceipt,
+  writeContract,
+} from "viem/actions";
 import { getAction } from "viem/utils";
 import { decodeContractError, type OcxContractError } from "../../errors.js";
 import {
@@ -164,11 +171,22 @@ export async function write<abi extends Abi, fn extends WriteFunctionName<abi>>(
       chain: client.chain,
       ...(call.simulateOnPending ? { blockTag: "pending" as const } : {}),
     });
-    return await getAction(client, writeContract, "writeContract")(request);
+    // A fifth more gas than estimated: the estimate holds for the state it was made on, and a storage slot written
+    // first in the next block (a vote or supply checkpoint pushed rather than updated, a zero slot set) costs
+    // more there. Unused gas is not paid for.
+    const estimate = await getAction(client, estimateContractGas, "estimateContractGas")(request);
+    return await getAction(
+      client,
+      writeContract,
+      "writeContract",
+    )({ ...request, gas: estimate + estimate / GAS_HEADROOM });
   } catch (error) {
     throw decodeContractError(error);
   }
 }
+
+/** `write` gives a transaction its estimate plus 1/GAS_HEADROOM of it. */
+const GAS_HEADROOM = 5n;
 
 /** `write`, then waits for the receipt and decodes the first of `events` that the contract emitted. */
 export async function writeSync<
@@ -193,7 +211,10 @@ export async function writeSync(
 ): Promise<{ receipt: TransactionReceipt; eventName: string | undefined; event: unknown }> {
   const hash = await write(client, call);
   const receipt = await getAction(client, waitForTransactionReceipt, "waitForTransactionReceipt")({ hash });
-  if (receipt.status !== "success") throw new OcxTransactionRevertedError(call.functionName, receipt);
+  if (receipt.status !== "success") {
+    const sent = await getAction(client, getTransaction, "getTransaction")({ hash }).catch(() => undefined);
+    throw new OcxTransactionRevertedError(call.functionName, receipt, sent?.gas);
+  }
   const [log] = parseEventLogs({
     abi: call.abi,
     logs: receipt.logs,
