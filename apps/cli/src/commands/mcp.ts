@@ -3,17 +3,12 @@
 // is imported only when this command runs.
 import { Command } from "commander";
 import { createContext } from "../context.js";
+import type { McpServerOptions } from "../mcp/server.js";
 
 const collect = (value: string, previous: string[] = []) => [...previous, value];
 
-interface McpOptions {
-  budget: string;
-  budgetName: string;
-  budgetFile?: string;
-  budgetReset?: boolean;
-  allow?: string[];
-  resultsDir: string;
-}
+/** The command's options: the server's, less the version this command fills in. */
+type McpOptions = Omit<McpServerOptions, "version">;
 
 export function mcpCommand(): Command {
   return new Command("mcp")
