@@ -224,6 +224,21 @@ describe("bwrap executor (real bubblewrap)", () => {
     }
   });
 
+  it("stop() gives the job its grace: a SIGTERM handler that takes 300 ms finishes, and its exit code is kept", async () => {
+    // Before: bwrap got the SIGTERM too, died at once, and the wrapper's cgroup sweep killed the job mid-handler.
+    const handler = `process.on("SIGTERM",()=>setTimeout(()=>{require("fs").writeFileSync("/job/closed","cleanly");process.exit(3)},300));require("fs").writeFileSync("/job/ready","");setInterval(()=>{},1000)`;
+    const { spec } = job({ command: ["node", "-e", handler], limits: { pids: 64 } });
+    const running = await bwrap.start(spec);
+    for (let tries = 0; !existsSync(path.join(spec.jobDir, "ready")); tries++) {
+      expect(tries).toBeLessThan(200);
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    const exit = await running.stop(10_000);
+    expect(readFileSync(path.join(spec.jobDir, "closed"), "utf8")).toBe("cleanly");
+    expect(exit).toMatchObject({ exitCode: 3, reason: "stopped" });
+    expect(descendantPids(running.pid)).toEqual([]);
+  });
+
   it("a job above its memory limit is OOM-killed and reported as oom", async () => {
     const { spec } = job({
       command: ["node", "-e", "const keep = []; for (;;) keep.push(Buffer.alloc(1 << 20, 1));"],

@@ -96,7 +96,7 @@ export type RunningWorkload = {
   warnings: string[];
   /** Resolves when the workload has ended and its cgroup is removed. */
   wait(): Promise<WorkloadExit>;
-  /** Ends it: SIGTERM to every process of the job, SIGKILL after graceMs (default 10 s). */
+  /** Ends it: SIGTERM to every process of the job (not to the sandbox around it), SIGKILL to all after graceMs (default 10 s). */
   stop(graceMs?: number): Promise<WorkloadExit>;
 };
 

@@ -253,6 +253,15 @@ export function descendantPids(pid: number, skip?: (pid: number) => boolean): nu
   return found;
 }
 
+/** Whether a process is bubblewrap itself (the outer bwrap or its init in the job's pid namespace), not the job. */
+const isSandboxRuntime = (pid: number) => {
+  try {
+    return readFileSync(`/proc/${pid}/comm`, "utf8") === "bwrap\n";
+  } catch {
+    return false;
+  }
+};
+
 const readCmdline = (pid: number) => {
   try {
     return readFileSync(`/proc/${pid}/cmdline`, "utf8");
@@ -579,7 +588,13 @@ function trackWorkload(tracked: {
         // Remember who was asked to stop: processes that outlive their parent (a sandbox whose
         // outer bwrap died first) are then still found without a cgroup.
         const targets = await jobPids();
-        signalPids(targets, "SIGTERM");
+        // SIGTERM goes to the job's own processes only. The sandbox's bwrap ends when its command
+        // does; terminated first, it would end the wrapper, whose cgroup sweep then SIGKILLs a job
+        // still inside its grace (a model server closing its books lost its last write).
+        signalPids(
+          [...targets].filter((target) => !isSandboxRuntime(target)),
+          "SIGTERM",
+        );
         const deadline = Date.now() + graceMs;
         const alive = async () => {
           for (const found of await jobPids()) targets.add(found);
