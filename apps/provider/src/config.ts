@@ -145,9 +145,11 @@ export const configSchema = z
         keepEndedLeasesHours: z.number().min(0).default(72),
         /** Minutes between sweeps. */
         sweepIntervalMinutes: z.number().positive().default(10),
+        /** The most a service lease keeps of what its services `retain` past its end (MiB); the rest is listed as omitted. */
+        retainedMaxMiB: z.number().int().min(0).default(256),
       })
       .strict()
-      .default({ keepEndedLeasesHours: 72, sweepIntervalMinutes: 10 }),
+      .default({ keepEndedLeasesHours: 72, sweepIntervalMinutes: 10, retainedMaxMiB: 256 }),
     disk: z
       .object({
         /** New jobs are refused while the disk holding stateDir has less than this free (MiB): jobs must not fill the database's disk. */
@@ -361,6 +363,7 @@ withdrawIntervalSeconds: 3600
 retention:
   keepEndedLeasesHours: 72      # ended leases' job folders, logs and results are removed after this
   sweepIntervalMinutes: 10
+  retainedMaxMiB: 256           # the most a service lease keeps of what its services retain (services.<name>.retain)
 
 disk:
   reserveMiB: 2048              # refuse new jobs while the state folder's disk has less free than this

@@ -342,6 +342,7 @@ function leasesComponent(
     log: common.log.child({ component: "leases" }),
     metrics: common.metrics,
     retentionMs: config.retention.keepEndedLeasesHours * 3600_000,
+    retainedMaxBytes: config.retention.retainedMaxMiB * 1024 * 1024,
     cannotStart: () => diskReserveProblem(config),
     // Services run in bwrap only; those that name an image run in the same image store as jobs.
     ...(deps.executor.name === "bwrap" ? { images: imageStoreFor(config) } : {}),

@@ -16,7 +16,7 @@ const PRICE = 10n ** 15n; // 3.6 OCX per hour, per second
 
 // Writes its books at start, and its last entry when the lease's end stops it (SIGTERM), like a model server closing
 // its SQLite books.
-const BOOKS = `const fs=require("fs");fs.writeFileSync("/books/payments.db","owed 2234\\n");process.on("SIGTERM",()=>{fs.appendFileSync("/books/payments.db","closed cleanly\\n");process.exit(0)});fs.writeFileSync("/books/ready","");setInterval(()=>{},1000)`;
+const BOOKS = `const fs=require("fs");fs.writeFileSync("/books/payments.db","owed 2234\\n");fs.writeFileSync("/books/export.bin",Buffer.alloc(2<<20));process.on("SIGTERM",()=>{fs.appendFileSync("/books/payments.db","closed cleanly\\n");process.exit(0)});fs.writeFileSync("/books/ready","");setInterval(()=>{},1000)`;
 
 const manifestYaml = `
 version: 1
@@ -29,7 +29,7 @@ services:
   model:
     command: ["node", "-e", ${JSON.stringify(BOOKS)}]
     mounts: [{ volume: books, path: /books }]
-    retain: [/books/payments.db, /books/payments.db-wal]
+    retain: [/books/export.bin, /books/payments.db, /books/payments.db-wal]
 `;
 
 describe("a service lease's retained files", () => {
@@ -40,7 +40,8 @@ describe("a service lease's retained files", () => {
     dir = await mkdtemp(path.join(tmpdir(), "ocx-retain-test-"));
     market = await startMarket(
       `offers:
-  - { gpus: 0, pricePerGpuHour: "3.6", cpu: 1, memoryMiB: 1024, diskMiB: 1024, maxLeases: 2, minDuration: 1 }`,
+  - { gpus: 0, pricePerGpuHour: "3.6", cpu: 1, memoryMiB: 1024, diskMiB: 1024, maxLeases: 2, minDuration: 1 }
+retention: { retainedMaxMiB: 1 }`,
     );
     offerId = await firstOfferId(market);
     await buyer(market).approve();
@@ -68,6 +69,8 @@ describe("a service lease's retained files", () => {
     const closed = await b.waitFor(leaseId, ["closed"], 60_000);
     expect(closed.message).toMatch(/^the buyer closed the lease; workload stopped \(refund \d+\); kept 1 file \(/);
     expect(closed.message).toMatch(/not found: \/books\/payments\.db-wal \(service model\)/);
+    // The node's retention.retainedMaxMiB (1 here) bounds what is kept: the 2 MiB export is left out, and said so.
+    expect(closed.message).toMatch(/left out past the node's bound of 1,048,576 bytes: books\/export\.bin/);
     expect(closed.resultHash).toMatch(/^0x[0-9a-f]{64}$/);
     expect(existsSync(volume)).toBe(false);
 
@@ -82,7 +85,7 @@ describe("a service lease's retained files", () => {
     expect(downloaded.bytes).toBe(closed.resultSize);
     const out = path.join(dir, "out");
     const unpacked = await extractTarGzStream(archive, out, { maxBytes: 1 << 20 });
-    expect(unpacked.files.map((file) => path.relative(out, file))).toEqual(["books/payments.db"]);
+    expect(unpacked.files.map((file) => path.relative(out, file))).toEqual(["OCX-OMITTED.txt", "books/payments.db"]);
     expect(await readFile(path.join(out, "books", "payments.db"), "utf8")).toBe("owed 2234\nclosed cleanly\n");
   }, 240_000);
 });

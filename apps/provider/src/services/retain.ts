@@ -5,7 +5,7 @@
 // folder is retained), and the node never reads what it packs: it stores it, links as links (workload/outputs.ts).
 import path from "node:path";
 import { volumePathOf } from "@ocx/sdk";
-import { type PackedOutputs, packOutputs } from "../workload/outputs.js";
+import { OMITTED_NOTICE_PATH, type PackedOutputs, packOutputs } from "../workload/outputs.js";
 import type { ServiceSpec } from "./types.js";
 
 const MiB = 1024 * 1024;
@@ -107,9 +107,11 @@ export async function packRetained(
  * describeRetained(7n, kept); // "kept 1 file (12,288 bytes) in the lease's results; the buyer downloads them … (GET /leases/7/results)"
  */
 export function describeRetained(leaseId: bigint, kept: PackedRetained): string {
-  const bytes = kept.files.reduce((sum, file) => sum + file.size, 0);
+  // The archive's list of what was left out is not one of the service's files.
+  const files = kept.files.filter((file) => file.path !== OMITTED_NOTICE_PATH);
+  const bytes = files.reduce((sum, file) => sum + file.size, 0);
   const parts = [
-    `kept ${kept.files.length} file${kept.files.length === 1 ? "" : "s"} (${bytes.toLocaleString("en-US")} bytes) in the lease's results`,
+    `kept ${files.length} file${files.length === 1 ? "" : "s"} (${bytes.toLocaleString("en-US")} bytes) in the lease's results`,
   ];
   if (kept.missing.length > 0) {
     parts.push(`not found: ${kept.missing.map((p) => `${p.path} (service ${p.service})`).join(", ")}`);
