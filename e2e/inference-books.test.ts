@@ -18,6 +18,7 @@ import {
   getTokenBalance,
   type PaymentPrice,
 } from "@ocx/sdk";
+import Database from "better-sqlite3";
 import type { Address } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -134,6 +135,27 @@ describe.skipIf(!SANDBOXED)("a paid model's books after its service lease ends",
     const stranger = await ocx(["--json", "inference", "redeem", "--lease", String(leaseId)], BUYER);
     expect(stranger.code).not.toBe(0);
     expect(stranger.stderr).toMatch(/was bought by .*what it kept goes to its buyer alone/);
+    const strangerResults = await ocx(["--json", "job", "results", String(leaseId)], BUYER);
+    expect(strangerResults.code).toBe(2);
+    expect(strangerResults.stderr).toMatch(/what it kept goes to its buyer alone/);
+
+    // `ocx job results` hands the buyer what the lease kept, checked against the provider's signed sha256.
+    const resultsDir = path.join(network.dir, "results");
+    const results = await ocx(["--json", "job", "results", String(leaseId), "-o", resultsDir], REGISTRANT);
+    expect(results.code, `${results.stderr}\n${results.stdout}`).toBe(0);
+    const fetched = jsonOf<{ checkedAgainst: string; exitCode: null; sha256: string; files: string[] }>(results);
+    expect(fetched).toMatchObject({ checkedAgainst: "provider", exitCode: null, sha256: ended.resultHash });
+    expect(fetched.files.some((file) => file.endsWith("books/payments.db"))).toBe(true);
+    await access(path.join(resultsDir, "books", "payments.db"));
+
+    // A SQLite database that is not a payee's books is refused, saying so, and left as it was.
+    const other = path.join(network.dir, "other.db");
+    const db = new Database(other);
+    db.exec("CREATE TABLE notes (text TEXT)");
+    db.close();
+    const notBooks = await ocx(["--json", "inference", "redeem", "--books", other], REGISTRANT);
+    expect(notBooks.code).toBe(2);
+    expect(notBooks.stderr).toContain(`--books ${other} is a SQLite database, but not a payee's books`);
 
     const token = net.deployment.paymentToken;
     const balance = () => getTokenBalance(net.publicClient, { deployment: net.deployment, token, account: registrant });

@@ -5,7 +5,6 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import {
   type ChannelsDeployment,
-  connectProvider,
   DEFAULT_MAX_RESULT_BYTES,
   deregisterInferenceEndpointSync,
   extractTarGzStream,
@@ -18,15 +17,15 @@ import {
   owedVouchers,
   type PayeeBooks,
   PaymentStore,
-  ProviderApiError,
   redeemPayeeBooks,
   registerInferenceEndpointSync,
 } from "@ocx/sdk";
 import { Command } from "commander";
-import { type Address, formatUnits, isAddressEqual, parseUnits } from "viem";
-import { parseAddress, parseId, providerEndpoint } from "../chain.js";
+import { type Address, formatUnits, parseUnits } from "viem";
+import { parseAddress, parseId } from "../chain.js";
 import { type Context, createContext } from "../context.js";
 import { renderTable } from "../format.js";
+import { downloadRetained } from "../retained.js";
 
 /** An amount of the payment token from a flag: a decimal number with at most 18 decimals, exact. */
 function parsePrice(value: string, flag: string): bigint {
@@ -268,7 +267,11 @@ async function checkBooksFile(file: string): Promise<void> {
  * channels is skipped when redeeming). A copy is opened, with its -wal beside it (the last writes of a server that
  * did not close its books): reading must not change the file.
  */
-async function booksFromFile(file: string, books: Omit<PayeeBooks, "payers">): Promise<PayeeBooks> {
+async function booksFromFile(
+  file: string,
+  books: Omit<PayeeBooks, "payers">,
+  name = `--books ${file}`,
+): Promise<PayeeBooks> {
   await checkBooksFile(file);
   const work = await mkdtemp(path.join(tmpdir(), "ocx-books-"));
   try {
@@ -277,7 +280,15 @@ async function booksFromFile(file: string, books: Omit<PayeeBooks, "payers">): P
     await copyFile(`${file}-wal`, `${copy}-wal`).catch((error: NodeJS.ErrnoException) => {
       if (error.code !== "ENOENT") throw error;
     });
-    const store = new PaymentStore(copy, books.payee);
+    let store: PaymentStore;
+    try {
+      store = new PaymentStore(copy, books.payee, { existing: true });
+    } catch (error) {
+      // Named as the user knows it, not as the copy.
+      if (error instanceof OcxUsageError)
+        throw new OcxUsageError(error.shortMessage.replace(copy, name), error.hint ? { hint: error.hint } : {});
+      throw error;
+    }
     try {
       return { ...books, payers: owedVouchers(store) };
     } finally {
@@ -302,30 +313,15 @@ async function retainedBooks(
   const { deployment } = context;
   const lease = await getLease(context.publicClient, { deployment, leaseId });
   if (lease.state === LeaseState.None) throw new OcxUsageError(`no lease #${leaseId} on this marketplace`);
-  const account = await context.account();
-  if (!isAddressEqual(lease.buyer, account.address))
-    throw new OcxUsageError(
-      `lease #${leaseId} was bought by ${lease.buyer}, not ${account.address}: what it kept goes to its buyer alone`,
-      { hint: "its buyer downloads the books; you, their payee, redeem a copy with --books <file>" },
-    );
-  const provider = connectProvider({
-    publicClient: context.publicClient,
-    deployment,
-    account,
-    lease: { provider: lease.provider, endpoint: await providerEndpoint(context, lease.provider) },
-  });
   const work = await mkdtemp(path.join(tmpdir(), "ocx-retained-"));
   try {
     const archive = path.join(work, "retained.tar.gz");
-    await provider.downloadResults(leaseId, archive).catch((error: unknown) => {
-      if (error instanceof ProviderApiError && error.status === 409)
-        throw new OcxUsageError(String(error.body.error ?? error.message), {
-          hint:
-            lease.state === LeaseState.Active
-              ? "while the lease runs, redeem from the live books: ocx inference redeem <url>"
-              : "only a lease whose manifest retains the books keeps them (services.<name>.retain: [/books])",
-        });
-      throw error;
+    await downloadRetained(context, { leaseId, buyer: lease.buyer, provider: lease.provider }, archive, {
+      stranger: "its buyer downloads the books; you, their payee, redeem a copy with --books <file>",
+      nothing:
+        lease.state === LeaseState.Active
+          ? "while the lease runs, redeem from the live books: ocx inference redeem <url>"
+          : "only a lease whose manifest retains the books keeps them (services.<name>.retain: [/books])",
     });
     const dir = path.join(work, "files");
     const { files } = await extractTarGzStream(archive, dir, { maxBytes: DEFAULT_MAX_RESULT_BYTES });
@@ -348,7 +344,7 @@ async function retainedBooks(
         );
       chosen = databases[0] as string;
     }
-    return await booksFromFile(path.join(dir, chosen), books);
+    return await booksFromFile(path.join(dir, chosen), books, `lease #${leaseId}'s ${chosen}`);
   } finally {
     await rm(work, { recursive: true, force: true });
   }

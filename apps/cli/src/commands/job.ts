@@ -59,6 +59,7 @@ import {
 } from "../format.js";
 import { readJobFile } from "../jobfile.js";
 import { runReporter } from "../progress.js";
+import { downloadRetained } from "../retained.js";
 import { describeServices, describeUrls } from "./deploy.js";
 import { jobShellCommand } from "./jobShell.js";
 
@@ -417,14 +418,19 @@ Examples:
 
   job
     .command("results")
-    .description("download a completed job's results, check them against the chain, and unpack them")
+    .description(
+      "download a completed job's results (checked against the chain) or what an ended service lease kept, and unpack them",
+    )
     .argument("<id>", "lease id")
     .option("-o, --output <dir>", "where to unpack (default: lease-<id>)")
     .addHelpText(
       "after",
       `
-The archive's sha256 must equal the resultHash the provider committed on-chain in
-LeaseCompleted; entries that would land outside the folder are refused.
+A job's archive must hash to the resultHash its provider committed on-chain in
+LeaseCompleted. A service lease has no on-chain result: once it has ended, its
+results are what its services retain (services.<name>.retain), checked against
+the provider's signed sha256, for its buyer alone. Entries that would land
+outside the folder are refused.
 
 Examples:
   $ ocx job results 12
@@ -436,41 +442,57 @@ Examples:
       const context = await createContext(command);
       const lease = await readLease(context, leaseId, NO_CREATION);
       const completed = await completedResultHash(context, leaseId);
-      if (!completed) {
+      if (!completed && lease.state !== LeaseState.Closed) {
         throw new OcxError(
-          `lease #${leaseId} has no results yet: it is ${spaced(leaseStateName(lease.state))} and its provider has not completed it; check \`ocx job status ${leaseId}\``,
+          `lease #${leaseId} has no results yet: it is ${spaced(leaseStateName(lease.state))} and its provider has not completed it (a service lease's retained files come once it ends); check \`ocx job status ${leaseId}\``,
         );
       }
-      const url = await providerEndpoint(context, lease.provider);
-      const provider = await providerClient(context, lease.provider);
       context.progress(`downloading the results of lease #${leaseId}…`);
-      // Streamed to a file and checked against the on-chain hash, then unpacked from the file: never whole in memory.
+      // Streamed to a file and checked (against the on-chain hash, or for a service lease the provider's signed
+      // sha256), then unpacked from the file: never whole in memory.
       const work = await mkdtemp(path.join(tmpdir(), "ocx-results-"));
       const dir = options.output ?? `lease-${leaseId}`;
-      let fetched: Awaited<ReturnType<typeof fetchResults>>;
+      let fetched: { sha256: `0x${string}`; bytes: number };
       let unpacked: Awaited<ReturnType<typeof extractTarGzStream>>;
       try {
-        fetched = await fetchResults(provider, {
-          publicClient: context.publicClient,
-          deployment: context.deployment,
-          leaseId,
-          url,
-          dir: work,
-        });
-        if (!fetched?.path) throw new OcxError(`lease #${leaseId} has no results on-chain`);
-        unpacked = await extractTarGzStream(fetched.path, dir, { maxBytes: DEFAULT_MAX_RESULT_BYTES });
+        let archive: string;
+        if (completed) {
+          const got = await fetchResults(await providerClient(context, lease.provider), {
+            publicClient: context.publicClient,
+            deployment: context.deployment,
+            leaseId,
+            url: await providerEndpoint(context, lease.provider),
+            dir: work,
+          });
+          if (!got?.path) throw new OcxError(`lease #${leaseId} has no results on-chain`);
+          archive = got.path;
+          fetched = got;
+        } else {
+          // Closed without a completion: a service lease's retained files, or nothing (the provider says which).
+          archive = path.join(work, `lease-${leaseId}.tar.gz`);
+          fetched = await downloadRetained(context, lease, archive, {
+            nothing:
+              "a job that ended without completing has no results; a service lease keeps only what its services retain",
+          });
+        }
+        unpacked = await extractTarGzStream(archive, dir, { maxBytes: DEFAULT_MAX_RESULT_BYTES });
       } finally {
         await rm(work, { recursive: true, force: true });
       }
       const { sha256, bytes } = fetched;
       const relative = unpacked.files.map((f) => path.relative(process.cwd(), f));
+      const checked = completed
+        ? `sha256 ${sha256} matches the chain; job exit code ${completed.exitCode}`
+        : `sha256 ${sha256} matches the provider's signature; what the lease's services retained`;
       context.print(
-        `${relative.length} file(s) in ${dir} (sha256 ${sha256} matches the chain; job exit code ${completed.exitCode})${unpacked.skipped.length ? `\nskipped links: ${unpacked.skipped.join(", ")}` : ""}`,
+        `${relative.length} file(s) in ${dir} (${checked})${unpacked.skipped.length ? `\nskipped links: ${unpacked.skipped.join(", ")}` : ""}`,
         {
           leaseId,
           dir,
           sha256,
-          exitCode: completed.exitCode,
+          // "chain": a job's results, checked against LeaseCompleted; "provider": what a service lease retained.
+          checkedAgainst: completed ? "chain" : "provider",
+          exitCode: completed ? completed.exitCode : null,
           bytes,
           files: relative,
           skipped: unpacked.skipped,

@@ -1,8 +1,9 @@
 // The payee's durable books: per payer, what it owes (cumulative), what was redeemed, and its latest voucher.
-import { mkdirSync } from "node:fs";
+import { existsSync, mkdirSync } from "node:fs";
 import path from "node:path";
 import Database from "better-sqlite3";
 import { type Address, getAddress, type Hex } from "viem";
+import { OcxUsageError } from "../errors.js";
 import type { SignedVoucher } from "./voucher.js";
 
 /** One payer's account at the payee. Amounts are cumulative since the channel opened. */
@@ -20,13 +21,32 @@ export interface PayerAccount {
 export class PaymentStore {
   private readonly db: Database.Database;
 
-  /** @param payee the payee these books belong to (every stored voucher names it) */
+  /**
+   * @param payee the payee these books belong to (every stored voucher names it)
+   * @param options.existing books that must already be there: a file that is not a payee's books (no such file, or
+   * a SQLite database without its table) is refused with `OcxUsageError` instead of becoming empty books
+   */
   constructor(
     file: string,
     private readonly payee: Address,
+    options: { existing?: boolean } = {},
   ) {
-    if (file !== ":memory:") mkdirSync(path.dirname(file), { recursive: true });
+    if (options.existing) {
+      if (!existsSync(file)) throw new OcxUsageError(`${file}: no such file`);
+    } else if (file !== ":memory:") mkdirSync(path.dirname(file), { recursive: true });
     this.db = new Database(file);
+    if (options.existing) {
+      const held = this.db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'payer_account'").get();
+      if (held === undefined) {
+        this.db.close();
+        throw new OcxUsageError(
+          `${file} is a SQLite database, but not a payee's books: it has no payer_account table`,
+          {
+            hint: "give the model server's books: the file it was started with as --store",
+          },
+        );
+      }
+    }
     this.db.pragma("journal_mode = WAL");
     this.db.pragma("busy_timeout = 5000");
     this.db.exec(`CREATE TABLE IF NOT EXISTS payer_account (
