@@ -191,13 +191,25 @@ export const proposal = onchainTable(
     createdAt: t.bigint().notNull(),
     createdBlock: t.bigint().notNull(),
     queuedAt: t.bigint(),
+    /** When it was executed: the governor's ProposalExecuted, or the timelock's CallExecuted of its operation. */
     executedAt: t.bigint(),
+    /** When it was canceled: the governor's ProposalCanceled, or the timelock's Cancelled of its operation. */
     canceledAt: t.bigint(),
   }),
   (table) => ({ byCreated: index().on(table.createdBlock) }),
 );
 
 /** Votes on proposals (VoteCast, VoteCastWithParams). support: 0 against, 1 for, 2 abstain. */
+/**
+ * The timelock operation of each queued proposal (its id as GovernorTimelockControl derives it): the timelock's own
+ * CallExecuted and Cancelled name only the operation, and anyone may execute a ready operation on the timelock
+ * directly (the devnet lets any account), without the governor's ProposalExecuted.
+ */
+export const timelockOperation = onchainTable("timelock_operation", (t) => ({
+  id: t.hex().primaryKey(),
+  proposalId: t.bigint().notNull(),
+}));
+
 export const vote = onchainTable(
   "vote",
   (t) => ({

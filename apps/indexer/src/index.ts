@@ -18,10 +18,22 @@ import {
   request,
   settlement,
   supplyChange,
+  timelockOperation,
   vote,
 } from "ponder:schema";
 import { CheckState, CloseReason, OfferState } from "@ocx/sdk";
-import { getAddress, isAddressEqual, zeroAddress } from "viem";
+import {
+  encodeAbiParameters,
+  getAddress,
+  hexToBigInt,
+  isAddressEqual,
+  keccak256,
+  parseAbiParameters,
+  stringToBytes,
+  toHex,
+  zeroAddress,
+  zeroHash,
+} from "viem";
 import { loadIndexedDeployment } from "../contracts";
 
 // biome-ignore lint/suspicious/noExplicitAny: events and context are typed per event by Ponder's codegen; the handlers here are shared.
@@ -73,6 +85,34 @@ async function recordSupplyChange(event: Any, context: Any, token: "" | "credits
   if (!change) return;
   const kind = token === "" ? change : `${token}${change === "mint" ? "Mint" : "Burn"}`;
   await context.db.insert(supplyChange).values({ id: event.id, kind, amount: value, timestamp: event.block.timestamp });
+}
+
+/**
+ * The id GovernorTimelockControl gives a proposal's timelock operation: `hashOperationBatch(targets, values,
+ * calldatas, 0, salt)`, the salt being the governor's address (its 20 bytes, left-aligned) XOR the description's hash.
+ */
+function timelockOperationId(governor: `0x${string}`, p: { description: string; calls: unknown }): `0x${string}` {
+  const calls = p.calls as { target: `0x${string}`; value: string; calldata: `0x${string}` }[];
+  const salt = (hexToBigInt(governor) << 96n) ^ hexToBigInt(keccak256(stringToBytes(p.description)));
+  return keccak256(
+    encodeAbiParameters(parseAbiParameters("address[], uint256[], bytes[], bytes32, bytes32"), [
+      calls.map((c) => c.target),
+      calls.map((c) => BigInt(c.value)),
+      calls.map((c) => c.calldata),
+      zeroHash,
+      toHex(salt, { size: 32 }),
+    ]),
+  );
+}
+
+/** Marks the proposal whose timelock operation an event names as executed or canceled (once: the first time holds). */
+async function endTimelockOperation(event: Any, context: Any, at: "executedAt" | "canceledAt"): Promise<void> {
+  const operation = await context.db.find(timelockOperation, { id: event.args.id });
+  if (!operation) return; // scheduled on the timelock by someone other than the governor
+  const row = await context.db.find(proposal, { id: operation.proposalId });
+  if (row && row[at] === null) {
+    await context.db.update(proposal, { id: operation.proposalId }).set({ [at]: event.block.timestamp });
+  }
 }
 
 /** A vote: its row, the proposal's sums, and at the first vote the quorum its snapshot needs (read then). */
@@ -373,15 +413,27 @@ const projections: Record<string, Projection> = {
     await recordVote(event, context, event.args.params);
   },
   "OcxGovernor:ProposalQueued": async (event, context) => {
-    await context.db
+    const queued = await context.db
       .update(proposal, { id: event.args.proposalId })
       .set({ eta: event.args.etaSeconds, queuedAt: event.block.timestamp });
+    await context.db
+      .insert(timelockOperation)
+      .values({ id: timelockOperationId(event.log.address, queued), proposalId: event.args.proposalId })
+      .onConflictDoNothing();
   },
   "OcxGovernor:ProposalExecuted": async (event, context) => {
     await context.db.update(proposal, { id: event.args.proposalId }).set({ executedAt: event.block.timestamp });
   },
   "OcxGovernor:ProposalCanceled": async (event, context) => {
     await context.db.update(proposal, { id: event.args.proposalId }).set({ canceledAt: event.block.timestamp });
+  },
+  // A queued proposal's operation run or cancelled on the timelock itself; through the governor, its own event
+  // follows in the same transaction with the same time.
+  "OcxTimelock:CallExecuted": async (event, context) => {
+    await endTimelockOperation(event, context, "executedAt");
+  },
+  "OcxTimelock:Cancelled": async (event, context) => {
+    await endTimelockOperation(event, context, "canceledAt");
   },
   "Emissions:WorkRecorded": async (event, context) => {
     const { epoch, provider: who, units, seconds_ } = event.args;

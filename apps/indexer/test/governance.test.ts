@@ -6,7 +6,7 @@
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { freePort, type Localnet, startLocalnet } from "@ocx/node-kit";
+import { freePort, type Localnet, registerStakedProvider, startLocalnet } from "@ocx/node-kit";
 import {
   acknowledgeLeaseSync,
   castVoteSync,
@@ -17,19 +17,16 @@ import {
   ensureAllowance,
   executeProposalSync,
   getEmissionEpoch,
-  getRequiredStake,
   type IndexerClient,
   ocxTimelockAbi,
   postOfferSync,
   proposeSync,
   queueProposalSync,
   recordWorkSync,
-  registerProviderSync,
-  stakeSync,
   takeOfferSync,
   toLabel,
 } from "@ocx/sdk";
-import { createTestClient, encodeFunctionData, http, keccak256, stringToHex } from "viem";
+import { createTestClient, encodeFunctionData, hexToBigInt, http, keccak256, stringToHex, toHex, zeroHash } from "viem";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type RunningIndexer, startIndexer } from "../launch.js";
 
@@ -173,6 +170,42 @@ describe("governance, emissions and the event log through the indexer", () => {
     expect(done.executedAt).toBeGreaterThan(0);
     expect((await client.proposals({ state: "executed" })).total).toBe(1);
 
+    // Anyone may run a ready operation on the timelock itself (the devnet's executor role is open): the governor
+    // emits nothing, and the proposal still reads executed, as governor.state() answers.
+    const direct = [
+      { ...calls[0], calldata: encodeFunctionData({ abi: ocxTimelockAbi, functionName: "updateDelay", args: [12n] }) },
+    ];
+    const directDescription = "Timelock delay 12 s, run on the timelock";
+    const { event: third } = await proposeSync(l.wallet(0), {
+      deployment,
+      calls: direct,
+      description: directDescription,
+    });
+    await testClient.mine({ blocks: DEVNET_GOVERNANCE.votingDelay + 1 });
+    await castVoteSync(l.wallet(0), { deployment, proposalId: third.proposalId, support: "for" });
+    await testClient.mine({ blocks: DEVNET_GOVERNANCE.votingPeriod + 1 });
+    await queueProposalSync(l.wallet(0), { deployment, calls: direct, description: directDescription });
+    await testClient.increaseTime({ seconds: 12 });
+    await testClient.mine({ blocks: 1 });
+    // GovernorTimelockControl's salt: the governor's address, left-aligned in 32 bytes, XOR the description's hash.
+    const salt = toHex(
+      (hexToBigInt(deployment.governor as `0x${string}`) << 96n) ^
+        hexToBigInt(keccak256(stringToHex(directDescription))),
+      { size: 32 },
+    );
+    const stranger = l.wallet(7);
+    const hash = await stranger.writeContract({
+      address: deployment.timelock as `0x${string}`,
+      abi: ocxTimelockAbi,
+      functionName: "executeBatch",
+      args: [direct.map((c) => c.target), direct.map((c) => c.value), direct.map((c) => c.calldata), zeroHash, salt],
+    });
+    expect((await l.publicClient.waitForTransactionReceipt({ hash })).status).toBe("success");
+    await indexedToHead();
+    const ran = (await client.proposal(third.proposalId.toString())).proposal;
+    expect(ran.state).toBe("executed");
+    expect(ran.executedAt).toBeGreaterThan(0);
+
     for (const [route, status, message] of [
       ["/governance/proposals?state=won", 400, /state must be one of pending, active, .*got "won"/],
       ["/governance/proposals?limit=0", 400, /limit must be an integer from 1 to 500/],
@@ -190,16 +223,7 @@ describe("governance, emissions and the event log through the indexer", () => {
     const { deployment, publicClient } = l;
     const provider = l.wallet(4);
     const buyer = l.wallet(5);
-    await registerProviderSync(provider, {
-      deployment,
-      endpoint: "https://gpu.example.com",
-      region: toLabel("eu-west"),
-      metadataHash: keccak256(stringToHex("{}")),
-      apiSigner: provider.account.address,
-    });
-    const stake = await getRequiredStake(publicClient, { deployment, committedGpus: 2n });
-    await ensureAllowance(provider, { deployment, spender: deployment.registry, amount: stake });
-    await stakeSync(provider, { deployment, amount: stake });
+    await registerStakedProvider(l, provider, { endpoint: "https://gpu.example.com", committedGpus: 2n });
     const price = 10n ** 12n;
     const offer = await postOfferSync(provider, {
       deployment,
@@ -258,13 +282,17 @@ describe("governance, emissions and the event log through the indexer", () => {
   it("answers every indexed event through /log, newest first, filtered and paged", async () => {
     const head = Number(await (net as Localnet).publicClient.getBlockNumber());
     const votes = await client.log({ contract: "OcxGovernor", event: "VoteCast" });
-    expect(votes.total).toBe(3);
-    expect(votes.entries.map((e) => e.args.support)).toEqual([2, 0, 1]); // abstain, against, for: newest first
-    expect(votes.entries[1]?.args).toMatchObject({ reason: "keep 10 s" });
+    expect(votes.total).toBe(4);
+    // Newest first: the timelock-run proposal's for, then the first's abstain, against and for.
+    expect(votes.entries.map((e) => e.args.support)).toEqual([1, 2, 0, 1]);
+    expect(votes.entries[2]?.args).toMatchObject({ reason: "keep 10 s" });
     const work = await client.log({ contract: "Emissions", event: "WorkRecorded", limit: 1 });
     expect(work.entries[0]?.args).toMatchObject({ verified: false, units: "0" });
     const timelock = await client.log({ contract: "OcxTimelock", event: "MinDelayChange" });
-    expect(timelock.entries[0]?.args).toEqual({ oldDuration: "10", newDuration: "11" }); // the executed proposal
+    expect(timelock.entries.slice(0, 2).map((e) => e.args)).toEqual([
+      { oldDuration: "11", newDuration: "12" }, // run on the timelock
+      { oldDuration: "10", newDuration: "11" }, // executed through the governor
+    ]);
     const all = await client.log({ limit: 5 });
     expect(all.entries).toHaveLength(5);
     expect(all.total).toBeGreaterThan(50);
@@ -272,7 +300,7 @@ describe("governance, emissions and the event log through the indexer", () => {
     expect(blocks).toEqual([...blocks].sort((a, b) => b - a));
     const next = await client.log({ limit: 5, offset: 5 });
     expect(next.entries[0]?.blockNumber).toBeLessThanOrEqual(blocks[4] as number);
-    const [first, last] = [votes.entries[2]?.blockNumber ?? 0, votes.entries[0]?.blockNumber ?? 0];
+    const [first, last] = [votes.entries[3]?.blockNumber ?? 0, votes.entries[1]?.blockNumber ?? 0];
     const range = await client.log({ fromBlock: first, toBlock: last });
     expect(range.total).toBeGreaterThanOrEqual(3);
     expect(range.entries.every((e) => e.blockNumber >= first && e.blockNumber <= last)).toBe(true);
