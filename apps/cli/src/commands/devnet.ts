@@ -23,7 +23,7 @@ import { Command } from "commander";
 import { privateKeyToAccount } from "viem/accounts";
 import { describeBill } from "../format.js";
 import { type DevnetGovernance, governDevnet } from "./devnetGovernance.js";
-import { startIndexerProcess } from "./devnetIndexer.js";
+import { startIndexerProcess, waitIndexed } from "./devnetIndexer.js";
 import { admitDevnetValidator, hasTrustContracts, startValidatorProcess, waitVerified } from "./devnetValidator.js";
 
 const require = createRequire(import.meta.url);
@@ -182,6 +182,13 @@ ${
                 : `  provider ${provider} is not verified yet; see the validator's log (${validatorUrl}/status)`,
             );
           }
+        }
+        if (indexerUrl) {
+          const head = await net.publicClient.getBlockNumber();
+          if (!(await waitIndexed(indexerUrl, head)))
+            say(
+              `  the indexer has not reached block ${head} yet: offers may take a moment to show (${indexerUrl}/info)`,
+            );
         }
         const summary: Record<string, unknown> = {
           rpcUrl: net.anvil.rpcUrl,

@@ -8,6 +8,7 @@ import net from "node:net";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { freePort } from "@ocx/node-kit";
+import { createIndexerClient } from "@ocx/sdk";
 
 /** The port `ocx devnet` gives the indexer when it is free. */
 export const DEFAULT_INDEXER_PORT = 42069;
@@ -86,4 +87,20 @@ export async function startIndexerProcess(
   await writeFile(deploymentFile, `${JSON.stringify({ ...deployment, indexer: url }, null, 2)}\n`);
   say(`indexer ready: ${url}  (dashboard ${url}/ , offers ${url}/offers; written to ${deploymentFile} as "indexer")`);
   return url;
+}
+
+/**
+ * Waits until the indexer's answers include block `head` (at most `timeoutMs`); false when they do not by then. The
+ * devnet says it is up only once `ocx market offers` and `ocx run`, which ask the indexer, see what the chain holds
+ * (its provider's offers were posted a moment before).
+ */
+export async function waitIndexed(url: string, head: bigint, timeoutMs = 60_000): Promise<boolean> {
+  const indexer = createIndexerClient(url);
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const status = await indexer.status().catch(() => undefined);
+    if (status?.block && BigInt(status.block.number) >= head) return true;
+    if (Date.now() > deadline) return false;
+    await new Promise((r) => setTimeout(r, 200));
+  }
 }
