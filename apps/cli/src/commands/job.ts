@@ -14,11 +14,11 @@ import {
   EXIT,
   extractTarGzStream,
   fetchResults,
-  findOffer,
   getAccrued,
   getLease,
   getOffer,
   LeaseState,
+  launchLease,
   leaseStateName,
   manifestHash,
   marketplaceAbi,
@@ -29,10 +29,7 @@ import {
   resolveInputs,
   type ServiceStatusEntry,
   type ServiceUrl,
-  startJob,
-  takeLease,
   topUpLeaseSync,
-  uploadJob,
 } from "@ocx/sdk";
 import { Command } from "commander";
 import type { Address } from "viem";
@@ -186,42 +183,21 @@ Examples:
       context.progress(`read ${kind === "akash-sdl" ? "Akash SDL" : "manifest"} ${file}; hashing its inputs…`);
       const manifest = await resolveInputs(parsed, baseDir);
       const report = runReporter(context, Date.now(), manifest.resources.gpu.count || 1);
-      const account = await context.account();
-      // The same steps as `ocx run` (and the SDK's runJob), up to the start: no second copy of the flow.
-      const found = await findOffer(context.publicClient, {
-        deployment: context.deployment,
-        manifest,
-        ...(offerId === undefined ? {} : { offerId }),
-        ...(maxPricePerGpuHour === undefined ? {} : { maxPricePerGpuHour }),
-      });
-      const lease = await takeLease({
+      // The SDK's launchLease, as `ocx run`, `ocx deploy` and the MCP tools take it: choose, take, upload, start.
+      const { lease, uploaded } = await launchLease({
         publicClient: context.publicClient,
         walletClient: await context.walletClient(),
-        account,
+        account: await context.account(),
         deployment: context.deployment,
         manifest,
-        found,
+        baseDir,
+        ...(offerId === undefined ? {} : { offerId }),
+        ...(maxPricePerGpuHour === undefined ? {} : { maxPricePerGpuHour }),
         ...(deposit === undefined ? {} : { deposit }),
         ...(hours === undefined ? {} : { hours }),
         onEvent: report,
       });
       const { leaseId, endpoint: url } = lease;
-      report({
-        type: "lease",
-        leaseId,
-        provider: lease.provider,
-        deposit: lease.deposit,
-        endpoint: url,
-        fromBlock: lease.fromBlock,
-      });
-      const client = connectProvider({
-        publicClient: context.publicClient,
-        deployment: context.deployment,
-        account,
-        lease,
-      });
-      const uploaded = await uploadJob(client, { leaseId, url, manifest, baseDir, onEvent: report });
-      await startJob(client, { leaseId, url, onEvent: report });
       context.print(
         `${leaseId}\nlease #${leaseId} is running on ${lease.via === "auction" ? `request #${lease.requestId}` : `offer #${lease.offerId}`}; follow it with \`ocx job logs ${leaseId} -f\``,
         {

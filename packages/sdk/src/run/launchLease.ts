@@ -11,7 +11,7 @@ import type { OnRunJobEvent } from "./events.js";
 import { type FindOfferReturnType, findOffer } from "./findOffer.js";
 import { startJob } from "./startJob.js";
 import { type TakenLease, takeLease } from "./takeLease.js";
-import { uploadJob } from "./uploadJob.js";
+import { type UploadJobReturnType, uploadJob } from "./uploadJob.js";
 
 /** What `launchLease` is about to spend, handed to `approve` before any transaction. */
 export interface LeasePlan {
@@ -60,6 +60,8 @@ export interface LaunchLeaseReturnType {
   /** Signs requests to the lease's provider with the buyer's key. */
   provider: ProviderClient;
   plan: LeasePlan;
+  /** What was uploaded: the manifest and each input (`uploadJob`). */
+  uploaded: UploadJobReturnType;
 }
 
 /**
@@ -108,7 +110,7 @@ export async function launchLease(parameters: LaunchLeaseParameters): Promise<La
     fromBlock: lease.fromBlock,
   });
   const provider = connectProvider({ publicClient, deployment, account: parameters.account, lease });
-  await uploadJob(provider, { leaseId, url, manifest, baseDir: parameters.baseDir, retryMs, onEvent });
+  const uploaded = await uploadJob(provider, { leaseId, url, manifest, baseDir: parameters.baseDir, retryMs, onEvent });
   await startJob(provider, { leaseId, url, retryMs, onEvent });
-  return { lease, provider, plan };
+  return { lease, provider, plan, uploaded };
 }
