@@ -6,20 +6,15 @@
 // stopping `ocx devnet` runs; a node that stops leaves its workloads to its next start).
 // The command line itself (flags, logging, init's write, signals, exit codes) is node-kit's runDaemonCli.
 import os from "node:os";
-import { type DaemonStartContext, runDaemonCli } from "@ocx/node-kit";
-import type { Hex } from "viem";
+import { type DaemonStartContext, readDaemonKey, runDaemonCli } from "@ocx/node-kit";
 import { configTemplate, type ProviderConfig } from "./config.js";
 import { describeHardware, type Hardware } from "./hardware.js";
 
 /** The config and account of the node the context's config file describes. */
 async function nodeOf({ configFile, overrides }: DaemonStartContext) {
-  const [{ loadConfig }, { providerKey }, { privateKeyToAccount }] = await Promise.all([
-    import("./config.js"),
-    import("./key.js"),
-    import("viem/accounts"),
-  ]);
+  const [{ loadConfig }, { privateKeyToAccount }] = await Promise.all([import("./config.js"), import("viem/accounts")]);
   const config: ProviderConfig = await loadConfig(configFile, { overrides });
-  return { config, account: privateKeyToAccount((await providerKey(config)) as Hex) };
+  return { config, account: privateKeyToAccount(await readDaemonKey(config.wallet, "provider")) };
 }
 
 /** `ocx-provider reap`: ends every process and cgroup of this node's workloads (by its state folder and key). */

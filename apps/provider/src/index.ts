@@ -2,7 +2,6 @@
 export { ConfigError, configTemplate, loadConfig, type ProviderConfig, parseConfig } from "./config.js";
 export { describeHardware, type Hardware } from "./hardware.js";
 export { type Ingress, type IngressBackend, type IngressEndpoint, startIngress } from "./ingress/index.js";
-export { providerKey } from "./key.js";
 export { LEASE_MACHINE, type LeasePhase, TransitionError } from "./leases/machine.js";
 export { RESERVATION_MACHINE } from "./market/reservation.js";
 export { type ProviderNode, startProvider, VERSION } from "./service.js";
