@@ -3,7 +3,7 @@
 // a SIGTERM that stops everything the devnet started even though its provider was killed.
 import { readFile } from "node:fs/promises";
 import path from "node:path";
-import { ANVIL_KEYS, createCleanup, localChain } from "@ocx/node-kit";
+import { ANVIL_KEYS, createCleanup, localChain, processesMentioning } from "@ocx/node-kit";
 import {
   flushFeesSync,
   getMarketplaceParameters,
@@ -17,7 +17,6 @@ import { privateKeyToAccount } from "viem/accounts";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { jsonOf, type Ocx, ocxWith } from "./harness/cli.js";
 import { type Devnet, startDevnet } from "./harness/devnet.js";
-import { processesMentioning } from "./harness/processes.js";
 
 const cleanup = createCleanup();
 let devnet: Devnet;

@@ -1,10 +1,10 @@
 // `ocx devnet` as a user starts it, for end-to-end tests: in a temporary folder of the test's own, on a free port,
 // its JSON summary read from what it prints, and always stopped (with everything it started) when the test is done.
 import path from "node:path";
-import { type Cleanup, freePort } from "@ocx/node-kit";
+import { type Cleanup, freePort, killProcessesMentioning } from "@ocx/node-kit";
 import type { Address } from "viem";
 import { CLI, type OcxOptions } from "./cli.js";
-import { killProcessesMentioning, startProcess, type TestProcess } from "./processes.js";
+import { startProcess, type TestProcess } from "./processes.js";
 import { makeTempDir } from "./tempDir.js";
 
 /** What `ocx devnet --json` prints once the network is up: the chain, its contracts, and the daemons' URLs. */

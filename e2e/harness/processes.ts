@@ -1,6 +1,6 @@
 // The processes an end-to-end test starts (daemons, `ocx devnet`): each in its own process group, its output kept for
 // failure messages, its stop registered before anything waits on it, so a set-up that fails or times out still ends it.
-import { type ChildProcess, execFileSync, spawn } from "node:child_process";
+import { type ChildProcess, spawn } from "node:child_process";
 import { type Cleanup, trackChild } from "@ocx/node-kit";
 
 /** A process a test started. */
@@ -93,40 +93,4 @@ export function startProcess(options: StartProcessOptions): TestProcess {
   };
   options.defer(() => stop(options.stopOptions));
   return { child, name: options.name, log: () => output, running, stop };
-}
-
-/**
- * Process ids whose command line mentions `text` (a test's own processes, found by its unique temporary folder or
- * port), this process excepted.
- * @example
- * expect(processesMentioning(devnet.stateDir)).toEqual([]);
- */
-export function processesMentioning(text: string): number[] {
-  try {
-    return execFileSync("pgrep", ["-f", "--", text])
-      .toString()
-      .trim()
-      .split("\n")
-      .filter(Boolean)
-      .map(Number)
-      .filter((pid) => pid !== process.pid);
-  } catch {
-    return []; // pgrep exits 1 when nothing matches
-  }
-}
-
-/**
- * SIGKILLs every process whose command line mentions `text`: what a test started that left its process group (a
- * sandboxed workload in its own session).
- * @example
- * defer(() => killProcessesMentioning(dir));
- */
-export function killProcessesMentioning(text: string): void {
-  for (const pid of processesMentioning(text)) {
-    try {
-      process.kill(pid, "SIGKILL");
-    } catch {
-      // It ended on its own meanwhile.
-    }
-  }
 }

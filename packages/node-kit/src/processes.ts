@@ -1,6 +1,6 @@
 // Nothing a tool or a test starts may outlive it: child processes are registered and killed when this process
 // exits, and a set-up that fails part-way undoes what it had already started.
-import type { ChildProcess } from "node:child_process";
+import { type ChildProcess, execFileSync } from "node:child_process";
 
 const children = new Set<ChildProcess>();
 let exitHookInstalled = false;
@@ -138,5 +138,41 @@ export async function withCleanup<T>(
       // The set-up's error is the one to report; teardown failures would hide it.
     });
     throw error;
+  }
+}
+
+/**
+ * Process ids whose command line mentions `text` (a test's own processes, found by its unique temporary folder or
+ * port), this process excepted.
+ * @example
+ * expect(processesMentioning(devnet.stateDir)).toEqual([]);
+ */
+export function processesMentioning(text: string): number[] {
+  try {
+    return execFileSync("pgrep", ["-f", "--", text])
+      .toString()
+      .trim()
+      .split("\n")
+      .filter(Boolean)
+      .map(Number)
+      .filter((pid) => pid !== process.pid);
+  } catch {
+    return []; // pgrep exits 1 when nothing matches
+  }
+}
+
+/**
+ * SIGKILLs every process whose command line mentions `text`: what a test started that left its process group (a
+ * sandboxed workload in its own session).
+ * @example
+ * defer(() => killProcessesMentioning(dir));
+ */
+export function killProcessesMentioning(text: string): void {
+  for (const pid of processesMentioning(text)) {
+    try {
+      process.kill(pid, "SIGKILL");
+    } catch {
+      // It ended on its own meanwhile.
+    }
   }
 }

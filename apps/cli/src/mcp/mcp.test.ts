@@ -4,7 +4,7 @@
 // second job fits; a third past the budget is refused before any transaction (nonce and balance unchanged); the
 // budget survives a restart of the server (and --budget-reset clears it); calls racing on two servers cannot pass
 // it; a tool outside the allow-list is refused; a service is deployed, reached and closed, its bill settled.
-import { type ChildProcess, execFileSync, spawn } from "node:child_process";
+import { type ChildProcess, spawn } from "node:child_process";
 import { existsSync } from "node:fs";
 import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -12,7 +12,7 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js";
-import { freePort } from "@ocx/node-kit";
+import { freePort, processesMentioning } from "@ocx/node-kit";
 import {
   billLease,
   type Deployment,
@@ -62,21 +62,6 @@ const data = (result: ToolResult) => result.structuredContent as Record<string, 
 
 const paymentToken = () => (deployment as Deployment & { paymentToken?: Address }).paymentToken ?? deployment.token;
 const symbol = () => publicClient.readContract({ address: paymentToken(), abi: erc20Abi, functionName: "symbol" });
-
-/** Process ids whose command line mentions `needle` (this test's own, by its unique temporary folder). */
-function processesMentioning(needle: string): number[] {
-  try {
-    return execFileSync("pgrep", ["-f", "--", needle])
-      .toString()
-      .trim()
-      .split("\n")
-      .filter(Boolean)
-      .map(Number)
-      .filter((pid) => pid !== process.pid);
-  } catch {
-    return [];
-  }
-}
 
 /** Starts `ocx mcp` as anvil's account 2 through the MCP SDK's stdio transport, and connects a client to it. */
 async function connect(
