@@ -4,17 +4,8 @@
 // and limit a buyer can give. Then the indexer goes away, and the CLI says so and answers from the chain.
 import { writeFileSync } from "node:fs";
 import path from "node:path";
-import { createCleanup, freePort, type Localnet, startLocalnet } from "@ocx/node-kit";
-import {
-  createIndexerClient,
-  ensureAllowance,
-  getRequiredStake,
-  postOfferSync,
-  registerProviderSync,
-  stakeSync,
-  toLabel,
-} from "@ocx/sdk";
-import { keccak256, stringToHex } from "viem";
+import { createCleanup, freePort, type Localnet, registerStakedProvider, startLocalnet } from "@ocx/node-kit";
+import { createIndexerClient, postOfferSync, toLabel } from "@ocx/sdk";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type RunningIndexer, startIndexer } from "../apps/indexer/launch.js";
 import { jsonOf, runOcx } from "./harness/cli.js";
@@ -55,16 +46,7 @@ beforeAll(async () => {
   let n = 0;
   for (const index of [1, 2, 3]) {
     const provider = net.wallet(index);
-    await registerProviderSync(provider, {
-      deployment,
-      endpoint: `https://p${index}.example.com`,
-      region: toLabel("eu-west"),
-      metadataHash: keccak256(stringToHex("{}")),
-      apiSigner: provider.account.address,
-    });
-    const stake = await getRequiredStake(publicClient, { deployment, committedGpus: 64n });
-    await ensureAllowance(provider, { deployment, spender: deployment.registry, amount: stake });
-    await stakeSync(provider, { deployment, amount: stake });
+    await registerStakedProvider(net, provider, { endpoint: `https://p${index}.example.com`, committedGpus: 64n });
     for (let i = 0; i < 8; i++, n++) {
       const gpuCount = models[n % 4] === "" ? 0 : 1 + (n % 8);
       await postOfferSync(provider, {

@@ -4,17 +4,14 @@
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { freePort, type Localnet, startLocalnet } from "@ocx/node-kit";
+import { freePort, type Localnet, registerStakedProvider, startLocalnet } from "@ocx/node-kit";
 import {
   acknowledgeLeaseSync,
   completeLeaseSync,
   createIndexerClient,
   ensureAllowance,
-  getRequiredStake,
   postOfferSync,
-  registerProviderSync,
   signQuote,
-  stakeSync,
   takeOfferSync,
   takeQuoteSync,
   toLabel,
@@ -81,16 +78,7 @@ describe("the indexer", () => {
     const { deployment, publicClient } = l;
     const provider = l.wallet(1);
     const buyer = l.wallet(2);
-    await registerProviderSync(provider, {
-      deployment,
-      endpoint: "https://gpu.example.com",
-      region: toLabel("eu-west"),
-      metadataHash: keccak256(stringToHex("{}")),
-      apiSigner: provider.account.address,
-    });
-    const stake = await getRequiredStake(publicClient, { deployment, committedGpus: 12n });
-    await ensureAllowance(provider, { deployment, spender: deployment.registry, amount: stake });
-    await stakeSync(provider, { deployment, amount: stake });
+    await registerStakedProvider(l, provider, { endpoint: "https://gpu.example.com", committedGpus: 12n });
     const terms = { deployment, maxLeases: 1, minDuration: 60, maxDuration: 86_400 };
     const cheap = await postOfferSync(provider, { ...terms, resources: H100, pricePerSecond: PRICE });
     await postOfferSync(provider, { ...terms, resources: H100, pricePerSecond: PRICE * 2n });

@@ -5,17 +5,8 @@ import { type ChildProcess, execFileSync, spawn } from "node:child_process";
 import { chmodSync, existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { freePort, type Localnet, startLocalnet } from "@ocx/node-kit";
-import {
-  createIndexerClient,
-  ensureAllowance,
-  getRequiredStake,
-  postOfferSync,
-  registerProviderSync,
-  stakeSync,
-  toLabel,
-} from "@ocx/sdk";
-import { keccak256, stringToHex } from "viem";
+import { freePort, type Localnet, registerStakedProvider, startLocalnet } from "@ocx/node-kit";
+import { createIndexerClient, postOfferSync, toLabel } from "@ocx/sdk";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type RunningIndexer, startIndexer } from "../launch.js";
 
@@ -79,16 +70,11 @@ beforeAll(async () => {
   net = await startLocalnet();
   const provider = net.wallet(1);
   const { deployment } = net;
-  await registerProviderSync(provider, {
-    deployment,
+  await registerStakedProvider(net, provider, {
     endpoint: "https://gpu.example.com",
-    region: toLabel("us-east"),
-    metadataHash: keccak256(stringToHex("{}")),
-    apiSigner: provider.account.address,
+    region: "us-east",
+    committedGpus: 1n,
   });
-  const stake = await getRequiredStake(net.publicClient, { deployment, committedGpus: 1n });
-  await ensureAllowance(provider, { deployment, spender: deployment.registry, amount: stake });
-  await stakeSync(provider, { deployment, amount: stake });
   await postOfferSync(provider, {
     deployment,
     resources: {

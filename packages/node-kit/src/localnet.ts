@@ -1,5 +1,16 @@
 // The embedded OCX network: a local anvil with the contracts deployed and accounts funded.
-import { type Deployment, type DeployParameters, deployOcx, fundPaymentTokens, transfer } from "@ocx/sdk";
+import {
+  type Deployment,
+  type DeployParameters,
+  deployOcx,
+  ensureAllowance,
+  fundPaymentTokens,
+  getRequiredStake,
+  registerProviderSync,
+  stakeSync,
+  toLabel,
+  transfer,
+} from "@ocx/sdk";
 import {
   type Account,
   type Chain,
@@ -8,8 +19,10 @@ import {
   defineChain,
   type Hex,
   http,
+  keccak256,
   type PublicClient,
   parseEther,
+  stringToHex,
   type Transport,
   type WalletClient,
 } from "viem";
@@ -97,4 +110,39 @@ export async function startLocalnet(options: LocalnetOptions = {}): Promise<Loca
     return { anvil, chain, deployment, publicClient, wallet, key, stop: () => anvil.stop() };
   });
   return value;
+}
+
+/** Options of {@link registerStakedProvider}. */
+export interface StakedProviderOptions {
+  /** The API endpoint registered. Default: https://provider.example (nothing answers there). */
+  endpoint?: string;
+  /** The region registered. Default: eu-west. */
+  region?: string;
+  /** Stake what this many committed GPUs require (`getRequiredStake`). Default: 8. */
+  committedGpus?: bigint;
+}
+
+/**
+ * Registers `provider` in the ProviderRegistry (itself as its API signer) and stakes what `committedGpus` require, so
+ * that it can post offers: the set-up of a test or benchmark that posts offers without running a provider node.
+ * @example
+ * await registerStakedProvider(net, net.wallet(1), { region: "us-east", committedGpus: 64n });
+ * await postOfferSync(net.wallet(1), { deployment: net.deployment, ... });
+ */
+export async function registerStakedProvider(
+  net: Pick<Localnet, "deployment" | "publicClient">,
+  provider: WalletClient<Transport, Chain, Account>,
+  options: StakedProviderOptions = {},
+): Promise<void> {
+  const { deployment } = net;
+  await registerProviderSync(provider, {
+    deployment,
+    endpoint: options.endpoint ?? "https://provider.example",
+    region: toLabel(options.region ?? "eu-west"),
+    metadataHash: keccak256(stringToHex("{}")),
+    apiSigner: provider.account.address,
+  });
+  const amount = await getRequiredStake(net.publicClient, { deployment, committedGpus: options.committedGpus ?? 8n });
+  await ensureAllowance(provider, { deployment, spender: deployment.registry, amount });
+  await stakeSync(provider, { deployment, amount });
 }

@@ -1,9 +1,11 @@
 // Runs the built `ocx credits` against a local chain deployed with credits ($0.50/OCX, 1 % spread): price, mint,
 // balance, redeem and the devnet feed's --set, in dollars; a price moved past the bound is refused with the values.
+
+import { registerStakedProvider } from "@ocx/node-kit";
 import { postOfferSync, toLabel } from "@ocx/sdk";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { formatUsd, formatUsdPerGpuHour } from "../format.js";
-import { type CliFixture, registerStakedProvider, startCliFixture } from "./testSupport.js";
+import { type CliFixture, startCliFixture } from "./testSupport.js";
 
 let cli: CliFixture | undefined;
 

@@ -1,5 +1,7 @@
 // Runs the built `ocx provider rewards` against a local chain: --record counts a running lease's paid time
 // (unverified here: the provider holds no attestation, so no units and nothing to claim), and the output says so.
+
+import { registerStakedProvider } from "@ocx/node-kit";
 import {
   acknowledgeLeaseSync,
   emissionsAbi,
@@ -11,7 +13,7 @@ import {
 } from "@ocx/sdk";
 import { keccak256, parseEther, toHex } from "viem";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type CliFixture, registerStakedProvider, startCliFixture } from "./testSupport.js";
+import { type CliFixture, startCliFixture } from "./testSupport.js";
 
 let cli: CliFixture | undefined;
 

@@ -7,8 +7,7 @@ import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { type Localnet, type LocalnetOptions, startLocalnet, withCleanup } from "@ocx/node-kit";
-import { ensureAllowance, registerProviderSync, stakeSync, toLabel, writeDeployment } from "@ocx/sdk";
-import { type Account, type Chain, keccak256, parseEther, type Transport, toHex, type WalletClient } from "viem";
+import { writeDeployment } from "@ocx/sdk";
 
 const BIN = fileURLToPath(new URL("../../bin/ocx.js", import.meta.url));
 const BUNDLE = fileURLToPath(new URL("../../dist/bundle/ocx.js", import.meta.url));
@@ -67,27 +66,4 @@ export async function startCliFixture(name: string, options: LocalnetOptions = {
       );
     });
   return { net, home, ocx, stop: () => cleanup.run() };
-}
-
-/**
- * Registers `provider` in the ProviderRegistry (endpoint https://provider.example, region eu-west, itself as the
- * API signer) and stakes 1,000 OCX, so that it can post offers.
- * @example
- * await registerStakedProvider(net, net.wallet(1));
- * await postOfferSync(net.wallet(1), { deployment: net.deployment, ... });
- */
-export async function registerStakedProvider(
-  net: Localnet,
-  provider: WalletClient<Transport, Chain, Account>,
-): Promise<void> {
-  const { deployment } = net;
-  await registerProviderSync(provider, {
-    deployment,
-    endpoint: "https://provider.example",
-    region: toLabel("eu-west"),
-    metadataHash: keccak256(toHex("metadata")),
-    apiSigner: provider.account.address,
-  });
-  await ensureAllowance(provider, { deployment, spender: deployment.registry, amount: parseEther("1000") });
-  await stakeSync(provider, { deployment, amount: parseEther("1000") });
 }
