@@ -5,6 +5,7 @@ import { mkdir, writeFile } from "node:fs/promises";
 import { startLocalnet } from "@ocx/node-kit";
 import { marketplaceAbi, ocxTokenAbi, providerRegistryAbi, type Quote, signQuote, toLabel } from "@ocx/sdk";
 import { createTestClient, type Hex, http, keccak256, maxUint256, parseEther, toHex } from "viem";
+import { privateKeyToAccount } from "viem/accounts";
 
 const GOAL = 200_000n;
 const net = await startLocalnet();
@@ -140,7 +141,7 @@ async function quoteLease(): Promise<{ take: bigint; complete: bigint }> {
     nonce: nonce++,
     expiry: (await publicClient.getBlock()).timestamp + 600n,
   };
-  const signature = await signQuote(provider.account, { deployment, chainId: net.chain.id, quote });
+  const signature = await signQuote(privateKeyToAccount(net.key(1)), { deployment, chainId: net.chain.id, quote });
   const take = await step(null, () =>
     buyer.writeContract({ ...market, functionName: "takeQuote", args: [quote, signature, deposit] }),
   );

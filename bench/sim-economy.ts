@@ -195,8 +195,14 @@ function chart(name: string, svg: string): void {
   writeFileSync(path.join(out, `${name}.png`), png);
 }
 
-const results = Object.fromEntries(scenarios.map((s) => [s.name, simulate(s)]));
-const pick = (f: (w: Week) => number) => scenarios.map((s) => ({ name: s.name, values: results[s.name].map(f) }));
+const results = new Map(scenarios.map((s) => [s.name, simulate(s)]));
+/** A scenario's weeks, by name. */
+const weeksOf = (name: string): Week[] => {
+  const weeks = results.get(name);
+  if (!weeks?.length) throw new Error(`no scenario named ${name}`);
+  return weeks;
+};
+const pick = (f: (w: Week) => number) => scenarios.map((s) => ({ name: s.name, values: weeksOf(s.name).map(f) }));
 
 chart(
   "supply",
@@ -229,15 +235,15 @@ chart(
   lineChart(
     "GPU-hours a week at which burns equal emissions",
     "GPU-hours",
-    [{ name: "break-even", values: results.flat.map((w) => w.breakEvenGpuHours) }, ...pick((w) => w.gpuHours)],
+    [{ name: "break-even", values: weeksOf("flat").map((w) => w.breakEvenGpuHours) }, ...pick((w) => w.gpuHours)],
     true,
   ),
 );
 
 const crossing = (weeks: Week[]) => weeks.find((w) => w.burnedOcx >= w.emittedOcx)?.week;
 const rows = scenarios.map((s) => {
-  const weeks = results[s.name];
-  const last = weeks[weeks.length - 1];
+  const weeks = weeksOf(s.name);
+  const last = weeks[weeks.length - 1] as Week;
   const emitted = weeks.reduce((a, w) => a + w.emittedOcx, 0);
   const burned = weeks.reduce((a, w) => a + w.burnedOcx, 0);
   const revenue = weeks.reduce((a, w) => a + w.providerUsd + w.providerEmissionUsd, 0);
@@ -251,10 +257,10 @@ const table = [
   "|---|---|---:|---:|---:|---|---:|---:|",
   ...rows,
   "",
-  `Break-even usage in week 0: ${Math.round(results.flat[0].breakEvenGpuHours).toLocaleString("en-US")} GPU-hours a week; in week ${EPOCHS - 1}: ${Math.round(results.flat[EPOCHS - 1].breakEvenGpuHours).toLocaleString("en-US")}.`,
+  `Break-even usage in week 0: ${Math.round((weeksOf("flat")[0] as Week).breakEvenGpuHours).toLocaleString("en-US")} GPU-hours a week; in week ${EPOCHS - 1}: ${Math.round((weeksOf("flat")[EPOCHS - 1] as Week).breakEvenGpuHours).toLocaleString("en-US")}.`,
 ].join("\n");
 writeFileSync(path.join(out, "table.md"), `${table}\n`);
-writeFileSync(path.join(out, "series.json"), `${JSON.stringify(results, null, 1)}\n`);
+writeFileSync(path.join(out, "series.json"), `${JSON.stringify(Object.fromEntries(results), null, 1)}\n`);
 console.log(table);
 console.log(
   `\nwrote supply, burn-vs-emission, provider-revenue and break-even (.svg and .png), table.md, series.json to ${out}`,

@@ -12,6 +12,10 @@ import { type Browser, chromium } from "playwright-core";
 import { createPublicClient, http } from "viem";
 import { foundry } from "viem/chains";
 import { afterAll, describe, expect, it } from "vitest";
+import type { BrowserDocument } from "./harness/browser.js";
+
+/** The page's document, in the functions that run in the browser. */
+declare const document: BrowserDocument;
 
 const CLI = path.resolve("apps/cli/bin/ocx.js");
 const CHROMIUM = "/usr/bin/chromium";

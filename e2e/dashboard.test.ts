@@ -20,10 +20,14 @@ import { createPublicClient, createWalletClient, http, type PublicClient, zeroAd
 import { privateKeyToAccount } from "viem/accounts";
 import { foundry } from "viem/chains";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { BrowserDocument } from "./harness/browser.js";
 import { jsonOf, runOcx } from "./harness/cli.js";
 import { type Devnet, startDevnet } from "./harness/devnet.js";
 import { startProcess, type TestProcess } from "./harness/processes.js";
 import { FatalWaitError, waitFor } from "./harness/wait.js";
+
+/** The page's document, in the functions that run in the browser. */
+declare const document: BrowserDocument;
 
 const PONDER = path.resolve("node_modules/.bin/ponder");
 const INDEXER_ROOT = path.resolve("apps/indexer");

@@ -66,7 +66,10 @@ describe("ocx devnet without bubblewrap, and when its provider dies", () => {
     const run = await ocx(["--json", "run", "--", "sh", "-c", "sleep 2; echo done"]);
     expect(run.code, run.stderr).toBe(0);
     const result = JSON.parse(run.stdout.trim().split("\n").at(-1) as string);
-    const bill = result.bill as Record<string, string>;
+    const bill = result.bill as Record<
+      "paid" | "fee" | "seconds" | "refund" | "toProvider" | "paidShown" | "pricePerGpuHourShown" | "token" | "unit",
+      string
+    >;
     // What the buyer sees (the text form is checked in e2e/readme-flow.test.ts): dollars, rounded down.
     expect(bill.paidShown).toMatch(/^\$\d+\.\d{2,6}$/);
     expect(bill.pricePerGpuHourShown).toMatch(/^\$\d+\.\d{2,6}\/GPU-h$/);

@@ -109,7 +109,10 @@ describe.skipIf(!SANDBOXED)("inference on a service lease, paid by vouchers thro
       body: JSON.stringify({ model: "ocx-tinylm-docs", messages: [{ role: "user", content: "hi" }], max_tokens: 4 }),
     });
     expect(unpaid.status).toBe(402);
-    expect((await unpaid.json()).accepts[0]).toMatchObject({ payTo: registrant, channels: deployment.paymentChannels });
+    expect(((await unpaid.json()) as { accepts: unknown[] }).accepts[0]).toMatchObject({
+      payTo: registrant,
+      channels: deployment.paymentChannels,
+    });
 
     const { openai, payFetch } = openaiPaidBy({
       walletClient: net.wallet(BUYER),

@@ -106,7 +106,7 @@ describe.skipIf(!sandboxed)(
       }
       const notes = await fetch(`${url}notes`);
       expect(notes.status).toBe(200);
-      expect((await notes.json()).map((n: { id: number; body: string }) => [n.id, n.body])).toEqual([
+      expect(((await notes.json()) as { id: number; body: string }[]).map((n) => [n.id, n.body])).toEqual([
         [1, "first note"],
         [2, tricky],
       ]);

@@ -453,7 +453,7 @@ describe("the gateway's own funds toward an endpoint", () => {
     const { token } = await getChannelTerms(net.publicClient, { deployment });
     await ensureAllowance(gatewayWallet, {
       deployment: { token },
-      spender: deployment.paymentChannels,
+      spender: deployment.paymentChannels as `0x${string}`,
       amount: 10_000n,
     });
     await depositToChannelSync(gatewayWallet, { deployment, payee: endpoint.payee, amount: 10_000n });

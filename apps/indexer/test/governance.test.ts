@@ -173,7 +173,11 @@ describe("governance, emissions and the event log through the indexer", () => {
     // Anyone may run a ready operation on the timelock itself (the devnet's executor role is open): the governor
     // emits nothing, and the proposal still reads executed, as governor.state() answers.
     const direct = [
-      { ...calls[0], calldata: encodeFunctionData({ abi: ocxTimelockAbi, functionName: "updateDelay", args: [12n] }) },
+      {
+        target: deployment.timelock as `0x${string}`,
+        value: 0n,
+        calldata: encodeFunctionData({ abi: ocxTimelockAbi, functionName: "updateDelay", args: [12n] }),
+      },
     ];
     const directDescription = "Timelock delay 12 s, run on the timelock";
     const { event: third } = await proposeSync(l.wallet(0), {

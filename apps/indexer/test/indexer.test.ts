@@ -17,6 +17,7 @@ import {
   toLabel,
 } from "@ocx/sdk";
 import { createTestClient, http, keccak256, stringToHex } from "viem";
+import { privateKeyToAccount } from "viem/accounts";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type RunningIndexer, startIndexer } from "../launch.js";
 
@@ -217,7 +218,11 @@ describe("the indexer", () => {
       nonce: 1n,
       expiry: BigInt(Math.floor(Date.now() / 1000) + 3600),
     };
-    const signature = await signQuote(provider.account, { deployment, chainId: deployment.chainId, quote });
+    const signature = await signQuote(privateKeyToAccount(l.key(1)), {
+      deployment,
+      chainId: deployment.chainId,
+      quote,
+    });
     await ensureAllowance(buyer, { deployment, spender: deployment.marketplace, amount: deposit * 2n });
     const quoted = await takeQuoteSync(buyer, { deployment, quote, signature, deposit: deposit * 2n });
     const block = await publicClient.getBlock({ blockNumber: quoted.receipt.blockNumber });

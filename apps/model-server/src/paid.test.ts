@@ -81,9 +81,9 @@ describe("paid with x402 vouchers", () => {
     const plain = new OpenAI({ baseURL: `${server?.url}/v1`, apiKey: "unused", maxRetries: 0 });
     const refused = await plain.chat.completions
       .create({ model: "ocx-tinylm-docs", messages: [{ role: "user", content: "Hello" }], max_tokens: 10 })
-      .catch((e: OpenAI.APIError) => e);
+      .catch((e: unknown) => e);
     expect(refused).toBeInstanceOf(OpenAI.APIError);
-    expect((refused as OpenAI.APIError).status).toBe(402);
+    expect((refused as InstanceType<typeof OpenAI.APIError>).status).toBe(402);
     // The x402 body, as any client reads it (the openai client keeps only its `error` text).
     const answer = await fetch(`${server?.url}/v1/chat/completions`, {
       method: "POST",

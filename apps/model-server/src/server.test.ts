@@ -38,7 +38,7 @@ describe("through the openai client", () => {
     expect(choice?.message.content?.length).toBeGreaterThan(0);
     expect(["stop", "length"]).toContain(choice?.finish_reason);
     // One token per character: the prompt is the message and a blank line.
-    expect(completion.usage?.prompt_tokens).toBe(messages[0]?.content.length + 2);
+    expect(completion.usage?.prompt_tokens).toBe((messages[0]?.content.length ?? 0) + 2);
     expect(completion.usage?.completion_tokens).toBeLessThanOrEqual(40);
     expect(completion.usage?.total_tokens).toBe(
       (completion.usage?.prompt_tokens ?? 0) + (completion.usage?.completion_tokens ?? 0),
@@ -159,6 +159,8 @@ describe("the app's order of decisions", () => {
     });
     const missing = await app.request("/v1/completions", { method: "POST" });
     expect(missing.status).toBe(404);
-    expect((await missing.json()).error.message).toMatch(/POST \/v1\/chat\/completions/);
+    expect(((await missing.json()) as { error: { message: string } }).error.message).toMatch(
+      /POST \/v1\/chat\/completions/,
+    );
   });
 });

@@ -34,6 +34,7 @@ const deployment: Deployment = {
   chainId: 31337,
   startBlock: 0,
   token: "0x5FbDB2315678afecb367f032d93F642f64180aa3",
+  paymentToken: "0x5FbDB2315678afecb367f032d93F642f64180aa3",
   registry: "0xe7f1725e7734ce288f8367e1bb143e90bb3f0512",
   marketplace: "0x9fe46736679d2d9a65f0992f2272de9f8c7fa6e0",
   deployer: "0xf39Fd6e51aad88F6F4Ce6aB8827279cffFb92266",

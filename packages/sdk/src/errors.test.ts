@@ -135,7 +135,13 @@ describe("toOcxError without a chain", () => {
 
   it("classifies an integer above 2^256 as a usage error with the value", () => {
     const error = toOcxError(
-      new IntegerOutOfRangeError({ max: 2n ** 256n - 1n, min: 0n, signed: false, size: 32, value: 2n ** 256n }),
+      new IntegerOutOfRangeError({
+        max: String(2n ** 256n - 1n),
+        min: "0",
+        signed: false,
+        size: 32,
+        value: String(2n ** 256n),
+      }),
     );
     expect(error).toBeInstanceOf(OcxUsageError);
     expect(error.shortMessage).toContain((2n ** 256n).toString());

@@ -34,6 +34,8 @@ describe("ocx stats", () => {
       fees: "1",
       ocxBurned: "0",
       ocxEmitted: "5000000000000000000",
+      creditsMinted: "0",
+      creditsBurned: "0",
       activeProviders: 1,
       activeBuyers: 2,
       jobsCompleted: 3,

@@ -31,7 +31,7 @@ function memoryChain(behaviour: { commit: boolean; wrongProduct?: boolean }) {
   let c: ChainChallenge | undefined;
   let challenge: Challenge | undefined;
   let opening: Opening | undefined;
-  let products = new Uint8Array(0);
+  let products: Uint8Array = new Uint8Array(0);
   let trace: Uint8Array[] = [];
   let revealed: { s: number; vs: Uint8Array; vs1: Uint8Array } | undefined;
   const port: ChallengePort = {

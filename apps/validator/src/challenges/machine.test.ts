@@ -5,7 +5,10 @@ import { CHALLENGE_MACHINE, FINAL_STATES } from "./machine.js";
 describe("the challenge machine", () => {
   it("has the honest path, the fault paths, and three final states", () => {
     const path = ["issued", "committed", "responded", "verifying", "attested"] as const;
-    for (let i = 1; i < path.length; i++) expect(CHALLENGE_MACHINE.check("1", path[i - 1], path[i])).toBeTruthy();
+    for (let i = 1; i < path.length; i++)
+      expect(
+        CHALLENGE_MACHINE.check("1", path[i - 1] as (typeof path)[number], path[i] as (typeof path)[number]),
+      ).toBeTruthy();
     expect(CHALLENGE_MACHINE.check("1", "verifying", "disputing")).toMatch(/fraud proof/);
     expect(CHALLENGE_MACHINE.check("1", "disputing", "dismissed")).toMatch(/accusation failed/);
     expect(CHALLENGE_MACHINE.check("1", "issued", "late")).toMatch(/deadline/);

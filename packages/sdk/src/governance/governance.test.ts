@@ -267,12 +267,15 @@ describe("a proposal's life", () => {
 
     for (const p of proposals) await queueProposalSync(voter, { deployment, ...p });
     // Before the timelock's delay: the timelock's own error.
-    const early = await executeProposalSync(voter, { deployment, ...(proposals[0] as never) }).catch((e: unknown) => e);
+    const early = await executeProposalSync(voter, {
+      deployment,
+      ...(proposals[0] as (typeof proposals)[number]),
+    }).catch((e: unknown) => e);
     expect((early as OcxContractError).errorName).toBe("TimelockUnexpectedOperationState");
     await mine(1, Number(DEVNET_GOVERNANCE.timelockDelay) + 1);
 
     // Anyone executes.
-    await executeProposalSync(minnow, { deployment, ...(proposals[0] as never) });
+    await executeProposalSync(minnow, { deployment, ...(proposals[0] as (typeof proposals)[number]) });
     const [now] = await listProposals(client, { deployment, proposalId: ids[0] });
     expect(now?.state).toBe("executed");
     const parameters = await client.readContract({
@@ -339,9 +342,10 @@ describe("a proposal's life", () => {
     expect(await describeCall(client, { deployment, call: fee.call })).toBe("Marketplace.setParameters: no change");
 
     // Out of bounds: the marketplace's error, decoded, and nothing changes.
-    const bounded = await executeProposalSync(minnow, { deployment, ...(proposals[1] as never) }).catch(
-      (e: unknown) => e,
-    );
+    const bounded = await executeProposalSync(minnow, {
+      deployment,
+      ...(proposals[1] as (typeof proposals)[number]),
+    }).catch((e: unknown) => e);
     expect(bounded).toBeInstanceOf(OcxContractError);
     expect((bounded as OcxContractError).errorName).toBe("MarketplaceParameterOutOfBounds");
     expect((bounded as OcxContractError).args.slice(1)).toEqual([2000n, 0n, 1000n]);

@@ -97,7 +97,7 @@ describe("leaseDeposit", () => {
     const terms = { ...offer } as unknown as OfferTerms;
     expect(maxLeaseDeposit({ kind: "offer", offer: terms, pricePerGpuHour: 0n }, manifest)).toBe(4200n);
     // 2 GPUs at 9,000 per GPU-hour: 5 per second (18,000 ÷ 3,600), rounded down for the buyer.
-    const auction = { kind: "auction", maxPricePerGpuHour: 9_000n, reasons: [] } as const;
+    const auction = { kind: "auction" as const, maxPricePerGpuHour: 9_000n, reasons: [] };
     expect(auctionPricePerSecond(9_000n, 2)).toBe(5n);
     expect(auctionPricePerSecond(3_599n, 0)).toBe(0n); // a CPU job counts as one GPU
     expect(maxLeaseDeposit(auction, manifest)).toBe(3000n);

@@ -158,7 +158,7 @@ function removeEntry(target: string) {
 }
 
 /**
- * Reads a decompressed layer (an async iterable of chunks, such as a gunzip stream) and applies
+ * Reads a decompressed layer (an iterable of chunks, such as a gunzip stream or an array) and applies
  * it to `root`. Resolves with the layer's diff id and sizes; rejects with `LayerError` for a
  * corrupt layer, an entry escaping the root, or more than `maxBytes` of content.
  * @example
@@ -166,7 +166,7 @@ function removeEntry(target: string) {
  * report.diffId === config.rootfs.diff_ids[0];
  */
 export async function applyLayer(
-  stream: AsyncIterable<Buffer>,
+  stream: AsyncIterable<Buffer> | Iterable<Buffer>,
   root: string,
   options: ApplyLayerOptions,
 ): Promise<LayerReport> {

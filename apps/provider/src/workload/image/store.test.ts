@@ -114,7 +114,7 @@ describe("image store", () => {
     );
     const layer = path.join(copy, "blobs", "sha256", manifest.layers[1].digest.slice(7));
     const bytes = readFileSync(layer);
-    bytes[bytes.length - 1] ^= 0xff;
+    bytes[bytes.length - 1] = (bytes[bytes.length - 1] as number) ^ 0xff;
     writeFileSync(layer, bytes);
     await expect(freshStore().importLayout(copy, image.reference)).rejects.toThrow(/failed verification: .* tampered/);
     const registry = await serveLayoutAsRegistry(image.layout, { answerAnyReference: true });
