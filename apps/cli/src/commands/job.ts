@@ -70,13 +70,16 @@ interface SubmitOptions {
   maxPrice?: string;
 }
 
-/** The provider's API client for the acting buyer; its answers are checked against the provider's registered key. */
-async function providerClient(context: Context, provider: Address) {
+/**
+ * The provider's API client for the acting buyer; its answers are checked against the provider's registered key.
+ * `endpoint`: the provider's registered endpoint when already read.
+ */
+async function providerClient(context: Context, provider: Address, endpoint?: string) {
   return connectProvider({
     publicClient: context.publicClient,
     deployment: context.deployment,
     account: await context.account(),
-    lease: { provider, endpoint: await providerEndpoint(context, provider) },
+    lease: { provider, endpoint: endpoint ?? (await providerEndpoint(context, provider)) },
   });
 }
 
@@ -433,11 +436,12 @@ Examples:
       try {
         let archive: string;
         if (completed) {
-          const got = await fetchResults(await providerClient(context, lease.provider), {
+          const url = await providerEndpoint(context, lease.provider);
+          const got = await fetchResults(await providerClient(context, lease.provider, url), {
             publicClient: context.publicClient,
             deployment: context.deployment,
             leaseId,
-            url: await providerEndpoint(context, lease.provider),
+            url,
             dir: work,
           });
           if (!got?.path) throw new OcxError(`lease #${leaseId} has no results on-chain`);

@@ -360,10 +360,13 @@ export function createApi(options: ApiOptions) {
     const record = options.store.getLease(c.get("lease").id) as LeaseRecord;
     if (!record.resultHash) {
       // A service lease's results are what its services retain, packed when it ends (services/retain.ts).
+      const ended = FINAL_PHASES.includes(record.phase);
       const why =
         record.kind !== "service"
-          ? `results of lease ${record.id} are not ready: it is ${record.phase}`
-          : FINAL_PHASES.includes(record.phase)
+          ? ended
+            ? `lease ${record.id} ended ${record.phase} without results: only a job its provider completed has them`
+            : `results of lease ${record.id} are not ready: it is ${record.phase}`
+          : ended
             ? `lease ${record.id} kept no files: its services retain none (services.<name>.retain), or keeping them failed (its status says why)`
             : `lease ${record.id} is ${record.phase}: what its services retain is packed into its results when it ends`;
       throw problem(409, why, { phase: record.phase });
